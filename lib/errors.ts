@@ -1,0 +1,160 @@
+/**
+ * Errors a user sees, and the one classifier that turns what git said into
+ * an error kind.
+ *
+ * @module
+ */
+
+import type { GitOutput } from "./git.ts";
+
+/** Why a template failed; stable names used in reports and by tooling. */
+export type ErrorKind =
+  | "auth"
+  | "not_found"
+  | "network"
+  | "timeout"
+  | "conflict"
+  | "rejected"
+  | "invalid"
+  | "unknown";
+
+/** Every error kind, in documentation order. */
+export const ERROR_KINDS: readonly ErrorKind[] = [
+  "auth",
+  "not_found",
+  "network",
+  "timeout",
+  "conflict",
+  "rejected",
+  "invalid",
+  "unknown",
+];
+
+/**
+ * A failure of one template: a kind and a one-line message that says what
+ * broke and what to do. The message never holds raw git stderr; `detail`
+ * holds the few server words worth quoting (already redacted by the caller
+ * when printed).
+ */
+export class TemplateError extends Error {
+  /** The classified kind. */
+  readonly kind: ErrorKind;
+  /** Constructs the error. */
+  constructor(kind: ErrorKind, message: string) {
+    super(message);
+    this.name = "TemplateError";
+    this.kind = kind;
+  }
+}
+
+/** Bad command line or input: exit code 2, nothing touched. */
+export class UsageError extends Error {
+  /** Constructs the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The run was interrupted (SIGINT/SIGTERM). */
+export class InterruptedError extends Error {
+  /** Constructs the error. */
+  constructor() {
+    super("Interrupted");
+    this.name = "InterruptedError";
+  }
+}
+
+const AUTH = [
+  /could not read (Username|Password)/i,
+  /Authentication failed/i,
+  /returned error: 401/i,
+  /returned error: 403/i,
+  /User permission denied/i,
+  /Permission denied \(publickey/i,
+  /Host key verification failed/i,
+  /invalid credentials/i,
+];
+const NOT_FOUND = [
+  /repository '.*' not found/i,
+  /Repository not found/i,
+  /returned error: 404/i,
+  /does not appear to be a git repository/i,
+  /not a git repository/i,
+  /No such file or directory/i,
+];
+const NETWORK = [
+  /Could not resolve host/i,
+  /Could not resolve proxy/i,
+  /Failed to connect/i,
+  /Couldn't connect to server/i,
+  /Connection refused/i,
+  /Connection reset/i,
+  /Connection timed out/i,
+  /Network is unreachable/i,
+  /SSL|TLS|certificate/i,
+  /RPC failed/i,
+  /early EOF/i,
+  /the remote end hung up unexpectedly/i,
+  /returned error: 5\d\d/i,
+  /Empty reply from server/i,
+  /transfer closed/i,
+];
+
+/**
+ * Classifies a failed git process. The order matters: a timeout is a
+ * timeout whatever git printed as it died; authentication beats "not
+ * found" because servers hide private repos behind both.
+ */
+export function classifyGitFailure(out: GitOutput): ErrorKind {
+  if (out.timedOut) return "timeout";
+  const text = out.stderr;
+  if (AUTH.some((re) => re.test(text))) return "auth";
+  if (NOT_FOUND.some((re) => re.test(text))) return "not_found";
+  if (/Operation timed out|timed out after/i.test(text)) return "timeout";
+  if (NETWORK.some((re) => re.test(text))) return "network";
+  if (/pre-receive hook declined|protected branch|hook declined/i.test(text)) {
+    return "rejected";
+  }
+  return "unknown";
+}
+
+/**
+ * The server's own words from git's stderr: the `remote:` lines a hook or
+ * protected branch printed, trimmed and joined, at most 300 characters.
+ */
+export function remoteWords(stderr: string): string {
+  const words = stderr.split(/\r?\n/)
+    .filter((line) => line.startsWith("remote:"))
+    .map((line) => line.slice("remote:".length).trim())
+    .filter((line) => line !== "" && !/^(error: )?hook declined/i.test(line))
+    .join(" / ");
+  return words.length > 300 ? `${words.slice(0, 297)}...` : words;
+}
+
+/** What to do next, per kind: the tail of every failure message. */
+export const ADVICE: Readonly<Record<ErrorKind, string>> = {
+  auth:
+    "check that the token in CASCADE_TOKEN (or --token-env) is valid and may write to this repo",
+  not_found:
+    "check the repo name and --base-url, and that the token may read the repo",
+  network: "check the server address and network, then re-run",
+  timeout:
+    "the server did not answer in time: re-run, or raise --timeout if it is slow",
+  conflict:
+    "the branch kept moving: re-run the cascade (it is safe) or raise --attempts",
+  rejected:
+    "the server refused the push: allow the bot to push to this branch, or update it by hand",
+  invalid: "fix the template or the arguments, then re-run",
+  unknown: "re-run with the same arguments; if it persists, push by hand",
+};
+
+/**
+ * One line from the first meaningful git error line (`fatal:`/`error:`),
+ * for `unknown` failures where the classifier found nothing better.
+ */
+export function firstErrorLine(stderr: string): string {
+  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const line = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? "";
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}

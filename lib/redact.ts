@@ -1,0 +1,52 @@
+/**
+ * The one redactor: every string cascade prints, logs or writes to a report
+ * passes through {@linkcode Redactor.redact}. URL userinfo and every known
+ * secret (raw, and base64 in the forms git headers carry) become `***`.
+ *
+ * @module
+ */
+
+const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]+@/gi;
+const AUTH_HEADER = /(Authorization:\s*(Basic|Bearer|token)\s+)\S+/gi;
+
+/** Replaces secrets in strings. */
+export class Redactor {
+  #secrets: string[] = [];
+
+  /**
+   * Registers a secret; its raw form and the base64 of `user:secret`
+   * (when a user is given) and of the secret alone are redacted.
+   */
+  add(secret: string, user?: string): void {
+    if (secret.length < 4) {
+      // Too short to redact without mangling ordinary words; still
+      // redacted inside URL userinfo and Authorization headers.
+      return;
+    }
+    const forms = [secret, base64Utf8(secret)];
+    if (user !== undefined) forms.push(basicCredentials(user, secret));
+    for (const form of forms) {
+      if (!this.#secrets.includes(form)) this.#secrets.push(form);
+    }
+    this.#secrets.sort((a, b) => b.length - a.length);
+  }
+
+  /** Returns `text` with URL userinfo, auth headers and secrets replaced. */
+  redact(text: string): string {
+    let out = text.replace(USERINFO, "$1***@").replace(AUTH_HEADER, "$1***");
+    for (const secret of this.#secrets) out = out.replaceAll(secret, "***");
+    return out;
+  }
+}
+
+/** The base64 `user:password` of an HTTP Basic `Authorization` header. */
+export function basicCredentials(user: string, password: string): string {
+  return base64Utf8(`${user}:${password}`);
+}
+
+function base64Utf8(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

@@ -1,0 +1,375 @@
+/**
+ * The git recipe for a one-file commit without a clone or a checkout, over
+ * {@linkcode GitRunner}: `ls-remote`, a shallow filtered fetch of the tip
+ * into a throwaway bare repo, plumbing to build the new tree and commit,
+ * and a non-force push. Every failure becomes a {@linkcode TemplateError}.
+ *
+ * @module
+ */
+
+import type { GitOutput, GitRunner } from "./git.ts";
+import {
+  ADVICE,
+  classifyGitFailure,
+  firstErrorLine,
+  InterruptedError,
+  remoteWords,
+  TemplateError,
+} from "./errors.ts";
+
+/** Everything a git call for one template needs. */
+export interface RemoteContext {
+  /** The git runner. */
+  git: GitRunner;
+  /** The target's URL or absolute path, without credentials. */
+  url: string;
+  /** Per-template environment: config (credentials), author. */
+  env: Record<string, string>;
+  /** Timeout per network operation, in milliseconds. */
+  timeoutMs: number;
+  /** The throwaway bare repository of this template. */
+  gitDir: string;
+  /** A directory to run commands that need no repository in. */
+  scratchDir: string;
+  /** Aborts in-flight git on interrupt. */
+  signal?: AbortSignal;
+  /** Whether to ask the server for a filtered fetch. */
+  filters: boolean;
+}
+
+/** What `ls-remote --symref` said: the default branch and branch tips. */
+export interface RemoteHead {
+  /** Branch HEAD points at (short name), or null when HEAD is detached. */
+  defaultBranch: string | null;
+  /** Tips by short branch name. */
+  tips: Map<string, string>;
+}
+
+/** One entry of a tree listing (`ls-tree` output). */
+export interface TreeEntry {
+  /** File mode as git prints it (`100644`, `040000`, `120000`, ...). */
+  mode: string;
+  /** `blob`, `tree` or `commit`. */
+  type: string;
+  /** Object id. */
+  oid: string;
+  /** Entry name (one path segment). */
+  name: string;
+}
+
+/** How a push ended. */
+export type PushOutcome =
+  | { ok: true }
+  | { ok: false; reason: string; words: string; output: GitOutput };
+
+/** Throws the classified error for a failed git step, or interruption. */
+export function gitFailure(out: GitOutput, step: string): never {
+  if (out.aborted) throw new InterruptedError();
+  const kind = classifyGitFailure(out);
+  let what: string;
+  switch (kind) {
+    case "auth":
+      what = "the server refused the credentials";
+      break;
+    case "not_found":
+      what = "the repository was not found";
+      break;
+    case "network":
+      what = "the server could not be reached";
+      break;
+    case "timeout":
+      what = "git did not finish in time";
+      break;
+    case "rejected":
+      what = `the server refused: ${
+        remoteWords(out.stderr) || "hook declined"
+      }`;
+      break;
+    default:
+      what = `git failed (${firstErrorLine(out.stderr) || `exit ${out.code}`})`;
+  }
+  throw new TemplateError(kind, `${step}: ${what}; ${ADVICE[kind]}`);
+}
+
+/** `git ls-remote --symref URL HEAD [refs/heads/BRANCH]`. */
+export async function lsRemote(
+  ctx: RemoteContext,
+  branch?: string,
+): Promise<RemoteHead> {
+  const refs = branch === undefined
+    ? ["HEAD"]
+    : ["HEAD", `refs/heads/${branch}`];
+  const out = await network(ctx, [
+    "ls-remote",
+    "--symref",
+    ctx.url,
+    ...refs,
+  ], ctx.scratchDir);
+  if (out.code !== 0) gitFailure(out, "reading the branches");
+  const head: RemoteHead = { defaultBranch: null, tips: new Map() };
+  for (const line of out.stdout.split("\n")) {
+    const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/.exec(line);
+    if (symref) {
+      head.defaultBranch = symref[1] ?? null;
+      continue;
+    }
+    const tip = /^([0-9a-f]{40,64})\trefs\/heads\/(\S+)$/.exec(line);
+    if (tip) head.tips.set(tip[2] ?? "", tip[1] ?? "");
+    const headTip = /^([0-9a-f]{40,64})\tHEAD$/.exec(line);
+    if (headTip && head.defaultBranch !== null) {
+      head.tips.set(head.defaultBranch, headTip[1] ?? "");
+    }
+  }
+  return head;
+}
+
+/** `git init --bare` of the template's throwaway repository. */
+export async function initRepo(ctx: RemoteContext): Promise<void> {
+  const out = await ctx.git(["init", "--bare", "-q", ctx.gitDir], {
+    cwd: ctx.scratchDir,
+    env: ctx.env,
+  });
+  if (out.code !== 0) gitFailure(out, "preparing a work repo");
+}
+
+/**
+ * Fetches the branch tip: the commit and its root tree only where the
+ * server allows filters, the whole tip (still depth 1) where it does not.
+ * Returns the fetched tip's id.
+ */
+export async function fetchTip(
+  ctx: RemoteContext,
+  branch: string,
+): Promise<string> {
+  const base = ["fetch", "--no-tags", "--depth=1", "--no-recurse-submodules"];
+  const filter = ctx.filters ? ["--filter=tree:1"] : [];
+  let out = await network(ctx, [
+    ...base,
+    ...filter,
+    ctx.url,
+    `refs/heads/${branch}`,
+  ], ctx.gitDir);
+  if (out.code !== 0 && ctx.filters && /filter/i.test(out.stderr)) {
+    out = await network(
+      ctx,
+      [...base, ctx.url, `refs/heads/${branch}`],
+      ctx.gitDir,
+    );
+  }
+  if (out.code !== 0) gitFailure(out, `fetching ${branch}`);
+  const fetchHead = await Deno.readTextFile(`${ctx.gitDir}/FETCH_HEAD`);
+  const tip = /^([0-9a-f]{40,64})\t/.exec(fetchHead)?.[1];
+  if (tip === undefined) {
+    throw new TemplateError(
+      "unknown",
+      `fetching ${branch}: git reported no tip; ${ADVICE.unknown}`,
+    );
+  }
+  return tip;
+}
+
+/**
+ * Lists one tree (`git ls-tree -z`), fetching it lazily when missing.
+ * Returns null when `treeish` names no tree (a missing directory).
+ */
+export async function listTree(
+  ctx: RemoteContext,
+  treeish: string,
+): Promise<TreeEntry[] | null> {
+  const out = await network(
+    ctx,
+    ["ls-tree", "-z", treeish],
+    ctx.gitDir,
+  );
+  if (out.code !== 0) {
+    if (/Not a valid object name|not a tree object/i.test(out.stderr)) {
+      return null;
+    }
+    gitFailure(out, "reading the tree");
+  }
+  const entries: TreeEntry[] = [];
+  for (const record of out.stdout.split("\0")) {
+    const m = /^(\d+) (\w+) ([0-9a-f]+)\t([\s\S]+)$/.exec(record);
+    if (m) {
+      entries.push({
+        mode: m[1] ?? "",
+        type: m[2] ?? "",
+        oid: m[3] ?? "",
+        name: m[4] ?? "",
+      });
+    }
+  }
+  return entries;
+}
+
+/**
+ * Reads objects with one `git cat-file --batch` (missing blobs are fetched
+ * lazily from the promisor remote). `specs` are object ids or `TIP:path`;
+ * the result maps each spec to its bytes, or null when it does not exist
+ * or is not a blob.
+ */
+export async function readBlobs(
+  ctx: RemoteContext,
+  specs: readonly string[],
+): Promise<Map<string, Uint8Array | null>> {
+  const result = new Map<string, Uint8Array | null>();
+  if (specs.length === 0) return result;
+  const out = await network(
+    ctx,
+    ["cat-file", "--batch"],
+    ctx.gitDir,
+    `${specs.join("\n")}\n`,
+  );
+  if (out.code !== 0) gitFailure(out, "reading files");
+  const bytes = out.stdoutBytes;
+  const decoder = new TextDecoder();
+  let pos = 0;
+  for (const spec of specs) {
+    const eol = bytes.indexOf(0x0a, pos);
+    if (eol < 0) break;
+    const header = decoder.decode(bytes.subarray(pos, eol));
+    pos = eol + 1;
+    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+    if (!m) {
+      result.set(spec, null); // "<spec> missing" or "ambiguous"
+      continue;
+    }
+    const size = Number(m[2]);
+    result.set(spec, m[1] === "blob" ? bytes.slice(pos, pos + size) : null);
+    pos += size + 1;
+  }
+  return result;
+}
+
+/** Writes a blob (`git hash-object -w --stdin`); returns its id. */
+export async function writeBlob(
+  ctx: RemoteContext,
+  content: Uint8Array,
+): Promise<string> {
+  const out = await ctx.git(["hash-object", "-w", "--stdin"], {
+    cwd: ctx.gitDir,
+    env: ctx.env,
+    stdin: content,
+    ...signalOf(ctx),
+  });
+  if (out.code !== 0) gitFailure(out, "writing the file");
+  return out.stdout.trim();
+}
+
+/** Writes a tree from entries (`git mktree --missing -z`); returns its id. */
+export async function writeTree(
+  ctx: RemoteContext,
+  entries: readonly TreeEntry[],
+): Promise<string> {
+  const input = entries.map((e) => `${e.mode} ${e.type} ${e.oid}\t${e.name}\0`)
+    .join("");
+  const out = await ctx.git(["mktree", "--missing", "-z"], {
+    cwd: ctx.gitDir,
+    env: ctx.env,
+    stdin: input,
+    ...signalOf(ctx),
+  });
+  if (out.code !== 0) gitFailure(out, "writing the tree");
+  return out.stdout.trim();
+}
+
+/** Writes a commit with one parent (`git commit-tree`); returns its id. */
+export async function writeCommit(
+  ctx: RemoteContext,
+  tree: string,
+  parent: string,
+  message: string,
+  authorEnv: Record<string, string>,
+): Promise<string> {
+  const out = await ctx.git(["commit-tree", tree, "-p", parent, "-F", "-"], {
+    cwd: ctx.gitDir,
+    env: { ...ctx.env, ...authorEnv },
+    stdin: message,
+    ...signalOf(ctx),
+  });
+  if (out.code !== 0) gitFailure(out, "writing the commit");
+  return out.stdout.trim();
+}
+
+/**
+ * Pushes `commit` to the branch, never forced:
+ * `git push --porcelain --no-thin URL COMMIT:refs/heads/BRANCH`.
+ * A rejection is returned (the caller decides whether the branch moved);
+ * any other failure throws.
+ */
+export async function push(
+  ctx: RemoteContext,
+  commit: string,
+  branch: string,
+): Promise<PushOutcome> {
+  const out = await network(ctx, [
+    "push",
+    "--porcelain",
+    "--no-thin",
+    "--no-verify",
+    ctx.url,
+    `${commit}:refs/heads/${branch}`,
+  ], ctx.gitDir);
+  const line = out.stdout.split("\n").find((l) => /^[ !=+*-]\t/.test(l));
+  if (out.code === 0 && line !== undefined && /^[ =]\t/.test(line)) {
+    return { ok: true };
+  }
+  if (line?.startsWith("!")) {
+    const reason = /\[(?:remote )?rejected\]\s*\(?([^)]*)\)?/.exec(line)?.[1] ??
+      line.split("\t")[2] ?? "rejected";
+    return {
+      ok: false,
+      reason: reason.trim(),
+      words: remoteWords(out.stderr),
+      output: out,
+    };
+  }
+  gitFailure(out, `pushing to ${branch}`);
+}
+
+/**
+ * Whether `ancestor` is `tip` or an ancestor of it, fetching the commits of
+ * `tip` (no trees) when they are not here yet.
+ */
+export async function isAncestor(
+  ctx: RemoteContext,
+  ancestor: string,
+  tip: string,
+  branch: string,
+): Promise<boolean> {
+  if (ancestor === tip) return true;
+  const fetched = await network(ctx, [
+    "fetch",
+    "--no-tags",
+    "--filter=tree:0",
+    ctx.url,
+    `refs/heads/${branch}`,
+  ], ctx.gitDir);
+  if (fetched.code !== 0) gitFailure(fetched, "verifying the push");
+  const out = await ctx.git(["merge-base", "--is-ancestor", ancestor, tip], {
+    cwd: ctx.gitDir,
+    env: ctx.env,
+    ...signalOf(ctx),
+  });
+  return out.code === 0;
+}
+
+function signalOf(ctx: RemoteContext): { signal?: AbortSignal } {
+  return ctx.signal === undefined ? {} : { signal: ctx.signal };
+}
+
+/** A git call that may talk to the server: it gets the timeout. */
+function network(
+  ctx: RemoteContext,
+  args: string[],
+  cwd: string,
+  stdin?: string,
+): Promise<GitOutput> {
+  return ctx.git(args, {
+    cwd,
+    env: ctx.env,
+    timeoutMs: ctx.timeoutMs,
+    ...signalOf(ctx),
+    ...(stdin === undefined ? {} : { stdin }),
+  });
+}
