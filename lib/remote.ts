@@ -123,9 +123,16 @@ export async function lsRemote(
   return head;
 }
 
-/** `git init --bare` of the template's throwaway repository. */
-export async function initRepo(ctx: RemoteContext): Promise<void> {
-  const out = await ctx.git(["init", "--bare", "-q", ctx.gitDir], {
+/**
+ * `git init --bare` of the template's throwaway repository, in the object
+ * format of the remote (a 64-digit tip means SHA-256).
+ */
+export async function initRepo(
+  ctx: RemoteContext,
+  objectFormat: "sha1" | "sha256" = "sha1",
+): Promise<void> {
+  const format = objectFormat === "sha256" ? ["--object-format=sha256"] : [];
+  const out = await ctx.git(["init", "--bare", "-q", ...format, ctx.gitDir], {
     cwd: ctx.scratchDir,
     env: ctx.env,
   });

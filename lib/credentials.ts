@@ -1,0 +1,120 @@
+/**
+ * Credentials: the bot token is read from the environment and handed to git
+ * only through the environment, as an `http.<origin>/.extraHeader` scoped
+ * to the target's own origin. Never in argv, a URL or a file.
+ *
+ * @module
+ */
+
+import { UsageError } from "./errors.ts";
+import { basicCredentials, type Redactor } from "./redact.ts";
+import type { Target } from "./targets.ts";
+
+/** Variables the token is read from, in order, when `--token-env` is unset. */
+export const TOKEN_ENV_DEFAULTS: readonly string[] = [
+  "CASCADE_TOKEN",
+  "DISPATCH_TOKEN",
+];
+
+/** The Basic user name sent with the token unless `--auth-user` says. */
+export const DEFAULT_AUTH_USER = "cascade";
+
+/** Where the token comes from and how it is sent. */
+export interface CredentialOptions {
+  /** `--token-env`: the one variable to read, if given. */
+  tokenEnv?: string | undefined;
+  /** `--auth-user`. */
+  authUser?: string | undefined;
+  /** `--allow-insecure-http`. */
+  allowInsecureHttp: boolean;
+}
+
+/** The token, if any, and the variable it came from. */
+export interface Token {
+  /** The secret. */
+  value: string;
+  /** The environment variable it was read from. */
+  source: string;
+}
+
+/**
+ * Reads the token. `--token-env NAME` with NAME unset or empty is a usage
+ * error (the operator asked for it); the defaults are optional.
+ */
+export function readToken(
+  options: CredentialOptions,
+  env: (name: string) => string | undefined,
+): Token | null {
+  if (options.tokenEnv !== undefined) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.tokenEnv)) {
+      throw new UsageError(
+        `--token-env must name an environment variable, e.g. GITEA_TOKEN`,
+      );
+    }
+    const value = env(options.tokenEnv);
+    if (value === undefined || value.trim() === "") {
+      throw new UsageError(
+        `--token-env ${options.tokenEnv}: the variable is not set (or not readable with --allow-env)`,
+      );
+    }
+    return { value: value.trim(), source: options.tokenEnv };
+  }
+  for (const name of TOKEN_ENV_DEFAULTS) {
+    const value = env(name)?.trim();
+    if (value) return { value, source: name };
+  }
+  return null;
+}
+
+/** True for hosts that never leave the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1";
+}
+
+/**
+ * The git config pairs that carry one target's credentials: an extra
+ * `Authorization: Basic` header for the target's origin. Credentials that
+ * were embedded in the URL win over the token; a user name embedded without
+ * a password is used as the Basic user with the token. Secrets are
+ * registered with the redactor before they go anywhere.
+ */
+export function credentialConfig(
+  target: Target,
+  token: Token | null,
+  options: CredentialOptions,
+  redactor: Redactor,
+): [string, string][] {
+  if (target.scheme !== "http" || target.origin === null) return [];
+  const embedded = target.embedded;
+  let user = options.authUser || DEFAULT_AUTH_USER;
+  let password = token?.value ?? "";
+  if (embedded !== null && embedded.password !== "") {
+    user = embedded.user || user;
+    password = embedded.password;
+  } else if (embedded !== null && embedded.user !== "") {
+    if (token === null) {
+      // `https://TOKEN@host/...`: Gitea takes a token as the user name.
+      user = embedded.user;
+      redactor.add(embedded.user);
+    } else {
+      user = embedded.user;
+    }
+  }
+  if (password === "" && !(embedded?.user && token === null)) return [];
+  if (password !== "") redactor.add(password, user);
+  const origin = new URL(target.origin);
+  if (
+    origin.protocol === "http:" && !isLoopbackHost(origin.hostname) &&
+    !options.allowInsecureHttp
+  ) {
+    throw new UsageError(
+      `${target.repo}: refusing to send the token over plain http to ${origin.host}; use https, or pass --allow-insecure-http if this network is trusted`,
+    );
+  }
+  return [[
+    `http.${target.origin}/.extraHeader`,
+    `Authorization: Basic ${basicCredentials(user, password)}`,
+  ]];
+}

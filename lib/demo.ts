@@ -1,0 +1,205 @@
+/**
+ * `cascade demo`: a cascade over throwaway local template repos, so a
+ * newcomer sees what it does with nothing to configure. Also home of
+ * {@linkcode seedCommit}, the fast-import recipe the tests reuse.
+ *
+ * @module
+ */
+
+import {
+  BASE_CONFIG,
+  configEnv,
+  createGitRunner,
+  type GitRunner,
+  hermeticEnv,
+} from "./git.ts";
+
+/** One file of a seeded commit: text, bytes, or a mode and content. */
+export type SeedFile =
+  | string
+  | Uint8Array
+  | { mode: "100644" | "100755" | "120000"; data: string | Uint8Array };
+
+/** A commit to seed with `git fast-import` (one process, any size). */
+export interface SeedCommit {
+  /** Branch to commit to (created when missing). */
+  branch: string;
+  /** Files to add or replace, by path; null deletes. */
+  files: Record<string, SeedFile | null>;
+  /** Commit message. */
+  message?: string;
+  /** `Name <email>` of author and committer. */
+  author?: string;
+  /** Commit time (seconds since the epoch). */
+  time?: number;
+}
+
+/**
+ * Adds a commit to `branch` of the repository at `gitDir` (bare or not)
+ * with `git fast-import`, on top of the branch's tip when it exists.
+ * Returns the new commit id.
+ */
+export async function seedCommit(
+  git: GitRunner,
+  gitDir: string,
+  commit: SeedCommit,
+): Promise<string> {
+  const encoder = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  const text = (s: string) => parts.push(encoder.encode(s));
+  const data = (d: string | Uint8Array) => {
+    const bytes = typeof d === "string" ? encoder.encode(d) : d;
+    text(`data ${bytes.length}\n`);
+    parts.push(bytes);
+    text("\n");
+  };
+  const ref = `refs/heads/${commit.branch}`;
+  const exists = await git(["rev-parse", "--verify", "-q", ref], {
+    cwd: gitDir,
+  });
+  const who = commit.author ?? "Template Maintainer <maintainer@example.com>";
+  const time = commit.time ?? 1_700_000_000;
+  text(`commit ${ref}\nmark :1\n`);
+  text(`author ${who} ${time} +0000\ncommitter ${who} ${time} +0000\n`);
+  data(commit.message ?? "seed\n");
+  if (exists.code === 0) text(`from ${exists.stdout.trim()}\n`);
+  for (const [path, file] of Object.entries(commit.files)) {
+    if (file === null) {
+      text(`D ${path}\n`);
+      continue;
+    }
+    const { mode, content } =
+      typeof file === "string" || file instanceof Uint8Array
+        ? { mode: "100644", content: file }
+        : { mode: file.mode, content: file.data };
+    text(`M ${mode} inline ${path}\n`);
+    data(content);
+  }
+  text("done\n");
+  const size = parts.reduce((n, p) => n + p.length, 0);
+  const stream = new Uint8Array(size);
+  let offset = 0;
+  for (const p of parts) {
+    stream.set(p, offset);
+    offset += p.length;
+  }
+  const out = await git(["fast-import", "--quiet", "--done"], {
+    cwd: gitDir,
+    stdin: stream,
+  });
+  if (out.code !== 0) {
+    throw new Error(`fast-import failed: ${out.stderr.trim()}`);
+  }
+  const tip = await git(["rev-parse", ref], { cwd: gitDir });
+  return tip.stdout.trim();
+}
+
+/** Creates a bare repository whose default branch is `branch`. */
+export async function createBareRepo(
+  git: GitRunner,
+  path: string,
+  branch: string,
+): Promise<void> {
+  const out = await git(["init", "--bare", "-q", "-b", branch, path]);
+  if (out.code !== 0) throw new Error(`git init failed: ${out.stderr.trim()}`);
+}
+
+/** Template repos the demo makes: name, default branch, files. */
+const DEMO_TEMPLATES: readonly {
+  name: string;
+  branch: string;
+  files: Record<string, string>;
+}[] = [
+  {
+    name: "python-slim",
+    branch: "main",
+    files: {
+      ".runtime-version": "0.1.6\n",
+      Dockerfile:
+        'FROM python:3.12-slim\nCOPY .runtime-version /tmp/\nRUN pip install "runtime==$(cat /tmp/.runtime-version)"\n',
+    },
+  },
+  {
+    name: "python-gpu",
+    branch: "trunk",
+    files: {
+      Dockerfile:
+        'FROM nvidia/cuda:12.4.0-base\nCOPY .runtime-version /tmp/\nRUN pip install "runtime==$(cat /tmp/.runtime-version)"\n',
+    },
+  },
+  {
+    name: "node-lts",
+    branch: "master",
+    files: {
+      ".runtime-version": "0.1.7\r\n",
+      Dockerfile: "FROM node:22\nCOPY .runtime-version /tmp/\n",
+    },
+  },
+  {
+    name: "legacy-java",
+    branch: "main",
+    files: {
+      Dockerfile: "FROM eclipse-temurin:21\nRUN pip install runtime==0.1.5\n",
+    },
+  },
+];
+
+/**
+ * Runs the demo: makes the templates in a temp dir, runs a cascade with a
+ * probe, runs it again to show it is a no-op, and removes everything.
+ * `run` is cascade's own `main`.
+ */
+export async function runDemo(
+  run: (args: string[]) => Promise<number>,
+  say: (text: string) => void,
+): Promise<number> {
+  const root = await Deno.makeTempDir({ prefix: "cascade-demo-" });
+  try {
+    await Deno.mkdir(`${root}/home`);
+    const git = createGitRunner({
+      ...hermeticEnv(`${root}/home`),
+      ...configEnv(BASE_CONFIG),
+    });
+    const repos: string[] = [];
+    for (const t of DEMO_TEMPLATES) {
+      const path = `${root}/${t.name}.git`;
+      await createBareRepo(git, path, t.branch);
+      await seedCommit(git, path, {
+        branch: t.branch,
+        files: t.files,
+        message: "initial template\n",
+      });
+      repos.push(path);
+    }
+    const args = [
+      "0.1.8",
+      ...repos.flatMap((r) => ["--repo", r]),
+      "--probe",
+      "Dockerfile",
+    ];
+    say(
+      `Made ${repos.length} template repos in ${root}: default branches main, trunk, master;\n` +
+        `legacy-java does not read .runtime-version, so the probe skips it.\n\n` +
+        `$ cascade push 0.1.8 --repo <each> --probe Dockerfile\n`,
+    );
+    const firstRun = await run(["push", ...args]);
+    say(
+      `\nexit ${firstRun}. Again: nothing changes, so nothing is committed.\n\n`,
+    );
+    const secondRun = await run(["push", ...args]);
+    say(
+      `\nexit ${secondRun}. And the read-only check:\n\n$ cascade status 0.1.8 ...\n`,
+    );
+    const status = await run([
+      "status",
+      ...args.filter((a) => a !== "--probe" && a !== "Dockerfile"),
+    ]);
+    say(
+      `\nexit ${status} (legacy-java is not at 0.1.8: it was skipped on purpose).\n` +
+        `Removed ${root}. Next: cascade push --help\n`,
+    );
+    return firstRun === 0 && secondRun === 0 && status === 1 ? 0 : 1;
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}

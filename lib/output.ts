@@ -1,0 +1,138 @@
+/**
+ * Everything cascade writes goes through here: stdout and stderr lines, the
+ * live progress line, per-template log blocks and report files — each
+ * passed through the one redactor first.
+ *
+ * @module
+ */
+
+import { styleText } from "node:util";
+import type { Redactor } from "./redact.ts";
+import { PLAIN, type TextStyle } from "./report.ts";
+
+/** Where text goes; tests pass in-memory sinks. */
+export interface Sinks {
+  /** Writes to standard output. */
+  stdout(text: string): void;
+  /** Writes to standard error. */
+  stderr(text: string): void;
+  /** Whether standard output is a terminal (live progress, colour). */
+  isTerminal: boolean;
+}
+
+/** The process's real stdout and stderr. */
+export function processSinks(): Sinks {
+  const encoder = new TextEncoder();
+  const write = (file: { writeSync(p: Uint8Array): number }, text: string) => {
+    const bytes = encoder.encode(text);
+    let offset = 0;
+    while (offset < bytes.length) {
+      offset += file.writeSync(bytes.subarray(offset));
+    }
+  };
+  return {
+    stdout: (text) => write(Deno.stdout, text),
+    stderr: (text) => write(Deno.stderr, text),
+    isTerminal: Deno.stdout.isTerminal(),
+  };
+}
+
+/** Colour when stdout is a terminal and `NO_COLOR` is unset or empty. */
+export function textStyle(
+  sinks: Sinks,
+  env: (name: string) => string | undefined,
+): TextStyle {
+  const noColor = (env("NO_COLOR") ?? "") !== "" || env("TERM") === "dumb";
+  if (!sinks.isTerminal || noColor) return PLAIN;
+  const paint = (format: Parameters<typeof styleText>[0]) => (text: string) =>
+    text === "" ? text : styleText(format, text, { validateStream: false });
+  return {
+    good: paint("green"),
+    warn: paint("yellow"),
+    bad: paint("red"),
+    dim: paint("dim"),
+  };
+}
+
+/** Redacted output with an optional live progress line on a terminal. */
+export class Console {
+  #sinks: Sinks;
+  #redactor: Redactor;
+  #progress = "";
+  #groups: boolean;
+
+  /**
+   * `groups` wraps each template's log block in `::group::` (Actions).
+   */
+  constructor(sinks: Sinks, redactor: Redactor, groups: boolean) {
+    this.#sinks = sinks;
+    this.#redactor = redactor;
+    this.#groups = groups;
+  }
+
+  /** Writes text (lines) to stdout. */
+  out(text: string): void {
+    this.#clearProgress();
+    this.#sinks.stdout(this.#redactor.redact(text));
+    this.#redrawProgress();
+  }
+
+  /** Writes text (lines) to stderr. */
+  err(text: string): void {
+    this.#clearProgress();
+    this.#sinks.stderr(this.#redactor.redact(text));
+    this.#redrawProgress();
+  }
+
+  /** Prints one template's buffered log as one block on stderr. */
+  block(title: string, lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    const body = lines.map((l) => `  ${l}\n`).join("");
+    this.err(
+      this.#groups
+        ? `::group::${title}\n${body}::endgroup::\n`
+        : `[${title}]\n${body}`,
+    );
+  }
+
+  /**
+   * Sets the live progress line (stdout, terminals only; a no-op when
+   * stdout is not a terminal). An empty string removes it.
+   */
+  progress(text: string): void {
+    if (!this.#sinks.isTerminal) return;
+    this.#clearProgress();
+    this.#progress = this.#redactor.redact(text).replace(/[\r\n]/g, " ");
+    this.#redrawProgress();
+  }
+
+  #clearProgress(): void {
+    if (this.#progress !== "") this.#sinks.stdout("\r\x1b[2K");
+  }
+
+  #redrawProgress(): void {
+    if (this.#progress === "") return;
+    const columns = consoleColumns();
+    const line = this.#progress.length > columns - 1
+      ? `${this.#progress.slice(0, columns - 4)}...`
+      : this.#progress;
+    this.#sinks.stdout(line);
+  }
+
+  /** Writes a report file (`-` means stdout), redacted. */
+  async writeFile(path: string, text: string, append = false): Promise<void> {
+    if (path === "-") {
+      this.out(text);
+      return;
+    }
+    await Deno.writeTextFile(path, this.#redactor.redact(text), { append });
+  }
+}
+
+function consoleColumns(): number {
+  try {
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80;
+  }
+}

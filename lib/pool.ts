@@ -1,0 +1,36 @@
+/**
+ * Bounded parallelism with results in input order.
+ *
+ * @module
+ */
+
+/**
+ * Runs `task` over `items` with at most `limit` in flight. Results keep the
+ * input order whatever order tasks finish in. Once `signal` aborts, no new
+ * task starts: those items get `notStarted(item, index)` instead.
+ */
+export async function mapPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+  notStarted: (item: T, index: number) => R,
+  signal?: AbortSignal,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      const item = items[index] as T;
+      results[index] = signal?.aborted
+        ? notStarted(item, index)
+        : await task(item, index);
+    }
+  };
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(limit, items.length)) },
+    worker,
+  );
+  await Promise.all(workers);
+  return results;
+}

@@ -1,0 +1,281 @@
+/**
+ * Targets: what `--repo`, `--repos-file`, `--retry-failed` and `--shard`
+ * name, resolved to credential-free git URLs, deduplicated and split.
+ *
+ * @module
+ */
+
+import { isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { UsageError } from "./errors.ts";
+
+/** How git reaches a target. */
+export type TargetScheme = "http" | "ssh" | "file";
+
+/** One template repo to run against. */
+export interface Target {
+  /** The name shown in reports: as given, with any credentials removed. */
+  repo: string;
+  /** What git is given: a URL (file:// for paths), never with credentials. */
+  url: string;
+  /** Identity for deduplication and sharding. */
+  key: string;
+  /** Transport family. */
+  scheme: TargetScheme;
+  /** `scheme://host[:port]` for http(s) targets, else null. */
+  origin: string | null;
+  /** Credentials that were embedded in the URL, moved out of it. */
+  embedded: { user: string; password: string } | null;
+}
+
+const OWNER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\/[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+const SCP_LIKE = /^([A-Za-z0-9_.-]+@)?[A-Za-z0-9_.-]+:(?!\/\/)[^\s]+$/;
+
+/**
+ * Resolves one target as written by the user. `baseUrl` resolves
+ * `owner/name`; `cwd` resolves relative local paths. Throws
+ * {@linkcode UsageError} for anything that is not a usable target.
+ */
+export function parseTarget(
+  input: string,
+  baseUrl: string | undefined,
+  cwd: string,
+): Target {
+  const text = input.trim();
+  // deno-lint-ignore no-control-regex
+  if (text === "" || /[\x00-\x1f\x7f]/.test(text)) {
+    throw new UsageError(
+      `target ${JSON.stringify(input)} is empty or has control characters`,
+    );
+  }
+  if (/^https?:\/\//i.test(text)) return httpTarget(text, text);
+  if (/^ssh:\/\//i.test(text)) {
+    const url = new URL(text);
+    url.password = "";
+    return sshTarget(url.href);
+  }
+  if (/^file:\/\//i.test(text)) {
+    const path = decodeURIComponent(new URL(text).pathname);
+    return localTarget(text, path);
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    throw new UsageError(
+      `target ${
+        safe(text)
+      } has an unsupported scheme: use https://, http://, ssh://, git@host:, file:// or a path`,
+    );
+  }
+  if (
+    text.startsWith("/") || text.startsWith("./") || text.startsWith("../") ||
+    text === "." || text === ".."
+  ) {
+    return localTarget(text, resolve(cwd, text));
+  }
+  if (OWNER_NAME.test(text) && !text.includes("..")) {
+    if (baseUrl === undefined || baseUrl === "") {
+      throw new UsageError(
+        `target ${text} needs a server: pass --base-url or set GITEA_URL`,
+      );
+    }
+    const base = baseUrl.replace(/\/+$/, "");
+    if (!/^(https?|ssh|file):\/\//i.test(base)) {
+      throw new UsageError(
+        `--base-url ${
+          safe(base)
+        } must start with https://, http://, ssh:// or file://`,
+      );
+    }
+    const name = text.endsWith(".git") ? text : `${text}.git`;
+    const url = `${base}/${name}`;
+    const target = /^ssh:/i.test(base)
+      ? sshTarget(url)
+      : /^file:/i.test(base)
+      ? localTarget(url, decodeURIComponent(new URL(url).pathname))
+      : httpTarget(url, url);
+    return { ...target, repo: text.replace(/\.git$/, "") };
+  }
+  if (SCP_LIKE.test(text)) return sshTarget(text);
+  throw new UsageError(
+    `target ${
+      safe(text)
+    } is not a URL, a path (start it with / or ./) or owner/name`,
+  );
+}
+
+function httpTarget(input: string, text: string): Target {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`target ${safe(input)} is not a valid URL`);
+  }
+  const embedded = url.username !== "" || url.password !== ""
+    ? {
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+    }
+    : null;
+  url.username = "";
+  url.password = "";
+  url.hash = "";
+  url.search = "";
+  const clean = url.href;
+  return {
+    repo: clean,
+    url: clean,
+    key: canonicalKey(clean),
+    scheme: "http",
+    origin: url.origin,
+    embedded,
+  };
+}
+
+function sshTarget(clean: string): Target {
+  return {
+    repo: clean,
+    url: clean,
+    key: canonicalKey(clean),
+    scheme: "ssh",
+    origin: null,
+    embedded: null,
+  };
+}
+
+function localTarget(input: string, path: string): Target {
+  if (!isAbsolute(path)) {
+    throw new UsageError(`target ${safe(input)} is not an absolute path`);
+  }
+  const clean = path.length > 1 ? path.replace(/\/+$/, "") : path;
+  return {
+    repo: input,
+    // A file:// URL, not the bare path: git refuses a promisor remote (the
+    // partial fetch's bookkeeping) named by a path starting with '/'.
+    url: pathToFileURL(clean).href,
+    key: `file:${clean.replace(/\/\.git$|\.git$/, "")}`,
+    scheme: "file",
+    origin: null,
+    embedded: null,
+  };
+}
+
+/** Lower-case scheme and host, no trailing slash or `.git`. */
+function canonicalKey(url: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/]*)(.*)$/i.exec(url);
+  const base = m
+    ? `${m[1]?.toLowerCase()}${m[2]?.toLowerCase()}${m[3]}`
+    : url.replace(
+      /^([^:]*):/,
+      (_all, host: string) => `${host.toLowerCase()}:`,
+    );
+  return base.replace(/\/+$/, "").replace(/\.git$/, "");
+}
+
+/** A user-given string made safe to print: no userinfo, one line. */
+function safe(text: string): string {
+  // deno-lint-ignore no-control-regex
+  const oneLine = text.replace(/[\x00-\x1f\x7f]/g, "?");
+  const noCreds = oneLine.replace(
+    /([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/gi,
+    "$1***@",
+  );
+  return noCreds.length > 120 ? `${noCreds.slice(0, 117)}...` : noCreds;
+}
+
+/** Parses a repos file: one target per line, blank lines and `#` ignored. */
+export function parseReposFile(text: string): string[] {
+  return text.split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+/** Keeps the first of each target, in order. */
+export function dedupeTargets(targets: readonly Target[]): Target[] {
+  const seen = new Set<string>();
+  return targets.filter((t) => {
+    if (seen.has(t.key)) return false;
+    seen.add(t.key);
+    return true;
+  });
+}
+
+/** A `--shard i/n` value: 1-based index and count. */
+export interface Shard {
+  /** 1-based shard index. */
+  index: number;
+  /** Number of shards. */
+  count: number;
+}
+
+/** Parses `i/n` with 1 ≤ i ≤ n; throws {@linkcode UsageError}. */
+export function parseShard(text: string): Shard {
+  const m = /^(\d{1,6})\/(\d{1,6})$/.exec(text.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new UsageError(
+      `--shard ${safe(text)} must be i/n with 1 <= i <= n, e.g. 2/4`,
+    );
+  }
+  return { index, count };
+}
+
+/**
+ * The targets of one shard: a stable split by a hash of each target's key,
+ * so the same list always splits the same way and every target lands in
+ * exactly one shard, whatever the list's order.
+ */
+export function shardTargets(
+  targets: readonly Target[],
+  shard: Shard,
+): Target[] {
+  return targets.filter((t) => fnv1a(t.key) % shard.count === shard.index - 1);
+}
+
+/** 32-bit FNV-1a over the UTF-8 bytes of `text`. */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+/**
+ * The targets to re-run from an earlier JSON report: every result that
+ * `failed` or was `interrupted` (of a status report: every result that
+ * drifted or could not be read), by its credential-free `url`.
+ */
+export function failedTargetsOf(reportText: string, file: string): {
+  targets: string[];
+  version: string | null;
+} {
+  let data: unknown;
+  try {
+    data = JSON.parse(reportText);
+  } catch {
+    throw new UsageError(`--retry-failed ${file} is not a JSON report`);
+  }
+  const results = (data as { results?: unknown })?.results;
+  if (!Array.isArray(results)) {
+    throw new UsageError(
+      `--retry-failed ${file} has no results: pass a report written by cascade --json`,
+    );
+  }
+  const targets: string[] = [];
+  for (const result of results) {
+    const r = result as {
+      status?: unknown;
+      url?: unknown;
+      error?: unknown;
+      drift?: unknown;
+    };
+    // A push report marks failures by status; a status report by an error
+    // or drift (its drifted templates are what a re-run should push).
+    const failed = r.status === "failed" || r.status === "interrupted" ||
+      (r.status === undefined && (r.error !== undefined || r.drift === true));
+    if (failed && typeof r.url === "string") targets.push(r.url);
+  }
+  const version = (data as { version?: unknown }).version;
+  return { targets, version: typeof version === "string" ? version : null };
+}

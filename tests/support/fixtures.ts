@@ -1,0 +1,309 @@
+/**
+ * The one fixture builder: temporary bare template repos made with real,
+ * hermetic git, server-side assertions helpers, and ways to run cascade
+ * (in-process through `main`, or as a subprocess).
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import { main, type MainIo } from "../../cascade.ts";
+import {
+  BASE_CONFIG,
+  configEnv,
+  createGitRunner,
+  type GitRunner,
+  hermeticEnv,
+} from "../../lib/git.ts";
+import { createBareRepo, type SeedCommit, seedCommit } from "../../lib/demo.ts";
+import type { Sinks } from "../../lib/output.ts";
+
+/** Path of the entry point, for subprocess runs. */
+export const CASCADE = fileURLToPath(
+  new URL("../../cascade.ts", import.meta.url),
+);
+
+/** A commit as the server holds it. */
+export interface CommitInfo {
+  /** Commit id. */
+  sha: string;
+  /** Parent ids. */
+  parents: string[];
+  /** `Name <email>` of the author. */
+  author: string;
+  /** `Name <email>` of the committer. */
+  committer: string;
+  /** Full message. */
+  message: string;
+}
+
+/** What a cascade run printed and returned. */
+export interface RunResult {
+  /** Exit code. */
+  code: number;
+  /** Everything written to stdout. */
+  stdout: string;
+  /** Everything written to stderr. */
+  stderr: string;
+}
+
+/** Temporary repos for one test; `await using` removes them all. */
+export class Fixture implements AsyncDisposable {
+  /** Root temp dir of this fixture. */
+  readonly root: string;
+  /** Hermetic git for building and inspecting repos. */
+  readonly git: GitRunner;
+
+  private constructor(root: string, git: GitRunner) {
+    this.root = root;
+    this.git = git;
+  }
+
+  /** Makes a fixture with its own temp dir and hermetic git. */
+  static async create(): Promise<Fixture> {
+    const root = await Deno.makeTempDir({ prefix: "cascade-test-" });
+    await Deno.mkdir(`${root}/home`);
+    await Deno.mkdir(`${root}/srv`);
+    const git = createGitRunner({
+      ...hermeticEnv(`${root}/home`),
+      ...configEnv([
+        ...BASE_CONFIG,
+        ["uploadpack.allowFilter", "true"],
+        ["uploadpack.allowAnySHA1InWant", "true"],
+      ]),
+    });
+    return new Fixture(root, git);
+  }
+
+  /**
+   * Makes a bare template repo `srv/<name>.git` whose default branch is
+   * `branch`, with one commit holding `files` (none: an empty repo).
+   */
+  async repo(
+    name: string,
+    files: SeedCommit["files"] | null,
+    branch = "main",
+  ): Promise<string> {
+    const path = `${this.root}/srv/${name}.git`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await createBareRepo(this.git, path, branch);
+    await this.#git(path, ["config", "uploadpack.allowFilter", "true"]);
+    await this.#git(path, ["config", "uploadpack.allowAnySHA1InWant", "true"]);
+    if (files !== null) {
+      await seedCommit(this.git, path, { branch, files, message: "seed\n" });
+    }
+    return path;
+  }
+
+  /** Adds a commit on the server side, as another publisher would. */
+  commit(path: string, commit: SeedCommit): Promise<string> {
+    return seedCommit(this.git, path, commit);
+  }
+
+  /** The branch tip, or null. */
+  async tip(path: string, branch = "main"): Promise<string | null> {
+    const out = await this.git([
+      "rev-parse",
+      "-q",
+      "--verify",
+      `refs/heads/${branch}`,
+    ], {
+      cwd: path,
+    });
+    return out.code === 0 ? out.stdout.trim() : null;
+  }
+
+  /** A file's bytes at a revision, or null when missing. */
+  async file(
+    path: string,
+    rev: string,
+    file: string,
+  ): Promise<Uint8Array | null> {
+    const out = await this.git(["cat-file", "blob", `${rev}:${file}`], {
+      cwd: path,
+    });
+    return out.code === 0 ? out.stdoutBytes : null;
+  }
+
+  /** A file's text at a revision, or null when missing. */
+  async text(path: string, rev: string, file: string): Promise<string | null> {
+    const bytes = await this.file(path, rev, file);
+    return bytes === null ? null : new TextDecoder().decode(bytes);
+  }
+
+  /** Commit details. */
+  async show(path: string, rev: string): Promise<CommitInfo> {
+    const sha = await this.#git(path, ["rev-parse", `${rev}^{commit}`]);
+    const out = await this.git(["cat-file", "commit", sha], { cwd: path });
+    const [head = "", ...body] = out.stdout.split("\n\n");
+    const field = (name: string) =>
+      head.split("\n").filter((l) => l.startsWith(`${name} `)).map((l) =>
+        l.slice(name.length + 1)
+      );
+    const person = (line = "") => line.replace(/ \d+ [+-]\d{4}$/, "");
+    return {
+      sha,
+      parents: field("parent"),
+      author: person(field("author")[0]),
+      committer: person(field("committer")[0]),
+      message: body.join("\n\n"),
+    };
+  }
+
+  /** Number of commits reachable from the branch. */
+  async count(path: string, branch = "main"): Promise<number> {
+    return Number(
+      await this.#git(path, ["rev-list", "--count", `refs/heads/${branch}`]),
+    );
+  }
+
+  /** Paths a commit changed against its first parent. */
+  async changed(path: string, rev: string): Promise<string[]> {
+    const out = await this.#git(path, [
+      "diff-tree",
+      "-r",
+      "--name-only",
+      "--no-commit-id",
+      `${rev}^`,
+      rev,
+    ]);
+    return out.split("\n").filter(Boolean);
+  }
+
+  /** Whether `ancestor` is an ancestor of (or equal to) `rev`. */
+  async isAncestor(
+    path: string,
+    ancestor: string,
+    rev: string,
+  ): Promise<boolean> {
+    const out = await this.git(["merge-base", "--is-ancestor", ancestor, rev], {
+      cwd: path,
+    });
+    return out.code === 0;
+  }
+
+  /** Branch names of the repo. */
+  async branches(path: string): Promise<string[]> {
+    const out = await this.#git(path, [
+      "for-each-ref",
+      "--format=%(refname:short)",
+      "refs/heads",
+    ]);
+    return out.split("\n").filter(Boolean);
+  }
+
+  /** Installs an executable hook in a bare repo. */
+  async hook(path: string, name: string, script: string): Promise<void> {
+    await Deno.mkdir(`${path}/hooks`, { recursive: true });
+    await Deno.writeTextFile(`${path}/hooks/${name}`, script, { mode: 0o755 });
+  }
+
+  /** Writes a file under the fixture root; returns its path. */
+  async write(name: string, text: string): Promise<string> {
+    const path = `${this.root}/${name}`;
+    await Deno.writeTextFile(path, text);
+    return path;
+  }
+
+  async #git(path: string, args: string[]): Promise<string> {
+    const out = await this.git(args, { cwd: path });
+    if (out.code !== 0) throw new Error(`git ${args.join(" ")}: ${out.stderr}`);
+    return out.stdout.trim();
+  }
+
+  /** Removes every temp dir of the fixture. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Deno.remove(this.root, { recursive: true });
+  }
+}
+
+/** In-memory sinks. */
+export function memorySinks(
+  isTerminal = false,
+): Sinks & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    isTerminal,
+  };
+}
+
+/**
+ * Runs cascade in-process with `env` as its whole environment view (the
+ * process environment is not consulted for tokens or Actions variables).
+ */
+export async function runCascade(
+  args: string[],
+  env: Record<string, string> = {},
+  io: Partial<MainIo> = {},
+): Promise<RunResult> {
+  const sinks = memorySinks();
+  const code = await main(args, {
+    sinks,
+    env: (name) => env[name],
+    handleSignals: false,
+    backoff: { baseMs: 5, maxMs: 20, random: Math.random },
+    ...io,
+  });
+  return { code, stdout: sinks.out.join(""), stderr: sinks.err.join("") };
+}
+
+/** Reads a JSON report written by a run. */
+export async function readReport<T = Record<string, unknown>>(
+  path: string,
+): Promise<T> {
+  return JSON.parse(await Deno.readTextFile(path)) as T;
+}
+
+/**
+ * Starts cascade as a subprocess (the way users run it), with a clean
+ * environment: PATH, HOME and TMPDIR of the caller's choosing plus `env`.
+ */
+export function spawnCascade(
+  args: string[],
+  options: { env?: Record<string, string>; tmpDir: string; path?: string },
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--allow-run=git",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      CASCADE,
+      ...args,
+    ],
+    clearEnv: true,
+    env: {
+      PATH: options.path ?? Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: options.tmpDir,
+      TMPDIR: options.tmpDir,
+      DENO_DIR: Deno.env.get("DENO_DIR") ??
+        `${Deno.env.get("HOME")}/.cache/deno`,
+      NO_COLOR: "1",
+      ...options.env,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Runs cascade as a subprocess to the end. */
+export async function runCascadeProcess(
+  args: string[],
+  options: { env?: Record<string, string>; tmpDir: string; path?: string },
+): Promise<RunResult> {
+  const out = await spawnCascade(args, options).output();
+  const decoder = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
+}
