@@ -213,7 +213,8 @@ async function runCommand(
       onDone: (i, title, log) => {
         inFlight.delete(i);
         done++;
-        console.block(title, log);
+        // Logs are for CI logs; a terminal has the live progress line.
+        if (!sinks.isTerminal || options.verbose) console.block(title, log);
         progress();
       },
     };

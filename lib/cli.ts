@@ -45,6 +45,7 @@ const COMMON = {
   "token-env": { type: "string" },
   "auth-user": { type: "string" },
   "allow-insecure-http": { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -92,6 +93,8 @@ export interface CommonOptions {
   authUser?: string | undefined;
   /** `--allow-insecure-http`. */
   allowInsecureHttp: boolean;
+  /** `--verbose`: per-template logs on a terminal too. */
+  verbose: boolean;
 }
 
 /** Options of `push`. */
@@ -199,6 +202,7 @@ export function parseCommand(args: readonly string[]): Command {
     tokenEnv: str("token-env"),
     authUser: str("auth-user"),
     allowInsecureHttp: values["allow-insecure-http"] === true,
+    verbose: values["verbose"] === true,
   };
   if (
     common.authUser !== undefined && !/^[^\s:]{1,64}$/.test(common.authUser)
@@ -330,6 +334,7 @@ Common options:
   --token-env <NAME>      read the token from NAME (default CASCADE_TOKEN, then DISPATCH_TOKEN)
   --auth-user <name>      user name sent with the token (default cascade)
   --allow-insecure-http   allow sending the token over plain http to a non-loopback host
+  -v, --verbose           per-template logs on a terminal too (always shown in CI logs)
 `;
   const pushOpts = `Push options:
   --attempts <n>          total push attempts per template (default 3)

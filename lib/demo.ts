@@ -161,26 +161,30 @@ export async function runDemo(
       ...configEnv(BASE_CONFIG),
     });
     const repos: string[] = [];
+    await Deno.mkdir(`${root}/templates`);
     for (const t of DEMO_TEMPLATES) {
-      const path = `${root}/${t.name}.git`;
+      const path = `${root}/templates/${t.name}.git`;
       await createBareRepo(git, path, t.branch);
       await seedCommit(git, path, {
         branch: t.branch,
         files: t.files,
         message: "initial template\n",
       });
-      repos.push(path);
+      repos.push(`templates/${t.name}`);
     }
     const args = [
       "0.1.8",
+      "--base-url",
+      `file://${root}`,
       ...repos.flatMap((r) => ["--repo", r]),
       "--probe",
       "Dockerfile",
     ];
     say(
-      `Made ${repos.length} template repos in ${root}: default branches main, trunk, master;\n` +
-        `legacy-java does not read .runtime-version, so the probe skips it.\n\n` +
-        `$ cascade push 0.1.8 --repo <each> --probe Dockerfile\n`,
+      `Made ${repos.length} template repos under ${root}, default branches main, trunk,\n` +
+        `master; legacy-java does not read .runtime-version, so the probe skips it.\n\n` +
+        `$ cascade push 0.1.8 --base-url file://${root} \\\n` +
+        `    ${repos.map((r) => `--repo ${r}`).join(" ")} --probe Dockerfile\n`,
     );
     const firstRun = await run(["push", ...args]);
     say(

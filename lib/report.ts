@@ -222,7 +222,7 @@ export function renderPushText(
     };
   });
   const widths = [0, 1, 2].map((i) =>
-    Math.min(48, Math.max(0, ...rows.map((r) => r.cells[i]?.length ?? 0)))
+    Math.max(0, ...rows.map((r) => r.cells[i]?.length ?? 0))
   );
   const statusWidth = Math.max(0, ...rows.map((r) => r.status.length));
   const lines = rows.map((row) => {
@@ -263,7 +263,7 @@ export function renderStatusText(
     detail: r.error ? `${r.error.kind}: ${r.error.message}` : "",
   }));
   const widths = [0, 1, 2].map((i) =>
-    Math.min(48, Math.max(0, ...rows.map((r) => r.cells[i]?.length ?? 0)))
+    Math.max(0, ...rows.map((r) => r.cells[i]?.length ?? 0))
   );
   const lines = rows.map((row) => {
     const paint = row.word === "ok"

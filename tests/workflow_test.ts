@@ -329,3 +329,19 @@ Deno.test("a push whose branch no longer holds the commit afterwards fails verif
     /pushed [0-9a-f]{10} but main is now at [0-9a-f]{10}, which does not contain it/,
   );
 });
+
+Deno.test("demo runs a cascade twice on throwaway repos and removes them", async () => {
+  const run = await runCascade(["demo"]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(
+    run.stdout,
+    /cascade push 0\.1\.8: 3 updated, 0 unchanged, 1 skipped, 0 failed/,
+  );
+  assert.match(
+    run.stdout,
+    /cascade push 0\.1\.8: 0 updated, 3 unchanged, 1 skipped, 0 failed/,
+  );
+  const root = /under (\S+), default/.exec(run.stdout)?.[1];
+  assert.ok(root);
+  await assert.rejects(Deno.stat(root), Deno.errors.NotFound);
+});
