@@ -218,7 +218,7 @@ export function renderPushText(
       status: statusWord(r, report.dryRun),
       paint: styleFor(r.status, style),
       cells: [r.repo, r.branch ?? "-", changeOf(r, report.version)],
-      detail,
+      detail: oneLine(detail),
     };
   });
   const widths = [0, 1, 2].map((i) =>
@@ -260,7 +260,7 @@ export function renderStatusText(
   const rows = report.results.map((r) => ({
     word: r.error ? "error" : r.drift ? "drift" : "ok",
     cells: [r.repo, r.branch ?? "-", r.current ?? "(none)"],
-    detail: r.error ? `${r.error.kind}: ${r.error.message}` : "",
+    detail: oneLine(r.error ? `${r.error.kind}: ${r.error.message}` : ""),
   }));
   const widths = [0, 1, 2].map((i) =>
     Math.max(0, ...rows.map((r) => r.cells[i]?.length ?? 0))
@@ -280,6 +280,11 @@ export function renderStatusText(
     `cascade status ${report.version}: ${s.current} at the version, ${s.drifted} drifted, ${s.errors} unreadable (${report.results.length} templates)`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** Folds line breaks so that one template stays on one line. */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, " ");
 }
 
 /** Escapes a table cell for Markdown: pipes, backticks, newlines. */

@@ -1,0 +1,319 @@
+/**
+ * `deno task bench`: times, in one run, over the smart-HTTP test server with
+ * a delay on every request (a stand-in for a remote server):
+ *
+ * (a) the old design's sequential clone/commit/push loop
+ *     (`bench/old_cascade.sh`) on N heavy templates,
+ * (b) `cascade push` on the same N heavy templates,
+ * (c) `cascade push` on N tiny templates,
+ *
+ * and prints (a)/(b), (b)/(c), the git processes one template costs, and
+ * cascade's peak memory. Fixtures are built here and removed afterwards.
+ *
+ * Options: --n 16 --delay 40 --commits 3000 --asset-mib 8 --concurrency 8
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { main } from "../cascade.ts";
+import {
+  BASE_CONFIG,
+  configEnv,
+  createGitRunner,
+  type GitRunner,
+  hermeticEnv,
+} from "../lib/git.ts";
+import { createBareRepo, seedCommit } from "../lib/demo.ts";
+import { basicCredentials } from "../lib/redact.ts";
+import { startGitHttpServer } from "../tests/support/http_server.ts";
+
+const TOKEN = "bench-token-0123456789";
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    n: { type: "string", default: "16" },
+    delay: { type: "string", default: "40" },
+    commits: { type: "string", default: "3000" },
+    "asset-mib": { type: "string", default: "8" },
+    concurrency: { type: "string", default: "8" },
+  },
+  strict: true,
+});
+const N = Number(values.n);
+const DELAY = Number(values.delay);
+const COMMITS = Number(values.commits);
+const ASSET_MIB = Number(values["asset-mib"]);
+const CONCURRENCY = values.concurrency;
+
+const root = await Deno.makeTempDir({ prefix: "cascade-bench-" });
+try {
+  await Deno.mkdir(`${root}/home`);
+  await Deno.mkdir(`${root}/srv/heavy`, { recursive: true });
+  await Deno.mkdir(`${root}/srv/tiny`, { recursive: true });
+  const git = createGitRunner({
+    ...hermeticEnv(`${root}/home`),
+    ...configEnv(BASE_CONFIG),
+  });
+
+  const t0 = performance.now();
+  const heavySeed = `${root}/seed.git`;
+  await buildHeavy(git, heavySeed);
+  for (let i = 0; i < N; i++) {
+    await copyDir(heavySeed, `${root}/srv/heavy/t${i}.git`);
+    const tiny = `${root}/srv/tiny/t${i}.git`;
+    await createBareRepo(git, tiny, "main");
+    await seedCommit(git, tiny, {
+      branch: "main",
+      files: {
+        ".runtime-version": "0.0.0\n",
+        Dockerfile: ".runtime-version\n",
+      },
+    });
+  }
+  const packBytes = await dirSize(`${heavySeed}/objects`);
+  console.log(
+    `fixtures: ${N} heavy templates (${COMMITS} commits, ${ASSET_MIB} MiB asset, ${
+      (packBytes / 2 ** 20).toFixed(1)
+    } MiB of objects each) and ${N} tiny ones, built in ${
+      secs(performance.now() - t0)
+    }`,
+  );
+
+  await using server = await startGitHttpServer({
+    root: `${root}/srv`,
+    token: TOKEN,
+    delayMs: DELAY,
+  });
+  console.log(`server: ${server.origin}, ${DELAY} ms delay on every request\n`);
+  const urls = (kind: string) =>
+    Array.from({ length: N }, (_, i) => `${server.origin}/${kind}/t${i}.git`);
+
+  // (a) the old sequential loop on the heavy templates.
+  const a = await timed(() => oldCascade("1.0.1", urls("heavy")));
+  console.log(`(a) old sequential clone/commit/push, heavy: ${secs(a.ms)}`);
+
+  // (b) cascade on the heavy templates, (c) on the tiny ones.
+  const b = await timed(() => cascade("1.0.2", urls("heavy")));
+  console.log(
+    `(b) cascade push, heavy:                   ${secs(b.ms)}  (peak RSS ${
+      mib(b.value)
+    })`,
+  );
+  const c = await timed(() => cascade("1.0.2", urls("tiny")));
+  console.log(
+    `(c) cascade push, tiny:                    ${secs(c.ms)}  (peak RSS ${
+      mib(c.value)
+    })`,
+  );
+  console.log(
+    `\n(a)/(b) = ${(a.ms / b.ms).toFixed(1)}x   (target: at least 10x)`,
+  );
+  console.log(`(b)/(c) = ${(b.ms / c.ms).toFixed(2)}    (target: at most 1.5)`);
+
+  // Git processes per template, counted through the runner.
+  const one = [`${server.origin}/heavy/t0.git`];
+  const happy = await countGit(["push", "1.0.3", "--repo", one[0]!]);
+  const noop = await countGit(["push", "1.0.3", "--repo", one[0]!]);
+  const probe = await countGit([
+    "push",
+    "1.0.4",
+    "--repo",
+    `${server.origin}/tiny/t0.git`,
+    "--probe",
+    "Dockerfile",
+  ]);
+  console.log(`\ngit processes per template:`);
+  console.log(`  update:            ${happy.total}  (${happy.detail})`);
+  console.log(`  update with probe: ${probe.total}  (${probe.detail})`);
+  console.log(`  no-op:             ${noop.total}  (${noop.detail})`);
+  console.log(
+    `\nmachine: ${navigator.hardwareConcurrency} cores, ${Deno.build.os}/${Deno.build.arch}, deno ${Deno.version.deno}, ${await gitVersion()}`,
+  );
+
+  async function cascade(version: string, targets: string[]): Promise<number> {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--allow-run=git",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        here("../cascade.ts"),
+        "push",
+        version,
+        "--concurrency",
+        CONCURRENCY,
+        ...targets.flatMap((t) => ["--repo", t]),
+      ],
+      env: { CASCADE_TOKEN: TOKEN, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const peak = watchPeakRss(child.pid);
+    const out = await child.output();
+    const rss = await peak.stop();
+    if (out.code !== 0) {
+      throw new Error(
+        `cascade failed:\n${new TextDecoder().decode(out.stdout)}`,
+      );
+    }
+    return rss;
+  }
+
+  async function oldCascade(version: string, targets: string[]): Promise<void> {
+    const origin = new URL(targets[0]!).origin;
+    const out = await new Deno.Command("sh", {
+      args: [here("old_cascade.sh"), version, ...targets],
+      clearEnv: true,
+      env: {
+        ...hermeticEnv(`${root}/home`),
+        ...configEnv([
+          ...BASE_CONFIG,
+          [
+            `http.${origin}/.extraHeader`,
+            `Authorization: Basic ${basicCredentials("bench", TOKEN)}`,
+          ],
+        ]),
+        GIT_AUTHOR_NAME: "bench",
+        GIT_AUTHOR_EMAIL: "bench@example.com",
+        GIT_COMMITTER_NAME: "bench",
+        GIT_COMMITTER_EMAIL: "bench@example.com",
+        TMPDIR: root,
+      },
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (out.code !== 0) throw new Error("old_cascade.sh failed");
+  }
+} finally {
+  await Deno.remove(root, { recursive: true });
+}
+
+async function countGit(
+  args: string[],
+): Promise<{ total: number; detail: string }> {
+  const counts = new Map<string, number>();
+  const code = await main(args, {
+    sinks: { stdout: () => {}, stderr: () => {}, isTerminal: false },
+    env: (name) => (name === "CASCADE_TOKEN" ? TOKEN : undefined),
+    handleSignals: false,
+    wrapGit: (git) => (gitArgs, options) => {
+      const name = gitArgs[0] ?? "?";
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return git(gitArgs, options);
+    },
+  });
+  if (code !== 0) throw new Error(`cascade ${args.join(" ")} exited ${code}`);
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const detail = [...counts].map(([k, v]) => (v > 1 ? `${k} x${v}` : k)).join(
+    ", ",
+  );
+  return { total, detail };
+}
+
+/** A template with COMMITS commits and an ASSET_MIB random asset at the tip. */
+async function buildHeavy(git: GitRunner, path: string): Promise<void> {
+  await createBareRepo(git, path, "main");
+  const encoder = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  const text = (s: string) => parts.push(encoder.encode(s));
+  const data = (bytes: Uint8Array) => {
+    text(`data ${bytes.length}\n`);
+    parts.push(bytes);
+    text("\n");
+  };
+  for (let i = 1; i <= COMMITS; i++) {
+    text(`commit refs/heads/main\n`);
+    text(`committer Dev <dev@example.com> ${1_600_000_000 + i * 60} +0000\n`);
+    data(encoder.encode(`change ${i}\n`));
+    text(`M 100644 inline src/module-${i % 97}.py\n`);
+    data(encoder.encode(`# revision ${i}\n${"x = 1\n".repeat(20 + (i % 50))}`));
+    if (i === 1) {
+      text(`M 100644 inline .runtime-version\n`);
+      data(encoder.encode("0.0.0\n"));
+      text(`M 100644 inline Dockerfile\n`);
+      data(encoder.encode("COPY .runtime-version /tmp/\n"));
+    }
+    if (i === COMMITS) {
+      const asset = new Uint8Array(ASSET_MIB * 2 ** 20);
+      for (let o = 0; o < asset.length; o += 65536) {
+        crypto.getRandomValues(asset.subarray(o, o + 65536));
+      }
+      text(`M 100644 inline assets/model.bin\n`);
+      data(asset);
+    }
+  }
+  text("done\n");
+  const stream = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    stream.set(p, offset);
+    offset += p.length;
+  }
+  const out = await git(["fast-import", "--quiet", "--done"], {
+    cwd: path,
+    stdin: stream,
+  });
+  if (out.code !== 0) throw new Error(out.stderr);
+  await git(["config", "uploadpack.allowFilter", "true"], { cwd: path });
+}
+
+async function copyDir(from: string, to: string): Promise<void> {
+  const out = await new Deno.Command("cp", { args: ["-r", from, to] }).output();
+  if (out.code !== 0) throw new Error(`cp failed`);
+}
+
+async function dirSize(dir: string): Promise<number> {
+  let size = 0;
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) size += await dirSize(path);
+    else size += (await Deno.stat(path)).size;
+  }
+  return size;
+}
+
+async function timed<T>(
+  fn: () => Promise<T>,
+): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+/** Polls /proc/<pid>/status for the high-water mark of resident memory. */
+function watchPeakRss(pid: number): { stop(): Promise<number> } {
+  let peak = 0;
+  const read = () => {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      peak = Math.max(peak, kb * 1024);
+    } catch { /* exited */ }
+  };
+  const timer = setInterval(read, 10);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Promise.resolve(peak);
+    },
+  };
+}
+
+async function gitVersion(): Promise<string> {
+  const out = await new Deno.Command("git", { args: ["--version"] }).output();
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+function secs(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+function mib(bytes: number): string {
+  return bytes > 0 ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : "n/a";
+}

@@ -1,0 +1,481 @@
+import assert from "node:assert/strict";
+import {
+  Fixture,
+  readReport,
+  runCascade,
+  runCascadeProcess,
+} from "./support/fixtures.ts";
+import { startGitHttpServer } from "./support/http_server.ts";
+import type { PushReport, StatusReport } from "../lib/report.ts";
+import { basicCredentials } from "../lib/redact.ts";
+
+const TOKEN = "tok_9f3a1c77e2b04d5e8a6b";
+
+/** Every form of the token that must never show up. */
+function secretForms(user = "cascade"): string[] {
+  return [TOKEN, btoa(TOKEN), basicCredentials(user, TOKEN)];
+}
+
+function assertNoSecret(text: string, where: string, user?: string): void {
+  for (const form of secretForms(user)) {
+    assert.ok(!text.includes(form), `${where} leaks a form of the token`);
+  }
+}
+
+/** Every file under `dir`, recursively. */
+async function* filesUnder(dir: string): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) yield* filesUnder(path);
+    else if (entry.isFile) yield path;
+  }
+}
+
+Deno.test("http: the right token lands every template and appears nowhere", async () => {
+  await using fx = await Fixture.create();
+  const repos = await Promise.all(
+    ["a", "b", "c"].map((n) =>
+      fx.repo(`org/${n}`, { ".runtime-version": "0.1\n" })
+    ),
+  );
+  await using server = await startGitHttpServer({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  const json = `${fx.root}/report.json`;
+  const run = await runCascade(
+    [
+      "push",
+      "0.2",
+      "--repo",
+      "org/a",
+      "--repo",
+      "org/b",
+      "--repo",
+      "org/c",
+      "--json",
+      json,
+      "--summary",
+      `${fx.root}/s.md`,
+    ],
+    { CASCADE_TOKEN: TOKEN, GITEA_URL: server.origin },
+  );
+  assert.equal(run.code, 0, run.stdout);
+  for (const repo of repos) {
+    assert.equal(await fx.text(repo, "main", ".runtime-version"), "0.2\n");
+    assert.equal(await fx.count(repo), 2);
+  }
+  const report = await readReport<PushReport>(json);
+  assert.deepEqual(
+    report.results.map((r) => r.url),
+    ["a", "b", "c"].map((n) => `${server.origin}/org/${n}.git`),
+  );
+  assert.ok(server.requests.length > 0);
+  assert.ok(
+    server.requests.every((r) =>
+      r.authorization === `Basic ${basicCredentials("cascade", TOKEN)}`
+    ),
+    "every request carries the token, as Basic cascade:token",
+  );
+  assertNoSecret(run.stdout + run.stderr, "output");
+  for await (const file of filesUnder(fx.root)) {
+    assertNoSecret(await Deno.readTextFile(file).catch(() => ""), file);
+  }
+});
+
+Deno.test("http: no git argv, output, report or file on disk ever holds the token (subprocess, git shim)", async () => {
+  await using fx = await Fixture.create();
+  await fx.repo("org/a", { ".runtime-version": "0.1\n" });
+  await fx.repo("org/b", { ".runtime-version": "0.1\n" });
+  await using server = await startGitHttpServer({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  // A git shim first on PATH records every argv, then runs the real git.
+  const realGit = new TextDecoder().decode(
+    (await new Deno.Command("sh", { args: ["-c", "command -v git"] }).output())
+      .stdout,
+  ).trim();
+  const bin = `${fx.root}/bin`;
+  await Deno.mkdir(bin);
+  const argvLog = `${fx.root}/argv.log`;
+  await Deno.writeTextFile(
+    `${bin}/git`,
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> "${argvLog}"\nexec "${realGit}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  const tmp = `${fx.root}/tmp`;
+  await Deno.mkdir(tmp);
+  const json = `${fx.root}/report.json`;
+  const args = [
+    "push",
+    "0.2",
+    "--repo",
+    "org/a",
+    "--repo",
+    "org/b",
+    "--json",
+    json,
+  ];
+  const env = {
+    CASCADE_TOKEN: TOKEN,
+    GITEA_URL: server.origin,
+    GITHUB_ACTIONS: "true",
+    GITHUB_STEP_SUMMARY: `${fx.root}/summary.md`,
+    GITHUB_OUTPUT: `${fx.root}/out.txt`,
+  };
+  const path = `${bin}:${Deno.env.get("PATH")}`;
+  const ok = await runCascadeProcess(args, { env, tmpDir: tmp, path });
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  // A wrong token and a failing run too: error paths must not echo it.
+  const bad = await runCascadeProcess(["push", "0.3", "--repo", "org/a"], {
+    env: { ...env, CASCADE_TOKEN: `${TOKEN}x` },
+    tmpDir: tmp,
+    path,
+  });
+  assert.equal(bad.code, 3);
+  const argv = await Deno.readTextFile(argvLog);
+  assert.match(
+    argv,
+    /^ls-remote --symref http:\/\/127\.0\.0\.1:\d+\/org\/a\.git HEAD$/m,
+    "the shim saw cascade's git calls",
+  );
+  assert.match(argv, /^push --porcelain --no-thin --no-verify /m);
+  assertNoSecret(argv, "git argv");
+  assert.ok(!argv.includes(`${TOKEN}x`));
+  for (const run of [ok, bad]) {
+    assertNoSecret(run.stdout + run.stderr, "subprocess output");
+    assert.ok(!(run.stdout + run.stderr).includes(`${TOKEN}x`));
+  }
+  assert.deepEqual([...Deno.readDirSync(tmp)], [], "temp dirs removed");
+  for await (const file of filesUnder(fx.root)) {
+    const text = await Deno.readTextFile(file).catch(() => "");
+    assertNoSecret(text, file);
+  }
+});
+
+Deno.test("http: a wrong token exits 3 and nothing is pushed anywhere", async () => {
+  await using fx = await Fixture.create();
+  const a = await fx.repo("org/a", { ".runtime-version": "0.1\n" });
+  const local = await fx.repo("local", { ".runtime-version": "0.1\n" });
+  const tips = [await fx.tip(a), await fx.tip(local)];
+  await using server = await startGitHttpServer({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade([
+    "push",
+    "0.2",
+    "--repo",
+    local,
+    "--repo",
+    "org/a",
+    "--json",
+    json,
+  ], {
+    CASCADE_TOKEN: "not-the-token",
+    GITEA_URL: server.origin,
+  });
+  assert.equal(run.code, 3);
+  assert.deepEqual(
+    [await fx.tip(a), await fx.tip(local)],
+    tips,
+    "nothing pushed, not even the local repo",
+  );
+  const report = await readReport<PushReport>(json);
+  assert.deepEqual(
+    report.results.map((r) => [r.status, r.error?.kind ?? null]),
+    [["skipped", null], ["failed", "auth"]],
+  );
+  assert.match(
+    report.results[1]?.error?.message ?? "",
+    /org\/a: reading the branches: the server refused the credentials; check that the token in CASCADE_TOKEN/,
+  );
+  assert.ok(!server.requests.some((r) => r.path.endsWith("git-receive-pack")));
+});
+
+Deno.test("http: no token against a server that wants one is auth, without hanging", async () => {
+  await using fx = await Fixture.create();
+  await fx.repo("org/a", { ".runtime-version": "0.1\n" });
+  await using server = await startGitHttpServer({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  const t0 = performance.now();
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade([
+    "push",
+    "0.2",
+    "--repo",
+    `${server.origin}/org/a.git`,
+    "--timeout",
+    "20",
+    "--json",
+    json,
+  ]);
+  assert.equal(run.code, 3);
+  assert.ok(performance.now() - t0 < 10_000, "no prompt, no hang");
+  assert.equal(
+    (await readReport<PushReport>(json)).results[0]?.error?.kind,
+    "auth",
+  );
+  const status = await runCascade([
+    "status",
+    "0.2",
+    "--repo",
+    `${server.origin}/org/a.git`,
+  ]);
+  assert.equal(status.code, 3);
+});
+
+Deno.test("http: not_found, timeout and network each fail alone while the others land", async () => {
+  await using fx = await Fixture.create();
+  const good = await fx.repo("org/good", { ".runtime-version": "0.1\n" });
+  await fx.repo("org/hung", { ".runtime-version": "0.1\n" });
+  await using server = await startGitHttpServer({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  server.hang("/org/hung.git");
+  // A port nobody listens on: bind, note the port, close.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadPort = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const json = `${fx.root}/r.json`;
+  const t0 = performance.now();
+  const run = await runCascade([
+    "push",
+    "0.2",
+    "--repo",
+    "org/missing",
+    "--repo",
+    "org/hung",
+    "--repo",
+    `http://127.0.0.1:${deadPort}/org/x.git`,
+    "--repo",
+    "org/good",
+    "--timeout",
+    "2",
+    "--json",
+    json,
+  ], { CASCADE_TOKEN: TOKEN, GITEA_URL: server.origin });
+  const elapsed = performance.now() - t0;
+  assert.equal(run.code, 1, run.stdout);
+  assert.ok(
+    elapsed < 12_000,
+    `the hung server cost about --timeout (${Math.round(elapsed)} ms)`,
+  );
+  const report = await readReport<PushReport>(json);
+  assert.deepEqual(
+    report.results.map((r) => [r.status, r.error?.kind ?? null]),
+    [
+      ["failed", "not_found"],
+      ["failed", "timeout"],
+      ["failed", "network"],
+      ["updated", null],
+    ],
+  );
+  assert.match(
+    report.results[1]?.error?.message ?? "",
+    /org\/hung: reading the branches: git did not finish in time; .*raise --timeout/,
+  );
+  assert.equal(await fx.text(good, "main", ".runtime-version"), "0.2\n");
+  assertNoSecret(run.stdout + run.stderr, "output");
+});
+
+Deno.test("http: credentials embedded in a URL are used, moved out of it, and never printed", async () => {
+  await using fx = await Fixture.create();
+  const repo = await fx.repo("org/a", { ".runtime-version": "0.1\n" });
+  await using server = await startGitHttpServer({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  const port = new URL(server.origin).port;
+  const json = `${fx.root}/r.json`;
+  const withCreds = `http://deploy:${TOKEN}@127.0.0.1:${port}/org/a.git`;
+  const run = await runCascade([
+    "push",
+    "0.2",
+    "--repo",
+    withCreds,
+    "--json",
+    json,
+  ]);
+  assert.equal(run.code, 0, run.stdout);
+  assert.equal(await fx.text(repo, "main", ".runtime-version"), "0.2\n");
+  const text = await Deno.readTextFile(json);
+  assertNoSecret(text + run.stdout + run.stderr, "report/output", "deploy");
+  assert.equal(
+    (JSON.parse(text) as PushReport).results[0]?.url,
+    `http://127.0.0.1:${port}/org/a.git`,
+  );
+  assert.ok(
+    server.requests.every((r) =>
+      r.authorization === `Basic ${basicCredentials("deploy", TOKEN)}`
+    ),
+  );
+
+  // A failing URL with embedded credentials: the error never shows them.
+  const fail = await runCascade([
+    "push",
+    "0.2",
+    "--repo",
+    `http://deploy:${TOKEN}@127.0.0.1:${port}/org/none.git`,
+  ]);
+  assert.equal(fail.code, 1);
+  assertNoSecret(fail.stdout + fail.stderr, "error output", "deploy");
+});
+
+Deno.test("http: the token over plain http to a non-loopback host is refused unless allowed", async () => {
+  const run = await runCascade([
+    "push",
+    "0.2",
+    "--repo",
+    "http://git.example.com/org/a.git",
+  ], { CASCADE_TOKEN: TOKEN });
+  assert.equal(run.code, 2);
+  assert.match(
+    run.stderr,
+    /refusing to send the token over plain http to git\.example\.com; use https, or pass --allow-insecure-http/,
+  );
+  assertNoSecret(run.stderr, "refusal");
+  const embedded = await runCascade([
+    "push",
+    "0.2",
+    "--repo",
+    `http://u:${TOKEN}@git.example.com/org/a.git`,
+  ]);
+  assert.equal(embedded.code, 2);
+  assertNoSecret(embedded.stderr, "refusal");
+});
+
+Deno.test("http: DISPATCH_TOKEN fallback, --token-env and --auth-user", async () => {
+  await using fx = await Fixture.create();
+  await fx.repo("org/a", { ".runtime-version": "0.1\n" });
+  await using server = await startGitHttpServer({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  const fallback = await runCascade(["status", "0.1", "--repo", "org/a"], {
+    DISPATCH_TOKEN: TOKEN,
+    GITEA_URL: server.origin,
+  });
+  assert.equal(fallback.code, 0, fallback.stdout);
+  const named = await runCascade(
+    [
+      "status",
+      "0.1",
+      "--repo",
+      "org/a",
+      "--token-env",
+      "GITEA_BOT",
+      "--auth-user",
+      "release-bot",
+    ],
+    { GITEA_BOT: TOKEN, CASCADE_TOKEN: "wrong", GITEA_URL: server.origin },
+  );
+  assert.equal(named.code, 0, named.stdout);
+  assert.equal(
+    server.requests.at(-1)?.authorization,
+    `Basic ${basicCredentials("release-bot", TOKEN)}`,
+  );
+});
+
+Deno.test("http: a server without filter support still gets a correct cascade", async () => {
+  await using fx = await Fixture.create();
+  const repo = await fx.repo("org/a", {
+    ".runtime-version": "0.1\n",
+    "big.bin": new Uint8Array(64 * 1024).fill(7),
+  });
+  await using server = await startGitHttpServer({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+    filters: false,
+  });
+  const before = await fx.tip(repo);
+  const run = await runCascade(["push", "0.2", "--repo", "org/a"], {
+    CASCADE_TOKEN: TOKEN,
+    GITEA_URL: server.origin,
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const tip = await fx.tip(repo);
+  assert.deepEqual((await fx.show(repo, tip!)).parents, [before]);
+  assert.deepEqual(await fx.changed(repo, tip!), [".runtime-version"]);
+  assert.equal(await fx.text(repo, tip!, ".runtime-version"), "0.2\n");
+  assert.equal((await fx.file(repo, tip!, "big.bin"))?.length, 64 * 1024);
+  const status = await runCascade([
+    "status",
+    "0.2",
+    "--repo",
+    "org/a",
+    "--json",
+    `${fx.root}/s.json`,
+  ], {
+    CASCADE_TOKEN: TOKEN,
+    GITEA_URL: server.origin,
+  });
+  assert.equal(status.code, 0);
+  assert.equal(
+    (await readReport<StatusReport>(`${fx.root}/s.json`)).results[0]?.current,
+    "0.2",
+  );
+});
+
+Deno.test("http: a parallel run gives the same results and ordered report as --concurrency 1", async () => {
+  await using fx = await Fixture.create();
+  const names = ["t0", "t1", "t2", "t3", "t4", "t5"];
+  const files = (i: number) => ({
+    ".runtime-version": i % 3 === 0 ? "0.2\n" : "0.1\n",
+    "pad.txt": "x".repeat(i * 5000),
+  });
+  for (const [i, n] of names.entries()) await fx.repo(`seq/${n}`, files(i));
+  for (const [i, n] of names.entries()) await fx.repo(`par/${n}`, files(i));
+  await using server = await startGitHttpServer({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+    delayMs: 15,
+  });
+  const normalise = (report: PushReport) =>
+    report.results.map((r) => ({
+      ...r,
+      repo: r.repo.split("/")[1],
+      url: "",
+      commit: r.commit ? "sha" : null,
+      durationMs: 0,
+    }));
+  const reports: PushReport[] = [];
+  const texts: string[] = [];
+  for (const [dir, concurrency] of [["seq", "1"], ["par", "6"]]) {
+    const json = `${fx.root}/${dir}.json`;
+    const run = await runCascade([
+      "push",
+      "0.2",
+      ...names.flatMap((n) => ["--repo", `${dir}/${n}`]),
+      "--repo",
+      `${dir}/missing`,
+      "--concurrency",
+      concurrency!,
+      "--json",
+      json,
+    ], { CASCADE_TOKEN: TOKEN, GITEA_URL: server.origin });
+    assert.equal(run.code, 1);
+    reports.push(await readReport<PushReport>(json));
+    texts.push(
+      run.stdout.replace(/[0-9a-f]{10}/g, "SHA").replace(
+        /\((\d+) templates, [\d.]+ s\)/,
+        "($1)",
+      ).replaceAll(`${dir}/`, ""),
+    );
+  }
+  assert.deepEqual(normalise(reports[1]!), normalise(reports[0]!));
+  assert.equal(texts[1], texts[0]);
+  assert.deepEqual(reports[0]!.summary, {
+    updated: 4,
+    unchanged: 2,
+    skipped: 0,
+    failed: 1,
+    superseded: 0,
+    interrupted: 0,
+  });
+});

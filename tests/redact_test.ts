@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { basicCredentials, Redactor } from "../lib/redact.ts";
+
+Deno.test("Redactor.redact() hides URL userinfo, auth headers, the token raw and in base64", () => {
+  const r = new Redactor();
+  r.add("s3cr3t-tok", "bot");
+  const basic = basicCredentials("bot", "s3cr3t-tok");
+  const text = [
+    "fatal: unable to access 'https://bot:s3cr3t-tok@git.example.com/a.git/'",
+    "ssh://user@host/x and http://only-user@host/y",
+    `Authorization: Basic ${basic}`,
+    "authorization: token abc.def",
+    `raw s3cr3t-tok, b64 ${btoa("s3cr3t-tok")}, basic ${basic}`,
+  ].join("\n");
+  const out = r.redact(text);
+  assert.ok(!out.includes("s3cr3t-tok"));
+  assert.ok(!out.includes(basic));
+  assert.ok(!out.includes(btoa("s3cr3t-tok")));
+  assert.ok(!out.includes("abc.def"));
+  assert.match(out, /https:\/\/\*\*\*@git\.example\.com\/a\.git/);
+  assert.match(out, /ssh:\/\/\*\*\*@host\/x and http:\/\/\*\*\*@host\/y/);
+});
+
+Deno.test("basicCredentials() encodes UTF-8 user:password", () => {
+  assert.equal(
+    basicCredentials("ü", "p"),
+    btoa(String.fromCharCode(0xc3, 0xbc) + ":p"),
+  );
+});
