@@ -163,6 +163,10 @@ async function runCommand(
     target,
     config: [
       ...BASE_CONFIG,
+      // A stalled transfer ends by itself too: a killed git's transport
+      // helper (a grandchild cascade cannot signal) does not linger.
+      ["http.lowSpeedLimit", "1"],
+      ["http.lowSpeedTime", String(options.timeoutSeconds)],
       ...credentialConfig(target, token, options, redactor),
     ],
   }));

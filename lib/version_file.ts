@@ -37,8 +37,8 @@ export function versionProblem(version: string): string | null {
 
 /**
  * Checks and normalises the `--file` path: relative, inside the repo, not
- * in `.git`. Returns the path as slash-separated segments joined again, or
- * throws a message (a string) saying why not.
+ * in `.git`. Returns the normalised path (segments joined by `/`, without
+ * `.` or empty segments), or `{ problem }` saying why it is refused.
  */
 export function normaliseVersionFilePath(path: string): string | {
   problem: string;
