@@ -218,6 +218,9 @@ export async function runPush(
         started[index] = performance.now();
         result = await pushOne(plan, index, flight, base, config, deps, log);
       }
+      if (result.error) {
+        log.push(`${result.error.kind}: ${result.error.message}`);
+      } else if (result.reason) log.push(result.reason);
       result.durationMs = Math.round(performance.now() - (started[index] ?? 0));
       deps.onDone?.(index, `${plan.target.repo} (${result.status})`, log);
       return result;

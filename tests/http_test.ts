@@ -447,19 +447,35 @@ Deno.test("http: a parallel run gives the same results and ordered report as --c
     }));
   const reports: PushReport[] = [];
   const texts: string[] = [];
+  const finished: string[][] = [];
   for (const [dir, concurrency] of [["seq", "1"], ["par", "6"]]) {
     const json = `${fx.root}/${dir}.json`;
-    const run = await runCascade([
-      "push",
-      "0.2",
-      ...names.flatMap((n) => ["--repo", `${dir}/${n}`]),
-      "--repo",
-      `${dir}/missing`,
-      "--concurrency",
-      concurrency!,
-      "--json",
-      json,
-    ], { CASCADE_TOKEN: TOKEN, GITEA_URL: server.origin });
+    const run = await runCascade(
+      [
+        "push",
+        "0.2",
+        ...names.flatMap((n) => ["--repo", `${dir}/${n}`]),
+        "--repo",
+        `${dir}/missing`,
+        "--concurrency",
+        concurrency!,
+        "--json",
+        json,
+      ],
+      { CASCADE_TOKEN: TOKEN, GITEA_URL: server.origin },
+      {
+        // The first templates are slow, so a parallel run finishes out of order.
+        wrapGit: (git) => async (args, options) => {
+          if (args.some((a) => /\/t[01]\.git$/.test(a))) {
+            await new Promise((r) => setTimeout(r, 150));
+          }
+          return git(args, options);
+        },
+      },
+    );
+    finished.push(
+      [...run.stderr.matchAll(/^\[\w+\/(t\d|missing)/gm)].map((m) => m[1]!),
+    );
     assert.equal(run.code, 1);
     reports.push(await readReport<PushReport>(json));
     texts.push(
@@ -474,6 +490,16 @@ Deno.test("http: a parallel run gives the same results and ordered report as --c
     normalise(reports[0]!, "seq"),
   );
   assert.equal(texts[1], texts[0]);
+  assert.equal(
+    finished[0]?.join(),
+    "t0,t1,t2,t3,t4,t5,missing",
+    "sequential finishes in order",
+  );
+  assert.notEqual(
+    finished[1]?.join(),
+    finished[0]?.join(),
+    "parallel finishes out of order",
+  );
   assert.deepEqual(reports[0]!.summary, {
     updated: 4,
     unchanged: 2,
