@@ -274,7 +274,11 @@ async function pushOne(
   };
   try {
     await initRepo(ctx, flight.tip.length === 64 ? "sha256" : "sha1");
-    let tip = await fetchTip(ctx, branch);
+    // Trees down to the deepest path read, so that nothing is fetched lazily.
+    const depth = Math.max(
+      ...[config.file, ...config.probes].map((p) => p.split("/").length),
+    );
+    let tip = await fetchTip(ctx, branch, flight.tip, depth);
     log.push(`${branch} at ${tip.slice(0, 10)}`);
     let first: VersionState | null = null;
     for (let attempt = 1;; attempt++) {
@@ -397,7 +401,7 @@ async function pushOne(
       }
       const wait = backoffDelay(attempt, deps.backoff);
       if (!await sleep(wait, deps.signal)) throw new InterruptedError();
-      tip = await fetchTip(ctx, branch);
+      tip = await fetchTip(ctx, branch, remoteTip, depth);
     }
   } catch (error) {
     if (error instanceof InterruptedError || deps.signal.aborted) {
@@ -466,7 +470,12 @@ export async function runStatus(
       const ctx = contextFor(plan, index, deps, config.timeoutMs);
       try {
         await initRepo(ctx, flight.tip.length === 64 ? "sha256" : "sha1");
-        const tip = await fetchTip(ctx, flight.branch);
+        const tip = await fetchTip(
+          ctx,
+          flight.branch,
+          flight.tip,
+          config.file.split("/").length,
+        );
         const state = await readVersionState(
           ctx,
           tip,

@@ -140,30 +140,52 @@ export async function initRepo(
 }
 
 /**
- * Fetches the branch tip: the commit and its root tree only where the
- * server allows filters, the whole tip (still depth 1) where it does not.
- * Returns the fetched tip's id.
+ * Fetches the branch tip, depth 1, asking the server for as little as the
+ * commit needs: the trees down to `depth` levels and the small blobs there
+ * (`combine:tree:<depth+1>+blob:limit=16k`), falling back to `tree:1`, then
+ * to no filter for servers without filter support. `want` is the tip the
+ * preflight saw: fetching it by id saves the server a ref listing; a server
+ * that refuses unadvertised ids gets the branch name instead. Returns the
+ * fetched tip's id.
  */
 export async function fetchTip(
   ctx: RemoteContext,
   branch: string,
+  want?: string,
+  depth = 1,
 ): Promise<string> {
   const base = ["fetch", "--no-tags", "--depth=1", "--no-recurse-submodules"];
-  const filter = ctx.filters ? ["--filter=tree:1"] : [];
-  let out = await network(ctx, [
-    ...base,
-    ...filter,
-    ctx.url,
-    `refs/heads/${branch}`,
-  ], ctx.gitDir);
-  if (out.code !== 0 && ctx.filters && /filter/i.test(out.stderr)) {
-    out = await network(
-      ctx,
-      [...base, ctx.url, `refs/heads/${branch}`],
-      ctx.gitDir,
-    );
+  const filters = ctx.filters
+    ? [
+      `--filter=combine:tree:${Math.min(depth, 8) + 1}+blob:limit=16k`,
+      "--filter=tree:1",
+      null,
+    ]
+    : [null];
+  let refspec = want ?? `refs/heads/${branch}`;
+  let out: GitOutput | null = null;
+  for (let i = 0; i < filters.length; i++) {
+    const filter = filters[i];
+    out = await network(ctx, [
+      ...base,
+      ...(filter ? [filter] : []),
+      ctx.url,
+      refspec,
+    ], ctx.gitDir);
+    if (out.code === 0) break;
+    if (
+      refspec === want &&
+      /unadvertised|not our ref|want/i.test(out.stderr)
+    ) {
+      refspec = `refs/heads/${branch}`;
+      i--;
+      continue;
+    }
+    if (!/filter/i.test(out.stderr)) break;
   }
-  if (out.code !== 0) gitFailure(out, `fetching ${branch}`);
+  if (out === null || out.code !== 0) {
+    gitFailure(out ?? emptyOutput(), `fetching ${branch}`);
+  }
   const fetchHead = await Deno.readTextFile(`${ctx.gitDir}/FETCH_HEAD`);
   const tip = /^([0-9a-f]{40,64})\t/.exec(fetchHead)?.[1];
   if (tip === undefined) {
@@ -173,6 +195,18 @@ export async function fetchTip(
     );
   }
   return tip;
+}
+
+function emptyOutput(): GitOutput {
+  return {
+    args: [],
+    code: -1,
+    stdout: "",
+    stdoutBytes: new Uint8Array(),
+    stderr: "",
+    timedOut: false,
+    aborted: false,
+  };
 }
 
 /**
