@@ -286,21 +286,31 @@ async function timed<T>(
   return { ms: performance.now() - start, value };
 }
 
-/** Polls /proc/<pid>/status for the high-water mark of resident memory. */
+/**
+ * Polls the high-water mark of resident memory (VmHWM) of a process. Deno
+ * reads /proc only with --allow-all, so a `cat` does it.
+ */
 function watchPeakRss(pid: number): { stop(): Promise<number> } {
   let peak = 0;
-  const read = () => {
-    try {
-      const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const out = await new Deno.Command("cat", {
+        args: [`/proc/${pid}/status`],
+        stderr: "null",
+      }).output();
+      const kb = Number(
+        /VmHWM:\s+(\d+)/.exec(new TextDecoder().decode(out.stdout))?.[1] ?? 0,
+      );
       peak = Math.max(peak, kb * 1024);
-    } catch { /* exited */ }
-  };
-  const timer = setInterval(read, 10);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
   return {
-    stop() {
-      clearInterval(timer);
-      return Promise.resolve(peak);
+    async stop() {
+      stopped = true;
+      await loop;
+      return peak;
     },
   };
 }

@@ -266,12 +266,6 @@ async function pushOne(
     status: "failed",
     error: { kind, message: `${plan.target.repo}: ${message}` },
   });
-  const authorEnv = {
-    GIT_AUTHOR_NAME: config.author.name,
-    GIT_AUTHOR_EMAIL: config.author.email,
-    GIT_COMMITTER_NAME: config.author.name,
-    GIT_COMMITTER_EMAIL: config.author.email,
-  };
   try {
     await initRepo(ctx, flight.tip.length === 64 ? "sha256" : "sha1");
     // Trees down to the deepest path read, so that nothing is fetched lazily.
@@ -358,7 +352,7 @@ async function pushOne(
         config.file,
         config.version,
         config.message,
-        authorEnv,
+        config.author,
       );
       if (config.dryRun) {
         log.push(`dry run: built ${commit.slice(0, 10)}, not pushed`);

@@ -132,7 +132,14 @@ export async function initRepo(
   objectFormat: "sha1" | "sha256" = "sha1",
 ): Promise<void> {
   const format = objectFormat === "sha256" ? ["--object-format=sha256"] : [];
-  const out = await ctx.git(["init", "--bare", "-q", ...format, ctx.gitDir], {
+  const out = await ctx.git([
+    "init",
+    "--bare",
+    "-q",
+    "--template=",
+    ...format,
+    ctx.gitDir,
+  ], {
     cwd: ctx.scratchDir,
     env: ctx.env,
   });
@@ -209,51 +216,25 @@ function emptyOutput(): GitOutput {
   };
 }
 
-/**
- * Lists one tree (`git ls-tree -z`), fetching it lazily when missing.
- * Returns null when `treeish` names no tree (a missing directory).
- */
-export async function listTree(
-  ctx: RemoteContext,
-  treeish: string,
-): Promise<TreeEntry[] | null> {
-  const out = await network(
-    ctx,
-    ["ls-tree", "-z", treeish],
-    ctx.gitDir,
-  );
-  if (out.code !== 0) {
-    if (/Not a valid object name|not a tree object/i.test(out.stderr)) {
-      return null;
-    }
-    gitFailure(out, "reading the tree");
-  }
-  const entries: TreeEntry[] = [];
-  for (const record of out.stdout.split("\0")) {
-    const m = /^(\d+) (\w+) ([0-9a-f]+)\t([\s\S]+)$/.exec(record);
-    if (m) {
-      entries.push({
-        mode: m[1] ?? "",
-        type: m[2] ?? "",
-        oid: m[3] ?? "",
-        name: m[4] ?? "",
-      });
-    }
-  }
-  return entries;
+/** An object read with `cat-file --batch`. */
+export interface GitObject {
+  /** `blob`, `tree` or `commit`. */
+  type: string;
+  /** Raw content. */
+  bytes: Uint8Array;
 }
 
 /**
- * Reads objects with one `git cat-file --batch` (missing blobs are fetched
- * lazily from the promisor remote). `specs` are object ids or `TIP:path`;
- * the result maps each spec to its bytes, or null when it does not exist
- * or is not a blob.
+ * Reads objects with one `git cat-file --batch` (objects the filtered fetch
+ * left out are fetched lazily from the promisor remote). `specs` are object
+ * names like `TIP^{tree}` or `TIP:path`; the result maps each spec to the
+ * object, or null when it does not exist.
  */
-export async function readBlobs(
+export async function readObjects(
   ctx: RemoteContext,
   specs: readonly string[],
-): Promise<Map<string, Uint8Array | null>> {
-  const result = new Map<string, Uint8Array | null>();
+): Promise<Map<string, GitObject | null>> {
+  const result = new Map<string, GitObject | null>();
   if (specs.length === 0) return result;
   const out = await network(
     ctx,
@@ -276,60 +257,97 @@ export async function readBlobs(
       continue;
     }
     const size = Number(m[2]);
-    result.set(spec, m[1] === "blob" ? bytes.slice(pos, pos + size) : null);
+    result.set(spec, {
+      type: m[1] ?? "",
+      bytes: bytes.slice(pos, pos + size),
+    });
     pos += size + 1;
   }
   return result;
 }
 
-/** Writes a blob (`git hash-object -w --stdin`); returns its id. */
-export async function writeBlob(
-  ctx: RemoteContext,
-  content: Uint8Array,
-): Promise<string> {
-  const out = await ctx.git(["hash-object", "-w", "--stdin"], {
-    cwd: ctx.gitDir,
-    env: ctx.env,
-    stdin: content,
-    ...signalOf(ctx),
-  });
-  if (out.code !== 0) gitFailure(out, "writing the file");
-  return out.stdout.trim();
+/** Parses a raw tree object (as `cat-file --batch` prints it). */
+export function parseTree(bytes: Uint8Array, hashBytes: number): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  const decoder = new TextDecoder();
+  let pos = 0;
+  while (pos < bytes.length) {
+    const space = bytes.indexOf(0x20, pos);
+    const nul = bytes.indexOf(0, space);
+    if (space < 0 || nul < 0 || nul + hashBytes > bytes.length) break;
+    const mode = decoder.decode(bytes.subarray(pos, space)).padStart(6, "0");
+    const name = decoder.decode(bytes.subarray(space + 1, nul));
+    const oid = Array.from(
+      bytes.subarray(nul + 1, nul + 1 + hashBytes),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    const type = mode === "040000"
+      ? "tree"
+      : mode === "160000"
+      ? "commit"
+      : "blob";
+    entries.push({ mode, type, oid, name });
+    pos = nul + 1 + hashBytes;
+  }
+  return entries;
 }
 
-/** Writes a tree from entries (`git mktree --missing -z`); returns its id. */
-export async function writeTree(
-  ctx: RemoteContext,
-  entries: readonly TreeEntry[],
-): Promise<string> {
-  const input = entries.map((e) => `${e.mode} ${e.type} ${e.oid}\t${e.name}\0`)
-    .join("");
-  const out = await ctx.git(["mktree", "--missing", "-z"], {
-    cwd: ctx.gitDir,
-    env: ctx.env,
-    stdin: input,
-    ...signalOf(ctx),
-  });
-  if (out.code !== 0) gitFailure(out, "writing the tree");
-  return out.stdout.trim();
+/** A one-file commit for {@linkcode importCommit}. */
+export interface OneFileCommit {
+  /** The parent (the branch tip). */
+  parent: string;
+  /** Path of the file in the repo. */
+  path: string;
+  /** File mode to write (keep the existing one). */
+  mode: string;
+  /** New file content. */
+  content: Uint8Array;
+  /** Full commit message. */
+  message: string;
+  /** Author and committer. */
+  author: { name: string; email: string };
 }
 
-/** Writes a commit with one parent (`git commit-tree`); returns its id. */
-export async function writeCommit(
+/**
+ * Writes the one-file commit with one `git fast-import`: the blob, the trees
+ * on the file's path (every other entry kept as is) and a commit whose only
+ * parent is the tip. Returns the commit id.
+ */
+export async function importCommit(
   ctx: RemoteContext,
-  tree: string,
-  parent: string,
-  message: string,
-  authorEnv: Record<string, string>,
+  commit: OneFileCommit,
 ): Promise<string> {
-  const out = await ctx.git(["commit-tree", tree, "-p", parent, "-F", "-"], {
-    cwd: ctx.gitDir,
-    env: { ...ctx.env, ...authorEnv },
-    stdin: message,
-    ...signalOf(ctx),
-  });
-  if (out.code !== 0) gitFailure(out, "writing the commit");
-  return out.stdout.trim();
+  const encoder = new TextEncoder();
+  const message = encoder.encode(commit.message);
+  const who = `${commit.author.name} <${commit.author.email}> now`;
+  const quoted = `"${commit.path.replaceAll('"', '\\"')}"`;
+  const head = encoder.encode(
+    // One local ref per parent: a retry on a new tip is never a non-fast-
+    // forward update of a ref fast-import would refuse.
+    `feature done\ncommit refs/cascade/${commit.parent}\nmark :1\n` +
+      `author ${who}\ncommitter ${who}\ndata ${message.length}\n`,
+  );
+  const mid = encoder.encode(
+    `\nfrom ${commit.parent}\nM ${commit.mode} inline ${quoted}\n` +
+      `data ${commit.content.length}\n`,
+  );
+  const tail = encoder.encode(`\nget-mark :1\ndone\n`);
+  const stream = new Uint8Array(
+    head.length + message.length + mid.length + commit.content.length +
+      tail.length,
+  );
+  let offset = 0;
+  for (const part of [head, message, mid, commit.content, tail]) {
+    stream.set(part, offset);
+    offset += part.length;
+  }
+  const out = await ctx.git(
+    ["fast-import", "--quiet", "--date-format=now"],
+    { cwd: ctx.gitDir, env: ctx.env, stdin: stream, ...signalOf(ctx) },
+  );
+  const id = /^([0-9a-f]{40,64})$/m.exec(out.stdout)?.[1];
+  if (out.code !== 0 || id === undefined) gitFailure(out, "writing the commit");
+  return id;
 }
 
 /**

@@ -1,21 +1,19 @@
 /**
  * The version file inside one fetched tip: where it sits in the tree, what
- * it holds, and the one-file commit that changes it. Only the trees on the
- * file's path are read; blobs are read only when their id is not already
- * the answer.
+ * it holds, and the one-file commit that changes it. One `cat-file` reads
+ * the trees on the file's path, the file and the probes; one `fast-import`
+ * writes the commit.
  *
  * @module
  */
 
 import { TemplateError } from "./errors.ts";
 import {
-  listTree,
-  readBlobs,
+  importCommit,
+  parseTree,
+  readObjects,
   type RemoteContext,
   type TreeEntry,
-  writeBlob,
-  writeCommit,
-  writeTree,
 } from "./remote.ts";
 import {
   isCurrent,
@@ -28,8 +26,6 @@ import {
 export interface VersionState {
   /** The commit read. */
   tip: string;
-  /** Tree listings from the root down to the file's directory (null: absent). */
-  levels: (TreeEntry[] | null)[];
   /** The file's entry, or null when it does not exist. */
   entry: TreeEntry | null;
   /** What it holds (null when absent). */
@@ -47,9 +43,10 @@ const MODE_NAMES: Record<string, string> = {
 };
 
 /**
- * Reads the version file at `tip` (a fetched commit). `path` is the
- * normalised relative path; `probes` are checked in the same read.
- * Throws `invalid` when the path is a directory, symlink or submodule.
+ * Reads the version file at `tip` (a fetched commit) with one
+ * `cat-file --batch`: the trees on its path, the file and the `probes`.
+ * `path` is the normalised relative path. Throws `invalid` when the path is
+ * a directory, symlink or submodule, or runs through a file.
  */
 export async function readVersionState(
   ctx: RemoteContext,
@@ -60,18 +57,22 @@ export async function readVersionState(
 ): Promise<VersionState> {
   const segments = path.split("/");
   const fileName = segments[segments.length - 1] ?? path;
-  const levels: (TreeEntry[] | null)[] = [];
+  const dirs = segments.map((_, depth) =>
+    depth === 0
+      ? `${tip}^{tree}`
+      : `${tip}:${segments.slice(0, depth).join("/")}`
+  );
+  const fileSpec = `${tip}:${path}`;
+  const probeSpecs = probes.map((p) => `${tip}:${p}`);
+  const objects = await readObjects(ctx, [...dirs, fileSpec, ...probeSpecs]);
+  const hashBytes = tip.length / 2;
   let entry: TreeEntry | null = null;
-  for (let depth = 0; depth < segments.length; depth++) {
-    const dir = segments.slice(0, depth).join("/");
-    const listing = depth === 0
-      ? await listTree(ctx, tip)
-      : levels[depth - 1] === null
-      ? null
-      : await listTree(ctx, `${tip}:${dir}`);
-    levels.push(listing);
-    const name = segments[depth] ?? "";
-    const found = listing?.find((e) => e.name === name) ?? null;
+  for (const [depth, spec] of dirs.entries()) {
+    const tree = objects.get(spec);
+    const listing = tree?.type === "tree"
+      ? parseTree(tree.bytes, hashBytes)
+      : null;
+    const found = listing?.find((e) => e.name === segments[depth]) ?? null;
     const last = depth === segments.length - 1;
     if (found !== null && !last && found.mode !== "040000") {
       throw new TemplateError(
@@ -82,11 +83,6 @@ export async function readVersionState(
       );
     }
     if (last) entry = found;
-    if (found === null) {
-      // Deeper directories do not exist either.
-      for (let d = depth + 1; d < segments.length; d++) levels.push(null);
-      break;
-    }
   }
   if (entry !== null && MODE_NAMES[entry.mode] !== undefined) {
     throw new TemplateError(
@@ -96,27 +92,19 @@ export async function readVersionState(
       }, not a file: make it a plain file in the template (cascade will not replace it)`,
     );
   }
-  const wanted = renderVersionFile(version);
-  const knownCurrent = entry !== null &&
-    entry.oid === await blobId(wanted, entry.oid.length === 64);
-  const specs = [
-    ...(entry !== null && !knownCurrent ? [entry.oid] : []),
-    ...probes.map((p) => `${tip}:${p}`),
-  ];
-  const blobs = await readBlobs(ctx, specs);
-  let content: VersionFileContent | null = null;
-  if (knownCurrent) content = { value: version, display: version };
-  else if (entry !== null) {
-    const bytes = blobs.get(entry.oid);
-    content = bytes ? parseVersionFile(bytes) : { value: null, display: "?" };
-  }
-  const wiredBy = probes.filter((p) => {
-    const bytes = blobs.get(`${tip}:${p}`);
-    return bytes != null && includesBytes(bytes, fileName);
+  const file = objects.get(fileSpec);
+  const content: VersionFileContent | null = entry === null
+    ? null
+    : file?.type === "blob"
+    ? parseVersionFile(file.bytes)
+    : { value: null, display: "?" };
+  const wiredBy = probes.filter((p, i) => {
+    const probe = objects.get(probeSpecs[i] ?? "");
+    return probe?.type === "blob" &&
+      new TextDecoder().decode(probe.bytes).includes(fileName);
   });
   return {
     tip,
-    levels,
     entry,
     content,
     current: content !== null && isCurrent(content, version),
@@ -125,9 +113,8 @@ export async function readVersionState(
 }
 
 /**
- * Writes the one-file commit: the new blob, the trees on the file's path
- * (every other entry kept as is, the file's mode kept), and a commit whose
- * only parent is the tip. Returns the commit id.
+ * Writes the one-file commit on top of the state's tip: the file's bytes
+ * are exactly the version and one newline; its mode is kept.
  */
 export async function writeVersionCommit(
   ctx: RemoteContext,
@@ -135,44 +122,14 @@ export async function writeVersionCommit(
   path: string,
   version: string,
   message: string,
-  authorEnv: Record<string, string>,
+  author: { name: string; email: string },
 ): Promise<string> {
-  const segments = path.split("/");
-  let oid = await writeBlob(ctx, renderVersionFile(version));
-  let mode = state.entry?.mode ?? "100644";
-  let type = "blob";
-  for (let depth = segments.length - 1; depth >= 0; depth--) {
-    const name = segments[depth] ?? "";
-    const listing = (state.levels[depth] ?? []).filter((e) => e.name !== name);
-    listing.push({ mode, type, oid, name });
-    oid = await writeTree(ctx, listing);
-    mode = "040000";
-    type = "tree";
-  }
-  return await writeCommit(ctx, oid, state.tip, message, authorEnv);
-}
-
-/** The git blob id of `bytes`, computed here (no git process). */
-export async function blobId(
-  bytes: Uint8Array,
-  sha256 = false,
-): Promise<string> {
-  const header = new TextEncoder().encode(`blob ${bytes.length}\0`);
-  const data = new Uint8Array(header.length + bytes.length);
-  data.set(header);
-  data.set(bytes, header.length);
-  const digest = await crypto.subtle.digest(
-    sha256 ? "SHA-256" : "SHA-1",
-    data,
-  );
-  return Array.from(
-    new Uint8Array(digest),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
-}
-
-function includesBytes(haystack: Uint8Array, needle: string): boolean {
-  const text = new TextDecoder().decode(haystack);
-  return text.includes(needle);
+  return await importCommit(ctx, {
+    parent: state.tip,
+    path,
+    mode: state.entry?.mode ?? "100644",
+    content: renderVersionFile(version),
+    message,
+    author,
+  });
 }
