@@ -129,7 +129,7 @@ export function configEnv(
 export const BASE_CONFIG: readonly (readonly [string, string])[] = [
   ["credential.helper", ""],
   ["core.askPass", ""],
-  ["protocol.version", "0"],
+  ["protocol.version", "2"],
   ["advice.detachedHead", "false"],
   ["init.defaultBranch", "main"],
   ["gc.auto", "0"],

@@ -137,7 +137,7 @@ Deno.test("http: no git argv, output, report or file on disk ever holds the toke
   const argv = await Deno.readTextFile(argvLog);
   assert.match(
     argv,
-    /^ls-remote --symref http:\/\/127\.0\.0\.1:\d+\/org\/a\.git HEAD$/m,
+    /^-c protocol\.version=0 ls-remote --symref http:\/\/127\.0\.0\.1:\d+\/org\/a\.git HEAD$/m,
     "the shim saw cascade's git calls",
   );
   assert.match(argv, /^push --porcelain --no-thin --no-verify /m);
