@@ -203,7 +203,10 @@ async function countGit(
     env: (name) => (name === "CASCADE_TOKEN" ? TOKEN : undefined),
     handleSignals: false,
     wrapGit: (git) => (gitArgs, options) => {
-      const name = gitArgs[0] ?? "?";
+      // Skip leading `-c key=value` options to name the subcommand.
+      const name = gitArgs.find((a, i) =>
+        !a.startsWith("-") && gitArgs[i - 1] !== "-c"
+      ) ?? "?";
       counts.set(name, (counts.get(name) ?? 0) + 1);
       return git(gitArgs, options);
     },

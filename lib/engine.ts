@@ -14,7 +14,7 @@ import {
   InterruptedError,
   TemplateError,
 } from "./errors.ts";
-import { mapPool } from "./pool.ts";
+import { createLimiter, mapPool } from "./pool.ts";
 import {
   fetchTip,
   initRepo,
@@ -129,15 +129,28 @@ function errorOf(error: unknown, repo: string): ReportError {
   };
 }
 
-async function preflight(
+/**
+ * Starts the preflight of every target at once (bounded): one promise per
+ * target, so each template can go on as soon as its own answer is in.
+ */
+function preflight(
   plans: readonly Plan[],
   config: ReadConfig,
   deps: EngineDeps,
-): Promise<Preflight[]> {
-  return await mapPool(
-    plans,
-    Math.max(config.concurrency, 8),
-    async (plan, index): Promise<Preflight> => {
+): Promise<Preflight>[] {
+  const limit = createLimiter(Math.max(config.concurrency, 8));
+  return plans.map((plan, index) =>
+    limit(async (): Promise<Preflight> => {
+      if (deps.signal.aborted) {
+        return {
+          ok: false,
+          error: {
+            kind: "unknown",
+            message: `${plan.target.repo}: not started`,
+          },
+          interrupted: true,
+        };
+      }
       const ctx = contextFor(plan, index, deps, config.timeoutMs);
       try {
         const head = await lsRemote(ctx, config.branch);
@@ -165,13 +178,7 @@ async function preflight(
           interrupted: error instanceof InterruptedError,
         };
       }
-    },
-    (plan) => ({
-      ok: false,
-      error: { kind: "unknown", message: `${plan.target.repo}: not started` },
-      interrupted: true,
-    }),
-    deps.signal,
+    })
   );
 }
 
@@ -182,14 +189,17 @@ export async function runPush(
   deps: EngineDeps,
 ): Promise<PushRun> {
   const started = plans.map(() => performance.now());
-  const flights = await preflight(plans, config, deps);
-  const authFailures = flights.filter((f) => !f.ok && f.error.kind === "auth");
-  const authAborted = authFailures.length > 0;
+  const flights = preflight(plans, config, deps);
+  // Read-only work starts as soon as a template's own preflight answers;
+  // pushes wait for every preflight: refused credentials anywhere stop all.
+  const authFailures = Promise.all(flights).then((all) =>
+    all.filter((f) => !f.ok && f.error.kind === "auth").length
+  );
   const results = await mapPool<Plan, PushResult>(
     plans,
     config.concurrency,
     async (plan, index): Promise<PushResult> => {
-      const flight = flights[index] as Preflight;
+      const flight = await (flights[index] as Promise<Preflight>);
       const base: PushResult = {
         repo: plan.target.repo,
         url: plan.target.url,
@@ -206,17 +216,18 @@ export async function runPush(
         result = flight.interrupted
           ? interrupted(base)
           : { ...base, error: flight.error };
-      } else if (authAborted) {
-        result = {
-          ...base,
-          status: "skipped",
-          reason:
-            `not attempted: credentials were refused for ${authFailures.length} template(s), so nothing was pushed`,
-        };
       } else {
         deps.onStart?.(index);
         started[index] = performance.now();
-        result = await pushOne(plan, index, flight, base, config, deps, log);
+        result = await pushOne(
+          plan,
+          index,
+          flight,
+          base,
+          config,
+          { ...deps, authFailures },
+          log,
+        );
       }
       if (result.error) {
         log.push(`${result.error.kind}: ${result.error.message}`);
@@ -238,7 +249,7 @@ export async function runPush(
     }),
     deps.signal,
   );
-  return { results, authAborted };
+  return { results, authAborted: (await authFailures) > 0 };
 }
 
 function interrupted(base: PushResult): PushResult {
@@ -255,7 +266,7 @@ async function pushOne(
   flight: Extract<Preflight, { ok: true }>,
   base: PushResult,
   config: PushConfig,
-  deps: EngineDeps,
+  deps: EngineDeps & { authFailures: Promise<number> },
   log: string[],
 ): Promise<PushResult> {
   const ctx = contextFor(plan, index, deps, config.timeoutMs);
@@ -354,6 +365,15 @@ async function pushOne(
         config.message,
         config.author,
       );
+      const refused = await deps.authFailures;
+      if (refused > 0) {
+        return {
+          ...result,
+          status: "skipped",
+          reason:
+            `not attempted: credentials were refused for ${refused} template(s), so nothing was pushed`,
+        };
+      }
       if (config.dryRun) {
         log.push(`dry run: built ${commit.slice(0, 10)}, not pushed`);
         return { ...result, status: "updated", reason: "dry run: not pushed" };
@@ -442,13 +462,13 @@ export async function runStatus(
 ): Promise<
   { results: StatusResult[]; authFailed: boolean; interrupted: boolean }
 > {
-  const flights = await preflight(plans, config, deps);
+  const flights = preflight(plans, config, deps);
   let interruptedAny = false;
   const results = await mapPool<Plan, StatusResult>(
     plans,
     config.concurrency,
     async (plan, index): Promise<StatusResult> => {
-      const flight = flights[index] as Preflight;
+      const flight = await (flights[index] as Promise<Preflight>);
       const base: StatusResult = {
         repo: plan.target.repo,
         url: plan.target.url,

@@ -136,6 +136,8 @@ export const BASE_CONFIG: readonly (readonly [string, string])[] = [
   ["maintenance.auto", "false"],
   ["core.hooksPath", "/dev/null"],
   ["fetch.writeCommitGraph", "false"],
+  // The work repos are throwaway: syncing their objects to disk buys nothing.
+  ["core.fsync", "none"],
 ];
 
 /** Milliseconds a killed git gets to exit after SIGTERM before SIGKILL. */

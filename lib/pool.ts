@@ -34,3 +34,27 @@ export async function mapPool<T, R>(
   await Promise.all(workers);
   return results;
 }
+
+/**
+ * A limiter: the returned function runs tasks with at most `limit` in
+ * flight, in call order, each call resolving with its task's result.
+ */
+export function createLimiter(
+  limit: number,
+): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  const release = () => {
+    active--;
+    queue.shift()?.();
+  };
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= limit) await new Promise<void>((r) => queue.push(r));
+    active++;
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  };
+}
