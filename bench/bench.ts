@@ -92,6 +92,69 @@ try {
   const urls = (kind: string) =>
     Array.from({ length: N }, (_, i) => `${server.origin}/${kind}/t${i}.git`);
 
+  const cascade = async (
+    version: string,
+    targets: string[],
+  ): Promise<number> => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--allow-run=git",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        here("../cascade.ts"),
+        "push",
+        version,
+        "--concurrency",
+        CONCURRENCY,
+        ...targets.flatMap((t) => ["--repo", t]),
+      ],
+      env: { CASCADE_TOKEN: TOKEN, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const peak = watchPeakRss(child.pid);
+    const out = await child.output();
+    const rss = await peak.stop();
+    if (out.code !== 0) {
+      throw new Error(
+        `cascade failed:\n${new TextDecoder().decode(out.stdout)}`,
+      );
+    }
+    return rss;
+  };
+
+  const oldCascade = async (
+    version: string,
+    targets: string[],
+  ): Promise<void> => {
+    const origin = new URL(targets[0]!).origin;
+    const out = await new Deno.Command("sh", {
+      args: [here("old_cascade.sh"), version, ...targets],
+      clearEnv: true,
+      env: {
+        ...hermeticEnv(`${root}/home`),
+        ...configEnv([
+          ...BASE_CONFIG,
+          [
+            `http.${origin}/.extraHeader`,
+            `Authorization: Basic ${basicCredentials("bench", TOKEN)}`,
+          ],
+        ]),
+        GIT_AUTHOR_NAME: "bench",
+        GIT_AUTHOR_EMAIL: "bench@example.com",
+        GIT_COMMITTER_NAME: "bench",
+        GIT_COMMITTER_EMAIL: "bench@example.com",
+        TMPDIR: root,
+      },
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (out.code !== 0) throw new Error("old_cascade.sh failed");
+  };
+
   // (a) the old sequential loop on the heavy templates.
   const a = await timed(() => oldCascade("1.0.1", urls("heavy")));
   console.log(`(a) old sequential clone/commit/push, heavy: ${secs(a.ms)}`);
@@ -133,63 +196,6 @@ try {
   console.log(
     `\nmachine: ${navigator.hardwareConcurrency} cores, ${Deno.build.os}/${Deno.build.arch}, deno ${Deno.version.deno}, ${await gitVersion()}`,
   );
-
-  async function cascade(version: string, targets: string[]): Promise<number> {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--allow-run=git",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        here("../cascade.ts"),
-        "push",
-        version,
-        "--concurrency",
-        CONCURRENCY,
-        ...targets.flatMap((t) => ["--repo", t]),
-      ],
-      env: { CASCADE_TOKEN: TOKEN, NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const peak = watchPeakRss(child.pid);
-    const out = await child.output();
-    const rss = await peak.stop();
-    if (out.code !== 0) {
-      throw new Error(
-        `cascade failed:\n${new TextDecoder().decode(out.stdout)}`,
-      );
-    }
-    return rss;
-  }
-
-  async function oldCascade(version: string, targets: string[]): Promise<void> {
-    const origin = new URL(targets[0]!).origin;
-    const out = await new Deno.Command("sh", {
-      args: [here("old_cascade.sh"), version, ...targets],
-      clearEnv: true,
-      env: {
-        ...hermeticEnv(`${root}/home`),
-        ...configEnv([
-          ...BASE_CONFIG,
-          [
-            `http.${origin}/.extraHeader`,
-            `Authorization: Basic ${basicCredentials("bench", TOKEN)}`,
-          ],
-        ]),
-        GIT_AUTHOR_NAME: "bench",
-        GIT_AUTHOR_EMAIL: "bench@example.com",
-        GIT_COMMITTER_NAME: "bench",
-        GIT_COMMITTER_EMAIL: "bench@example.com",
-        TMPDIR: root,
-      },
-      stdout: "inherit",
-      stderr: "inherit",
-    }).output();
-    if (out.code !== 0) throw new Error("old_cascade.sh failed");
-  }
 } finally {
   await Deno.remove(root, { recursive: true });
 }

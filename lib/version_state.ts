@@ -98,7 +98,7 @@ export async function readVersionState(
     : file?.type === "blob"
     ? parseVersionFile(file.bytes)
     : { value: null, display: "?" };
-  const wiredBy = probes.filter((p, i) => {
+  const wiredBy = probes.filter((_probe, i) => {
     const probe = objects.get(probeSpecs[i] ?? "");
     return probe?.type === "blob" &&
       new TextDecoder().decode(probe.bytes).includes(fileName);
