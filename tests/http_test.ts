@@ -244,7 +244,10 @@ Deno.test("http: not_found, timeout and network each fail alone while the others
   listener.close();
   const json = `${fx.root}/r.json`;
   const t0 = performance.now();
-  const run = await runCascade([
+  const tmp = `${fx.root}/tmp`;
+  await Deno.mkdir(tmp);
+  // A subprocess with its own TMPDIR: no debris even on timeouts.
+  const run = await runCascadeProcess([
     "push",
     "0.2",
     "--repo",
@@ -259,7 +262,7 @@ Deno.test("http: not_found, timeout and network each fail alone while the others
     "2",
     "--json",
     json,
-  ], { CASCADE_TOKEN: TOKEN, GITEA_URL: server.origin });
+  ], { env: { CASCADE_TOKEN: TOKEN, GITEA_URL: server.origin }, tmpDir: tmp });
   const elapsed = performance.now() - t0;
   assert.equal(run.code, 1, run.stdout);
   assert.ok(
@@ -282,6 +285,11 @@ Deno.test("http: not_found, timeout and network each fail alone while the others
   );
   assert.equal(await fx.text(good, "main", ".runtime-version"), "0.2\n");
   assertNoSecret(run.stdout + run.stderr, "output");
+  assert.deepEqual(
+    [...Deno.readDirSync(tmp)],
+    [],
+    "temp dirs removed after a timeout",
+  );
 });
 
 Deno.test("http: credentials embedded in a URL are used, moved out of it, and never printed", async () => {
