@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { main } from "../cascade.ts";
 import {
   BASE_CONFIG,
+  concatBytes,
   configEnv,
   createGitRunner,
   type GitRunner,
@@ -258,12 +259,7 @@ async function buildHeavy(git: GitRunner, path: string): Promise<void> {
     }
   }
   text("done\n");
-  const stream = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    stream.set(p, offset);
-    offset += p.length;
-  }
+  const stream = concatBytes(parts);
   const out = await git(["fast-import", "--quiet", "--done"], {
     cwd: path,
     stdin: stream,

@@ -7,6 +7,7 @@
  */
 
 import { parseArgs } from "node:util";
+import type { PushConfig, ReadConfig } from "./engine.ts";
 import { UsageError } from "./errors.ts";
 import {
   DEFAULT_VERSION_FILE,
@@ -97,21 +98,9 @@ export interface CommonOptions {
   verbose: boolean;
 }
 
-/** Options of `push`. */
-export interface PushOptions extends CommonOptions {
-  /** `--attempts`. */
-  attempts: number;
-  /** Parsed `--author`. */
-  author: { name: string; email: string };
-  /** The full commit message, trailers included. */
-  message: string;
-  /** `--probe` paths, normalised. */
-  probes: string[];
-  /** `--dry-run`. */
-  dryRun: boolean;
-  /** `--no-downgrade`. */
-  noDowngrade: boolean;
-}
+/** Options of `push`: the common ones plus what the engine's push needs. */
+export interface PushOptions
+  extends CommonOptions, Omit<PushConfig, keyof ReadConfig> {}
 
 /** What the command line asks for. */
 export type Command =

@@ -8,6 +8,7 @@
 
 import {
   BASE_CONFIG,
+  concatBytes,
   configEnv,
   createGitRunner,
   type GitRunner,
@@ -76,13 +77,7 @@ export async function seedCommit(
     data(content);
   }
   text("done\n");
-  const size = parts.reduce((n, p) => n + p.length, 0);
-  const stream = new Uint8Array(size);
-  let offset = 0;
-  for (const p of parts) {
-    stream.set(p, offset);
-    offset += p.length;
-  }
+  const stream = concatBytes(parts);
   const out = await git(["fast-import", "--quiet", "--done"], {
     cwd: gitDir,
     stdin: stream,

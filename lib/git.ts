@@ -234,16 +234,19 @@ async function drain(
   reader: ReadableStreamDefaultReader<Uint8Array>,
 ): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let size = 0;
   try {
     while (true) {
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
-      size += value.length;
     }
   } catch { /* cancelled after a kill */ }
-  const out = new Uint8Array(size);
+  return concatBytes(chunks);
+}
+
+/** Joins byte chunks into one array (git's stdin and stdout). */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let offset = 0;
   for (const chunk of chunks) {
     out.set(chunk, offset);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { GitOutput, GitRunner } from "./git.ts";
+import { concatBytes, type GitOutput, type GitRunner } from "./git.ts";
 import {
   ADVICE,
   classifyGitFailure,
@@ -337,15 +337,7 @@ export async function importCommit(
       `data ${commit.content.length}\n`,
   );
   const tail = encoder.encode(`\nget-mark :1\ndone\n`);
-  const stream = new Uint8Array(
-    head.length + message.length + mid.length + commit.content.length +
-      tail.length,
-  );
-  let offset = 0;
-  for (const part of [head, message, mid, commit.content, tail]) {
-    stream.set(part, offset);
-    offset += part.length;
-  }
+  const stream = concatBytes([head, message, mid, commit.content, tail]);
   const out = await ctx.git(
     ["fast-import", "--quiet", "--date-format=now"],
     { cwd: ctx.gitDir, env: ctx.env, stdin: stream, ...signalOf(ctx) },

@@ -108,19 +108,7 @@ export function compareSemver(a: Semver, b: Semver): -1 | 0 | 1 {
   for (let i = 0; i < Math.min(a.pre.length, b.pre.length); i++) {
     const x = a.pre[i] ?? "";
     const y = b.pre[i] ?? "";
-    const xNum = /^\d+$/.test(x);
-    const yNum = /^\d+$/.test(y);
-    const order = xNum && yNum
-      ? compareNum(x, y)
-      : xNum
-      ? -1
-      : yNum
-      ? 1
-      : x < y
-      ? -1
-      : x > y
-      ? 1
-      : 0;
+    const order = compareIdentifiers(x, y, -1);
     if (order !== 0) return order;
   }
   return sign(a.pre.length - b.pre.length);
@@ -185,18 +173,7 @@ function compareLocal(a: string[] | null, b: string[] | null): -1 | 0 | 1 {
     const y = b[i] ?? "";
     const xNum = /^\d+$/.test(x);
     const yNum = /^\d+$/.test(y);
-    // Numeric segments sort after alphanumeric ones.
-    const order = xNum && yNum
-      ? compareNum(x, y)
-      : xNum
-      ? 1
-      : yNum
-      ? -1
-      : x < y
-      ? -1
-      : x > y
-      ? 1
-      : 0;
+    const order = compareIdentifiers(x, y, 1); // numbers sort after words
     if (order !== 0) return order;
   }
   return sign(a.length - b.length);
@@ -213,6 +190,22 @@ function compareList(
     if (order !== 0) return order;
   }
   return 0;
+}
+
+/**
+ * Compares two identifiers: numerically when both are digits, by ASCII when
+ * both are words; a number against a word gives `numberVsWord`.
+ */
+function compareIdentifiers(
+  x: string,
+  y: string,
+  numberVsWord: -1 | 1,
+): -1 | 0 | 1 {
+  const xNum = /^\d+$/.test(x);
+  const yNum = /^\d+$/.test(y);
+  if (xNum && yNum) return compareNum(x, y);
+  if (xNum !== yNum) return xNum ? numberVsWord : (-numberVsWord as -1 | 1);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Compares digit strings of any length numerically. */
