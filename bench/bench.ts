@@ -20,13 +20,12 @@ import { fileURLToPath } from "node:url";
 import { main } from "../cascade.ts";
 import {
   BASE_CONFIG,
-  concatBytes,
   configEnv,
   createGitRunner,
   type GitRunner,
   hermeticEnv,
 } from "../lib/git.ts";
-import { createBareRepo, seedCommit } from "../lib/demo.ts";
+import { createBareRepo, FastImportStream, seedCommit } from "../lib/demo.ts";
 import { basicCredentials } from "../lib/redact.ts";
 import { startGitHttpServer } from "../tests/support/http_server.ts";
 
@@ -229,25 +228,20 @@ async function countGit(
 /** A template with COMMITS commits and an ASSET_MIB random asset at the tip. */
 async function buildHeavy(git: GitRunner, path: string): Promise<void> {
   await createBareRepo(git, path, "main");
-  const encoder = new TextEncoder();
-  const parts: Uint8Array[] = [];
-  const text = (s: string) => parts.push(encoder.encode(s));
-  const data = (bytes: Uint8Array) => {
-    text(`data ${bytes.length}\n`);
-    parts.push(bytes);
-    text("\n");
-  };
+  const stream = new FastImportStream();
+  const text = (t: string) => stream.text(t);
+  const data = (d: string | Uint8Array) => stream.data(d);
   for (let i = 1; i <= COMMITS; i++) {
     text(`commit refs/heads/main\n`);
     text(`committer Dev <dev@example.com> ${1_600_000_000 + i * 60} +0000\n`);
-    data(encoder.encode(`change ${i}\n`));
+    data(`change ${i}\n`);
     text(`M 100644 inline src/module-${i % 97}.py\n`);
-    data(encoder.encode(`# revision ${i}\n${"x = 1\n".repeat(20 + (i % 50))}`));
+    data(`# revision ${i}\n${"x = 1\n".repeat(20 + (i % 50))}`);
     if (i === 1) {
       text(`M 100644 inline .runtime-version\n`);
-      data(encoder.encode("0.0.0\n"));
+      data("0.0.0\n");
       text(`M 100644 inline Dockerfile\n`);
-      data(encoder.encode("COPY .runtime-version /tmp/\n"));
+      data("COPY .runtime-version /tmp/\n");
     }
     if (i === COMMITS) {
       const asset = new Uint8Array(ASSET_MIB * 2 ** 20);
@@ -258,13 +252,7 @@ async function buildHeavy(git: GitRunner, path: string): Promise<void> {
       data(asset);
     }
   }
-  text("done\n");
-  const stream = concatBytes(parts);
-  const out = await git(["fast-import", "--quiet", "--done"], {
-    cwd: path,
-    stdin: stream,
-  });
-  if (out.code !== 0) throw new Error(out.stderr);
+  await stream.run(git, path);
   await git(["config", "uploadpack.allowFilter", "true"], { cwd: path });
 }
 

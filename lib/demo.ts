@@ -35,6 +35,39 @@ export interface SeedCommit {
   time?: number;
 }
 
+/** A `git fast-import` input stream, built in memory and run at once. */
+export class FastImportStream {
+  #parts: Uint8Array[] = [];
+  #encoder = new TextEncoder();
+
+  /** Appends command text. */
+  text(text: string): void {
+    this.#parts.push(this.#encoder.encode(text));
+  }
+
+  /** Appends a `data` block with its exact byte count. */
+  data(content: string | Uint8Array): void {
+    const bytes = typeof content === "string"
+      ? this.#encoder.encode(content)
+      : content;
+    this.text(`data ${bytes.length}\n`);
+    this.#parts.push(bytes);
+    this.text("\n");
+  }
+
+  /** Runs `git fast-import` on the stream (ended with `done`) in `gitDir`. */
+  async run(git: GitRunner, gitDir: string): Promise<void> {
+    this.text("done\n");
+    const out = await git(["fast-import", "--quiet", "--done"], {
+      cwd: gitDir,
+      stdin: concatBytes(this.#parts),
+    });
+    if (out.code !== 0) {
+      throw new Error(`fast-import failed: ${out.stderr.trim()}`);
+    }
+  }
+}
+
 /**
  * Adds a commit to `branch` of the repository at `gitDir` (bare or not)
  * with `git fast-import`, on top of the branch's tip when it exists.
@@ -45,15 +78,9 @@ export async function seedCommit(
   gitDir: string,
   commit: SeedCommit,
 ): Promise<string> {
-  const encoder = new TextEncoder();
-  const parts: Uint8Array[] = [];
-  const text = (s: string) => parts.push(encoder.encode(s));
-  const data = (d: string | Uint8Array) => {
-    const bytes = typeof d === "string" ? encoder.encode(d) : d;
-    text(`data ${bytes.length}\n`);
-    parts.push(bytes);
-    text("\n");
-  };
+  const stream = new FastImportStream();
+  const text = (t: string) => stream.text(t);
+  const data = (d: string | Uint8Array) => stream.data(d);
   const ref = `refs/heads/${commit.branch}`;
   const exists = await git(["rev-parse", "--verify", "-q", ref], {
     cwd: gitDir,
@@ -76,15 +103,7 @@ export async function seedCommit(
     text(`M ${mode} inline ${path}\n`);
     data(content);
   }
-  text("done\n");
-  const stream = concatBytes(parts);
-  const out = await git(["fast-import", "--quiet", "--done"], {
-    cwd: gitDir,
-    stdin: stream,
-  });
-  if (out.code !== 0) {
-    throw new Error(`fast-import failed: ${out.stderr.trim()}`);
-  }
+  await stream.run(git, gitDir);
   const tip = await git(["rev-parse", ref], { cwd: gitDir });
   return tip.stdout.trim();
 }
