@@ -174,10 +174,18 @@ async function runCommand(
   const controller = new AbortController();
   const onExternal = () => controller.abort();
   io.signal?.addEventListener("abort", onExternal);
+  const workDir = await Deno.makeTempDir({ prefix: "cascade-" });
   let interrupts = 0;
   const onSignal = () => {
     interrupts++;
-    if (interrupts > 1) Deno.exit(EXIT.interrupted);
+    if (interrupts > 1) {
+      // Exit at once, but leave no debris: git may still hold files, so
+      // removal is best effort.
+      try {
+        Deno.removeSync(workDir, { recursive: true });
+      } catch { /* best effort */ }
+      Deno.exit(EXIT.interrupted);
+    }
     console.err(
       "cascade: interrupted; stopping (Ctrl-C again to quit at once)\n",
     );
@@ -188,7 +196,6 @@ async function runCommand(
     : ["SIGINT", "SIGTERM"];
   for (const s of signals) Deno.addSignalListener(s, onSignal);
 
-  const workDir = await Deno.makeTempDir({ prefix: "cascade-" });
   const startedAt = new Date();
   const t0 = performance.now();
   try {

@@ -203,3 +203,46 @@ Deno.test("SIGINT stops the run, marks unfinished templates, removes temp dirs, 
   assert.deepEqual([...Deno.readDirSync(tmp)], [], "no temp dir left behind");
   for (const repo of repos.slice(1)) assert.equal(await fx.count(repo), 1);
 });
+
+Deno.test("a second SIGINT exits at once, still without debris", async () => {
+  await using fx = await Fixture.create();
+  const repo = await fx.repo("t", { ".runtime-version": "1\n" });
+  // A git whose push ignores SIGTERM: the first interrupt has to wait out
+  // the kill grace period; the second must not.
+  const realGit = new TextDecoder().decode(
+    (await new Deno.Command("sh", { args: ["-c", "command -v git"] }).output())
+      .stdout,
+  ).trim();
+  const bin = `${fx.root}/bin`;
+  await Deno.mkdir(bin);
+  const marker = `${fx.root}/push-started`;
+  await Deno.writeTextFile(
+    `${bin}/git`,
+    `#!/bin/sh\nif [ "$1" = push ]; then touch "${marker}"; trap '' TERM; sleep 5; fi\nexec "${realGit}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  const tmp = await Deno.makeTempDir({ dir: fx.root });
+  const child = spawnCascade(["push", "2", "--repo", repo], {
+    tmpDir: tmp,
+    path: `${bin}:${Deno.env.get("PATH")}`,
+  });
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try {
+      await Deno.stat(marker);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  const t0 = Date.now();
+  child.kill("SIGINT");
+  await new Promise((r) => setTimeout(r, 100));
+  child.kill("SIGINT");
+  const out = await child.output();
+  const elapsed = Date.now() - t0;
+  assert.equal(out.code, 130);
+  assert.ok(elapsed < 1000, `exited at once (${elapsed} ms)`);
+  assert.deepEqual([...Deno.readDirSync(tmp)], [], "no temp dir left behind");
+  assert.equal(await fx.count(repo), 1);
+});
