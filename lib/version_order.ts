@@ -171,8 +171,6 @@ function compareLocal(a: string[] | null, b: string[] | null): -1 | 0 | 1 {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const x = a[i] ?? "";
     const y = b[i] ?? "";
-    const xNum = /^\d+$/.test(x);
-    const yNum = /^\d+$/.test(y);
     const order = compareIdentifiers(x, y, 1); // numbers sort after words
     if (order !== 0) return order;
   }
