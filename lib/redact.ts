@@ -6,7 +6,7 @@
  * @module
  */
 
-const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]+@/gi;
+const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s'"]+)@/gi;
 const AUTH_HEADER = /(Authorization:\s*(Basic|Bearer|token)\s+)\S+/gi;
 
 /** Replaces secrets in strings. */
@@ -33,7 +33,16 @@ export class Redactor {
 
   /** Returns `text` with URL userinfo, auth headers and secrets replaced. */
   redact(text: string): string {
-    let out = text.replace(USERINFO, "$1***@").replace(AUTH_HEADER, "$1***");
+    let out = text.replace(
+      USERINFO,
+      (all, scheme: string, userinfo: string) =>
+        // An ssh user name (`ssh://git@host`) is not a secret; a password,
+        // or anything before `@` in an http(s) URL (a token can be the user
+        // name there), is.
+        userinfo.includes(":") || /^https?:/i.test(scheme)
+          ? `${scheme}***@`
+          : all,
+    ).replace(AUTH_HEADER, "$1***");
     for (const secret of this.#secrets) out = out.replaceAll(secret, "***");
     return out;
   }

@@ -7,7 +7,7 @@ Deno.test("Redactor.redact() hides URL userinfo, auth headers, the token raw and
   const basic = basicCredentials("bot", "s3cr3t-tok");
   const text = [
     "fatal: unable to access 'https://bot:s3cr3t-tok@git.example.com/a.git/'",
-    "ssh://user@host/x and http://only-user@host/y",
+    "ssh://git@host/x, ssh://u:pw-secret@host/z and http://only-user@host/y",
     `Authorization: Basic ${basic}`,
     "authorization: token abc.def",
     `raw s3cr3t-tok, b64 ${btoa("s3cr3t-tok")}, basic ${basic}`,
@@ -18,7 +18,10 @@ Deno.test("Redactor.redact() hides URL userinfo, auth headers, the token raw and
   assert.ok(!out.includes(btoa("s3cr3t-tok")));
   assert.ok(!out.includes("abc.def"));
   assert.match(out, /https:\/\/\*\*\*@git\.example\.com\/a\.git/);
-  assert.match(out, /ssh:\/\/\*\*\*@host\/x and http:\/\/\*\*\*@host\/y/);
+  assert.match(
+    out,
+    /ssh:\/\/git@host\/x, ssh:\/\/\*\*\*@host\/z and http:\/\/\*\*\*@host\/y/,
+  );
 });
 
 Deno.test("basicCredentials() encodes UTF-8 user:password", () => {
