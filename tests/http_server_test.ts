@@ -1,0 +1,558 @@
+import assert from "node:assert/strict";
+import { startGitHttpServer } from "./support/http_server.ts";
+
+const TOKEN = "s3cret-t0ken";
+const BASIC = `Basic ${btoa(`cascade-bot:${TOKEN}`)}`;
+
+/** What one git process did. */
+interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options for one git run. */
+interface GitOptions {
+  cwd?: string;
+  /** Config passed through `GIT_CONFIG_COUNT` and friends. */
+  config?: [string, string][];
+  stdin?: Uint8Array;
+}
+
+/**
+ * Temporary bare repos under `srv/` served by the tests, a work dir, and
+ * hermetic git; `await using` removes everything.
+ */
+class TestRepos implements AsyncDisposable {
+  readonly root: string;
+  readonly srv: string;
+
+  private constructor(root: string) {
+    this.root = root;
+    this.srv = `${root}/srv`;
+  }
+
+  static async create(): Promise<TestRepos> {
+    const root = await Deno.makeTempDir({ prefix: "cascade-http-test-" });
+    await Deno.mkdir(`${root}/srv`);
+    await Deno.mkdir(`${root}/home`);
+    return new TestRepos(root);
+  }
+
+  /** The complete environment for a hermetic git. */
+  env(config: [string, string][] = []): Record<string, string> {
+    const pairs: [string, string][] = [
+      ["credential.helper", ""],
+      ["protocol.version", "2"],
+      ...config,
+    ];
+    const env: Record<string, string> = {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: `${this.root}/home`,
+      XDG_CONFIG_HOME: `${this.root}/home`,
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      GIT_CONFIG_NOSYSTEM: "1",
+      LC_ALL: "C",
+      GIT_TERMINAL_PROMPT: "0",
+      GIT_AUTHOR_NAME: "Test Author",
+      GIT_AUTHOR_EMAIL: "author@example.com",
+      GIT_AUTHOR_DATE: "1700000000 +0000",
+      GIT_COMMITTER_NAME: "Test Committer",
+      GIT_COMMITTER_EMAIL: "committer@example.com",
+      GIT_COMMITTER_DATE: "1700000000 +0000",
+      GIT_CONFIG_COUNT: String(pairs.length),
+    };
+    pairs.forEach(([key, value], i) => {
+      env[`GIT_CONFIG_KEY_${i}`] = key;
+      env[`GIT_CONFIG_VALUE_${i}`] = value;
+    });
+    return env;
+  }
+
+  /** Runs git to completion. */
+  async git(args: string[], options: GitOptions = {}): Promise<GitResult> {
+    const child = new Deno.Command("git", {
+      args,
+      cwd: options.cwd ?? this.root,
+      clearEnv: true,
+      env: this.env(options.config),
+      stdin: options.stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    if (options.stdin !== undefined) {
+      const writer = child.stdin.getWriter();
+      await writer.write(options.stdin);
+      await writer.close();
+    }
+    const out = await child.output();
+    const text = new TextDecoder();
+    return {
+      code: out.code,
+      stdout: text.decode(out.stdout),
+      stderr: text.decode(out.stderr),
+    };
+  }
+
+  /** Runs git and returns its trimmed stdout; throws unless it succeeds. */
+  async ok(args: string[], options: GitOptions = {}): Promise<string> {
+    const out = await this.git(args, options);
+    assert.equal(out.code, 0, `git ${args.join(" ")}: ${out.stderr}`);
+    return out.stdout.trim();
+  }
+
+  /**
+   * Makes the bare repo `srv/<name>.git` on branch main with one commit:
+   * `README` and `dir/file`. Returns its path and the commit id.
+   */
+  async seed(name: string): Promise<{ path: string; tip: string }> {
+    const path = `${this.srv}/${name}.git`;
+    await Deno.mkdir(path, { recursive: true });
+    await this.ok(["init", "--bare", "-q", "-b", "main", path]);
+    const blob = (text: string) =>
+      this.ok(["hash-object", "-w", "--stdin"], {
+        cwd: path,
+        stdin: new TextEncoder().encode(text),
+      });
+    const tree = (lines: string[]) =>
+      this.ok(["mktree"], {
+        cwd: path,
+        stdin: new TextEncoder().encode(lines.map((l) => `${l}\n`).join("")),
+      });
+    const dir = await tree([`100644 blob ${await blob("inner\n")}\tfile`]);
+    const root = await tree([
+      `100644 blob ${await blob("hello\n")}\tREADME`,
+      `040000 tree ${dir}\tdir`,
+    ]);
+    const tip = await this.ok(["commit-tree", "-m", "seed", root], {
+      cwd: path,
+    });
+    await this.ok(["update-ref", "refs/heads/main", tip], { cwd: path });
+    return { path, tip };
+  }
+
+  /** A new empty bare work repo. */
+  async workRepo(name: string): Promise<string> {
+    const path = `${this.root}/${name}`;
+    await this.ok(["init", "--bare", "-q", "-b", "main", path]);
+    return path;
+  }
+
+  /** Number of objects in a repo. */
+  async objectCount(path: string): Promise<number> {
+    const out = await this.ok([
+      "cat-file",
+      "--batch-all-objects",
+      "--batch-check",
+    ], { cwd: path });
+    return out.split("\n").filter(Boolean).length;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Deno.remove(this.root, { recursive: true });
+  }
+}
+
+const AUTH: [string, string][] = [[
+  "http.extraHeader",
+  `Authorization: ${BASIC}`,
+]];
+
+/** One git pkt-line: four hex digits of length, then the payload. */
+function pkt(payload: string): string {
+  const length = new TextEncoder().encode(payload).length + 4;
+  return `${length.toString(16).padStart(4, "0")}${payload}`;
+}
+
+/** Resolves to "timer" after `ms` unless `promise` settles first. */
+async function raceTimer<T>(
+  promise: Promise<T>,
+  ms: number,
+): Promise<T | "timer"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<"timer">((resolve) => {
+        timer = setTimeout(() => resolve("timer"), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test("startGitHttpServer() serves ls-remote --symref with the token and records every request", async () => {
+  await using repos = await TestRepos.create();
+  const { tip } = await repos.seed("owner/name");
+  await using server = await startGitHttpServer({
+    root: repos.srv,
+    token: TOKEN,
+  });
+  const out = await repos.ok([
+    "ls-remote",
+    "--symref",
+    `${server.origin}/owner/name.git`,
+    "HEAD",
+  ], { config: AUTH });
+  assert.equal(out, `ref: refs/heads/main\tHEAD\n${tip}\tHEAD`);
+  assert.deepEqual(server.requests, [
+    {
+      method: "GET",
+      path: "/owner/name.git/info/refs",
+      authorization: BASIC,
+    },
+    {
+      method: "POST",
+      path: "/owner/name.git/git-upload-pack",
+      authorization: BASIC,
+    },
+  ]);
+  assert.match(server.origin, /^http:\/\/127\.0\.0\.1:\d+$/);
+});
+
+Deno.test("startGitHttpServer() allows a shallow tree:1 fetch: the commit and its root tree only", async () => {
+  await using repos = await TestRepos.create();
+  const { tip } = await repos.seed("owner/name");
+  await using server = await startGitHttpServer({
+    root: repos.srv,
+    token: TOKEN,
+  });
+  const work = await repos.workRepo("work");
+  const out = await repos.git([
+    "fetch",
+    "--no-tags",
+    "--depth=1",
+    "--filter=tree:1",
+    `${server.origin}/owner/name.git`,
+    "refs/heads/main",
+  ], { cwd: work, config: AUTH });
+  assert.equal(out.code, 0, out.stderr);
+  assert.doesNotMatch(out.stderr, /filtering not recognized/);
+  assert.equal(await repos.ok(["rev-parse", "FETCH_HEAD"], { cwd: work }), tip);
+  assert.equal(await repos.objectCount(work), 2);
+});
+
+Deno.test("startGitHttpServer() accepts a push, a multi-MiB chunked pack included", async () => {
+  await using repos = await TestRepos.create();
+  const { path, tip } = await repos.seed("owner/name");
+  await using server = await startGitHttpServer({
+    root: repos.srv,
+    token: TOKEN,
+  });
+  const url = `${server.origin}/owner/name.git`;
+  const work = await repos.workRepo("work");
+  await repos.ok([
+    "fetch",
+    "--no-tags",
+    "--depth=1",
+    "--filter=tree:1",
+    url,
+    "refs/heads/main",
+  ], { cwd: work, config: AUTH });
+  // Incompressible and past http.postBuffer (1 MiB): sent chunked, with no
+  // Content-Length.
+  const big = new Uint8Array(3 << 20);
+  for (let i = 0; i < big.length; i += 65536) {
+    crypto.getRandomValues(big.subarray(i, i + 65536));
+  }
+  const blob = await repos.ok(["hash-object", "-w", "--stdin"], {
+    cwd: work,
+    stdin: big,
+  });
+  const tree = await repos.ok(["mktree"], {
+    cwd: work,
+    stdin: new TextEncoder().encode(`100644 blob ${blob}\tbig.bin\n`),
+  });
+  const commit = await repos.ok(["commit-tree", "-p", tip, "-m", "big", tree], {
+    cwd: work,
+  });
+  const push = await repos.git([
+    "push",
+    "--porcelain",
+    "--no-thin",
+    url,
+    `${commit}:refs/heads/main`,
+  ], { cwd: work, config: AUTH });
+  assert.equal(push.code, 0, push.stderr);
+  assert.match(push.stdout, /^ \t[0-9a-f]+:refs\/heads\/main\t/m);
+  assert.equal(await repos.ok(["rev-parse", "main"], { cwd: path }), commit);
+  assert.equal(
+    await repos.ok(["cat-file", "-s", `main:big.bin`], { cwd: path }),
+    String(big.length),
+  );
+  assert.ok(
+    server.requests.some((r) =>
+      r.method === "POST" && r.path === "/owner/name.git/git-receive-pack" &&
+      r.authorization === BASIC
+    ),
+  );
+});
+
+Deno.test("startGitHttpServer() answers 401 without the token or with a wrong one", async () => {
+  await using repos = await TestRepos.create();
+  await repos.seed("owner/name");
+  await using server = await startGitHttpServer({
+    root: repos.srv,
+    token: TOKEN,
+  });
+  const url = `${server.origin}/owner/name.git`;
+  const none = await repos.git(["ls-remote", url]);
+  assert.equal(none.code, 128);
+  assert.match(
+    none.stderr,
+    /fatal: could not read Username for 'http:\/\/127\.0\.0\.1:\d+': terminal prompts disabled/,
+  );
+  const wrong = await repos.git(["ls-remote", url], {
+    config: [[
+      "http.extraHeader",
+      `Authorization: Basic ${btoa("cascade-bot:nope")}`,
+    ]],
+  });
+  assert.equal(wrong.code, 128);
+  assert.match(wrong.stderr, /could not read Username/);
+  assert.deepEqual(
+    server.requests.map((r) => [r.path, r.authorization]),
+    [
+      ["/owner/name.git/info/refs", null],
+      ["/owner/name.git/info/refs", `Basic ${btoa("cascade-bot:nope")}`],
+    ],
+  );
+
+  const refs = `${url}/info/refs?service=git-upload-pack`;
+  const denied = await fetch(refs);
+  await denied.body?.cancel();
+  assert.equal(denied.status, 401);
+  assert.equal(
+    denied.headers.get("www-authenticate"),
+    'Basic realm="cascade-test"',
+  );
+  // Gitea's other form: the token as user name with an empty password.
+  const asUser = await fetch(refs, {
+    headers: { Authorization: `Basic ${btoa(`${TOKEN}:`)}` },
+  });
+  assert.equal(asUser.status, 200);
+  assert.match(await asUser.text(), /# service=git-upload-pack/);
+});
+
+Deno.test("startGitHttpServer() says not found for a missing repo, after auth", async () => {
+  await using repos = await TestRepos.create();
+  await using server = await startGitHttpServer({
+    root: repos.srv,
+    token: TOKEN,
+  });
+  const url = `${server.origin}/owner/missing.git`;
+  const out = await repos.git(["ls-remote", url], { config: AUTH });
+  assert.equal(out.code, 128);
+  assert.match(out.stderr, /remote: Repository not found/);
+  assert.match(
+    out.stderr,
+    /fatal: repository '.*\/owner\/missing\.git\/' not found/,
+  );
+  // Auth comes first, like Gitea: no token, no hint whether it exists.
+  const anonymous = await repos.git(["ls-remote", url]);
+  assert.match(anonymous.stderr, /could not read Username/);
+
+  const notGit = await fetch(`${server.origin}/owner/missing.git/nothing`, {
+    headers: { Authorization: BASIC },
+  });
+  assert.equal(notGit.status, 404);
+  assert.equal(notGit.headers.get("content-type"), "text/plain");
+  assert.equal(await notGit.text(), "Repository not found\n");
+});
+
+Deno.test("startGitHttpServer() without a token lets anyone fetch and push", async () => {
+  await using repos = await TestRepos.create();
+  const { path, tip } = await repos.seed("owner/name");
+  await using server = await startGitHttpServer({ root: repos.srv });
+  const url = `${server.origin}/owner/name.git`;
+  const work = await repos.workRepo("work");
+  await repos.ok(["fetch", "--depth=1", url, "refs/heads/main"], {
+    cwd: work,
+  });
+  const commit = await repos.ok([
+    "commit-tree",
+    "-p",
+    tip,
+    "-m",
+    "anonymous",
+    `${tip}^{tree}`,
+  ], { cwd: work });
+  await repos.ok(["push", "--no-thin", url, `${commit}:refs/heads/main`], {
+    cwd: work,
+  });
+  assert.equal(await repos.ok(["rev-parse", "main"], { cwd: path }), commit);
+  assert.ok(server.requests.every((r) => r.authorization === null));
+});
+
+Deno.test("startGitHttpServer() with filters: false makes git fall back to the whole tip", async () => {
+  await using repos = await TestRepos.create();
+  await repos.seed("owner/name");
+  await using server = await startGitHttpServer({
+    root: repos.srv,
+    token: TOKEN,
+    filters: false,
+  });
+  const work = await repos.workRepo("work");
+  const out = await repos.git([
+    "fetch",
+    "--no-tags",
+    "--depth=1",
+    "--filter=tree:1",
+    `${server.origin}/owner/name.git`,
+    "refs/heads/main",
+  ], { cwd: work, config: AUTH });
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(
+    out.stderr,
+    /warning: filtering not recognized by server, ignoring/,
+  );
+  // Commit, two trees, two blobs.
+  assert.equal(await repos.objectCount(work), 5);
+});
+
+Deno.test("startGitHttpServer() decompresses a gzip request body and passes Git-Protocol", async () => {
+  await using repos = await TestRepos.create();
+  const { tip } = await repos.seed("owner/name");
+  await using server = await startGitHttpServer({
+    root: repos.srv,
+    token: TOKEN,
+  });
+  // Protocol v2 `ls-refs`: a command pkt-line, then a flush.
+  const request = new TextEncoder().encode(`${pkt("command=ls-refs\n")}0000`);
+  const gzipped = new Uint8Array(
+    await new Response(
+      new Blob([request]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer(),
+  );
+  for (
+    const [body, encoding] of [[gzipped, "gzip"], [request, null]] as const
+  ) {
+    const headers: Record<string, string> = {
+      Authorization: BASIC,
+      "Content-Type": "application/x-git-upload-pack-request",
+      "Git-Protocol": "version=2",
+    };
+    if (encoding !== null) headers["Content-Encoding"] = encoding;
+    const response = await fetch(
+      `${server.origin}/owner/name.git/git-upload-pack`,
+      { method: "POST", headers, body },
+    );
+    assert.equal(response.status, 200);
+    assert.equal(
+      response.headers.get("content-type"),
+      "application/x-git-upload-pack-result",
+    );
+    assert.equal(
+      await response.text(),
+      `${pkt(`${tip} HEAD\n`)}${pkt(`${tip} refs/heads/main\n`)}0000`,
+      `with Content-Encoding ${encoding}`,
+    );
+  }
+});
+
+Deno.test("startGitHttpServer() hang() leaves git waiting until it is killed; close() still resolves", async () => {
+  await using repos = await TestRepos.create();
+  const { tip } = await repos.seed("owner/name");
+  await repos.seed("owner/hung");
+  const server = await startGitHttpServer({ root: repos.srv, token: TOKEN });
+  try {
+    server.hang("/owner/hung.git");
+    // No pipes: git's transport helper outlives a killed git and would keep
+    // them open until the server answers.
+    const child = new Deno.Command("git", {
+      args: ["ls-remote", `${server.origin}/owner/hung.git`],
+      clearEnv: true,
+      env: repos.env(AUTH),
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      assert.equal(
+        await raceTimer(child.status, 400),
+        "timer",
+        "still running",
+      );
+      // Other paths still answer meanwhile.
+      assert.match(
+        await repos.ok(["ls-remote", `${server.origin}/owner/name.git`], {
+          config: AUTH,
+        }),
+        new RegExp(`^${tip}\tHEAD$`, "m"),
+      );
+    } finally {
+      child.kill("SIGTERM");
+    }
+    assert.equal((await child.status).signal, "SIGTERM");
+    assert.equal(server.requests[0]?.path, "/owner/hung.git/info/refs");
+  } finally {
+    const t0 = performance.now();
+    await server.close();
+    assert.ok(performance.now() - t0 < 2000, "close() did not wait for hung");
+  }
+});
+
+Deno.test("startGitHttpServer() close() kills a CGI child still reading its request", async () => {
+  await using repos = await TestRepos.create();
+  await repos.seed("owner/name");
+  const server = await startGitHttpServer({ root: repos.srv });
+  let sender: ReadableStreamDefaultController<Uint8Array> | undefined;
+  // A request body that never ends: http-backend waits for it forever.
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      sender = controller;
+      controller.enqueue(new TextEncoder().encode(pkt("command=ls-refs\n")));
+    },
+  });
+  const response = await fetch(
+    `${server.origin}/owner/name.git/git-upload-pack`,
+    {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/x-git-upload-pack-request",
+        "Git-Protocol": "version=2",
+      },
+      body,
+    },
+  );
+  assert.equal(response.status, 200);
+  const text = response.text().catch((e: Error) => e.message);
+  assert.equal(await raceTimer(text, 200), "timer", "git waits for the body");
+  const closed = server.close();
+  assert.notEqual(await raceTimer(closed, 3000), "timer", "close() resolved");
+  await text;
+  try {
+    sender?.close();
+  } catch { /* the request was already torn down */ }
+});
+
+Deno.test("startGitHttpServer() delays every response, 404s included, by delayMs or setDelay()", async () => {
+  await using repos = await TestRepos.create();
+  await repos.seed("owner/name");
+  await using server = await startGitHttpServer({
+    root: repos.srv,
+    delayMs: 150,
+  });
+  const timed = async (run: () => Promise<void>) => {
+    const t0 = performance.now();
+    await run();
+    return performance.now() - t0;
+  };
+  const missing = () =>
+    fetch(`${server.origin}/owner/missing.git/info/refs`).then(async (r) => {
+      assert.equal(r.status, 404);
+      await r.body?.cancel();
+    });
+  assert.ok(await timed(missing) >= 150);
+  server.setDelay(300);
+  assert.ok(await timed(missing) >= 300);
+  server.setDelay(100);
+  const before = server.requests.length;
+  const lsRemote = await timed(async () => {
+    await repos.ok(["ls-remote", `${server.origin}/owner/name.git`]);
+  });
+  const count = server.requests.length - before;
+  assert.equal(count, 2, "info/refs, then ls-refs");
+  assert.ok(lsRemote >= 100 * count, `${lsRemote} ms for ${count} requests`);
+});
