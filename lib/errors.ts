@@ -111,7 +111,9 @@ export function classifyGitFailure(out: GitOutput): ErrorKind {
   const text = out.stderr;
   if (AUTH.some((re) => re.test(text))) return "auth";
   if (NOT_FOUND.some((re) => re.test(text))) return "not_found";
-  if (/Operation timed out|timed out after/i.test(text)) return "timeout";
+  if (/Operation timed out|timed out after|Operation too slow/i.test(text)) {
+    return "timeout";
+  }
   if (NETWORK.some((re) => re.test(text))) return "network";
   if (/pre-receive hook declined|protected branch|hook declined/i.test(text)) {
     return "rejected";

@@ -52,6 +52,10 @@ Deno.test("classifyGitFailure() maps git's words to kinds", () => {
       "remote: Gitea: Not allowed to push to protected branch main\n ! [remote rejected] main (pre-receive hook declined)",
       "rejected",
     ],
+    [
+      "fatal: unable to access 'http://h/x.git/': Operation too slow. Less than 1 bytes/sec transferred the last 120 seconds",
+      "timeout",
+    ],
     ["fatal: something odd", "unknown"],
   ];
   for (const [stderr, kind] of cases) {
