@@ -98,19 +98,30 @@ export function parseVersionFile(bytes: Uint8Array): VersionFileContent {
   return { value: trimmed, display };
 }
 
-/** Cuts and escapes a value so it prints on one line of sane length. */
+/**
+ * Cuts and escapes a value so it prints on one line of sane length: C0 and
+ * C1 controls, line separators and bidirectional overrides (which could make
+ * a report read differently from what it says) are escaped, and the cut
+ * never splits a surrogate pair.
+ */
 export function displayValue(text: string): string {
-  const cut = text.length > MAX_DISPLAY_LENGTH
-    ? `${text.slice(0, MAX_DISPLAY_LENGTH)}...`
-    : text;
-  // deno-lint-ignore no-control-regex
-  return cut.replace(/[\x00-\x1f\x7f\u2028\u2029]/g, (ch) => {
-    const code = ch.charCodeAt(0);
-    if (ch === "\n") return "\\n";
-    if (ch === "\r") return "\\r";
-    if (ch === "\t") return "\\t";
-    return `\\x${code.toString(16).padStart(2, "0")}`;
-  });
+  let cut = text;
+  if (text.length > MAX_DISPLAY_LENGTH) {
+    cut = text.slice(0, MAX_DISPLAY_LENGTH).replace(/[\ud800-\udbff]$/, "");
+    cut += "...";
+  }
+  return cut.replace(
+    /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu,
+    (ch) => {
+      const code = ch.charCodeAt(0);
+      if (ch === "\n") return "\\n";
+      if (ch === "\r") return "\\r";
+      if (ch === "\t") return "\\t";
+      return code > 0xff
+        ? `\\u${code.toString(16)}`
+        : `\\x${code.toString(16).padStart(2, "0")}`;
+    },
+  );
 }
 
 /** True when what the file holds already equals `version`. */
