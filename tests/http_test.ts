@@ -92,18 +92,8 @@ Deno.test("http: no git argv, output, report or file on disk ever holds the toke
     token: TOKEN,
   });
   // A git shim first on PATH records every argv, then runs the real git.
-  const realGit = new TextDecoder().decode(
-    (await new Deno.Command("sh", { args: ["-c", "command -v git"] }).output())
-      .stdout,
-  ).trim();
-  const bin = `${fx.root}/bin`;
-  await Deno.mkdir(bin);
   const argvLog = `${fx.root}/argv.log`;
-  await Deno.writeTextFile(
-    `${bin}/git`,
-    `#!/bin/sh\nprintf '%s\\n' "$*" >> "${argvLog}"\nexec "${realGit}" "$@"\n`,
-    { mode: 0o755 },
-  );
+  const path = await fx.gitShim(`printf '%s\\n' "$*" >> "${argvLog}"`);
   const tmp = `${fx.root}/tmp`;
   await Deno.mkdir(tmp);
   const json = `${fx.root}/report.json`;
@@ -124,7 +114,6 @@ Deno.test("http: no git argv, output, report or file on disk ever holds the toke
     GITHUB_STEP_SUMMARY: `${fx.root}/summary.md`,
     GITHUB_OUTPUT: `${fx.root}/out.txt`,
   };
-  const path = `${bin}:${Deno.env.get("PATH")}`;
   const ok = await runCascadeProcess(args, { env, tmpDir: tmp, path });
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   // A wrong token and a failing run too: error paths must not echo it.

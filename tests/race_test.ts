@@ -209,22 +209,14 @@ Deno.test("a second SIGINT exits at once, still without debris", async () => {
   const repo = await fx.repo("t", { ".runtime-version": "1\n" });
   // A git whose push ignores SIGTERM: the first interrupt has to wait out
   // the kill grace period; the second must not.
-  const realGit = new TextDecoder().decode(
-    (await new Deno.Command("sh", { args: ["-c", "command -v git"] }).output())
-      .stdout,
-  ).trim();
-  const bin = `${fx.root}/bin`;
-  await Deno.mkdir(bin);
   const marker = `${fx.root}/push-started`;
-  await Deno.writeTextFile(
-    `${bin}/git`,
-    `#!/bin/sh\nif [ "$1" = push ]; then touch "${marker}"; trap '' TERM; sleep 5; fi\nexec "${realGit}" "$@"\n`,
-    { mode: 0o755 },
+  const path = await fx.gitShim(
+    `if [ "$1" = push ]; then touch "${marker}"; trap '' TERM; sleep 5; fi`,
   );
   const tmp = await Deno.makeTempDir({ dir: fx.root });
   const child = spawnCascade(["push", "2", "--repo", repo], {
     tmpDir: tmp,
-    path: `${bin}:${Deno.env.get("PATH")}`,
+    path,
   });
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {

@@ -10,9 +10,7 @@ import {
   renderVersionFile,
   versionProblem,
 } from "../lib/version_file.ts";
-import { prng } from "./support/prng.ts";
-
-type Rand = () => number;
+import { int, pick, prng, type Rand } from "./support/prng.ts";
 
 const encoder = new TextEncoder();
 const ALLOWED =
@@ -20,16 +18,6 @@ const ALLOWED =
 const SHELL = "$`;|&<>()*?'\"\\ ";
 /** Escaped every way a display may show a character. */
 const DISPLAY_BOUND = MAX_DISPLAY_LENGTH * "\\u2028".length + "...".length;
-
-function int(rand: Rand, n: number): number {
-  return Math.floor(rand() * n);
-}
-
-function pick<T>(rand: Rand, items: readonly T[]): T {
-  const item = items[int(rand, items.length)];
-  if (item === undefined) throw new Error("pick() from an empty list");
-  return item;
-}
 
 /** A valid version of 1 to `max` characters from the allowed alphabet. */
 function genVersion(rand: Rand, max = 24): string {

@@ -9,9 +9,8 @@ import {
   type Semver,
   type VersionScheme,
 } from "../lib/version_order.ts";
-import { prng } from "./support/prng.ts";
+import { int, pick, prng, type Rand } from "./support/prng.ts";
 
-type Rand = () => number;
 type Order = -1 | 0 | 1;
 
 /** Asserts `a` orders as `order` against `b` (and the reverse) by `scheme`. */
@@ -266,16 +265,6 @@ Deno.test("parsePep440() and parseSemver() are fast on long hostile input", () =
 });
 
 // --- Generators -----------------------------------------------------------
-
-function int(rand: Rand, n: number): number {
-  return Math.floor(rand() * n);
-}
-
-function pick<T>(rand: Rand, items: readonly T[]): T {
-  const item = items[int(rand, items.length)];
-  if (item === undefined) throw new Error("pick() from an empty list");
-  return item;
-}
 
 function randomCase(rand: Rand, text: string): string {
   return rand() < 0.2 ? text.toUpperCase() : text;

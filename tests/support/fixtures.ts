@@ -198,6 +198,25 @@ export class Fixture implements AsyncDisposable {
     await Deno.writeTextFile(`${path}/hooks/${name}`, script, { mode: 0o755 });
   }
 
+  /**
+   * Installs a `git` shim in `<root>/bin` that runs the shell `prelude`,
+   * then the real git; returns a PATH with the shim first.
+   */
+  async gitShim(prelude: string): Promise<string> {
+    const which = await new Deno.Command("sh", {
+      args: ["-c", "command -v git"],
+    }).output();
+    const realGit = new TextDecoder().decode(which.stdout).trim();
+    const bin = `${this.root}/bin`;
+    await Deno.mkdir(bin, { recursive: true });
+    await Deno.writeTextFile(
+      `${bin}/git`,
+      `#!/bin/sh\n${prelude}\nexec "${realGit}" "$@"\n`,
+      { mode: 0o755 },
+    );
+    return `${bin}:${Deno.env.get("PATH")}`;
+  }
+
   /** Writes a file under the fixture root; returns its path. */
   async write(name: string, text: string): Promise<string> {
     const path = `${this.root}/${name}`;

@@ -15,3 +15,18 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A source of uniform numbers in [0, 1). */
+export type Rand = () => number;
+
+/** A whole number in [0, n). */
+export function int(rand: Rand, n: number): number {
+  return Math.floor(rand() * n);
+}
+
+/** One item of a non-empty list. */
+export function pick<T>(rand: Rand, items: readonly T[]): T {
+  const item = items[int(rand, items.length)];
+  if (item === undefined) throw new Error("pick() from an empty list");
+  return item;
+}
