@@ -25,7 +25,8 @@ import {
   type GitRunner,
   hermeticEnv,
 } from "../lib/git.ts";
-import { createBareRepo, FastImportStream, seedCommit } from "../lib/demo.ts";
+import { createBareRepo, seedCommit } from "../lib/demo.ts";
+import { FastImportStream } from "../lib/fast_import.ts";
 import { basicCredentials } from "../lib/redact.ts";
 import { startGitHttpServer } from "../tests/support/http_server.ts";
 

@@ -6,9 +6,9 @@
  * @module
  */
 
+import { FastImportStream } from "./fast_import.ts";
 import {
   BASE_CONFIG,
-  concatBytes,
   configEnv,
   createGitRunner,
   type GitRunner,
@@ -33,39 +33,6 @@ export interface SeedCommit {
   author?: string;
   /** Commit time (seconds since the epoch). */
   time?: number;
-}
-
-/** A `git fast-import` input stream, built in memory and run at once. */
-export class FastImportStream {
-  #parts: Uint8Array[] = [];
-  #encoder = new TextEncoder();
-
-  /** Appends command text. */
-  text(text: string): void {
-    this.#parts.push(this.#encoder.encode(text));
-  }
-
-  /** Appends a `data` block with its exact byte count. */
-  data(content: string | Uint8Array): void {
-    const bytes = typeof content === "string"
-      ? this.#encoder.encode(content)
-      : content;
-    this.text(`data ${bytes.length}\n`);
-    this.#parts.push(bytes);
-    this.text("\n");
-  }
-
-  /** Runs `git fast-import` on the stream (ended with `done`) in `gitDir`. */
-  async run(git: GitRunner, gitDir: string): Promise<void> {
-    this.text("done\n");
-    const out = await git(["fast-import", "--quiet", "--done"], {
-      cwd: gitDir,
-      stdin: concatBytes(this.#parts),
-    });
-    if (out.code !== 0) {
-      throw new Error(`fast-import failed: ${out.stderr.trim()}`);
-    }
-  }
 }
 
 /**

@@ -114,7 +114,6 @@ function contextFor(
     gitDir: `${deps.workDir}/t${index}.git`,
     scratchDir: deps.workDir,
     signal: deps.signal,
-    filters: true,
   };
 }
 

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { concatBytes, type GitOutput, type GitRunner } from "./git.ts";
+import type { GitOutput, GitRunner } from "./git.ts";
+import { FastImportStream } from "./fast_import.ts";
 import {
   ADVICE,
   classifyGitFailure,
@@ -33,8 +34,6 @@ export interface RemoteContext {
   scratchDir: string;
   /** Aborts in-flight git on interrupt. */
   signal?: AbortSignal;
-  /** Whether to ask the server for a filtered fetch. */
-  filters: boolean;
 }
 
 /** What `ls-remote --symref` said: the default branch and branch tips. */
@@ -166,38 +165,39 @@ export async function fetchTip(
   want?: string,
   depth = 1,
 ): Promise<string> {
-  const base = ["fetch", "--no-tags", "--depth=1", "--no-recurse-submodules"];
-  const filters = ctx.filters
-    ? [
-      `--filter=combine:tree:${Math.min(depth, 8) + 1}+blob:limit=16k`,
-      "--filter=tree:1",
-      null,
-    ]
-    : [null];
-  let refspec = want ?? `refs/heads/${branch}`;
-  let out: GitOutput | null = null;
-  for (let i = 0; i < filters.length; i++) {
-    const filter = filters[i];
-    out = await network(ctx, [
-      ...base,
-      ...(filter ? [filter] : []),
+  const byName = `refs/heads/${branch}`;
+  const filters = [
+    `--filter=combine:tree:${Math.min(depth, 8) + 1}+blob:limit=16k`,
+    "--filter=tree:1",
+    null,
+  ];
+  let next = 0;
+  let filter = filters[next++] ?? null;
+  let refspec = want ?? byName;
+  const fetch = () =>
+    network(ctx, [
+      "fetch",
+      "--no-tags",
+      "--depth=1",
+      "--no-recurse-submodules",
+      ...(filter === null ? [] : [filter]),
       ctx.url,
       refspec,
     ], ctx.gitDir);
-    if (out.code === 0) break;
+  let out = await fetch();
+  // Each failure gets one remedy, then a retry: the branch name for a server
+  // that refuses ids, a lesser filter for one that refuses the filter.
+  while (out.code !== 0) {
     if (
-      refspec === want &&
-      /unadvertised|not our ref|want/i.test(out.stderr)
+      refspec !== byName && /unadvertised|not our ref|want/i.test(out.stderr)
     ) {
-      refspec = `refs/heads/${branch}`;
-      i--;
-      continue;
-    }
-    if (!/filter/i.test(out.stderr)) break;
+      refspec = byName;
+    } else if (next < filters.length && /filter/i.test(out.stderr)) {
+      filter = filters[next++] ?? null;
+    } else break;
+    out = await fetch();
   }
-  if (out === null || out.code !== 0) {
-    gitFailure(out ?? emptyOutput(), `fetching ${branch}`);
-  }
+  if (out.code !== 0) gitFailure(out, `fetching ${branch}`);
   const fetchHead = await Deno.readTextFile(`${ctx.gitDir}/FETCH_HEAD`);
   const tip = /^([0-9a-f]{40,64})\t/.exec(fetchHead)?.[1];
   if (tip === undefined) {
@@ -207,18 +207,6 @@ export async function fetchTip(
     );
   }
   return tip;
-}
-
-function emptyOutput(): GitOutput {
-  return {
-    args: [],
-    code: -1,
-    stdout: "",
-    stdoutBytes: new Uint8Array(),
-    stderr: "",
-    timedOut: false,
-    aborted: false,
-  };
 }
 
 /** An object read with `cat-file --batch`. */
@@ -322,25 +310,22 @@ export async function importCommit(
   ctx: RemoteContext,
   commit: OneFileCommit,
 ): Promise<string> {
-  const encoder = new TextEncoder();
-  const message = encoder.encode(commit.message);
   const who = `${commit.author.name} <${commit.author.email}> now`;
-  const quoted = `"${commit.path.replaceAll('"', '\\"')}"`;
-  const head = encoder.encode(
-    // One local ref per parent: a retry on a new tip is never a non-fast-
-    // forward update of a ref fast-import would refuse.
-    `feature done\ncommit refs/cascade/${commit.parent}\nmark :1\n` +
-      `author ${who}\ncommitter ${who}\ndata ${message.length}\n`,
+  const stream = new FastImportStream();
+  // One local ref per parent: a retry on a new tip is never a non-fast-
+  // forward update of a ref fast-import would refuse.
+  stream.text(`feature done\ncommit refs/cascade/${commit.parent}\nmark :1\n`);
+  stream.text(`author ${who}\ncommitter ${who}\n`);
+  stream.data(commit.message);
+  stream.text(`from ${commit.parent}\n`);
+  stream.text(
+    `M ${commit.mode} inline "${commit.path.replaceAll('"', '\\"')}"\n`,
   );
-  const mid = encoder.encode(
-    `\nfrom ${commit.parent}\nM ${commit.mode} inline ${quoted}\n` +
-      `data ${commit.content.length}\n`,
-  );
-  const tail = encoder.encode(`\nget-mark :1\ndone\n`);
-  const stream = concatBytes([head, message, mid, commit.content, tail]);
+  stream.data(commit.content);
+  stream.text("get-mark :1\ndone\n");
   const out = await ctx.git(
     ["fast-import", "--quiet", "--date-format=now"],
-    { cwd: ctx.gitDir, env: ctx.env, stdin: stream, ...signalOf(ctx) },
+    { cwd: ctx.gitDir, env: ctx.env, stdin: stream.bytes(), ...signalOf(ctx) },
   );
   const id = /^([0-9a-f]{40,64})$/m.exec(out.stdout)?.[1];
   if (out.code !== 0 || id === undefined) gitFailure(out, "writing the commit");
