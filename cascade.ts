@@ -16,6 +16,7 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import denoJson from "./deno.json" with { type: "json" };
 import { annotations, failedCount, inActions, outputs } from "./lib/actions.ts";
 import { type CommonOptions, parseCommand, usage } from "./lib/cli.ts";
@@ -38,13 +39,10 @@ import {
 import { Console, processSinks, type Sinks, textStyle } from "./lib/output.ts";
 import { Redactor } from "./lib/redact.ts";
 import {
-  type PushReport,
   renderJson,
   renderMarkdown,
-  renderPushText,
-  renderStatusText,
+  renderText,
   type Report,
-  type StatusReport,
   summarise,
   summariseStatus,
 } from "./lib/report.ts";
@@ -154,11 +152,13 @@ async function runCommand(
 ): Promise<number> {
   const options = command.options;
   const cwd = io.cwd ?? Deno.cwd();
+  // The token first: anything printed from here on, a refused target
+  // included, is already redacted for it.
+  const token = readToken(options, env);
+  if (token !== null) redactor.add(token.value, options.authUser);
   const targets = await resolveTargets(options, env, cwd, console);
   if (targets === null) return EXIT.ok;
   await checkReportPaths(options, cwd);
-  const token = readToken(options, env);
-  if (token !== null) redactor.add(token.value, options.authUser);
   const plans: Plan[] = targets.map((target) => ({
     target,
     config: [
@@ -229,19 +229,16 @@ async function runCommand(
         progress();
       },
     };
-    const style = textStyle(sinks, env);
-    // With `--json -` stdout carries the JSON alone; the text goes to stderr.
-    const show = (text: string) =>
-      options.json === "-" ? console.err(text) : console.out(text);
     let report: Report;
-    let code: number;
+    let refused: boolean;
+    let failed: boolean;
     if (command.command === "push") {
       const o = command.options;
       const run = await runPush(plans, {
         ...o,
         timeoutMs: o.timeoutSeconds * 1000,
       }, deps);
-      const push: PushReport = {
+      report = {
         tool: VERSION,
         command: "push",
         version: o.version,
@@ -252,22 +249,14 @@ async function runCommand(
         results: run.results,
         summary: summarise(run.results),
       };
-      console.progress("");
-      show(renderPushText(push, style));
-      report = push;
-      code = run.authAborted
-        ? EXIT.credentials
-        : controller.signal.aborted
-        ? EXIT.interrupted
-        : failedCount(push) > 0
-        ? EXIT.failed
-        : EXIT.ok;
+      refused = run.authAborted;
+      failed = failedCount(report) > 0;
     } else {
       const run = await runStatus(plans, {
         ...options,
         timeoutMs: options.timeoutSeconds * 1000,
       }, deps);
-      const status: StatusReport = {
+      report = {
         tool: VERSION,
         command: "status",
         version: options.version,
@@ -277,19 +266,22 @@ async function runCommand(
         results: run.results,
         summary: summariseStatus(run.results),
       };
-      console.progress("");
-      show(renderStatusText(status, style));
-      report = status;
-      code = run.authFailed
-        ? EXIT.credentials
-        : controller.signal.aborted
-        ? EXIT.interrupted
-        : status.summary.current === run.results.length
-        ? EXIT.ok
-        : EXIT.failed;
+      refused = run.authFailed;
+      failed = report.summary.current !== run.results.length;
     }
+    console.progress("");
+    // With `--json -` stdout carries the JSON alone; the text goes to stderr.
+    const text = renderText(report, textStyle(sinks, env));
+    if (options.json === "-") console.err(text);
+    else console.out(text);
     await writeReports(report, options, env, console, actions, cwd);
-    return code;
+    return refused
+      ? EXIT.credentials
+      : controller.signal.aborted
+      ? EXIT.interrupted
+      : failed
+      ? EXIT.failed
+      : EXIT.ok;
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
     io.signal?.removeEventListener("abort", onExternal);
@@ -356,7 +348,7 @@ async function readInput(
 ): Promise<string> {
   try {
     return await Deno.readTextFile(
-      path.startsWith("/") ? path : `${cwd}/${path}`,
+      resolve(cwd, path),
     );
   } catch (error) {
     const why = error instanceof Deno.errors.NotFound
@@ -380,7 +372,7 @@ async function checkReportPaths(
     ]] as const
   ) {
     if (path === undefined || path === "-") continue;
-    const full = path.startsWith("/") ? path : `${cwd}/${path}`;
+    const full = resolve(cwd, path);
     const dir = full.slice(0, full.lastIndexOf("/")) || "/";
     try {
       const info = await Deno.stat(dir);
@@ -399,9 +391,7 @@ async function writeReports(
   actions: boolean,
   cwd: string,
 ): Promise<void> {
-  const abs = (
-    p: string,
-  ) => (p === "-" || p.startsWith("/") ? p : `${cwd}/${p}`);
+  const abs = (p: string) => (p === "-" ? p : resolve(cwd, p));
   const markdown = renderMarkdown(report);
   if (options.json !== undefined) {
     await console.writeFile(abs(options.json), renderJson(report));

@@ -181,6 +181,19 @@ function preflight(
   );
 }
 
+/**
+ * Makes the template's work repo and fetches the tip the preflight saw, with
+ * the trees down to `depth` levels. Returns the fetched tip.
+ */
+async function openTip(
+  ctx: RemoteContext,
+  flight: Extract<Preflight, { ok: true }>,
+  depth: number,
+): Promise<string> {
+  await initRepo(ctx, flight.tip.length === 64 ? "sha256" : "sha1");
+  return await fetchTip(ctx, flight.branch, flight.tip, depth);
+}
+
 /** Runs `cascade push` over the plans. */
 export async function runPush(
   plans: readonly Plan[],
@@ -277,12 +290,11 @@ async function pushOne(
     error: { kind, message: `${plan.target.repo}: ${message}` },
   });
   try {
-    await initRepo(ctx, flight.tip.length === 64 ? "sha256" : "sha1");
     // Trees down to the deepest path read, so that nothing is fetched lazily.
     const depth = Math.max(
       ...[config.file, ...config.probes].map((p) => p.split("/").length),
     );
-    let tip = await fetchTip(ctx, branch, flight.tip, depth);
+    let tip = await openTip(ctx, flight, depth);
     log.push(`${branch} at ${tip.slice(0, 10)}`);
     let first: VersionState | null = null;
     for (let attempt = 1;; attempt++) {
@@ -458,11 +470,8 @@ export async function runStatus(
   plans: readonly Plan[],
   config: ReadConfig,
   deps: EngineDeps,
-): Promise<
-  { results: StatusResult[]; authFailed: boolean; interrupted: boolean }
-> {
+): Promise<{ results: StatusResult[]; authFailed: boolean }> {
   const flights = preflight(plans, config, deps);
-  let interruptedAny = false;
   const results = await mapPool<Plan, StatusResult>(
     plans,
     config.concurrency,
@@ -475,55 +484,44 @@ export async function runStatus(
         current: null,
         drift: true,
       };
-      if (!flight.ok) {
-        if (flight.interrupted) interruptedAny = true;
-        return { ...base, error: flight.error };
+      let result: StatusResult;
+      if (!flight.ok) result = { ...base, error: flight.error };
+      else {
+        deps.onStart?.(index);
+        const ctx = contextFor(plan, index, deps, config.timeoutMs);
+        try {
+          const tip = await openTip(ctx, flight, config.file.split("/").length);
+          const state = await readVersionState(
+            ctx,
+            tip,
+            config.file,
+            config.version,
+          );
+          result = {
+            ...base,
+            current: state.content?.display ?? null,
+            drift: !state.current,
+          };
+        } catch (error) {
+          result = { ...base, error: errorOf(error, plan.target.repo) };
+        }
       }
-      deps.onStart?.(index);
-      const ctx = contextFor(plan, index, deps, config.timeoutMs);
-      try {
-        await initRepo(ctx, flight.tip.length === 64 ? "sha256" : "sha1");
-        const tip = await fetchTip(
-          ctx,
-          flight.branch,
-          flight.tip,
-          config.file.split("/").length,
-        );
-        const state = await readVersionState(
-          ctx,
-          tip,
-          config.file,
-          config.version,
-        );
-        const result = {
-          ...base,
-          current: state.content?.display ?? null,
-          drift: !state.current,
-        };
-        deps.onDone?.(index, `${plan.target.repo}`, []);
-        return result;
-      } catch (error) {
-        if (error instanceof InterruptedError) interruptedAny = true;
-        deps.onDone?.(index, `${plan.target.repo}`, []);
-        return { ...base, error: errorOf(error, plan.target.repo) };
-      }
+      deps.onDone?.(index, plan.target.repo, []);
+      return result;
     },
-    (plan) => {
-      interruptedAny = true;
-      return {
-        repo: plan.target.repo,
-        url: plan.target.url,
-        branch: null,
-        current: null,
-        drift: true,
-        error: {
-          kind: "unknown",
-          message: `${plan.target.repo}: not read before the interrupt`,
-        },
-      };
-    },
+    (plan) => ({
+      repo: plan.target.repo,
+      url: plan.target.url,
+      branch: null,
+      current: null,
+      drift: true,
+      error: {
+        kind: "unknown",
+        message: `${plan.target.repo}: not read before the interrupt`,
+      },
+    }),
     deps.signal,
   );
   const authFailed = results.some((r) => r.error?.kind === "auth");
-  return { results, authFailed, interrupted: interruptedAny };
+  return { results, authFailed };
 }

@@ -287,6 +287,13 @@ function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, " ");
 }
 
+/** The text report of either command. */
+export function renderText(report: Report, style: TextStyle = PLAIN): string {
+  return report.command === "push"
+    ? renderPushText(report, style)
+    : renderStatusText(report, style);
+}
+
 /** Escapes a table cell for Markdown: pipes, backticks, newlines. */
 function cell(text: string): string {
   return text.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(

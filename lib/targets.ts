@@ -170,15 +170,13 @@ function canonicalKey(url: string): string {
   return base.replace(/\/+$/, "").replace(/\.git$/, "");
 }
 
-/** A user-given string made safe to print: no userinfo, one line. */
+/**
+ * A user-given string shortened to one line for an error message.
+ * Credentials are the redactor's job: every message passes through it.
+ */
 function safe(text: string): string {
-  // deno-lint-ignore no-control-regex
-  const oneLine = text.replace(/[\x00-\x1f\x7f]/g, "?");
-  const noCreds = oneLine.replace(
-    /([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/gi,
-    "$1***@",
-  );
-  return noCreds.length > 120 ? `${noCreds.slice(0, 117)}...` : noCreds;
+  const oneLine = text.replace(/\p{Cc}/gu, "?");
+  return oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine;
 }
 
 /** Parses a repos file: one target per line, blank lines and `#` ignored. */
