@@ -16,23 +16,16 @@ export async function mapPool<T, R>(
   notStarted: (item: T, index: number) => R,
   signal?: AbortSignal,
 ): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      const item = items[index] as T;
-      results[index] = signal?.aborted
-        ? notStarted(item, index)
-        : await task(item, index);
-    }
-  };
-  const workers = Array.from(
-    { length: Math.max(1, Math.min(limit, items.length)) },
-    worker,
+  const run = createLimiter(Math.max(1, limit));
+  return await Promise.all(
+    items.map((item, index) =>
+      run(() =>
+        signal?.aborted
+          ? Promise.resolve(notStarted(item, index))
+          : task(item, index)
+      )
+    ),
   );
-  await Promise.all(workers);
-  return results;
 }
 
 /**
