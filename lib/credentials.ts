@@ -88,22 +88,14 @@ export function credentialConfig(
 ): [string, string][] {
   if (target.scheme !== "http" || target.origin === null) return [];
   const embedded = target.embedded;
-  let user = options.authUser || DEFAULT_AUTH_USER;
-  let password = token?.value ?? "";
-  if (embedded !== null && embedded.password !== "") {
-    user = embedded.user || user;
-    password = embedded.password;
-  } else if (embedded !== null && embedded.user !== "") {
-    if (token === null) {
-      // `https://TOKEN@host/...`: Gitea takes a token as the user name.
-      user = embedded.user;
-      redactor.add(embedded.user);
-    } else {
-      user = embedded.user;
-    }
-  }
-  if (password === "" && !(embedded?.user && token === null)) return [];
-  if (password !== "") redactor.add(password, user);
+  const user = embedded?.user || options.authUser || DEFAULT_AUTH_USER;
+  const password = embedded?.password || token?.value || "";
+  // `https://TOKEN@host/...` with no token set: Gitea takes a token as the
+  // user name with an empty password.
+  const userIsToken = password === "" && Boolean(embedded?.user);
+  if (password === "" && !userIsToken) return [];
+  if (userIsToken) redactor.add(user);
+  else redactor.add(password, user);
   const origin = new URL(target.origin);
   if (
     origin.protocol === "http:" && !isLoopbackHost(origin.hostname) &&
