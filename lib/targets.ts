@@ -48,15 +48,14 @@ export function parseTarget(
       `target ${JSON.stringify(input)} is empty or has control characters`,
     );
   }
-  if (/^https?:\/\//i.test(text)) return httpTarget(text, text);
+  if (/^https?:\/\//i.test(text)) return httpTarget(text);
   if (/^ssh:\/\//i.test(text)) {
-    const url = new URL(text);
-    url.password = "";
+    const url = parseUrl(text);
+    url.password = ""; // ssh runs in batch mode: a password is never used
     return sshTarget(url.href);
   }
   if (/^file:\/\//i.test(text)) {
-    const path = decodeURIComponent(new URL(text).pathname);
-    return localTarget(text, path);
+    return localTarget(text, decodeURIComponent(parseUrl(text).pathname));
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     throw new UsageError(
@@ -90,8 +89,8 @@ export function parseTarget(
     const target = /^ssh:/i.test(base)
       ? sshTarget(url)
       : /^file:/i.test(base)
-      ? localTarget(url, decodeURIComponent(new URL(url).pathname))
-      : httpTarget(url, url);
+      ? localTarget(url, decodeURIComponent(parseUrl(url).pathname))
+      : httpTarget(url);
     return { ...target, repo: text.replace(/\.git$/, "") };
   }
   if (SCP_LIKE.test(text)) return sshTarget(text);
@@ -102,13 +101,17 @@ export function parseTarget(
   );
 }
 
-function httpTarget(input: string, text: string): Target {
-  let url: URL;
+/** Parses a target URL; a malformed one is a usage error. */
+function parseUrl(text: string): URL {
   try {
-    url = new URL(text);
+    return new URL(text);
   } catch {
-    throw new UsageError(`target ${safe(input)} is not a valid URL`);
+    throw new UsageError(`target ${safe(text)} is not a valid URL`);
   }
+}
+
+function httpTarget(text: string): Target {
+  const url = parseUrl(text);
   const embedded = url.username !== "" || url.password !== ""
     ? {
       user: decodeURIComponent(url.username),
