@@ -18,7 +18,7 @@
 
 import { resolve } from "node:path";
 import denoJson from "./deno.json" with { type: "json" };
-import { annotations, failedCount, inActions, outputs } from "./lib/actions.ts";
+import { annotations, inActions, outputs } from "./lib/actions.ts";
 import { type CommonOptions, parseCommand, usage } from "./lib/cli.ts";
 import { credentialConfig, readToken } from "./lib/credentials.ts";
 import { runDemo } from "./lib/demo.ts";
@@ -39,6 +39,7 @@ import {
 import { Console, processSinks, type Sinks, textStyle } from "./lib/output.ts";
 import { Redactor } from "./lib/redact.ts";
 import {
+  failedCount,
   renderJson,
   renderMarkdown,
   renderText,

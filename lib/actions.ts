@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { PushReport, PushStatus, Report } from "./report.ts";
-import { changeOf } from "./report.ts";
+import type { PushStatus, Report } from "./report.ts";
+import { changeOf, failedCount } from "./report.ts";
 
 /** True when running inside a GitHub- or Gitea-Actions step. */
 export function inActions(env: (name: string) => string | undefined): boolean {
@@ -108,11 +108,6 @@ export function outputs(report: Report): string {
   return pairs.map(([k, v]) => `${k}=${v.replace(/[\r\n]/g, " ")}\n`).join(
     "",
   );
-}
-
-/** Failed plus interrupted templates: what makes the step red. */
-export function failedCount(report: PushReport): number {
-  return report.summary.failed + report.summary.interrupted;
 }
 
 function names(results: readonly { repo: string }[]): string {

@@ -132,6 +132,11 @@ export function summarise(
   return summary;
 }
 
+/** Failed plus interrupted templates: what makes the exit code 1. */
+export function failedCount(report: PushReport): number {
+  return report.summary.failed + report.summary.interrupted;
+}
+
 /** Counts status results. */
 export function summariseStatus(
   results: readonly StatusResult[],
