@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { BASE_CONFIG, configEnv, hermeticEnv } from "../lib/git.ts";
+import { createBareRepo, seedCommit } from "../lib/demo.ts";
+import { Fixture } from "./support/fixtures.ts";
 import { startGitHttpServer } from "./support/http_server.ts";
 
 const TOKEN = "s3cret-t0ken";
@@ -11,6 +14,16 @@ interface GitResult {
   stderr: string;
 }
 
+/** Fixed author and committer for commits the tests make by hand. */
+const IDENTITY = {
+  GIT_AUTHOR_NAME: "Test Author",
+  GIT_AUTHOR_EMAIL: "author@example.com",
+  GIT_AUTHOR_DATE: "1700000000 +0000",
+  GIT_COMMITTER_NAME: "Test Committer",
+  GIT_COMMITTER_EMAIL: "committer@example.com",
+  GIT_COMMITTER_DATE: "1700000000 +0000",
+};
+
 /** Options for one git run. */
 interface GitOptions {
   cwd?: string;
@@ -20,78 +33,42 @@ interface GitOptions {
 }
 
 /**
- * Temporary bare repos under `srv/` served by the tests, a work dir, and
- * hermetic git; `await using` removes everything.
+ * Bare repos under `srv/` for the server to serve, over the shared fixture
+ * (hermetic git, one temp dir); `await using` removes everything.
  */
 class TestRepos implements AsyncDisposable {
-  readonly root: string;
+  readonly #fx: Fixture;
   readonly srv: string;
 
-  private constructor(root: string) {
-    this.root = root;
-    this.srv = `${root}/srv`;
+  private constructor(fx: Fixture) {
+    this.#fx = fx;
+    this.srv = `${fx.root}/srv`;
   }
 
   static async create(): Promise<TestRepos> {
-    const root = await Deno.makeTempDir({ prefix: "cascade-http-test-" });
-    await Deno.mkdir(`${root}/srv`);
-    await Deno.mkdir(`${root}/home`);
-    return new TestRepos(root);
+    return new TestRepos(await Fixture.create());
   }
 
-  /** The complete environment for a hermetic git. */
+  /** The complete environment for a hermetic git with extra `config`. */
   env(config: [string, string][] = []): Record<string, string> {
-    const pairs: [string, string][] = [
-      ["credential.helper", ""],
-      ["protocol.version", "2"],
-      ...config,
-    ];
-    const env: Record<string, string> = {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: `${this.root}/home`,
-      XDG_CONFIG_HOME: `${this.root}/home`,
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_CONFIG_NOSYSTEM: "1",
-      LC_ALL: "C",
-      GIT_TERMINAL_PROMPT: "0",
-      GIT_AUTHOR_NAME: "Test Author",
-      GIT_AUTHOR_EMAIL: "author@example.com",
-      GIT_AUTHOR_DATE: "1700000000 +0000",
-      GIT_COMMITTER_NAME: "Test Committer",
-      GIT_COMMITTER_EMAIL: "committer@example.com",
-      GIT_COMMITTER_DATE: "1700000000 +0000",
-      GIT_CONFIG_COUNT: String(pairs.length),
+    return {
+      ...hermeticEnv(`${this.#fx.root}/home`),
+      ...configEnv([...BASE_CONFIG, ...config]),
+      ...IDENTITY,
     };
-    pairs.forEach(([key, value], i) => {
-      env[`GIT_CONFIG_KEY_${i}`] = key;
-      env[`GIT_CONFIG_VALUE_${i}`] = value;
-    });
-    return env;
   }
 
   /** Runs git to completion. */
   async git(args: string[], options: GitOptions = {}): Promise<GitResult> {
-    const child = new Deno.Command("git", {
-      args,
-      cwd: options.cwd ?? this.root,
-      clearEnv: true,
-      env: this.env(options.config),
-      stdin: options.stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    if (options.stdin !== undefined) {
-      const writer = child.stdin.getWriter();
-      await writer.write(options.stdin);
-      await writer.close();
-    }
-    const out = await child.output();
-    const text = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: text.decode(out.stdout),
-      stderr: text.decode(out.stderr),
-    };
+    const out = await this.#fx.git(args, {
+      cwd: options.cwd ?? this.#fx.root,
+      env: {
+        ...configEnv([...BASE_CONFIG, ...(options.config ?? [])]),
+        ...IDENTITY,
+      },
+      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+    });
+    return { code: out.code, stdout: out.stdout, stderr: out.stderr };
   }
 
   /** Runs git and returns its trimmed stdout; throws unless it succeeds. */
@@ -103,38 +80,24 @@ class TestRepos implements AsyncDisposable {
 
   /**
    * Makes the bare repo `srv/<name>.git` on branch main with one commit:
-   * `README` and `dir/file`. Returns its path and the commit id.
+   * `README` and `dir/file`. Its own config allows no filters, so the
+   * server alone decides. Returns its path and the commit id.
    */
   async seed(name: string): Promise<{ path: string; tip: string }> {
     const path = `${this.srv}/${name}.git`;
     await Deno.mkdir(path, { recursive: true });
-    await this.ok(["init", "--bare", "-q", "-b", "main", path]);
-    const blob = (text: string) =>
-      this.ok(["hash-object", "-w", "--stdin"], {
-        cwd: path,
-        stdin: new TextEncoder().encode(text),
-      });
-    const tree = (lines: string[]) =>
-      this.ok(["mktree"], {
-        cwd: path,
-        stdin: new TextEncoder().encode(lines.map((l) => `${l}\n`).join("")),
-      });
-    const dir = await tree([`100644 blob ${await blob("inner\n")}\tfile`]);
-    const root = await tree([
-      `100644 blob ${await blob("hello\n")}\tREADME`,
-      `040000 tree ${dir}\tdir`,
-    ]);
-    const tip = await this.ok(["commit-tree", "-m", "seed", root], {
-      cwd: path,
+    await createBareRepo(this.#fx.git, path, "main");
+    const tip = await seedCommit(this.#fx.git, path, {
+      branch: "main",
+      files: { README: "hello\n", "dir/file": "inner\n" },
     });
-    await this.ok(["update-ref", "refs/heads/main", tip], { cwd: path });
     return { path, tip };
   }
 
   /** A new empty bare work repo. */
   async workRepo(name: string): Promise<string> {
-    const path = `${this.root}/${name}`;
-    await this.ok(["init", "--bare", "-q", "-b", "main", path]);
+    const path = `${this.#fx.root}/${name}`;
+    await createBareRepo(this.#fx.git, path, "main");
     return path;
   }
 
@@ -149,7 +112,7 @@ class TestRepos implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await Deno.remove(this.root, { recursive: true });
+    await this.#fx[Symbol.asyncDispose]();
   }
 }
 
