@@ -208,10 +208,11 @@ Deno.test("a second SIGINT exits at once, still without debris", async () => {
   await using fx = await Fixture.create();
   const repo = await fx.repo("t", { ".runtime-version": "1\n" });
   // A git whose push ignores SIGTERM: the first interrupt has to wait out
-  // the kill grace period; the second must not.
+  // the kill grace period; the second must not. The trap is set before the
+  // marker, so the first SIGTERM can never find it unset.
   const marker = `${fx.root}/push-started`;
   const path = await fx.gitShim(
-    `if [ "$1" = push ]; then touch "${marker}"; trap '' TERM; sleep 5; fi`,
+    `if [ "$1" = push ]; then trap '' TERM; touch "${marker}"; sleep 5; fi`,
   );
   const tmp = await Deno.makeTempDir({ dir: fx.root });
   const child = spawnCascade(["push", "2", "--repo", repo], {
