@@ -174,6 +174,60 @@ Deno.test("startGitHttpServer() serves ls-remote --symref with the token and rec
   assert.match(server.origin, /^http:\/\/127\.0\.0\.1:\d+$/);
 });
 
+Deno.test("startGitHttpServer() frames advertisements like Gitea: a v0 service line, none for v2, no dumb HTTP", async () => {
+  await using repos = await TestRepos.create();
+  const { tip } = await repos.seed("owner/name");
+  await using server = await startGitHttpServer({
+    root: repos.srv,
+    token: TOKEN,
+  });
+  const repo = `${server.origin}/owner/name.git`;
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${repo}${path}`, { headers: { Authorization: BASIC, ...headers } });
+
+  const v0 = await get("/info/refs?service=git-upload-pack");
+  assert.equal(v0.status, 200);
+  assert.equal(
+    v0.headers.get("content-type"),
+    "application/x-git-upload-pack-advertisement",
+  );
+  assert.match(v0.headers.get("cache-control") ?? "", /no-cache/);
+  const v0Body = await v0.text();
+  assert.ok(
+    v0Body.startsWith(`${pkt("# service=git-upload-pack\n")}0000`),
+    v0Body.slice(0, 60),
+  );
+  assert.match(
+    v0Body,
+    new RegExp(`${tip} HEAD\0[^\n]*symref=HEAD:refs/heads/main`),
+  );
+  assert.ok(v0Body.endsWith("0000"));
+
+  const v2 = await get("/info/refs?service=git-upload-pack", {
+    "Git-Protocol": "version=2",
+  });
+  const v2Body = await v2.text();
+  assert.ok(v2Body.startsWith(pkt("version 2\n")), v2Body.slice(0, 40));
+
+  const push = await get("/info/refs?service=git-receive-pack");
+  assert.equal(
+    push.headers.get("content-type"),
+    "application/x-git-receive-pack-advertisement",
+  );
+  assert.match(
+    await push.text(),
+    new RegExp(
+      `^${pkt("# service=git-receive-pack\n")}0000.{4}${tip} refs/heads/main\0`,
+    ),
+  );
+
+  for (const path of ["/info/refs", "/HEAD", "/git-upload-pack"]) {
+    const dumb = await get(path);
+    assert.equal(dumb.status, 404, path);
+    await dumb.body?.cancel();
+  }
+});
+
 Deno.test("startGitHttpServer() allows a shallow tree:1 fetch: the commit and its root tree only", async () => {
   await using repos = await TestRepos.create();
   const { tip } = await repos.seed("owner/name");
@@ -456,12 +510,12 @@ Deno.test("startGitHttpServer() hang() leaves git waiting until it is killed; cl
   }
 });
 
-Deno.test("startGitHttpServer() close() kills a CGI child still reading its request", async () => {
+Deno.test("startGitHttpServer() close() kills a service still reading its request", async () => {
   await using repos = await TestRepos.create();
   await repos.seed("owner/name");
   const server = await startGitHttpServer({ root: repos.srv });
   let sender: ReadableStreamDefaultController<Uint8Array> | undefined;
-  // A request body that never ends: http-backend waits for it forever.
+  // A request body that never ends: upload-pack waits for it forever.
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       sender = controller;

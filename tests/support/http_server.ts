@@ -1,10 +1,20 @@
 /**
- * A real smart-HTTP git server for tests and the benchmark: `Deno.serve` on
- * loopback fronting git's own `git http-backend` (CGI), with Basic auth
- * like Gitea (any user name with the token as password, or the token as
- * user name with an empty password; 401 with `WWW-Authenticate` otherwise,
- * checked before existence), a text 404 for a missing repo, paths that
- * hang, and a delay before every response.
+ * A real smart-HTTP git server for tests and the benchmark, served the way
+ * Gitea serves it: `Deno.serve` on loopback checks Basic auth like Gitea
+ * (any user name with the token as password, or the token as user name
+ * with an empty password; 401 with `WWW-Authenticate` otherwise, checked
+ * before existence), answers a text 404 for a missing repo, and runs git's
+ * own `git upload-pack` / `git receive-pack --stateless-rpc` for the four
+ * smart-HTTP routes, adding the pkt-line service header to a protocol v0
+ * advertisement. Paths can be made to hang, and every response can be
+ * delayed.
+ *
+ * The services are started directly (one process per request, as Gitea
+ * does), not through the `git http-backend` CGI (three processes), and
+ * without a process group of their own, which would make Deno fork itself
+ * for every request: a stand-in for a remote server should not cost more CPU
+ * on the measured machine than the client it serves. Dumb HTTP is not
+ * served.
  *
  * ```ts ignore
  * await using server = await startGitHttpServer({ root, token: "t0ken" });
@@ -47,25 +57,27 @@ export interface GitHttpServer extends AsyncDisposable {
   /** Changes the delay before every response, in milliseconds. */
   setDelay(ms: number): void;
   /**
-   * Aborts hung and delayed requests, kills running CGI children, shuts the
+   * Aborts hung and delayed requests, kills running git services, shuts the
    * server down and removes its temp dir. Safe to call more than once.
    */
   close(): Promise<void>;
 }
 
-/** What follows a repo's directory in a git URL path, smart or dumb. */
-const GIT_ROUTE =
-  /\/(?:info\/refs|git-upload-pack|git-receive-pack|HEAD|info\/[^/]+|objects\/.+)$/;
+/** What follows a repo's directory in a smart-HTTP URL path. */
+const GIT_ROUTE = /\/(?:info\/refs|git-upload-pack|git-receive-pack)$/;
 
-/** Statuses whose response must not have a body. */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+/** A git service and whether the request is its ref advertisement. */
+interface Route {
+  service: "upload-pack" | "receive-pack";
+  advertise: boolean;
+}
 
 /** Starts the server on a free loopback port. */
 export async function startGitHttpServer(
   options: GitHttpServerOptions,
 ): Promise<GitHttpServer> {
   const home = await Deno.makeTempDir({ prefix: "cascade-http-" });
-  const baseEnv = backendEnv(options, home);
+  const baseEnv = serviceEnv(options, home);
   const hung: string[] = [];
   const requests: RecordedRequest[] = [];
   const children = new Set<Deno.ChildProcess>();
@@ -120,76 +132,77 @@ export async function startGitHttpServer(
         headers: { "Content-Type": "text/plain" },
       });
     }
+    const route = smartRoute(request.method, url);
+    if (route === null) {
+      return new Response("Only smart HTTP is served\n", {
+        status: 404,
+        headers: { "Content-Type": "text/plain" },
+      });
+    }
     if (closing.signal.aborted) return closed();
-    return await cgi(request, url, user);
+    return serve(request, repo, route, user);
   };
 
-  const cgi = async (
+  const serve = (
     request: Request,
-    url: URL,
+    repo: string,
+    route: Route,
     user: string,
-  ): Promise<Response> => {
-    const gzip = request.headers.get("content-encoding") === "gzip";
-    const length = request.headers.get("content-length");
+  ): Response => {
     const env: Record<string, string> = {
       ...baseEnv,
-      PATH_INFO: decodePath(url.pathname),
-      QUERY_STRING: url.search.slice(1),
-      REQUEST_METHOD: request.method,
-      CONTENT_TYPE: request.headers.get("content-type") ?? "",
-      REMOTE_USER: user,
-      REMOTE_ADDR: "127.0.0.1",
+      // What http-backend sets for a push: the pusher as committer.
+      GIT_COMMITTER_NAME: user,
+      GIT_COMMITTER_EMAIL: `${user}@127.0.0.1`,
     };
-    // After decompression the length is unknown: http-backend then reads
-    // to end of input.
-    if (length !== null && !gzip) env["CONTENT_LENGTH"] = length;
     const protocol = request.headers.get("git-protocol");
     if (protocol !== null) env["GIT_PROTOCOL"] = protocol;
     const child = new Deno.Command("git", {
-      args: ["http-backend"],
+      args: [
+        route.service,
+        "--stateless-rpc",
+        ...(route.advertise ? ["--advertise-refs"] : []),
+        repo,
+      ],
       clearEnv: true,
       env,
-      stdin: "piped",
+      stdin: route.advertise ? "null" : "piped",
       stdout: "piped",
       stderr: "null",
-      // Its own process group: `git http-backend` runs `git-http-backend`
-      // as a child, which outlives a killed `git` unless the group dies.
-      detached: true,
     }).spawn();
     children.add(child);
     child.status.finally(() => children.delete(child));
 
-    let body = request.body;
-    if (body !== null && gzip) {
-      body = body.pipeThrough(new DecompressionStream("gzip"));
-    }
     // Errors here mean git or the client went away; git's output says why.
     // Once git's output ends, stop feeding it: a client that never finishes
     // its body would otherwise keep the pipe, and close(), waiting forever.
     const feed = new AbortController();
-    const feeding = body === null
-      ? child.stdin.close().catch(() => {})
-      : body.pipeTo(child.stdin, { signal: feed.signal }).catch(() => {});
+    let feeding: Promise<void> = Promise.resolve();
+    if (!route.advertise) {
+      let body = request.body;
+      if (body !== null && request.headers.get("content-encoding") === "gzip") {
+        body = body.pipeThrough(new DecompressionStream("gzip"));
+      }
+      feeding = body === null
+        ? child.stdin.close().catch(() => {})
+        : body.pipeTo(child.stdin, { signal: feed.signal }).catch(() => {});
+    }
     const stopFeeding = () => {
       feed.abort();
       return feeding;
     };
 
+    // A v0 advertisement starts with the service line and a flush; a v2
+    // one (capabilities) does not.
+    const head = route.advertise && !/version=2/.test(protocol ?? "")
+      ? new TextEncoder().encode(
+        `${pktLine(`# service=git-${route.service}\n`)}0000`,
+      )
+      : null;
     const reader = child.stdout.getReader();
-    const head = await readCgiHead(reader);
-    if (head === null) {
-      await stopFeeding();
-      await child.status;
-      return new Response("CGI produced no headers\n", { status: 502 });
-    }
-    if (NULL_BODY.has(head.status)) {
-      await reader.cancel().catch(() => {});
-      await stopFeeding();
-      return new Response(null, { status: head.status, headers: head.headers });
-    }
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
-        if (head.rest.length > 0) controller.enqueue(head.rest);
+        if (head !== null) controller.enqueue(head);
       },
       async pull(controller) {
         const { done, value } = await reader.read();
@@ -203,7 +216,13 @@ export async function startGitHttpServer(
         await stopFeeding();
       },
     }, { highWaterMark: 0 });
-    return new Response(stream, { status: head.status, headers: head.headers });
+    const kind = route.advertise ? "advertisement" : "result";
+    return new Response(stream, {
+      headers: {
+        "Content-Type": `application/x-git-${route.service}-${kind}`,
+        "Cache-Control": "no-cache, max-age=0, must-revalidate",
+      },
+    });
   };
 
   const server = Deno.serve({
@@ -237,12 +256,12 @@ export async function startGitHttpServer(
   };
 }
 
-/** The environment every `git http-backend` gets, before per-request CGI. */
-function backendEnv(
+/** The environment every service process gets: hermetic git. */
+function serviceEnv(
   options: GitHttpServerOptions,
   home: string,
 ): Record<string, string> {
-  const config: [string, string][] = [["http.receivepack", "true"]];
+  const config: [string, string][] = [];
   if (options.filters !== false) {
     config.push(
       ["uploadpack.allowFilter", "true"],
@@ -256,8 +275,6 @@ function backendEnv(
     GIT_CONFIG_GLOBAL: "/dev/null",
     GIT_CONFIG_NOSYSTEM: "1",
     LC_ALL: "C",
-    GIT_PROJECT_ROOT: options.root,
-    GIT_HTTP_EXPORT_ALL: "1",
     GIT_CONFIG_COUNT: String(config.length),
   };
   config.forEach(([key, value], i) => {
@@ -316,69 +333,41 @@ async function isDir(path: string): Promise<boolean> {
   }
 }
 
-/** Kills a CGI child's whole process group (see `detached` above). */
+/**
+ * Kills a service process. Its own children (`pack-objects`, `index-pack`)
+ * end when the pipes to it close.
+ */
 function kill(child: Deno.ChildProcess): void {
   try {
-    Deno.kill(-child.pid, "SIGKILL");
-  } catch {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already exited */ }
-  }
+    child.kill("SIGKILL");
+  } catch { /* already exited */ }
 }
 
-/** A parsed CGI response head and the body bytes read past it. */
-interface CgiHead {
-  status: number;
-  headers: Headers;
-  rest: Uint8Array;
+/** One pkt-line: four hex digits of length, then the payload. */
+function pktLine(payload: string): string {
+  const length = new TextEncoder().encode(payload).length + 4;
+  return `${length.toString(16).padStart(4, "0")}${payload}`;
 }
 
-/**
- * Reads CGI headers (`Status:` and the rest, ended by a blank line, CRLF
- * or LF) from the child's stdout; null when it ends first.
- */
-async function readCgiHead(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): Promise<CgiHead | null> {
-  let buffered = new Uint8Array(0);
-  while (true) {
-    const end = findBlankLine(buffered);
-    if (end !== null) {
-      const text = new TextDecoder().decode(buffered.subarray(0, end.at));
-      const headers = new Headers();
-      let status = 200;
-      for (const line of text.split(/\r?\n/)) {
-        const m = /^([^:\s]+):\s*(.*?)\s*$/.exec(line);
-        if (m === null) continue;
-        const [, name = "", value = ""] = m;
-        if (name.toLowerCase() === "status") {
-          status = Number.parseInt(value, 10) || 500;
-        } else headers.append(name, value);
-      }
-      return { status, headers, rest: buffered.slice(end.at + end.length) };
+/** The service a smart-HTTP request names, or null for any other route. */
+function smartRoute(method: string, url: URL): Route | null {
+  const path = url.pathname;
+  if (method === "GET" && path.endsWith("/info/refs")) {
+    const service = url.searchParams.get("service");
+    if (service === "git-upload-pack") {
+      return { service: "upload-pack", advertise: true };
     }
-    const { done, value } = await reader.read();
-    if (done) return null;
-    const joined = new Uint8Array(buffered.length + value.length);
-    joined.set(buffered);
-    joined.set(value, buffered.length);
-    buffered = joined;
-  }
-}
-
-/** Where the first blank line (`\r\n\r\n` or `\n\n`) starts, and its size. */
-function findBlankLine(
-  bytes: Uint8Array,
-): { at: number; length: number } | null {
-  for (let i = 0; i + 1 < bytes.length; i++) {
-    if (bytes[i] !== 10) continue;
-    if (bytes[i + 1] === 10) return { at: i, length: 2 };
-    if (bytes[i + 1] === 13 && bytes[i + 2] === 10) {
-      return bytes[i - 1] === 13
-        ? { at: i - 1, length: 4 }
-        : { at: i, length: 3 };
+    if (service === "git-receive-pack") {
+      return { service: "receive-pack", advertise: true };
     }
+    return null;
+  }
+  if (method !== "POST") return null;
+  if (path.endsWith("/git-upload-pack")) {
+    return { service: "upload-pack", advertise: false };
+  }
+  if (path.endsWith("/git-receive-pack")) {
+    return { service: "receive-pack", advertise: false };
   }
   return null;
 }
