@@ -1,17 +1,20 @@
-#!/usr/bin/env -S deno run --allow-run=git --allow-read --allow-write --allow-env
+#!/usr/bin/env -S deno run --allow-run=git --allow-read --allow-write --allow-env --allow-net
 /**
  * cascade: writes a runtime version into the one-line `.runtime-version`
  * file of every template repo, commits, and pushes straight to each default
  * branch (never forced), so every template's CI rebuilds against it.
  *
  * ```sh
- * deno run --allow-run=git --allow-read --allow-write --allow-env \
+ * deno run --allow-run=git --allow-read --allow-write --allow-env --allow-net \
  *   cascade.ts push 0.1.8 --base-url https://git.example.com \
  *   --repos-file templates.txt --json report.json
  * ```
  *
  * The bot token is read from `CASCADE_TOKEN` (or `DISPATCH_TOKEN`, or
  * `--token-env NAME`) and reaches git only through its environment.
+ * `--allow-net` lets cascade read each template's refs itself (the request
+ * `git ls-remote` makes, with the same `Authorization` header) instead of
+ * starting git for it; without it, git does all the network.
  *
  * @module
  */
@@ -20,7 +23,11 @@ import { resolve } from "node:path";
 import denoJson from "./deno.json" with { type: "json" };
 import { annotations, inActions, outputs } from "./lib/actions.ts";
 import { type CommonOptions, parseCommand, usage } from "./lib/cli.ts";
-import { credentialConfig, readToken } from "./lib/credentials.ts";
+import {
+  authorizationFor,
+  credentialConfig,
+  readToken,
+} from "./lib/credentials.ts";
 import { runDemo } from "./lib/demo.ts";
 import {
   type EngineDeps,
@@ -36,6 +43,7 @@ import {
   hermeticEnv,
   readEnv,
 } from "./lib/git.ts";
+import { httpRefsFor } from "./lib/http_refs.ts";
 import { Console, processSinks, type Sinks, textStyle } from "./lib/output.ts";
 import { Redactor } from "./lib/redact.ts";
 import {
@@ -160,17 +168,22 @@ async function runCommand(
   const targets = await resolveTargets(options, env, cwd, console);
   if (targets === null) return EXIT.ok;
   await checkReportPaths(options, cwd);
-  const plans: Plan[] = targets.map((target) => ({
-    target,
-    config: [
-      ...BASE_CONFIG,
-      // A stalled transfer ends by itself too: a killed git's transport
-      // helper (a grandchild cascade cannot signal) does not linger.
-      ["http.lowSpeedLimit", "1"],
-      ["http.lowSpeedTime", String(options.timeoutSeconds)],
-      ...credentialConfig(target, token, options, redactor),
-    ],
-  }));
+  const gitOnly = new Set<string>();
+  const plans: Plan[] = targets.map((target) => {
+    const authorization = authorizationFor(target, token, options, redactor);
+    return {
+      target,
+      config: [
+        ...BASE_CONFIG,
+        // A stalled transfer ends by itself too: a killed git's transport
+        // helper (a grandchild cascade cannot signal) does not linger.
+        ["http.lowSpeedLimit", "1"],
+        ["http.lowSpeedTime", String(options.timeoutSeconds)],
+        ...credentialConfig(target, authorization),
+      ],
+      httpRefs: httpRefsFor(target, authorization, gitOnly),
+    };
+  });
 
   const controller = new AbortController();
   const onExternal = () => controller.abort();

@@ -74,26 +74,26 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
- * The git config pairs that carry one target's credentials: an extra
- * `Authorization: Basic` header for the target's origin. Credentials that
- * were embedded in the URL win over the token; a user name embedded without
- * a password is used as the Basic user with the token. Secrets are
+ * The `Authorization` header value that carries one target's credentials
+ * (`Basic base64(user:secret)`), or null when there are none. Credentials
+ * that were embedded in the URL win over the token; a user name embedded
+ * without a password is used as the Basic user with the token. Secrets are
  * registered with the redactor before they go anywhere.
  */
-export function credentialConfig(
+export function authorizationFor(
   target: Target,
   token: Token | null,
   options: CredentialOptions,
   redactor: Redactor,
-): [string, string][] {
-  if (target.scheme !== "http" || target.origin === null) return [];
+): string | null {
+  if (target.scheme !== "http" || target.origin === null) return null;
   const embedded = target.embedded;
   const user = embedded?.user || options.authUser || DEFAULT_AUTH_USER;
   const password = embedded?.password || token?.value || "";
   // `https://TOKEN@host/...` with no token set: Gitea takes a token as the
   // user name with an empty password.
   const userIsToken = password === "" && Boolean(embedded?.user);
-  if (password === "" && !userIsToken) return [];
+  if (password === "" && !userIsToken) return null;
   if (userIsToken) redactor.add(user);
   else redactor.add(password, user);
   const origin = new URL(target.origin);
@@ -105,8 +105,21 @@ export function credentialConfig(
       `${target.repo}: refusing to send the token over plain http to ${origin.host}; use https, or pass --allow-insecure-http if this network is trusted`,
     );
   }
+  return `Basic ${basicCredentials(user, password)}`;
+}
+
+/**
+ * The git config pairs that hand `authorization` to git: an extra header
+ * scoped to the target's own origin (`http.<origin>/.extraHeader`), passed
+ * through the environment, never argv.
+ */
+export function credentialConfig(
+  target: Target,
+  authorization: string | null,
+): [string, string][] {
+  if (authorization === null || target.origin === null) return [];
   return [[
     `http.${target.origin}/.extraHeader`,
-    `Authorization: Basic ${basicCredentials(user, password)}`,
+    `Authorization: ${authorization}`,
   ]];
 }

@@ -14,6 +14,7 @@ import {
   InterruptedError,
   TemplateError,
 } from "./errors.ts";
+import type { HttpRefs } from "./http_refs.ts";
 import { createLimiter, mapPool } from "./pool.ts";
 import {
   fetchTip,
@@ -40,6 +41,8 @@ export interface Plan {
   target: Target;
   /** Config pairs for this target's git processes (base + credentials). */
   config: readonly (readonly [string, string])[];
+  /** How to read its refs without git, or null/absent: with git. */
+  httpRefs?: HttpRefs | null;
 }
 
 /** What both commands read. */
@@ -114,6 +117,7 @@ function contextFor(
     gitDir: `${deps.workDir}/t${index}.git`,
     scratchDir: deps.workDir,
     signal: deps.signal,
+    httpRefs: plan.httpRefs ?? null,
   };
 }
 

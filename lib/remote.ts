@@ -9,9 +9,11 @@
 
 import type { GitOutput, GitRunner } from "./git.ts";
 import { FastImportStream } from "./fast_import.ts";
+import { type HttpRefs, readHttpRefs } from "./http_refs.ts";
 import {
   ADVICE,
   classifyGitFailure,
+  type ErrorKind,
   firstErrorLine,
   InterruptedError,
   remoteWords,
@@ -34,6 +36,8 @@ export interface RemoteContext {
   scratchDir: string;
   /** Aborts in-flight git on interrupt. */
   signal?: AbortSignal;
+  /** How to read refs without git, where that is allowed. */
+  httpRefs?: HttpRefs | null;
 }
 
 /** What `ls-remote --symref` said: the default branch and branch tips. */
@@ -65,6 +69,21 @@ export type PushOutcome =
 export function gitFailure(out: GitOutput, step: string): never {
   if (out.aborted) throw new InterruptedError();
   const kind = classifyGitFailure(out);
+  const detail = kind === "rejected"
+    ? remoteWords(out.stderr) || "hook declined"
+    : firstErrorLine(out.stderr) || `exit ${out.code}`;
+  throw stepFailure(kind, step, detail);
+}
+
+/**
+ * The one-line error of a failed step: the step, what broke, what to do.
+ * `detail` is quoted for refusals (the server's words) and unknown errors.
+ */
+function stepFailure(
+  kind: ErrorKind,
+  step: string,
+  detail = "",
+): TemplateError {
   let what: string;
   switch (kind) {
     case "auth":
@@ -77,24 +96,33 @@ export function gitFailure(out: GitOutput, step: string): never {
       what = "the server could not be reached";
       break;
     case "timeout":
-      what = "git did not finish in time";
+      what = "timed out";
       break;
     case "rejected":
-      what = `the server refused: ${
-        remoteWords(out.stderr) || "hook declined"
-      }`;
+      what = `the server refused: ${detail}`;
       break;
     default:
-      what = `git failed (${firstErrorLine(out.stderr) || `exit ${out.code}`})`;
+      what = `git failed (${detail})`;
   }
-  throw new TemplateError(kind, `${step}: ${what}; ${ADVICE[kind]}`);
+  return new TemplateError(kind, `${step}: ${what}; ${ADVICE[kind]}`);
 }
 
-/** `git ls-remote --symref URL HEAD [refs/heads/BRANCH]`. */
+/**
+ * The default branch and branch tips, as `git ls-remote --symref URL HEAD
+ * [refs/heads/BRANCH]` prints them: read in-process over smart HTTP where
+ * `ctx.httpRefs` allows (see `http_refs.ts`), else, or when that cannot
+ * answer, with git.
+ */
 export async function lsRemote(
   ctx: RemoteContext,
   branch?: string,
 ): Promise<RemoteHead> {
+  const step = "reading the branches";
+  if (ctx.httpRefs) {
+    const read = await readHttpRefs(ctx.httpRefs, ctx.timeoutMs, ctx.signal);
+    if (read.ok) return read.head;
+    if (read.reason === "timeout") throw stepFailure("timeout", step);
+  }
   const refs = branch === undefined
     ? ["HEAD"]
     : ["HEAD", `refs/heads/${branch}`];
@@ -109,7 +137,7 @@ export async function lsRemote(
     ctx.url,
     ...refs,
   ], ctx.scratchDir);
-  if (out.code !== 0) gitFailure(out, "reading the branches");
+  if (out.code !== 0) gitFailure(out, step);
   const head: RemoteHead = { defaultBranch: null, tips: new Map() };
   for (const line of out.stdout.split("\n")) {
     const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/.exec(line);

@@ -132,7 +132,20 @@ Deno.test("http: no git argv, output, report or file on disk ever holds the toke
   assert.match(argv, /^push --porcelain --no-thin --no-verify /m);
   assertNoSecret(argv, "git argv");
   assert.ok(!argv.includes(`${TOKEN}x`));
-  for (const run of [ok, bad]) {
+  // With --allow-net the refs are read in-process: no ls-remote at all.
+  const gitRuns = argv.length;
+  const direct = await runCascadeProcess(["push", "0.4", ...args.slice(2)], {
+    env,
+    tmpDir: tmp,
+    path,
+    allowNet: "127.0.0.1",
+  });
+  assert.equal(direct.code, 0, direct.stdout + direct.stderr);
+  const directArgv = (await Deno.readTextFile(argvLog)).slice(gitRuns);
+  assert.match(directArgv, /^push --porcelain /m);
+  assert.doesNotMatch(directArgv, /ls-remote/);
+  assertNoSecret(directArgv, "git argv");
+  for (const run of [ok, bad, direct]) {
     assertNoSecret(run.stdout + run.stderr, "subprocess output");
     assert.ok(!(run.stdout + run.stderr).includes(`${TOKEN}x`));
   }
@@ -270,7 +283,7 @@ Deno.test("http: not_found, timeout and network each fail alone while the others
   );
   assert.match(
     report.results[1]?.error?.message ?? "",
-    /org\/hung: reading the branches: git did not finish in time; .*raise --timeout/,
+    /org\/hung: reading the branches: timed out; .*raise --timeout/,
   );
   assert.equal(await fx.text(good, "main", ".runtime-version"), "0.2\n");
   assertNoSecret(run.stdout + run.stderr, "output");
@@ -377,6 +390,54 @@ Deno.test("http: DISPATCH_TOKEN fallback, --token-env and --auth-user", async ()
     server.requests.at(-1)?.authorization,
     `Basic ${basicCredentials("release-bot", TOKEN)}`,
   );
+});
+
+Deno.test("http: an update costs six requests and a no-op three, refs read without git", async () => {
+  await using fx = await Fixture.create();
+  const repo = await fx.repo("org/a", { ".runtime-version": "0.1\n" });
+  await using server = await startGitHttpServer({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  const calls: string[] = [];
+  const run = (version: string) =>
+    runCascade(["push", version, "--repo", "org/a"], {
+      CASCADE_TOKEN: TOKEN,
+      GITEA_URL: server.origin,
+    }, {
+      wrapGit: (git) => (args, options) => {
+        calls.push(args.find((a) => !a.startsWith("-")) ?? "");
+        return git(args, options);
+      },
+    });
+  const requests = () =>
+    server.requests.splice(0).map((r) => `${r.method} ${r.path}`);
+  const advert = "GET /org/a.git/info/refs";
+  assert.equal((await run("0.2")).code, 0);
+  assert.equal(await fx.text(repo, "main", ".runtime-version"), "0.2\n");
+  assert.deepEqual(requests(), [
+    advert, // preflight
+    advert, // fetch: capabilities (v2)
+    "POST /org/a.git/git-upload-pack", // fetch: the tip, by id
+    advert, // push: receive-pack's refs
+    "POST /org/a.git/git-receive-pack",
+    advert, // verification
+  ]);
+  assert.deepEqual(calls.splice(0), [
+    "init",
+    "fetch",
+    "cat-file",
+    "fast-import",
+    "push",
+  ]);
+  assert.equal((await run("0.2")).code, 0);
+  assert.equal(await fx.count(repo), 2, "no commit on the re-run");
+  assert.deepEqual(requests(), [
+    advert,
+    advert,
+    "POST /org/a.git/git-upload-pack",
+  ]);
+  assert.deepEqual(calls, ["init", "fetch", "cat-file"]);
 });
 
 Deno.test("http: a server without filter support still gets a correct cascade", async () => {

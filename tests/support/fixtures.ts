@@ -278,13 +278,25 @@ export async function readReport<T = Record<string, unknown>>(
   return JSON.parse(await Deno.readTextFile(path)) as T;
 }
 
+/** How to start cascade as a subprocess. */
+export interface SubprocessOptions {
+  /** Extra environment. */
+  env?: Record<string, string>;
+  /** HOME and TMPDIR. */
+  tmpDir: string;
+  /** PATH (default: the test's). */
+  path?: string;
+  /** `--allow-net=<hosts>` (default: none, so refs are read with git). */
+  allowNet?: string;
+}
+
 /**
  * Starts cascade as a subprocess (the way users run it), with a clean
  * environment: PATH, HOME and TMPDIR of the caller's choosing plus `env`.
  */
 export function spawnCascade(
   args: string[],
-  options: { env?: Record<string, string>; tmpDir: string; path?: string },
+  options: SubprocessOptions,
 ): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: [
@@ -295,6 +307,7 @@ export function spawnCascade(
       "--allow-read",
       "--allow-write",
       "--allow-env",
+      ...(options.allowNet ? [`--allow-net=${options.allowNet}`] : []),
       CASCADE,
       ...args,
     ],
@@ -316,7 +329,7 @@ export function spawnCascade(
 /** Runs cascade as a subprocess to the end. */
 export async function runCascadeProcess(
   args: string[],
-  options: { env?: Record<string, string>; tmpDir: string; path?: string },
+  options: SubprocessOptions,
 ): Promise<RunResult> {
   const out = await spawnCascade(args, options).output();
   const decoder = new TextDecoder();

@@ -1,0 +1,318 @@
+import assert from "node:assert/strict";
+import { InterruptedError } from "../lib/errors.ts";
+import { BASE_CONFIG, configEnv } from "../lib/git.ts";
+import {
+  httpRefsFor,
+  parseAdvertisement,
+  readHttpRefs,
+} from "../lib/http_refs.ts";
+import type { RemoteHead } from "../lib/remote.ts";
+import { parseTarget } from "../lib/targets.ts";
+import { basicCredentials } from "../lib/redact.ts";
+import { Fixture } from "./support/fixtures.ts";
+import { startGitHttpServer } from "./support/http_server.ts";
+
+const TOKEN = "refs-t0ken";
+const AUTH = `Basic ${basicCredentials("cascade", TOKEN)}`;
+const A = "a".repeat(40);
+const B = "b".repeat(40);
+const C = "c".repeat(40);
+const CAPS = "multi_ack thin-pack side-band-64k ofs-delta agent=git/2.39.5";
+
+/** One pkt-line. */
+function pkt(payload: string): string {
+  const length = new TextEncoder().encode(payload).length + 4;
+  return `${length.toString(16).padStart(4, "0")}${payload}`;
+}
+
+/** A v0 advertisement body: the service line, a flush, the refs, a flush. */
+function advertisement(lines: string[], service = true): Uint8Array {
+  const head = service ? `${pkt("# service=git-upload-pack\n")}0000` : "";
+  return new TextEncoder().encode(
+    `${head}${lines.map((l) => pkt(`${l}\n`)).join("")}0000`,
+  );
+}
+
+function plain(head: RemoteHead | null) {
+  return head === null ? null : {
+    defaultBranch: head.defaultBranch,
+    tips: Object.fromEntries(head.tips),
+  };
+}
+
+Deno.test("parseAdvertisement() reads HEAD's branch and every branch tip, with or without the service line", () => {
+  const lines = [
+    `${A} HEAD\0${CAPS} symref=HEAD:refs/heads/trunk`,
+    `${B} refs/heads/feature`,
+    `${A} refs/heads/trunk`,
+    `${C} refs/tags/v1`,
+    `${B} refs/tags/v1^{}`,
+  ];
+  const expected = {
+    defaultBranch: "trunk",
+    tips: { feature: B, trunk: A },
+  };
+  assert.deepEqual(plain(parseAdvertisement(advertisement(lines))), expected);
+  assert.deepEqual(
+    plain(parseAdvertisement(advertisement(lines, false))),
+    expected,
+  );
+});
+
+Deno.test("parseAdvertisement() matches git ls-remote on detached, empty, sha256 and shallow repos", () => {
+  // Detached HEAD: no symref, so no default branch.
+  assert.deepEqual(
+    plain(
+      parseAdvertisement(
+        advertisement([`${A} HEAD\0${CAPS}`, `${B} refs/heads/main`]),
+      ),
+    ),
+    { defaultBranch: null, tips: { main: B } },
+  );
+  // Empty repo: only the capabilities line; a symref without a HEAD line is
+  // not reported, as git ls-remote --symref prints nothing.
+  assert.deepEqual(
+    plain(
+      parseAdvertisement(
+        advertisement([
+          `${
+            "0".repeat(40)
+          } capabilities^{}\0${CAPS} symref=HEAD:refs/heads/main`,
+        ]),
+      ),
+    ),
+    { defaultBranch: null, tips: {} },
+  );
+  const sha256 = "e".repeat(64);
+  assert.deepEqual(
+    plain(
+      parseAdvertisement(
+        advertisement([
+          `${sha256} HEAD\0object-format=sha256 symref=HEAD:refs/heads/main`,
+          `${sha256} refs/heads/main`,
+        ]),
+      ),
+    ),
+    { defaultBranch: "main", tips: { main: sha256 } },
+  );
+  assert.deepEqual(
+    plain(
+      parseAdvertisement(
+        advertisement([
+          `${A} HEAD\0${CAPS} symref=HEAD:refs/heads/main`,
+          `${A} refs/heads/main`,
+          `shallow ${B}`,
+        ]),
+      ),
+    ),
+    { defaultBranch: "main", tips: { main: A } },
+  );
+});
+
+Deno.test("parseAdvertisement() returns null for anything that is not a v0 advertisement", () => {
+  const enc = (text: string) => new TextEncoder().encode(text);
+  const good = `${pkt(`${A} HEAD\0${CAPS}\n`)}0000`;
+  const cases: [string, Uint8Array][] = [
+    ["empty body", enc("")],
+    ["html", enc("<html><body>Sign in</body></html>")],
+    ["no flush at the end", enc(pkt(`${A} HEAD\0${CAPS}\n`))],
+    ["truncated pkt-line", enc(good.slice(0, 30))],
+    ["length below 4", enc(`0003${good}`)],
+    ["bad hex length", enc(`zz12${good}`)],
+    ["no capabilities", enc(`${pkt(`${A} HEAD\n`)}0000`)],
+    ["short object id", enc(`${pkt(`abc HEAD\0${CAPS}\n`)}0000`)],
+    [
+      "another service",
+      enc(`${pkt("# service=git-receive-pack\n")}0000${good}`),
+    ],
+    ["protocol v2", enc(`${pkt("version 2\n")}${pkt("ls-refs\n")}0000`)],
+    ["two lists", enc(`${good}${good}`)],
+  ];
+  for (const [name, bytes] of cases) {
+    assert.equal(parseAdvertisement(bytes), null, name);
+  }
+});
+
+Deno.test("readHttpRefs() agrees with git ls-remote --symref on real repos over smart HTTP", async () => {
+  await using fx = await Fixture.create();
+  const main = await fx.repo("org/main", { f: "1\n" });
+  const trunk = await fx.repo("org/trunk", { f: "1\n" }, "trunk");
+  await fx.commit(trunk, { branch: "side", files: { g: "2\n" } });
+  const detached = await fx.repo("org/detached", { f: "1\n" });
+  const tip = await fx.tip(detached);
+  await Deno.writeTextFile(`${detached}/HEAD`, `${tip}\n`);
+  await fx.repo("org/empty", null);
+  await using server = await startGitHttpServer({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  const auth: [string, string][] = [[
+    `http.${server.origin}/.extraHeader`,
+    `Authorization: ${AUTH}`,
+  ]];
+  for (const name of ["main", "trunk", "detached", "empty"]) {
+    const url = `${server.origin}/org/${name}.git`;
+    const before = server.requests.length;
+    const read = await readHttpRefs(
+      { url, authorization: AUTH, gitOnly: new Set() },
+      5000,
+    );
+    assert.ok(read.ok, name);
+    assert.deepEqual(server.requests.slice(before), [{
+      method: "GET",
+      path: `/org/${name}.git/info/refs`,
+      authorization: AUTH,
+    }], "one GET, with the credentials");
+    // What git prints for the same repo, parsed the same way cascade does.
+    const out = await fx.git(["ls-remote", "--symref", url], {
+      env: configEnv([...BASE_CONFIG, ...auth]),
+    });
+    assert.equal(out.code, 0, out.stderr);
+    const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out.stdout)?.[1] ??
+      null;
+    const tips = Object.fromEntries(
+      [...out.stdout.matchAll(/^([0-9a-f]{40})\trefs\/heads\/(\S+)$/gm)].map((
+        m,
+      ) => [m[2], m[1]]),
+    );
+    assert.deepEqual(plain(read.head), { defaultBranch: symref, tips }, name);
+  }
+  const read = await readHttpRefs({
+    url: `${server.origin}/org/main.git`,
+    authorization: AUTH,
+    gitOnly: new Set(),
+  }, 5000);
+  assert.equal(read.ok && read.head.tips.get("main"), await fx.tip(main));
+});
+
+Deno.test("readHttpRefs() leaves to git what git must answer: 401, 404, redirects, dumb servers", async () => {
+  await using fx = await Fixture.create();
+  await fx.repo("org/a", { f: "1\n" });
+  await using server = await startGitHttpServer({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  const read = (url: string, authorization: string | null) =>
+    readHttpRefs({ url, authorization, gitOnly: new Set() }, 5000);
+  assert.deepEqual(await read(`${server.origin}/org/a.git`, null), {
+    ok: false,
+    reason: "use-git",
+  });
+  assert.deepEqual(await read(`${server.origin}/org/missing.git`, AUTH), {
+    ok: false,
+    reason: "use-git",
+  });
+
+  // A redirect is not followed (git decides, and the header must not
+  // travel), and a 200 that is not a smart advertisement is not parsed.
+  const seen: string[] = [];
+  await using other = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => {
+      seen.push(new URL(request.url).pathname);
+      return new URL(request.url).pathname.startsWith("/moved")
+        ? Response.redirect(`${server.origin}/org/a.git/info/refs`, 301)
+        : new Response(`${"0".repeat(40)} refs/heads/main\n`, {
+          headers: { "Content-Type": "text/plain" },
+        });
+    },
+  );
+  const origin = `http://127.0.0.1:${other.addr.port}`;
+  const gitOnly = new Set<string>();
+  for (const path of ["/moved/a.git", "/dumb/a.git"]) {
+    assert.deepEqual(
+      await readHttpRefs(
+        { url: `${origin}${path}`, authorization: AUTH, gitOnly },
+        5000,
+      ),
+      { ok: false, reason: "use-git" },
+      path,
+    );
+  }
+  assert.deepEqual(seen, [
+    "/moved/a.git/info/refs",
+    "/dumb/a.git/info/refs",
+  ]);
+  assert.equal(gitOnly.size, 0, "an HTTP answer is not a transport failure");
+});
+
+Deno.test("readHttpRefs() sends a refused origin to git for the rest of the run", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  const gitOnly = new Set<string>();
+  const refs = {
+    url: `http://127.0.0.1:${port}/org/a.git`,
+    authorization: AUTH,
+    gitOnly,
+  };
+  assert.deepEqual(await readHttpRefs(refs, 5000), {
+    ok: false,
+    reason: "use-git",
+  });
+  assert.deepEqual([...gitOnly], [`http://127.0.0.1:${port}`]);
+});
+
+Deno.test("readHttpRefs() times out after timeoutMs and throws InterruptedError on abort", async () => {
+  await using fx = await Fixture.create();
+  await fx.repo("org/hung", { f: "1\n" });
+  await using server = await startGitHttpServer({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  server.hang("/org/hung.git");
+  const refs = {
+    url: `${server.origin}/org/hung.git`,
+    authorization: AUTH,
+    gitOnly: new Set<string>(),
+  };
+  const t0 = performance.now();
+  assert.deepEqual(await readHttpRefs(refs, 300), {
+    ok: false,
+    reason: "timeout",
+  });
+  const elapsed = performance.now() - t0;
+  assert.ok(elapsed >= 290 && elapsed < 3000, `${elapsed} ms`);
+  assert.equal(refs.gitOnly.size, 0);
+
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 100);
+  await assert.rejects(
+    readHttpRefs(refs, 10_000, controller.signal),
+    InterruptedError,
+  );
+});
+
+Deno.test("httpRefsFor() reads in-process only http(s) targets with net permission and git's own proxy and TLS settings unset", () => {
+  const gitOnly = new Set<string>();
+  const none = () => undefined;
+  const only = (name: string) => (n: string) => (n === name ? "x" : undefined);
+  const http = parseTarget("http://127.0.0.1:9/org/a.git", undefined, "/");
+  const https = parseTarget("https://127.0.0.1:9/org/a.git", undefined, "/");
+  const ssh = parseTarget("ssh://git@127.0.0.1/org/a.git", undefined, "/");
+  const file = parseTarget("/srv/a.git", undefined, "/");
+  assert.deepEqual(httpRefsFor(http, AUTH, gitOnly, none), {
+    url: "http://127.0.0.1:9/org/a.git",
+    authorization: AUTH,
+    gitOnly,
+  });
+  assert.equal(httpRefsFor(https, AUTH, gitOnly, none)?.url, https.url);
+  assert.equal(httpRefsFor(ssh, null, gitOnly, none), null);
+  assert.equal(httpRefsFor(file, null, gitOnly, none), null);
+  for (const name of ["HTTPS_PROXY", "http_proxy", "ALL_PROXY"]) {
+    assert.equal(httpRefsFor(http, AUTH, gitOnly, only(name)), null, name);
+    assert.equal(httpRefsFor(https, AUTH, gitOnly, only(name)), null, name);
+  }
+  // A trust store or verification setting is git's business on https only.
+  for (const name of ["GIT_SSL_CAINFO", "GIT_SSL_NO_VERIFY", "SSL_CERT_FILE"]) {
+    assert.equal(httpRefsFor(https, AUTH, gitOnly, only(name)), null, name);
+    assert.ok(httpRefsFor(http, AUTH, gitOnly, only(name)), name);
+  }
+  // The test runner has net permission for 127.0.0.1 only.
+  const elsewhere = parseTarget(
+    "https://git.example.com/a.git",
+    undefined,
+    "/",
+  );
+  assert.equal(httpRefsFor(elsewhere, AUTH, gitOnly, none), null);
+});
