@@ -138,6 +138,9 @@ export const BASE_CONFIG: readonly (readonly [string, string])[] = [
   ["fetch.writeCommitGraph", "false"],
   // The work repos are throwaway: syncing their objects to disk buys nothing.
   ["core.fsync", "none"],
+  // fast-import keeps its few objects in its pack instead of starting
+  // unpack-objects to turn them into loose files.
+  ["fastimport.unpackLimit", "0"],
 ];
 
 /** Milliseconds a killed git gets to exit after SIGTERM before SIGKILL. */
