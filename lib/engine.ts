@@ -21,6 +21,7 @@ import {
   initRepo,
   isAncestor,
   lsRemote,
+  promisorConfig,
   push,
   type RemoteContext,
   type RemoteHead,
@@ -112,7 +113,7 @@ function contextFor(
   return {
     git: deps.git,
     url: plan.target.url,
-    env: configEnv(plan.config),
+    env: configEnv([...plan.config, ...promisorConfig(plan.target.url)]),
     timeoutMs,
     gitDir: `${deps.workDir}/t${index}.git`,
     scratchDir: deps.workDir,

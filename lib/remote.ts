@@ -156,6 +156,20 @@ export async function lsRemote(
 }
 
 /**
+ * Config that names `url` a promisor remote with a filter, given to every
+ * git process of the template: what a filtered fetch would otherwise write
+ * into the work repo's config (three locked rewrites of the file) before
+ * its first fetch. As with that config, objects the filter left out are
+ * fetched lazily when read; a fetch with `--filter` uses its own filter.
+ */
+export function promisorConfig(url: string): [string, string][] {
+  return [
+    [`remote.${url}.promisor`, "true"],
+    [`remote.${url}.partialclonefilter`, "blob:none"],
+  ];
+}
+
+/**
  * `git init --bare` of the template's throwaway repository, in the object
  * format of the remote (a 64-digit tip means SHA-256).
  */
