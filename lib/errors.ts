@@ -6,6 +6,7 @@
  */
 
 import type { GitOutput } from "./git.ts";
+import type { ReportError } from "./report.ts";
 
 /** Why a template failed; stable names used in reports and by tooling. */
 export type ErrorKind =
@@ -150,6 +151,21 @@ export const ADVICE: Readonly<Record<ErrorKind, string>> = {
   invalid: "fix the template or the arguments, then re-run",
   unknown: "re-run with the same arguments; if it persists, push by hand",
 };
+
+/**
+ * A template's failure as the report holds it: the kind, and one line that
+ * names the template. Anything but a {@linkcode TemplateError} is `unknown`.
+ */
+export function reportError(error: unknown, repo: string): ReportError {
+  if (error instanceof TemplateError) {
+    return { kind: error.kind, message: `${repo}: ${error.message}` };
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  return {
+    kind: "unknown",
+    message: `${repo}: ${text.split("\n")[0]}; ${ADVICE.unknown}`,
+  };
+}
 
 /**
  * One line from the first meaningful git error line (`fatal:`/`error:`),

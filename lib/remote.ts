@@ -251,6 +251,21 @@ export async function fetchTip(
   return tip;
 }
 
+/**
+ * Makes the template's work repo and fetches `tip` of `branch` (the tip
+ * the preflight saw), with the trees down to `depth` levels. Returns the
+ * fetched tip.
+ */
+export async function openTip(
+  ctx: RemoteContext,
+  tip: string,
+  branch: string,
+  depth: number,
+): Promise<string> {
+  await initRepo(ctx, tip.length === 64 ? "sha256" : "sha1");
+  return await fetchTip(ctx, branch, tip, depth);
+}
+
 /** An object read with `cat-file --batch`. */
 export interface GitObject {
   /** `blob`, `tree` or `commit`. */

@@ -482,3 +482,59 @@ Deno.test("push writes a nested --file and keeps an executable file's mode", asy
     "config/runtime/.runtime-version",
   ]);
 });
+
+Deno.test("push --concurrency n: at most n fetch and n push at once, reads overlap pushes; 1 is one template at a time", async () => {
+  await using fx = await Fixture.create();
+  const repos = await Promise.all(
+    Array.from(
+      { length: 6 },
+      (_, i) => fx.repo(`c${i}`, { ".runtime-version": "0.1\n" }),
+    ),
+  );
+  for (const [version, concurrency] of [["0.2", 2], ["0.3", 1]] as const) {
+    const active = { fetch: 0, push: 0 };
+    const peak = { fetch: 0, push: 0 };
+    let overlapped = 0;
+    const run = await runCascade(
+      [
+        "push",
+        version,
+        ...repos.flatMap((r) => ["--repo", r]),
+        "--concurrency",
+        String(concurrency),
+      ],
+      {},
+      {
+        wrapGit: (git) => async (args, options) => {
+          const step = args[0] === "fetch" || args[0] === "push"
+            ? args[0]
+            : null;
+          if (step === null) return git(args, options);
+          active[step]++;
+          peak[step] = Math.max(peak[step], active[step]);
+          if (step === "fetch" && active.push > 0) overlapped++;
+          try {
+            // Slow enough that the steps of different templates can meet.
+            await new Promise((r) => setTimeout(r, 40));
+            return await git(args, options);
+          } finally {
+            active[step]--;
+          }
+        },
+      },
+    );
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    for (const repo of repos) {
+      assert.equal(
+        await fx.text(repo, "main", ".runtime-version"),
+        `${version}\n`,
+      );
+    }
+    assert.deepEqual(peak, { fetch: concurrency, push: concurrency });
+    if (concurrency === 1) {
+      assert.equal(overlapped, 0, "with 1, no template is read ahead");
+    } else {
+      assert.ok(overlapped > 0, "the next templates are read during pushes");
+    }
+  }
+});
