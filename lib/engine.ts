@@ -17,6 +17,7 @@ import {
   promisorConfig,
   type RemoteContext,
   type RemoteHead,
+  type Skeletons,
 } from "./remote.ts";
 import type { PushResult, ReportError, StatusResult } from "./report.ts";
 import type { Backoff } from "./retry.ts";
@@ -97,6 +98,7 @@ function contextFor(
   index: number,
   deps: EngineDeps,
   timeoutMs: number,
+  skeletons: Skeletons,
 ): RemoteContext {
   return {
     git: deps.git,
@@ -107,6 +109,7 @@ function contextFor(
     scratchDir: deps.workDir,
     signal: deps.signal,
     httpRefs: plan.httpRefs ?? null,
+    skeletons,
   };
 }
 
@@ -118,6 +121,7 @@ function preflight(
   plans: readonly Plan[],
   config: ReadConfig,
   deps: EngineDeps,
+  skeletons: Skeletons,
 ): Promise<Preflight>[] {
   const limit = createLimiter(Math.max(config.concurrency, 8));
   return plans.map((plan, index) =>
@@ -132,7 +136,7 @@ function preflight(
           interrupted: true,
         };
       }
-      const ctx = contextFor(plan, index, deps, config.timeoutMs);
+      const ctx = contextFor(plan, index, deps, config.timeoutMs, skeletons);
       try {
         const head = await lsRemote(ctx, config.branch);
         const branch = config.branch ?? head.defaultBranch;
@@ -176,7 +180,8 @@ export async function runPush(
   deps: EngineDeps,
 ): Promise<PushRun> {
   const started = plans.map(() => performance.now());
-  const flights = preflight(plans, config, deps);
+  const skeletons: Skeletons = new Map();
+  const flights = preflight(plans, config, deps, skeletons);
   // Read-only work starts as soon as a template's own preflight answers;
   // pushes wait for every preflight: refused credentials anywhere stop all.
   const authFailures = Promise.all(flights).then((all) =>
@@ -212,7 +217,7 @@ export async function runPush(
         deps.onStart?.(index);
         started[index] = performance.now();
         result = await pushTemplate({
-          ctx: contextFor(plan, index, deps, config.timeoutMs),
+          ctx: contextFor(plan, index, deps, config.timeoutMs, skeletons),
           repo: plan.target.repo,
           branch: flight.branch,
           tip: flight.tip,
@@ -254,7 +259,8 @@ export async function runStatus(
   config: ReadConfig,
   deps: EngineDeps,
 ): Promise<{ results: StatusResult[]; authFailed: boolean }> {
-  const flights = preflight(plans, config, deps);
+  const skeletons: Skeletons = new Map();
+  const flights = preflight(plans, config, deps, skeletons);
   const results = await mapPool<Plan, StatusResult>(
     plans,
     config.concurrency,
@@ -271,7 +277,7 @@ export async function runStatus(
       if (!flight.ok) result = { ...base, error: flight.error };
       else {
         deps.onStart?.(index);
-        const ctx = contextFor(plan, index, deps, config.timeoutMs);
+        const ctx = contextFor(plan, index, deps, config.timeoutMs, skeletons);
         try {
           const tip = await openTip(
             ctx,

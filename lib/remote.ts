@@ -38,6 +38,8 @@ export interface RemoteContext {
   signal?: AbortSignal;
   /** How to read refs without git, where that is allowed. */
   httpRefs?: HttpRefs | null;
+  /** The run's work repo skeletons (see {@linkcode initRepo}). */
+  skeletons: Skeletons;
 }
 
 /** What `ls-remote --symref` said: the default branch and branch tips. */
@@ -169,27 +171,68 @@ export function promisorConfig(url: string): [string, string][] {
   ];
 }
 
+/** An empty bare repo as `git init` made it: its directories and files. */
+export interface Skeleton {
+  /** Directories, each after its parent, relative to the repo. */
+  dirs: string[];
+  /** Files and their bytes, relative to the repo. */
+  files: { path: string; bytes: Uint8Array }[];
+}
+
+/** A run's skeletons, one per object format, made on first use. */
+export type Skeletons = Map<string, Promise<Skeleton>>;
+
 /**
- * `git init --bare` of the template's throwaway repository, in the object
- * format of the remote (a 64-digit tip means SHA-256).
+ * Makes the template's throwaway bare repository, in the object format of
+ * the remote (a 64-digit tip means SHA-256): a copy of what one
+ * `git init --bare --template=` made for the run, so a template costs no
+ * `git init` of its own.
  */
 export async function initRepo(
   ctx: RemoteContext,
   objectFormat: "sha1" | "sha256" = "sha1",
 ): Promise<void> {
+  let made = ctx.skeletons.get(objectFormat);
+  if (made === undefined) {
+    made = makeSkeleton(ctx, objectFormat);
+    ctx.skeletons.set(objectFormat, made);
+  }
+  const { dirs, files } = await made;
+  await Deno.mkdir(ctx.gitDir);
+  for (const dir of dirs) await Deno.mkdir(`${ctx.gitDir}/${dir}`);
+  for (const file of files) {
+    await Deno.writeFile(`${ctx.gitDir}/${file.path}`, file.bytes);
+  }
+}
+
+async function makeSkeleton(
+  ctx: RemoteContext,
+  objectFormat: "sha1" | "sha256",
+): Promise<Skeleton> {
+  const path = `${ctx.scratchDir}/skeleton-${objectFormat}.git`;
   const format = objectFormat === "sha256" ? ["--object-format=sha256"] : [];
-  const out = await ctx.git([
-    "init",
-    "--bare",
-    "-q",
-    "--template=",
-    ...format,
-    ctx.gitDir,
-  ], {
-    cwd: ctx.scratchDir,
-    env: ctx.env,
-  });
+  const out = await ctx.git(
+    ["init", "--bare", "-q", "--template=", ...format, path],
+    { cwd: ctx.scratchDir, env: ctx.env },
+  );
   if (out.code !== 0) gitFailure(out, "preparing a work repo");
+  const skeleton: Skeleton = { dirs: [], files: [] };
+  const walk = async (dir: string) => {
+    for await (const entry of Deno.readDir(`${path}/${dir}`)) {
+      const rel = dir === "" ? entry.name : `${dir}/${entry.name}`;
+      if (entry.isDirectory) {
+        skeleton.dirs.push(rel);
+        await walk(rel);
+      } else if (entry.isFile) {
+        skeleton.files.push({
+          path: rel,
+          bytes: await Deno.readFile(`${path}/${rel}`),
+        });
+      }
+    }
+  };
+  await walk("");
+  return skeleton;
 }
 
 /**

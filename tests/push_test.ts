@@ -538,3 +538,46 @@ Deno.test("push --concurrency n: at most n fetch and n push at once, reads overl
     }
   }
 });
+
+Deno.test("push: SHA-1 and SHA-256 templates in one run, one git init per object format", async () => {
+  await using fx = await Fixture.create();
+  const sha1 = await fx.repo("sha1", { ".runtime-version": "0.1\n" });
+  const other = await fx.repo("other", { ".runtime-version": "0.1\n" });
+  const sha256 = `${fx.root}/srv/sha256.git`;
+  const init = await fx.git([
+    "init",
+    "--bare",
+    "-q",
+    "-b",
+    "main",
+    "--object-format=sha256",
+    sha256,
+  ]);
+  assert.equal(init.code, 0, init.stderr);
+  const before = await fx.commit(sha256, {
+    branch: "main",
+    files: { ".runtime-version": "0.1\n", "README.md": "x\n" },
+  });
+  assert.equal(before.length, 64);
+  const inits: string[] = [];
+  const run = await runCascade(
+    ["push", "0.2", "--repo", sha1, "--repo", sha256, "--repo", other],
+    {},
+    {
+      wrapGit: (git) => (args, options) => {
+        if (args[0] === "init") inits.push(args.join(" "));
+        return git(args, options);
+      },
+    },
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  for (const repo of [sha1, sha256, other]) {
+    assert.equal(await fx.text(repo, "main", ".runtime-version"), "0.2\n");
+    assert.equal(await fx.count(repo), 2);
+  }
+  const tip = await fx.tip(sha256);
+  assert.equal(tip?.length, 64);
+  assert.deepEqual((await fx.show(sha256, tip!)).parents, [before]);
+  assert.equal(inits.length, 2, inits.join("\n"));
+  assert.equal(inits.filter((i) => i.includes("sha256")).length, 1);
+});
