@@ -10,7 +10,7 @@
  * and prints (a)/(b), (b)/(c), the git processes and HTTP requests one
  * template costs, and cascade's peak memory. Each is timed `--runs` times,
  * in rounds of (b), (c), (a), with a pause for the file system before each
- * round after the first (see {@linkcode settle}), and the medians are
+ * round (see {@linkcode settle}), and the medians are
  * compared; one tiny template alone is timed too, for scale. An unmeasured
  * run first warms the server (which runs in this process). Fixtures are
  * built here and removed afterwards.
@@ -182,7 +182,7 @@ try {
   const c: number[] = [];
   let peak = { b: 0, c: 0 };
   for (let round = 1; round <= RUNS; round++) {
-    if (round > 1) await settle();
+    await settle();
     const heavy = await timed(() => cascade(`1.${round}.2`, urls("heavy")));
     const tiny = await timed(() => cascade(`1.${round}.2`, urls("tiny")));
     a.push((await timed(() => oldCascade(`1.${round}.3`, urls("heavy")))).ms);
@@ -257,10 +257,11 @@ try {
 
 /**
  * Waits `--settle` seconds. The old loop deletes thousands of files (its
- * clones) when it ends, and on ext4 without a journal (these machines)
- * creating a file in the same directory tree scans past every inode deleted
- * in the last ~30 s, so a cascade run right after it would pay for that
- * cleanup. Each measurement gets a file system at rest instead.
+ * clones) when it ends, and cascade hundreds (its work repos); on ext4
+ * without a journal (these machines) creating a file in the same directory
+ * tree scans past every inode deleted in the last ~30 s, so a run right
+ * after another would pay for that cleanup. Each round starts on a file
+ * system at rest instead.
  */
 async function settle(): Promise<void> {
   if (SETTLE_S > 0) {

@@ -316,7 +316,7 @@ export function usage(topic?: "push" | "status"): string {
 Common options:
   --file <path>           version file in each repo (default .runtime-version)
   --branch <name>         branch to use (default: each repo's default branch)
-  --concurrency <n>       templates at once (default 8; 1 = sequential)
+  --concurrency <n>       templates read and pushed at once (default 8; 1 = sequential)
   --timeout <seconds>     per git network operation (default 120)
   --json <file|->         write the JSON report
   --summary <file>        append the Markdown report (also $GITHUB_STEP_SUMMARY)
