@@ -185,10 +185,10 @@ async function runCommand(
     };
   });
 
+  const workDir = await makeWorkDir();
   const controller = new AbortController();
   const onExternal = () => controller.abort();
   io.signal?.addEventListener("abort", onExternal);
-  const workDir = await Deno.makeTempDir({ prefix: "cascade-" });
   let interrupts = 0;
   const onSignal = () => {
     interrupts++;
@@ -300,6 +300,32 @@ async function runCommand(
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
     io.signal?.removeEventListener("abort", onExternal);
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Makes the run's temp dir (in `TMPDIR`, else `/tmp`). Failing that is an
+ * input error that says what to do, not an internal one: Deno refuses
+ * `/dev`, `/proc` and `/sys` (a `TMPDIR=/dev/shm`, say) without
+ * `--allow-all`, which cascade never needs.
+ */
+async function makeWorkDir(): Promise<string> {
+  try {
+    return await Deno.makeTempDir({ prefix: "cascade-" });
+  } catch (error) {
+    const where = readEnv("TMPDIR") || "/tmp";
+    const why = error instanceof Deno.errors.NotCapable
+      ? "Deno allows no files under /dev, /proc or /sys without --allow-all"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : error instanceof Deno.errors.NotFound
+      ? "it does not exist"
+      : (error instanceof Error ? error.message : String(error)).split(
+        "\n",
+      )[0];
+    throw new UsageError(
+      `cannot make a work directory in ${where} (${why}); set TMPDIR to a writable directory`,
+    );
   }
 }
 

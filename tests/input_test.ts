@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
+import {
+  Fixture,
+  readReport,
+  runCascade,
+  runCascadeProcess,
+} from "./support/fixtures.ts";
 import type { PushReport } from "../lib/report.ts";
 
 Deno.test("bad inputs exit 2 with a one-line reason and touch nothing", async () => {
@@ -254,4 +259,32 @@ Deno.test("a binary or huge version file is overwritten and its old value report
     "no escape sequence reaches the terminal",
   );
   assert.ok(run.stdout.length < 2000);
+});
+
+Deno.test("a TMPDIR cascade cannot use exits 2 with what to do, not an internal error", async () => {
+  await using fx = await Fixture.create();
+  const repo = await fx.repo("a", { ".runtime-version": "0.1\n" });
+  const tip = await fx.tip(repo);
+  for (
+    const [tmpDir, why] of [
+      // Deno refuses /dev without --allow-all; cascade never asks for it.
+      ["/dev/shm", /Deno allows no files under \/dev, \/proc or \/sys/],
+      [`${fx.root}/missing`, /it does not exist/],
+    ] as const
+  ) {
+    const run = await runCascadeProcess(["push", "0.2", "--repo", repo], {
+      tmpDir,
+    });
+    assert.equal(run.code, 2, run.stderr);
+    const lines = run.stderr.trim().split("\n");
+    assert.match(
+      lines[0] ?? "",
+      new RegExp(
+        `^cascade: cannot make a work directory in ${tmpDir} \\(.*\\); set TMPDIR to a writable directory$`,
+      ),
+    );
+    assert.match(lines[0] ?? "", why);
+    assert.doesNotMatch(run.stderr, /internal error|--allow-all flag|at /);
+  }
+  assert.equal(await fx.tip(repo), tip, "nothing pushed");
 });
