@@ -10,7 +10,7 @@ import type { RemoteHead } from "../lib/remote.ts";
 import { parseTarget } from "../lib/targets.ts";
 import { basicCredentials } from "../lib/redact.ts";
 import { Fixture } from "./support/fixtures.ts";
-import { startGitHttpServer } from "./support/http_server.ts";
+import { pktLine as pkt, startGitHttpServer } from "./support/http_server.ts";
 
 const TOKEN = "refs-t0ken";
 const AUTH = `Basic ${basicCredentials("cascade", TOKEN)}`;
@@ -18,12 +18,6 @@ const A = "a".repeat(40);
 const B = "b".repeat(40);
 const C = "c".repeat(40);
 const CAPS = "multi_ack thin-pack side-band-64k ofs-delta agent=git/2.39.5";
-
-/** One pkt-line. */
-function pkt(payload: string): string {
-  const length = new TextEncoder().encode(payload).length + 4;
-  return `${length.toString(16).padStart(4, "0")}${payload}`;
-}
 
 /** A v0 advertisement body: the service line, a flush, the refs, a flush. */
 function advertisement(lines: string[], service = true): Uint8Array {

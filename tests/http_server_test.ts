@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { BASE_CONFIG, configEnv, hermeticEnv } from "../lib/git.ts";
 import { createBareRepo, seedCommit } from "../lib/demo.ts";
 import { Fixture } from "./support/fixtures.ts";
-import { startGitHttpServer } from "./support/http_server.ts";
+import { pktLine as pkt, startGitHttpServer } from "./support/http_server.ts";
 
 const TOKEN = "s3cret-t0ken";
 const BASIC = `Basic ${btoa(`cascade-bot:${TOKEN}`)}`;
@@ -121,12 +121,6 @@ const AUTH: [string, string][] = [[
   `Authorization: ${BASIC}`,
 ]];
 
-/** One git pkt-line: four hex digits of length, then the payload. */
-function pkt(payload: string): string {
-  const length = new TextEncoder().encode(payload).length + 4;
-  return `${length.toString(16).padStart(4, "0")}${payload}`;
-}
-
 /** Resolves to "timer" after `ms` unless `promise` settles first. */
 async function raceTimer<T>(
   promise: Promise<T>,
@@ -194,7 +188,7 @@ Deno.test("startGitHttpServer() frames advertisements like Gitea: a v0 service l
   assert.match(v0.headers.get("cache-control") ?? "", /no-cache/);
   const v0Body = await v0.text();
   assert.ok(
-    v0Body.startsWith(`${pkt("# service=git-upload-pack\n")}0000`),
+    v0Body.startsWith("001e# service=git-upload-pack\n0000"),
     v0Body.slice(0, 60),
   );
   assert.match(
@@ -217,7 +211,7 @@ Deno.test("startGitHttpServer() frames advertisements like Gitea: a v0 service l
   assert.match(
     await push.text(),
     new RegExp(
-      `^${pkt("# service=git-receive-pack\n")}0000.{4}${tip} refs/heads/main\0`,
+      `^001f# service=git-receive-pack\n0000.{4}${tip} refs/heads/main\0`,
     ),
   );
 

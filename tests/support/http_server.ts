@@ -343,8 +343,8 @@ function kill(child: Deno.ChildProcess): void {
   } catch { /* already exited */ }
 }
 
-/** One pkt-line: four hex digits of length, then the payload. */
-function pktLine(payload: string): string {
+/** One git pkt-line: four hex digits of length, then the payload. */
+export function pktLine(payload: string): string {
   const length = new TextEncoder().encode(payload).length + 4;
   return `${length.toString(16).padStart(4, "0")}${payload}`;
 }
