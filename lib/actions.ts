@@ -1,13 +1,20 @@
 /**
  * Workflow integration for GitHub Actions and Gitea Actions (both set
- * `GITHUB_ACTIONS=true`): annotations, the step summary and step outputs,
- * all derived from the one report model.
+ * `GITHUB_ACTIONS=true`): annotations and step outputs, derived from the
+ * one report model and its state tables.
  *
  * @module
  */
 
-import type { PushStatus, Report } from "./report.ts";
-import { changeOf, failedCount } from "./report.ts";
+import {
+  failedCount,
+  type PushResult,
+  type Report,
+  statedResults,
+  statesOf,
+  type StatusResult,
+} from "./model.ts";
+import { changeOf } from "./report.ts";
 
 /** True when running inside a GitHub- or Gitea-Actions step. */
 export function inActions(env: (name: string) => string | undefined): boolean {
@@ -27,10 +34,24 @@ export function escapeProperty(text: string): string {
   return escapeData(text).replaceAll(":", "%3A").replaceAll(",", "%2C");
 }
 
+/** The words of one template's annotation, after its name. */
+function annotationText(report: Report, result: PushResult | StatusResult) {
+  if (result.error) return `${result.error.kind}: ${result.error.message}`;
+  if (report.command === "status") {
+    const r = result as StatusResult;
+    return `${r.branch ?? "?"} holds ${
+      r.current ?? "no version file"
+    }, not ${report.version}`;
+  }
+  const r = result as PushResult;
+  return `${r.status}: ${r.reason ?? ""}`;
+}
+
 /**
- * Annotation lines for a report: `::error` for every failure (naming the
- * template), `::warning` for skipped, superseded and downgraded templates
- * and for status drift.
+ * Annotation lines for a report: the level each state's table row names
+ * (`::error` for every failure, `::warning` for skipped and superseded
+ * templates and for drift), each naming the template; and a `::warning`
+ * for a downgrade that landed.
  */
 export function annotations(report: Report): string[] {
   const lines: string[] = [];
@@ -41,32 +62,14 @@ export function annotations(report: Report): string[] {
       }`,
     );
   };
-  if (report.command === "status") {
-    for (const r of report.results) {
-      if (r.error) emit("error", r.repo, `${r.error.kind}: ${r.error.message}`);
-      else if (r.drift) {
-        emit(
-          "warning",
-          r.repo,
-          `${r.branch ?? "?"} holds ${
-            r.current ?? "no version file"
-          }, not ${report.version}`,
-        );
-      }
-    }
-    return lines;
-  }
-  for (const r of report.results) {
-    if (r.status === "failed" || r.status === "interrupted") {
-      const e = r.error;
-      emit(
-        "error",
-        r.repo,
-        e ? `${e.kind}: ${e.message}` : `${r.status}: ${r.reason ?? ""}`,
-      );
-    } else if (r.status === "skipped" || r.status === "superseded") {
-      emit("warning", r.repo, `${r.status}: ${r.reason ?? ""}`);
-    } else if (r.downgrade && r.status === "updated") {
+  for (const { result, info } of statedResults(report)) {
+    if (info.annotation !== null) {
+      emit(info.annotation, result.repo, annotationText(report, result));
+    } else if (
+      report.command === "push" && (result as PushResult).downgrade &&
+      (result as PushResult).status === "updated"
+    ) {
+      const r = result as PushResult;
       emit(
         "warning",
         r.repo,
@@ -78,33 +81,19 @@ export function annotations(report: Report): string[] {
 }
 
 /**
- * Step outputs (`name=value` lines for `$GITHUB_OUTPUT`): `updated`,
- * `unchanged`, `skipped`, `failed` (space-separated template names; for
- * `superseded` and `interrupted` too) and `failed-count`. For status:
- * `current`, `drifted`, `failed` and `failed-count`.
+ * Step outputs (`name=value` lines for `$GITHUB_OUTPUT`): one per state,
+ * named by the state table (push: `updated`, `unchanged`, `skipped`,
+ * `failed`, `superseded`, `interrupted`; status: `current`, `drifted`,
+ * `failed`), each the space-separated template names, then
+ * `failed-count`.
  */
 export function outputs(report: Report): string {
-  const pairs: [string, string][] = [];
-  if (report.command === "status") {
-    pairs.push(
-      ["current", names(report.results.filter((r) => !r.drift))],
-      ["drifted", names(report.results.filter((r) => r.drift && !r.error))],
-      ["failed", names(report.results.filter((r) => r.error))],
-      ["failed-count", String(report.summary.errors)],
-    );
-  } else {
-    const of = (status: PushStatus) =>
-      names(report.results.filter((r) => r.status === status));
-    pairs.push(
-      ["updated", of("updated")],
-      ["unchanged", of("unchanged")],
-      ["skipped", of("skipped")],
-      ["failed", of("failed")],
-      ["superseded", of("superseded")],
-      ["interrupted", of("interrupted")],
-      ["failed-count", String(failedCount(report))],
-    );
-  }
+  const stated = statedResults(report);
+  const pairs: [string, string][] = statesOf(report).map((info) => [
+    info.output,
+    names(stated.filter((s) => s.info === info).map((s) => s.result)),
+  ]);
+  pairs.push(["failed-count", String(failedCount(report))]);
   return pairs.map(([k, v]) => `${k}=${v.replace(/[\r\n]/g, " ")}\n`).join(
     "",
   );

@@ -1,26 +1,35 @@
 /**
- * The command line: `node:util` `parseArgs` in strict mode, turned into a
- * plain, validated configuration. Every refusal is a
- * {@linkcode UsageError} (exit 2) raised before anything is touched.
+ * The command line: parsing (`node:util` `parseArgs`, strict) and `--help`,
+ * both driven by the one table of flags in `options.ts`. Every refusal is a
+ * `UsageError` (exit 2) raised before anything is touched.
+ *
+ * @example Parse a push command
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommand } from "./cli.ts";
+ *
+ * const command = parseCommand(["push", "0.1.8", "--repo", "acme/tpl"]);
+ * assert.equal(command.command, "push");
+ * if (command.command === "push") {
+ *   assert.equal(command.options.version, "0.1.8");
+ *   assert.equal(command.options.concurrency, 8);
+ * }
+ * ```
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import type { PushConfig, ReadConfig } from "./engine.ts";
-import { UsageError } from "./errors.ts";
+import { EXIT, UsageError } from "./errors.ts";
 import {
-  DEFAULT_VERSION_FILE,
-  normaliseVersionFilePath,
-  versionProblem,
-} from "./version_file.ts";
-
-/** The default commit message; `{version}` is replaced. */
-export const DEFAULT_MESSAGE =
-  "chore: pin runtime to {version} (publish-runtime cascade)";
-
-/** The default commit author and committer. */
-export const DEFAULT_AUTHOR = "cascade-bot <cascade-bot@noreply.localhost>";
+  flagOf,
+  type OptionName,
+  OPTIONS,
+  type OptionSpec,
+  type OptionValues,
+  type Raw,
+} from "./options.ts";
+import { versionProblem } from "./version_file.ts";
 
 /** Markers that tell CI to skip a push; refused in messages by default. */
 export const SKIP_CI_MARKERS: readonly string[] = [
@@ -31,84 +40,37 @@ export const SKIP_CI_MARKERS: readonly string[] = [
   "[actions skip]",
 ];
 
-const COMMON = {
-  repo: { type: "string", multiple: true },
-  "repos-file": { type: "string", multiple: true },
-  "base-url": { type: "string" },
-  "retry-failed": { type: "string" },
-  shard: { type: "string" },
-  file: { type: "string" },
-  branch: { type: "string" },
-  concurrency: { type: "string" },
-  timeout: { type: "string" },
-  json: { type: "string" },
-  summary: { type: "string" },
-  "token-env": { type: "string" },
-  "auth-user": { type: "string" },
-  "allow-insecure-http": { type: "boolean" },
-  verbose: { type: "boolean", short: "v" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
-const PUSH_ONLY = {
-  attempts: { type: "string" },
-  author: { type: "string" },
-  message: { type: "string" },
-  "co-author": { type: "string", multiple: true },
-  probe: { type: "string", multiple: true },
-  "dry-run": { type: "boolean" },
-  "no-downgrade": { type: "boolean" },
-  "allow-skip-ci": { type: "boolean" },
-} as const;
+/** The commands that run over templates. */
+export type RunCommandName = "push" | "status";
 
 /** Where targets come from, in the order given. */
 export type TargetSource = { repo: string } | { reposFile: string };
 
-/** Options shared by `push` and `status`. */
-export interface CommonOptions {
+/** What a run over templates was asked for: the options and the rest. */
+export interface RunOptions extends OptionValues {
+  /** The command. */
+  command: RunCommandName;
   /** The version. */
   version: string;
   /** `--repo` values and `--repos-file` paths, in command-line order. */
   sources: TargetSource[];
-  /** `--base-url` (else `GITEA_URL`). */
-  baseUrl?: string | undefined;
-  /** `--retry-failed` report path. */
-  retryFailed?: string | undefined;
-  /** `--shard` as given. */
-  shard?: string | undefined;
-  /** Normalised `--file`. */
-  file: string;
-  /** `--branch`. */
-  branch?: string | undefined;
-  /** `--concurrency`. */
-  concurrency: number;
-  /** `--timeout` in seconds. */
-  timeoutSeconds: number;
-  /** `--json` path or `-`. */
-  json?: string | undefined;
-  /** `--summary` path. */
-  summary?: string | undefined;
-  /** `--token-env`. */
-  tokenEnv?: string | undefined;
-  /** `--auth-user`. */
-  authUser?: string | undefined;
-  /** `--allow-insecure-http`. */
-  allowInsecureHttp: boolean;
-  /** `--verbose`: per-template logs on a terminal too. */
-  verbose: boolean;
+  /** The full commit message: the template with the version, trailers. */
+  commitMessage: string;
 }
-
-/** Options of `push`: the common ones plus what the engine's push needs. */
-export interface PushOptions
-  extends CommonOptions, Omit<PushConfig, keyof ReadConfig> {}
 
 /** What the command line asks for. */
 export type Command =
-  | { command: "help"; topic?: "push" | "status" | undefined }
+  | { command: "help"; topic?: RunCommandName | undefined }
   | { command: "version" }
   | { command: "demo" }
-  | { command: "push"; options: PushOptions }
-  | { command: "status"; options: CommonOptions };
+  | { command: RunCommandName; options: RunOptions };
+
+/** The table's options that `command` takes. */
+function optionsOf(command: RunCommandName): OptionName[] {
+  return (Object.keys(OPTIONS) as OptionName[]).filter((name) =>
+    command === "push" || OPTIONS[name].group !== "push"
+  );
+}
 
 /** Parses the command line; throws {@linkcode UsageError}. */
 export function parseCommand(args: readonly string[]): Command {
@@ -131,12 +93,19 @@ export function parseCommand(args: readonly string[]): Command {
       }: use push, status or demo`,
     );
   }
-  const options = first === "push" ? { ...COMMON, ...PUSH_ONLY } : COMMON;
+  const names = optionsOf(first);
   let parsed;
   try {
     parsed = parseArgs({
       args: [...rest],
-      options,
+      options: Object.fromEntries(names.map((name) => {
+        const spec: OptionSpec = OPTIONS[name];
+        return [flagOf(name), {
+          type: spec.kind === "boolean" ? "boolean" : "string",
+          multiple: spec.kind === "list",
+          ...(spec.short === undefined ? {} : { short: spec.short }),
+        }] as const;
+      })),
       allowPositionals: true,
       strict: true,
       tokens: true,
@@ -145,33 +114,20 @@ export function parseCommand(args: readonly string[]): Command {
     const text = error instanceof Error ? error.message : String(error);
     throw new UsageError(`${first}: ${text.split("\n")[0]}`);
   }
-  const values = parsed.values as Record<
-    string,
-    string | string[] | boolean | undefined
-  >;
-  if (values["help"]) return { command: "help", topic: first };
-  const positionals = parsed.positionals;
-  if (positionals.length === 0) {
-    throw new UsageError(
-      `${first}: missing the version, e.g. cascade ${first} 0.1.8 --repo owner/name`,
-    );
-  }
-  if (positionals.length > 1) {
-    throw new UsageError(
-      `${first}: one version only; pass targets with --repo or --repos-file`,
-    );
-  }
-  const version = positionals[0] ?? "";
-  const problem = versionProblem(version);
-  if (problem !== null) throw new UsageError(`version: ${problem}`);
-
-  const str = (name: string) => values[name] as string | undefined;
-  const list = (name: string) => (values[name] as string[] | undefined) ?? [];
-  const file = normaliseVersionFilePath(str("file") ?? DEFAULT_VERSION_FILE);
-  if (typeof file !== "string") throw new UsageError(file.problem);
-  const branch = str("branch");
-  if (branch !== undefined) checkBranch(branch);
-  const common: CommonOptions = {
+  const raw = parsed.values as Record<string, Raw>;
+  if (raw["help"]) return { command: "help", topic: first };
+  const version = versionOf(first, parsed.positionals);
+  const values = Object.fromEntries(
+    (Object.keys(OPTIONS) as OptionName[]).map((name) => [
+      name,
+      (OPTIONS[name] as OptionSpec).value(
+        names.includes(name) ? raw[flagOf(name)] : undefined,
+      ),
+    ]),
+  ) as OptionValues;
+  const options: RunOptions = {
+    ...values,
+    command: first,
     version,
     sources: (parsed.tokens ?? []).flatMap((t): TargetSource[] => {
       if (t.kind !== "option" || t.value === undefined) return [];
@@ -179,33 +135,10 @@ export function parseCommand(args: readonly string[]): Command {
       if (t.name === "repos-file") return [{ reposFile: t.value }];
       return [];
     }),
-    baseUrl: str("base-url"),
-    retryFailed: str("retry-failed"),
-    shard: str("shard"),
-    file,
-    branch,
-    concurrency: positiveInt("--concurrency", str("concurrency"), 8, 256),
-    timeoutSeconds: positiveInt("--timeout", str("timeout"), 120, 86400),
-    json: str("json"),
-    summary: str("summary"),
-    tokenEnv: str("token-env"),
-    authUser: str("auth-user"),
-    allowInsecureHttp: values["allow-insecure-http"] === true,
-    verbose: values["verbose"] === true,
+    commitMessage: buildMessage(values.message, version, values.coAuthor),
   };
-  if (
-    common.authUser !== undefined && !/^[^\s:]{1,64}$/.test(common.authUser)
-  ) {
-    throw new UsageError(`--auth-user must be a name without spaces or ':'`);
-  }
-  if (first === "status") return { command: "status", options: common };
-
-  const author = parsePerson("--author", str("author") ?? DEFAULT_AUTHOR);
-  const coAuthors = list("co-author").map((c) => parsePerson("--co-author", c));
-  const template = str("message") ?? DEFAULT_MESSAGE;
-  const message = buildMessage(template, version, coAuthors);
-  if (values["allow-skip-ci"] !== true) {
-    const lower = message.toLowerCase();
+  if (first === "push" && !values.allowSkipCi) {
+    const lower = options.commitMessage.toLowerCase();
     const marker = SKIP_CI_MARKERS.find((m) => lower.includes(m));
     if (marker !== undefined) {
       throw new UsageError(
@@ -213,75 +146,24 @@ export function parseCommand(args: readonly string[]): Command {
       );
     }
   }
-  const probes = list("probe").map((p) => {
-    const normal = normaliseVersionFilePath(p);
-    if (typeof normal !== "string") {
-      throw new UsageError(normal.problem.replace("--file", "--probe"));
-    }
-    return normal;
-  });
-  return {
-    command: "push",
-    options: {
-      ...common,
-      attempts: positiveInt("--attempts", str("attempts"), 3, 100),
-      author,
-      message,
-      probes,
-      dryRun: values["dry-run"] === true,
-      noDowngrade: values["no-downgrade"] === true,
-    },
-  };
+  return { command: first, options };
 }
 
-/** A positive integer option within bounds; `fallback` when absent. */
-function positiveInt(
-  flag: string,
-  text: string | undefined,
-  fallback: number,
-  max: number,
-): number {
-  if (text === undefined) return fallback;
-  if (
-    !/^\d{1,9}$/.test(text.trim()) || Number(text) < 1 || Number(text) > max
-  ) {
+function versionOf(command: string, positionals: readonly string[]): string {
+  if (positionals.length === 0) {
     throw new UsageError(
-      `${flag} must be a whole number from 1 to ${max}, not ${
-        JSON.stringify(text.slice(0, 20))
-      }`,
+      `${command}: missing the version, e.g. cascade ${command} 0.1.8 --repo owner/name`,
     );
   }
-  return Number(text);
-}
-
-const PERSON = /^\s*([^<>\p{Cc}]+?)\s*<([^<>\s\p{Cc}]+@[^<>\s\p{Cc}]+)>\s*$/u;
-
-/** `Name <email>`, one line. */
-export function parsePerson(
-  flag: string,
-  text: string,
-): { name: string; email: string } {
-  const m = PERSON.exec(text);
-  if (!m) {
-    throw new UsageError(`${flag} must look like "Name <email@host>"`);
-  }
-  return { name: m[1] ?? "", email: m[2] ?? "" };
-}
-
-function checkBranch(branch: string): void {
-  const bad = branch === "" || branch.startsWith("-") ||
-    branch.startsWith("/") ||
-    branch.endsWith("/") || branch.endsWith(".lock") || branch.endsWith(".") ||
-    branch.includes("..") || branch.includes("@{") || branch.includes("//") ||
-    // deno-lint-ignore no-control-regex
-    /[\x00-\x20\x7f~^:?*[\\]/.test(branch) || branch.startsWith("refs/");
-  if (bad) {
+  if (positionals.length > 1) {
     throw new UsageError(
-      `--branch ${
-        JSON.stringify(branch.slice(0, 60))
-      } is not a valid branch name`,
+      `${command}: one version only; pass targets with --repo or --repos-file`,
     );
   }
+  const version = positionals[0] ?? "";
+  const problem = versionProblem(version);
+  if (problem !== null) throw new UsageError(`version: ${problem}`);
+  return version;
 }
 
 /** The commit message: the template with `{version}`, then trailers. */
@@ -304,48 +186,60 @@ export function buildMessage(
     : `${body}\n\n${trailers.join("\n")}\n`;
 }
 
-/** The usage text of `cascade --help` (and per command). */
-export function usage(topic?: "push" | "status"): string {
-  const common = `Targets (at least one):
-  --repo <x>              URL, git@host:path, local path, or owner/name (repeatable)
-  --repos-file <file>     one target per line; blank lines and # comments ignored
-  --retry-failed <json>   the targets that failed in an earlier --json report
-  --base-url <url>        server for owner/name targets (default: env GITEA_URL)
-  --shard <i>/<n>         run a stable 1/n of the targets (for a CI matrix)
+const GROUP_TITLES = {
+  targets: "Targets (at least one):",
+  common: "Common options:",
+  push: "Push options:",
+} as const;
 
-Common options:
-  --file <path>           version file in each repo (default .runtime-version)
-  --branch <name>         branch to use (default: each repo's default branch)
-  --concurrency <n>       templates read and pushed at once (default 8; 1 = sequential)
-  --timeout <seconds>     per git network operation (default 120)
-  --json <file|->         write the JSON report
-  --summary <file>        append the Markdown report (also $GITHUB_STEP_SUMMARY)
-  --token-env <NAME>      read the token from NAME (default CASCADE_TOKEN, then DISPATCH_TOKEN)
-  --auth-user <name>      user name sent with the token (default cascade)
-  --allow-insecure-http   allow sending the token over plain http to a non-loopback host
-  -v, --verbose           per-template logs on a terminal too (always shown in CI logs)
-`;
-  const pushOpts = `Push options:
-  --attempts <n>          total push attempts per template (default 3)
-  --author "Name <email>" commit author and committer (default ${DEFAULT_AUTHOR})
-  --message <template>    commit message; {version} is replaced
-                          (default "${DEFAULT_MESSAGE}")
-  --co-author "N <e>"     add a Co-Authored-By: trailer (repeatable)
-  --probe <path>          only templates where this file mentions the version file (repeatable)
-  --dry-run               do everything but push
-  --no-downgrade          skip templates that hold a higher version
-  --allow-skip-ci         allow [skip ci]-style markers in the message
-`;
-  const exits =
-    `Exit codes: 0 all updated/unchanged/skipped/superseded (status: all at the version),
-  1 a template failed (status: drift or unreadable), 2 usage or input error,
-  3 credentials refused (nothing pushed), 130 interrupted.
-`;
+/** The `--help` lines of one group of options, from the table. */
+function optionLines(group: OptionSpec["group"]): string {
+  const lines = (Object.keys(OPTIONS) as OptionName[])
+    .filter((name) => OPTIONS[name].group === group && name !== "help")
+    .map((name) => {
+      const spec: OptionSpec = OPTIONS[name];
+      const long = `--${flagOf(name)}${spec.arg ? ` ${spec.arg}` : ""}`;
+      const left = spec.short ? `-${spec.short}, ${long}` : long;
+      const extra = spec.kind === "list" && !spec.help.includes("repeatable")
+        ? " (repeatable)"
+        : "";
+      const shown = spec.shownDefault ? ` (default: ${spec.shownDefault})` : "";
+      const help = `${spec.help}${extra}${shown}`;
+      return left.length < 24
+        ? `  ${left.padEnd(24)}${help}`
+        : `  ${left}\n  ${"".padEnd(24)}${help}`;
+    });
+  return `${GROUP_TITLES[group]}\n${lines.join("\n")}\n`;
+}
+
+const EXIT_CODES: Record<RunCommandName | "all", string> = {
+  push:
+    `Exit codes: ${EXIT.ok} every template updated, unchanged, skipped or superseded;
+  ${EXIT.failed} a template failed or was interrupted; ${EXIT.usage} usage or input error (nothing touched);
+  ${EXIT.credentials} credentials refused in the preflight (nothing pushed); ${EXIT.interrupted} interrupted.
+`,
+  status: `Exit codes: ${EXIT.ok} every template is at the version;
+  ${EXIT.failed} a template drifted or could not be read; ${EXIT.usage} usage or input error;
+  ${EXIT.credentials} credentials refused; ${EXIT.interrupted} interrupted.
+`,
+  all:
+    `Exit codes: ${EXIT.ok} all updated/unchanged/skipped/superseded (status: all at the version),
+  ${EXIT.failed} a template failed (status: drift or unreadable), ${EXIT.usage} usage or input error,
+  ${EXIT.credentials} credentials refused (nothing pushed), ${EXIT.interrupted} interrupted.
+`,
+};
+
+/** The usage text of `cascade --help` (and per command). */
+export function usage(topic?: RunCommandName): string {
   if (topic === "push") {
-    return `Usage: cascade push <version> [targets] [options]\n\nWrites <version> into the version file of every template, commits and pushes\nto its default branch (never forced), so each template's CI rebuilds.\n\n${common}\n${pushOpts}\n${exits}`;
+    return `Usage: cascade push <version> [targets] [options]\n\nWrites <version> into the version file of every template, commits and pushes\nto its default branch (never forced), so each template's CI rebuilds.\n\n${
+      optionLines("targets")
+    }\n${optionLines("common")}\n${optionLines("push")}\n${EXIT_CODES.push}`;
   }
   if (topic === "status") {
-    return `Usage: cascade status <version> [targets] [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>.\n\n${common}\n${exits}`;
+    return `Usage: cascade status <version> [targets] [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>.\n\n${
+      optionLines("targets")
+    }\n${optionLines("common")}\n${EXIT_CODES.status}`;
   }
   return `cascade: pin a runtime version in many template repos and push, so each rebuilds.
 
@@ -360,5 +254,5 @@ Example:
   CASCADE_TOKEN=... cascade push 0.1.8 --base-url https://git.example.com \\
     --repos-file templates.txt --json report.json
 
-${exits}`;
+${EXIT_CODES.all}`;
 }

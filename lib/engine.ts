@@ -1,42 +1,41 @@
 /**
- * The cascade itself: a parallel preflight (the refs of every target), then
- * per template, with bounded parallelism, a shallow fetch of the tip, a
- * one-file commit and a non-force push, retried exactly when the branch
- * moved (see `template_push.ts`). `status` shares the read path.
+ * The one engine: runs a step over N templates with bounded concurrency,
+ * progress hooks, a per-template log and interrupts. Before any step, a
+ * parallel preflight reads every target's refs (its default branch and
+ * tip); each template goes on as soon as its own answer is in. What a step
+ * does with a template (push a commit, read its status, and later dispatch
+ * or follow CI) is the step's business, in a file of its own.
  *
  * @module
  */
 
-import { configEnv, type GitRunner } from "./git.ts";
 import { InterruptedError, reportError, TemplateError } from "./errors.ts";
+import { configEnv, type GitRunner } from "./git.ts";
+import type { RunOptions } from "./cli.ts";
 import type { HttpRefs } from "./http_refs.ts";
+import type { Report, ReportError, TemplateResult } from "./model.ts";
 import { createLimiter, mapPool } from "./pool.ts";
 import {
   lsRemote,
-  openTip,
   promisorConfig,
   type RemoteContext,
-  type RemoteHead,
   type Skeletons,
 } from "./remote.ts";
-import type { PushResult, ReportError, StatusResult } from "./report.ts";
 import type { Backoff } from "./retry.ts";
 import type { Target } from "./targets.ts";
-import { interruptedResult, pushTemplate } from "./template_push.ts";
-import { readVersionState } from "./version_state.ts";
 
-/** One target and the git config (credentials) its processes get. */
+/** One target and how its git processes and reads are set up. */
 export interface Plan {
   /** The target. */
   target: Target;
-  /** Config pairs for this target's git processes (base + credentials). */
-  config: readonly (readonly [string, string])[];
+  /** Git config pairs for this target's processes (base + credentials). */
+  gitConfig: readonly (readonly [string, string])[];
   /** How to read its refs without git, or null/absent: with git. */
   httpRefs?: HttpRefs | null;
 }
 
-/** What both commands read. */
-export interface ReadConfig {
+/** What every run reads: the version, the file, the branch, the bounds. */
+export interface ReadSettings {
   /** The version. */
   version: string;
   /** Normalised path of the version file. */
@@ -45,27 +44,11 @@ export interface ReadConfig {
   branch?: string | undefined;
   /** Templates in flight at once. */
   concurrency: number;
-  /** Per network operation. */
+  /** Per network operation, in milliseconds. */
   timeoutMs: number;
 }
 
-/** What `push` needs beyond reading. */
-export interface PushConfig extends ReadConfig {
-  /** Total push attempts per template. */
-  attempts: number;
-  /** Commit author and committer. */
-  author: { name: string; email: string };
-  /** The full commit message (trailers included). */
-  message: string;
-  /** `--probe` paths. */
-  probes: string[];
-  /** `--dry-run`. */
-  dryRun: boolean;
-  /** `--no-downgrade`. */
-  noDowngrade: boolean;
-}
-
-/** Wiring: git, a temp dir of ours, timing, interrupt and progress hooks. */
+/** Wiring: git, a temp dir of ours, interrupt and progress hooks. */
 export interface EngineDeps {
   /** The git runner. */
   git: GitRunner;
@@ -73,38 +56,136 @@ export interface EngineDeps {
   workDir: string;
   /** Aborted on interrupt. */
   signal: AbortSignal;
-  /** Backoff between push attempts. */
-  backoff: Backoff;
-  /** A template started (after preflight). */
+  /** A template started (after its preflight). */
   onStart?: (index: number) => void;
   /** A template finished, with its buffered log lines. */
   onDone?: (index: number, title: string, log: string[]) => void;
 }
 
-/** The outcome of a push run. */
-export interface PushRun {
+/** A template whose refs were read: ready for the step. */
+export interface TemplateTask {
+  /** The target. */
+  target: Target;
+  /** Its git context. */
+  ctx: RemoteContext;
+  /** The branch to use. */
+  branch: string;
+  /** Its tip, as the preflight saw it. */
+  tip: string;
+  /** Log lines, printed as one block when the template finishes. */
+  log: string[];
+  /** Aborted on interrupt. */
+  signal: AbortSignal;
+  /** Templates whose preflight refused the credentials (settles later). */
+  refused: Promise<number>;
+}
+
+/** What a step gets for a template that never reached it. */
+export interface Unreached {
+  /** The target. */
+  target: Target;
+  /** The branch, when the preflight learned it. */
+  branch: string | null;
+  /** Why it was not reached: its preflight's error, if any. */
+  error?: ReportError;
+  /** True when an interrupt stopped it. */
+  interrupted: boolean;
+  /** True when it was never started at all (the interrupt came first). */
+  notStarted: boolean;
+}
+
+/** What a command does per template. */
+export interface Step<R extends TemplateResult> {
+  /** Templates in flight at once. */
+  slots: number;
+  /** Runs one template whose refs were read. */
+  run(task: TemplateTask): Promise<R>;
+  /** The result of a template that did not reach `run`. */
+  unreached(why: Unreached): R;
+  /** The title of the template's log block. */
+  title(result: R): string;
+}
+
+/** What every report starts with, whatever the command. */
+export interface ReportHead {
+  /** The cascade version. */
+  tool: string;
+  /** The version written or expected. */
+  version: string;
+  /** The version file's path. */
+  file: string;
+  /** ISO 8601 start time. */
+  startedAt: string;
+  /** Wall time of the run. */
+  durationMs: number;
+}
+
+/** What a mode gets besides the engine's wiring. */
+export interface ModeDeps extends EngineDeps {
+  /** Backoff between attempts. */
+  backoff: Backoff;
+}
+
+/**
+ * A command that runs over templates (push, status; later more): it makes
+ * its step from the options, runs it on the engine, and builds its report.
+ */
+export interface Mode {
+  /** Runs the command over the plans. */
+  run(
+    plans: readonly Plan[],
+    options: RunOptions,
+    deps: ModeDeps,
+  ): Promise<ModeRun>;
+}
+
+/** What a mode's run gives the entry. */
+export interface ModeRun {
+  /** Templates whose preflight found the credentials refused. */
+  refused: number;
+  /** The report, given its head (known once the run is over). */
+  report(head: ReportHead): Report;
+}
+
+/** The read settings of a run's options. */
+export function readSettings(options: RunOptions): ReadSettings {
+  return {
+    version: options.version,
+    file: options.file,
+    branch: options.branch,
+    concurrency: options.concurrency,
+    timeoutMs: options.timeout * 1000,
+  };
+}
+
+/** The outcome of a run. */
+export interface EngineRun<R> {
   /** One per plan, in input order. */
-  results: PushResult[];
-  /** True when the preflight found refused credentials: nothing pushed. */
-  authAborted: boolean;
+  results: R[];
+  /** Templates whose preflight found the credentials refused. */
+  refused: number;
 }
 
 type Preflight =
-  | { ok: true; head: RemoteHead; branch: string; tip: string }
+  | { ok: true; branch: string; tip: string }
   | { ok: false; error: ReportError; interrupted: boolean };
 
+/** The git context of one template. */
 function contextFor(
   plan: Plan,
   index: number,
+  settings: ReadSettings,
   deps: EngineDeps,
-  timeoutMs: number,
   skeletons: Skeletons,
 ): RemoteContext {
   return {
     git: deps.git,
     url: plan.target.url,
-    env: configEnv([...plan.config, ...promisorConfig(plan.target.url)]),
-    timeoutMs,
+    env: configEnv([
+      ...plan.gitConfig,
+      ...promisorConfig(plan.target.url),
+    ]),
+    timeoutMs: settings.timeoutMs,
     gitDir: `${deps.workDir}/t${index}.git`,
     scratchDir: deps.workDir,
     signal: deps.signal,
@@ -113,209 +194,113 @@ function contextFor(
   };
 }
 
-/**
- * Starts the preflight of every target at once (bounded): one promise per
- * target, so each template can go on as soon as its own answer is in.
- */
-function preflight(
-  plans: readonly Plan[],
-  config: ReadConfig,
-  deps: EngineDeps,
-  skeletons: Skeletons,
-): Promise<Preflight>[] {
-  const limit = createLimiter(Math.max(config.concurrency, 8));
-  return plans.map((plan, index) =>
-    limit(async (): Promise<Preflight> => {
-      if (deps.signal.aborted) {
-        return {
-          ok: false,
-          error: {
-            kind: "unknown",
-            message: `${plan.target.repo}: not started`,
-          },
-          interrupted: true,
-        };
-      }
-      const ctx = contextFor(plan, index, deps, config.timeoutMs, skeletons);
-      try {
-        const head = await lsRemote(ctx, config.branch);
-        const branch = config.branch ?? head.defaultBranch;
-        if (branch === null) {
-          throw new TemplateError(
-            "invalid",
-            head.tips.size === 0 && config.branch === undefined
-              ? "the repository is empty or has no default branch; push a first commit by hand"
-              : "HEAD is detached on the server; pass --branch",
-          );
-        }
-        const tip = head.tips.get(branch);
-        if (tip === undefined) {
-          throw new TemplateError(
-            "invalid",
-            `branch ${branch} does not exist (cascade never creates branches); check --branch`,
-          );
-        }
-        return { ok: true, head, branch, tip };
-      } catch (error) {
-        return {
-          ok: false,
-          error: reportError(error, plan.target.repo),
-          interrupted: error instanceof InterruptedError,
-        };
-      }
-    })
-  );
+/** Reads one target's default branch (or `--branch`) and its tip. */
+async function preflightOne(
+  ctx: RemoteContext,
+  target: Target,
+  settings: ReadSettings,
+  signal: AbortSignal,
+): Promise<Preflight> {
+  if (signal.aborted) {
+    return {
+      ok: false,
+      error: { kind: "unknown", message: `${target.repo}: not started` },
+      interrupted: true,
+    };
+  }
+  try {
+    const head = await lsRemote(ctx, settings.branch);
+    const branch = settings.branch ?? head.defaultBranch;
+    if (branch === null) {
+      throw new TemplateError(
+        "invalid",
+        head.tips.size === 0 && settings.branch === undefined
+          ? "the repository is empty or has no default branch; push a first commit by hand"
+          : "HEAD is detached on the server; pass --branch",
+      );
+    }
+    const tip = head.tips.get(branch);
+    if (tip === undefined) {
+      throw new TemplateError(
+        "invalid",
+        `branch ${branch} does not exist (cascade never creates branches); check --branch`,
+      );
+    }
+    return { ok: true, branch, tip };
+  } catch (error) {
+    return {
+      ok: false,
+      error: reportError(error, target.repo),
+      interrupted: error instanceof InterruptedError,
+    };
+  }
 }
 
 /**
- * Runs `cascade push` over the plans: at most `concurrency` templates read
- * (fetch, read, build the commit) at once and at most `concurrency` push at
- * once, so the next templates are read while the current ones push, at
- * most one push-load ahead. With a concurrency of 1 nothing is read ahead:
- * templates run one after another.
+ * Runs `step` over the plans: every target's preflight starts at once
+ * (bounded), and at most `step.slots` templates are in the step at once.
+ * Results keep the input order. After an interrupt no template starts:
+ * those not started get the step's `unreached` result.
  */
-export async function runPush(
+export async function runTemplates<R extends TemplateResult>(
   plans: readonly Plan[],
-  config: PushConfig,
+  settings: ReadSettings,
+  step: Step<R>,
   deps: EngineDeps,
-): Promise<PushRun> {
-  const started = plans.map(() => performance.now());
+): Promise<EngineRun<R>> {
   const skeletons: Skeletons = new Map();
-  const flights = preflight(plans, config, deps, skeletons);
-  // Read-only work starts as soon as a template's own preflight answers;
-  // pushes wait for every preflight: refused credentials anywhere stop all.
-  const authFailures = Promise.all(flights).then((all) =>
+  const ctxOf = (plan: Plan, index: number) =>
+    contextFor(plan, index, settings, deps, skeletons);
+  const limit = createLimiter(Math.max(settings.concurrency, 8));
+  const flights = plans.map((plan, index) =>
+    limit(() =>
+      preflightOne(ctxOf(plan, index), plan.target, settings, deps.signal)
+    )
+  );
+  const refused = Promise.all(flights).then((all) =>
     all.filter((f) => !f.ok && f.error.kind === "auth").length
   );
-  const reading = createLimiter(config.concurrency);
-  const landing = createLimiter(config.concurrency);
-  // Up to `concurrency` templates are read ahead of the pushes; one at a
-  // time means one template at a time, start to finish.
-  const ahead = config.concurrency > 1 ? config.concurrency : 0;
-  const results = await mapPool<Plan, PushResult>(
+  const results = await mapPool<Plan, R>(
     plans,
-    config.concurrency + ahead,
-    async (plan, index): Promise<PushResult> => {
+    step.slots,
+    async (plan, index): Promise<R> => {
       const flight = await (flights[index] as Promise<Preflight>);
-      const base: PushResult = {
-        repo: plan.target.repo,
-        url: plan.target.url,
-        branch: flight.ok ? flight.branch : null,
-        status: "failed",
-        previous: null,
-        commit: null,
-        attempts: 0,
-        durationMs: 0,
-      };
       const log: string[] = [];
-      let result: PushResult;
+      let result: R;
       if (!flight.ok) {
-        result = flight.interrupted
-          ? interruptedResult(base)
-          : { ...base, error: flight.error };
+        result = step.unreached({
+          target: plan.target,
+          branch: null,
+          error: flight.error,
+          interrupted: flight.interrupted,
+          notStarted: false,
+        });
       } else {
         deps.onStart?.(index);
-        started[index] = performance.now();
-        result = await pushTemplate({
-          ctx: contextFor(plan, index, deps, config.timeoutMs, skeletons),
-          repo: plan.target.repo,
+        result = await step.run({
+          target: plan.target,
+          ctx: ctxOf(plan, index),
           branch: flight.branch,
           tip: flight.tip,
-          config,
-          reading,
-          landing,
-          authFailures,
-          backoff: deps.backoff,
-          signal: deps.signal,
           log,
-        }, base);
+          signal: deps.signal,
+          refused,
+        });
       }
       if (result.error) {
         log.push(`${result.error.kind}: ${result.error.message}`);
       } else if (result.reason) log.push(result.reason);
-      result.durationMs = Math.round(performance.now() - (started[index] ?? 0));
-      deps.onDone?.(index, `${plan.target.repo} (${result.status})`, log);
+      deps.onDone?.(index, step.title(result), log);
       return result;
     },
-    (plan) => ({
-      repo: plan.target.repo,
-      url: plan.target.url,
-      branch: null,
-      status: "interrupted",
-      previous: null,
-      commit: null,
-      attempts: 0,
-      durationMs: 0,
-      reason: "not started before the interrupt; re-run to finish",
-    }),
+    (plan) =>
+      step.unreached({
+        target: plan.target,
+        branch: null,
+        interrupted: true,
+        notStarted: true,
+      }),
     deps.signal,
   );
-  return { results, authAborted: (await authFailures) > 0 };
-}
-
-/** Runs `cascade status` over the plans: read only. */
-export async function runStatus(
-  plans: readonly Plan[],
-  config: ReadConfig,
-  deps: EngineDeps,
-): Promise<{ results: StatusResult[]; authFailed: boolean }> {
-  const skeletons: Skeletons = new Map();
-  const flights = preflight(plans, config, deps, skeletons);
-  const results = await mapPool<Plan, StatusResult>(
-    plans,
-    config.concurrency,
-    async (plan, index): Promise<StatusResult> => {
-      const flight = await (flights[index] as Promise<Preflight>);
-      const base: StatusResult = {
-        repo: plan.target.repo,
-        url: plan.target.url,
-        branch: flight.ok ? flight.branch : null,
-        current: null,
-        drift: true,
-      };
-      let result: StatusResult;
-      if (!flight.ok) result = { ...base, error: flight.error };
-      else {
-        deps.onStart?.(index);
-        const ctx = contextFor(plan, index, deps, config.timeoutMs, skeletons);
-        try {
-          const tip = await openTip(
-            ctx,
-            flight.tip,
-            flight.branch,
-            config.file.split("/").length,
-          );
-          const state = await readVersionState(
-            ctx,
-            tip,
-            config.file,
-            config.version,
-          );
-          result = {
-            ...base,
-            current: state.content?.display ?? null,
-            drift: !state.current,
-          };
-        } catch (error) {
-          result = { ...base, error: reportError(error, plan.target.repo) };
-        }
-      }
-      deps.onDone?.(index, plan.target.repo, []);
-      return result;
-    },
-    (plan) => ({
-      repo: plan.target.repo,
-      url: plan.target.url,
-      branch: null,
-      current: null,
-      drift: true,
-      error: {
-        kind: "unknown",
-        message: `${plan.target.repo}: not read before the interrupt`,
-      },
-    }),
-    deps.signal,
-  );
-  const authFailed = results.some((r) => r.error?.kind === "auth");
-  return { results, authFailed };
+  return { results, refused: await refused };
 }

@@ -6,30 +6,19 @@
  */
 
 import type { GitOutput } from "./git.ts";
-import type { ReportError } from "./report.ts";
+import type { ErrorKind, ReportError } from "./model.ts";
 
-/** Why a template failed; stable names used in reports and by tooling. */
-export type ErrorKind =
-  | "auth"
-  | "not_found"
-  | "network"
-  | "timeout"
-  | "conflict"
-  | "rejected"
-  | "invalid"
-  | "unknown";
+export type { ErrorKind, ReportError } from "./model.ts";
+export { ERROR_KINDS } from "./model.ts";
 
-/** Every error kind, in documentation order. */
-export const ERROR_KINDS: readonly ErrorKind[] = [
-  "auth",
-  "not_found",
-  "network",
-  "timeout",
-  "conflict",
-  "rejected",
-  "invalid",
-  "unknown",
-];
+/** Exit codes: the contract. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  credentials: 3,
+  interrupted: 130,
+} as const;
 
 /**
  * A failure of one template: a kind and a one-line message that says what
@@ -48,12 +37,19 @@ export class TemplateError extends Error {
   }
 }
 
-/** Bad command line or input: exit code 2, nothing touched. */
+/**
+ * Bad command line or input, found before anything is touched: the error
+ * carries its exit code (2 unless said otherwise), so the entry prints the
+ * message and returns the code without re-deriving it.
+ */
 export class UsageError extends Error {
+  /** The exit code this error ends the run with. */
+  readonly exitCode: number;
   /** Constructs the error. */
-  constructor(message: string) {
+  constructor(message: string, exitCode: number = EXIT.usage) {
     super(message);
     this.name = "UsageError";
+    this.exitCode = exitCode;
   }
 }
 

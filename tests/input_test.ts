@@ -5,7 +5,7 @@ import {
   runCascade,
   runCascadeProcess,
 } from "./support/fixtures.ts";
-import type { PushReport } from "../lib/report.ts";
+import type { PushReport } from "../lib/model.ts";
 
 Deno.test("bad inputs exit 2 with a one-line reason and touch nothing", async () => {
   await using fx = await Fixture.create();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
-import type { PushReport } from "../lib/report.ts";
+import type { PushReport } from "../lib/model.ts";
 import type { GitRunner } from "../lib/git.ts";
 
 const DOCKERFILE = "FROM python:3.12\nCOPY .runtime-version /tmp/\n";

@@ -6,7 +6,7 @@ import {
   runCascadeProcess,
   spawnCascade,
 } from "./support/fixtures.ts";
-import type { PushReport } from "../lib/report.ts";
+import type { PushReport } from "../lib/model.ts";
 import type { GitRunner } from "../lib/git.ts";
 
 /** A pre-receive hook that sleeps, widening the window between racers. */

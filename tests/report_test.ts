@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  type PushReport,
-  renderJson,
-  renderMarkdown,
-  renderPushText,
-  summarise,
-} from "../lib/report.ts";
+import { type PushReport, summarise } from "../lib/model.ts";
+import { renderJson, renderMarkdown, renderText } from "../lib/report.ts";
 import { annotations, escapeData, outputs } from "../lib/actions.ts";
 
 function report(): PushReport {
@@ -58,8 +53,8 @@ function report(): PushReport {
   };
 }
 
-Deno.test("renderPushText() prints one line per template then a summary", () => {
-  const lines = renderPushText(report()).trimEnd().split("\n");
+Deno.test("renderText() prints one line per template then a summary", () => {
+  const lines = renderText(report()).trimEnd().split("\n");
   assert.equal(lines.length, 4);
   assert.match(
     lines[0]!,

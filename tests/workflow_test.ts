@@ -5,7 +5,7 @@ import {
   readReport,
   runCascade,
 } from "./support/fixtures.ts";
-import type { PushReport, StatusReport } from "../lib/report.ts";
+import type { PushReport, StatusReport } from "../lib/model.ts";
 import { main } from "../cascade.ts";
 import { parseTarget, shardTargets } from "../lib/targets.ts";
 

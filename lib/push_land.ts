@@ -1,31 +1,17 @@
 /**
- * One template's push, in three phases: read (fetch the tip the preflight
- * saw, read the version file, build the one-file commit), land (push it,
- * and when the branch moved meanwhile, re-read, re-apply and push again),
- * then verify that the branch holds the commit. Reading and landing each
- * run under their own bound, so a run reads the next templates while it
- * pushes the current ones.
+ * Landing one template's commit: the push (never forced), the race rule
+ * when the branch moved meanwhile (re-read, re-apply, push again, or leave
+ * a newer value alone), and the verification that the branch holds the
+ * commit afterwards.
  *
  * @module
  */
 
-import type { PushConfig } from "./engine.ts";
-import {
-  ADVICE,
-  type ErrorKind,
-  InterruptedError,
-  reportError,
-} from "./errors.ts";
+import type { ReadSettings, TemplateTask } from "./engine.ts";
+import { ADVICE, type ErrorKind, InterruptedError } from "./errors.ts";
+import type { PushResult } from "./model.ts";
 import type { createLimiter } from "./pool.ts";
-import {
-  fetchTip,
-  isAncestor,
-  lsRemote,
-  openTip,
-  push,
-  type RemoteContext,
-} from "./remote.ts";
-import type { PushResult } from "./report.ts";
+import { fetchTip, isAncestor, lsRemote, push } from "./remote.ts";
 import { type Backoff, backoffDelay, sleep } from "./retry.ts";
 import { compareVersions } from "./version_order.ts";
 import {
@@ -34,150 +20,45 @@ import {
   writeVersionCommit,
 } from "./version_state.ts";
 
+/** What `push` needs beyond reading. */
+export interface PushSettings extends ReadSettings {
+  /** Total push attempts per template. */
+  attempts: number;
+  /** Commit author and committer. */
+  author: { name: string; email: string };
+  /** The full commit message (trailers included). */
+  message: string;
+  /** `--probe` paths. */
+  probes: string[];
+  /** `--dry-run`. */
+  dryRun: boolean;
+  /** `--no-downgrade`. */
+  noDowngrade: boolean;
+  /** Backoff between push attempts. */
+  backoff: Backoff;
+}
+
 /** A bound on tasks in flight (see {@linkcode createLimiter}). */
 export type Limiter = ReturnType<typeof createLimiter>;
 
-/** Everything one template's push needs from its run. */
-export interface TemplateRun {
-  /** The template's git context. */
-  ctx: RemoteContext;
-  /** The name shown in messages. */
-  repo: string;
-  /** The branch to push to. */
-  branch: string;
-  /** Its tip, as the preflight saw it. */
-  tip: string;
+/** One template's push: its task, the run's settings and bounds. */
+export interface TemplateRun extends TemplateTask {
   /** The run's settings. */
-  config: PushConfig;
+  config: PushSettings;
   /** Bounds templates reading at once. */
   reading: Limiter;
   /** Bounds templates pushing at once. */
   landing: Limiter;
-  /** Templates whose preflight refused the credentials (0: push). */
-  authFailures: Promise<number>;
-  /** Backoff between push attempts. */
-  backoff: Backoff;
-  /** Aborted on interrupt. */
-  signal: AbortSignal;
-  /** The template's log lines, printed as one block when it finishes. */
-  log: string[];
 }
 
 /** The commit read and built for a template, ready to push. */
-interface Prepared {
+export interface Prepared {
+  /** The tip it was built on. */
   tip: string;
+  /** The version file as first read. */
   first: VersionState;
+  /** The commit. */
   commit: string;
-}
-
-/** Pushes one template; every outcome, failures included, is a result. */
-export async function pushTemplate(
-  run: TemplateRun,
-  base: PushResult,
-): Promise<PushResult> {
-  const result: PushResult = { ...base };
-  const { config, log } = run;
-  try {
-    // Trees down to the deepest path read, so that nothing is fetched lazily.
-    const depth = Math.max(
-      ...[config.file, ...config.probes].map((p) => p.split("/").length),
-    );
-    const read = await run.reading(() => prepare(run, result, depth));
-    if ("status" in read) return read;
-    const refused = await run.authFailures;
-    if (refused > 0) {
-      return {
-        ...result,
-        status: "skipped",
-        reason:
-          `not attempted: credentials were refused for ${refused} template(s), so nothing was pushed`,
-      };
-    }
-    if (config.dryRun) {
-      log.push(`dry run: built ${read.commit.slice(0, 10)}, not pushed`);
-      return { ...result, status: "updated", reason: "dry run: not pushed" };
-    }
-    const landed = await run.landing(() => land(run, result, read, depth));
-    if (landed !== null) return landed;
-    return await verify(run, result);
-  } catch (error) {
-    if (error instanceof InterruptedError || run.signal.aborted) {
-      return interruptedResult(result);
-    }
-    return {
-      ...result,
-      status: "failed",
-      error: reportError(error, run.repo),
-    };
-  }
-}
-
-/** The result of a template an interrupt stopped. */
-export function interruptedResult(base: PushResult): PushResult {
-  return {
-    ...base,
-    status: "interrupted",
-    reason: "interrupted before it finished; re-run to finish (it is safe)",
-  };
-}
-
-/**
- * Fetches the tip, reads the file (and the probes), decides, and builds the
- * commit. Returns a final result when there is nothing to push.
- */
-async function prepare(
-  run: TemplateRun,
-  result: PushResult,
-  depth: number,
-): Promise<Prepared | PushResult> {
-  const { ctx, config, log } = run;
-  const tip = await openTip(ctx, run.tip, run.branch, depth);
-  log.push(`${run.branch} at ${tip.slice(0, 10)}`);
-  const first = await readVersionState(
-    ctx,
-    tip,
-    config.file,
-    config.version,
-    config.probes,
-  );
-  result.previous = first.content?.display ?? null;
-  log.push(`${config.file}: ${result.previous ?? "(none)"}`);
-  if (config.probes.length > 0 && first.wiredBy.length === 0) {
-    return {
-      ...result,
-      status: "skipped",
-      reason: `not wired: none of ${config.probes.join(", ")} mentions ${
-        config.file.split("/").pop()
-      }`,
-    };
-  }
-  const prev = first.content?.value;
-  const order = prev ? compareVersions(prev, config.version) : null;
-  if (order !== null && order.order > 0) {
-    result.downgrade = true;
-    if (config.noDowngrade) {
-      return {
-        ...result,
-        status: "skipped",
-        reason:
-          `holds ${prev}, newer than ${config.version}; --no-downgrade refuses to lower it`,
-      };
-    }
-    log.push(`downgrade: ${prev} -> ${config.version}`);
-  }
-  if (first.current) {
-    log.push("already at the version");
-    return { ...result, status: "unchanged" };
-  }
-  const commit = await writeVersionCommit(
-    ctx,
-    first,
-    config.file,
-    config.version,
-    config.message,
-    config.author,
-  );
-  return { tip, first, commit };
 }
 
 /**
@@ -187,7 +68,7 @@ async function prepare(
  * not move, the server refused. Null when a push landed (`result.commit`
  * set); else the final result.
  */
-async function land(
+export async function land(
   run: TemplateRun,
   result: PushResult,
   prepared: Prepared,
@@ -198,7 +79,7 @@ async function land(
   const fail = (kind: ErrorKind, message: string): PushResult => ({
     ...result,
     status: "failed",
-    error: { kind, message: `${run.repo}: ${message}` },
+    error: { kind, message: `${run.target.repo}: ${message}` },
   });
   for (let attempt = 1;; attempt++) {
     result.attempts = attempt;
@@ -236,7 +117,7 @@ async function land(
         `${branch} kept moving: ${attempt} push attempts rejected; ${ADVICE.conflict}`,
       );
     }
-    if (!await sleep(backoffDelay(attempt, run.backoff), run.signal)) {
+    if (!await sleep(backoffDelay(attempt, config.backoff), run.signal)) {
       throw new InterruptedError();
     }
     tip = await fetchTip(ctx, branch, remoteTip, depth);
@@ -294,7 +175,7 @@ function afterRace(
 }
 
 /** Confirms the branch is, or contains, the pushed commit. */
-async function verify(
+export async function verify(
   run: TemplateRun,
   result: PushResult,
 ): Promise<PushResult> {
@@ -315,7 +196,7 @@ async function verify(
     verified: false,
     error: {
       kind: "conflict",
-      message: `${run.repo}: pushed ${
+      message: `${run.target.repo}: pushed ${
         commit.slice(0, 10)
       } but ${branch} is now at ${
         remoteTip?.slice(0, 10) ?? "(gone)"

@@ -1,0 +1,317 @@
+/**
+ * The one model every layer shares: a template's result, the states a
+ * result can be in and what each means (its tone, whether it fails the
+ * run, how it is counted, annotated and named in step outputs), the error
+ * kinds, and the reports. Renderers, step outputs and the exit code all
+ * read the state tables here, so a new status is one row.
+ *
+ * @example A push result's state and what it means
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PUSH_STATES } from "./model.ts";
+ *
+ * assert.equal(PUSH_STATES.failed.fails, true);
+ * assert.equal(PUSH_STATES.skipped.annotation, "warning");
+ * ```
+ *
+ * @module
+ */
+
+/** Why a template failed; stable names used in reports and by tooling. */
+export type ErrorKind =
+  | "auth"
+  | "not_found"
+  | "network"
+  | "timeout"
+  | "conflict"
+  | "rejected"
+  | "invalid"
+  | "unknown";
+
+/** Every error kind, in documentation order. */
+export const ERROR_KINDS: readonly ErrorKind[] = [
+  "auth",
+  "not_found",
+  "network",
+  "timeout",
+  "conflict",
+  "rejected",
+  "invalid",
+  "unknown",
+];
+
+/** A failure's kind and one-line message. */
+export interface ReportError {
+  /** The error class; see the README. */
+  kind: ErrorKind;
+  /** Names the template, what broke and what to do. */
+  message: string;
+}
+
+/** What every template's result holds, whatever the command. */
+export interface TemplateResult {
+  /** The target as given (credentials removed). */
+  repo: string;
+  /** The URL git used, credentials removed. */
+  url: string;
+  /** The branch used, null if unknown. */
+  branch: string | null;
+  /** Why it ended as it did (skipped, superseded, not pushed). */
+  reason?: string;
+  /** Set when the template failed. */
+  error?: ReportError;
+}
+
+/** What a state means, wherever a result is shown or counted. */
+export interface StateInfo {
+  /** Colour in a terminal. */
+  tone: "good" | "warn" | "bad";
+  /** A result in this state makes the exit code 1. */
+  fails: boolean;
+  /** Counted in the `failed-count` step output. */
+  failedCount: boolean;
+  /** The Actions annotation it gets, if any. */
+  annotation: "error" | "warning" | null;
+  /** Its key in the JSON report's `summary`. */
+  summaryKey: string;
+  /** Its words in the summary sentence ("at the version"). */
+  phrase: string;
+  /** Shown in the summary sentence even when none are in it. */
+  always: boolean;
+  /** The step output that lists the templates in it. */
+  output: string;
+}
+
+/** How a template ended in `cascade push`. */
+export type PushStatus =
+  | "updated"
+  | "unchanged"
+  | "skipped"
+  | "failed"
+  | "superseded"
+  | "interrupted";
+
+/** The meaning of each push status, in report order. */
+export const PUSH_STATES: Readonly<Record<PushStatus, StateInfo>> = {
+  updated: state("good", "updated", { always: true }),
+  unchanged: state("good", "unchanged", { always: true }),
+  skipped: state("warn", "skipped", { always: true, annotation: "warning" }),
+  failed: state("bad", "failed", {
+    always: true,
+    fails: true,
+    annotation: "error",
+  }),
+  superseded: state("warn", "superseded", { annotation: "warning" }),
+  interrupted: state("bad", "interrupted", {
+    fails: true,
+    annotation: "error",
+  }),
+};
+
+/** How a template stands in `cascade status`. */
+export type StatusState = "ok" | "drift" | "error";
+
+/** The meaning of each status state, in report order. */
+export const STATUS_STATES: Readonly<Record<StatusState, StateInfo>> = {
+  ok: {
+    ...state("good", "current", { always: true }),
+    phrase: "at the version",
+  },
+  drift: {
+    ...state("warn", "drifted", {
+      always: true,
+      annotation: "warning",
+      fails: true,
+    }),
+    failedCount: false,
+  },
+  error: {
+    ...state("bad", "errors", {
+      always: true,
+      annotation: "error",
+      fails: true,
+    }),
+    phrase: "unreadable",
+    output: "failed",
+  },
+};
+
+function state(
+  tone: StateInfo["tone"],
+  name: string,
+  more: Partial<StateInfo>,
+): StateInfo {
+  const fails = more.fails ?? false;
+  return {
+    tone,
+    fails,
+    failedCount: fails,
+    annotation: null,
+    summaryKey: name,
+    phrase: name,
+    always: false,
+    output: name,
+    ...more,
+  };
+}
+
+/** One template's result in `cascade push`. */
+export interface PushResult extends TemplateResult {
+  /** The branch pushed to (or that would have been), null if unknown. */
+  branch: string | null;
+  /** How it ended. */
+  status: PushStatus;
+  /** The file's value before (safe display form), null when absent. */
+  previous: string | null;
+  /** The pushed commit (or the one a dry run built), else null. */
+  commit: string | null;
+  /** Push attempts made. */
+  attempts: number;
+  /** Wall time for this template. */
+  durationMs: number;
+  /** For `updated`: the branch tip was read back and holds the commit. */
+  verified?: boolean;
+  /** The template held a higher version than the one written. */
+  downgrade?: boolean;
+  /** For `superseded`: the newer value another publisher wrote. */
+  current?: string;
+}
+
+/** One template's result in `cascade status`. */
+export interface StatusResult extends TemplateResult {
+  /** The file's value (safe display form), null when absent or unread. */
+  current: string | null;
+  /** False only when the file holds the version. */
+  drift: boolean;
+}
+
+/** What every report holds, whatever the command. */
+interface ReportHead {
+  /** The cascade version that wrote it. */
+  tool: string;
+  /** The version written or expected. */
+  version: string;
+  /** The version file's path in each repo. */
+  file: string;
+  /** ISO 8601 start time. */
+  startedAt: string;
+  /** Wall time of the run. */
+  durationMs: number;
+}
+
+/** The whole `cascade push` report (the `--json` schema). */
+export interface PushReport extends ReportHead {
+  /** Always `push`. */
+  command: "push";
+  /** Whether this was a `--dry-run`. */
+  dryRun: boolean;
+  /** One per template, in input order. */
+  results: PushResult[];
+  /** Counts per status. */
+  summary: Record<PushStatus, number>;
+}
+
+/** The whole `cascade status` report. */
+export interface StatusReport extends ReportHead {
+  /** Always `status`. */
+  command: "status";
+  /** One per template, in input order. */
+  results: StatusResult[];
+  /** Counts: at the version, drifted, unreadable. */
+  summary: { current: number; drifted: number; errors: number };
+}
+
+/** Either report. */
+export type Report = PushReport | StatusReport;
+
+/** The state of a status result. */
+export function statusStateOf(result: StatusResult): StatusState {
+  return result.error ? "error" : result.drift ? "drift" : "ok";
+}
+
+/** A result of either report with its state and what the state means. */
+export interface StatedResult {
+  /** The result. */
+  result: PushResult | StatusResult;
+  /** Its state's name (a push status, or ok/drift/error). */
+  state: string;
+  /** What that state means. */
+  info: StateInfo;
+}
+
+/** Every result of a report with its state, in report order. */
+export function statedResults(report: Report): StatedResult[] {
+  if (report.command === "push") {
+    return report.results.map((result) => ({
+      result,
+      state: result.status,
+      info: PUSH_STATES[result.status],
+    }));
+  }
+  return report.results.map((result) => {
+    const state = statusStateOf(result);
+    return { result, state, info: STATUS_STATES[state] };
+  });
+}
+
+/** The state table of a report's command, in report order. */
+export function statesOf(report: Report): readonly StateInfo[] {
+  return Object.values(
+    report.command === "push" ? PUSH_STATES : STATUS_STATES,
+  );
+}
+
+/** Counts push results per status, every status present. */
+export function summarise(
+  results: readonly PushResult[],
+): PushReport["summary"] {
+  const summary = Object.fromEntries(
+    Object.keys(PUSH_STATES).map((k) => [k, 0]),
+  ) as PushReport["summary"];
+  for (const r of results) summary[r.status]++;
+  return summary;
+}
+
+/** Counts status results: at the version, drifted, unreadable. */
+export function summariseStatus(
+  results: readonly StatusResult[],
+): StatusReport["summary"] {
+  const summary = { current: 0, drifted: 0, errors: 0 };
+  for (const r of results) {
+    const key = STATUS_STATES[statusStateOf(r)].summaryKey;
+    summary[key as keyof typeof summary]++;
+  }
+  return summary;
+}
+
+/** Templates whose state counts in `failed-count`. */
+export function failedCount(report: Report): number {
+  return statedResults(report).filter((s) => s.info.failedCount).length;
+}
+
+/** True when any template's state fails the run (exit code 1). */
+export function anyFails(report: Report): boolean {
+  return statedResults(report).some((s) => s.info.fails);
+}
+
+/**
+ * The summary sentence both the text and the Markdown report end on:
+ * "2 updated, 1 unchanged, 0 skipped, 0 failed" (states with none in them
+ * left out unless they are always shown).
+ */
+export function summarySentence(report: Report): string {
+  const counts = new Map<StateInfo, number>();
+  for (const s of statedResults(report)) {
+    counts.set(s.info, (counts.get(s.info) ?? 0) + 1);
+  }
+  return statesOf(report)
+    .filter((info) => info.always || (counts.get(info) ?? 0) > 0)
+    .map((info) => {
+      const phrase = report.command === "push" && report.dryRun &&
+          info === PUSH_STATES.updated
+        ? "would update"
+        : info.phrase;
+      return `${counts.get(info) ?? 0} ${phrase}`;
+    })
+    .join(", ");
+}

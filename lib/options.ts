@@ -1,0 +1,311 @@
+/**
+ * The one table of cascade's flags, {@linkcode OPTIONS}: for each, how it
+ * is parsed, shown in `--help` and the README, and turned into a checked
+ * value. A key is the option's name in camelCase (as a config file spells
+ * it); its flag is the kebab-case form (see {@linkcode flagOf}). A new flag
+ * is one entry here.
+ *
+ * @module
+ */
+
+import { UsageError } from "./errors.ts";
+import {
+  DEFAULT_VERSION_FILE,
+  normaliseVersionFilePath,
+} from "./version_file.ts";
+
+/** The default commit message; `{version}` is replaced. */
+export const DEFAULT_MESSAGE =
+  "chore: pin runtime to {version} (publish-runtime cascade)";
+
+/** The default commit author and committer. */
+export const DEFAULT_AUTHOR = "cascade-bot <cascade-bot@noreply.localhost>";
+
+/** A raw value as `parseArgs` gives it. */
+export type Raw = string | string[] | boolean | undefined;
+
+/** One flag: how it is parsed, shown and turned into a value. */
+export interface OptionSpec<T = unknown> {
+  /** `string`, `boolean`, or `list` (a repeatable string). */
+  kind: "string" | "boolean" | "list";
+  /** Where `--help` and the README list it. */
+  group: "targets" | "common" | "push";
+  /** The placeholder after the flag in `--help` (`<file>`). */
+  arg?: string;
+  /** A one-letter alias. */
+  short?: string;
+  /** The default, as `--help` and the README show it. */
+  shownDefault?: string;
+  /** What it does, one line for `--help`. */
+  help: string;
+  /** Turns the raw value into the option's value; throws UsageError. */
+  value: (raw: Raw) => T;
+}
+
+function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
+  return spec;
+}
+
+const text = (raw: Raw) => raw as string | undefined;
+const list = (raw: Raw) => (raw as string[] | undefined) ?? [];
+const flag = (raw: Raw) => raw === true;
+
+/** Every flag of `push` and `status`, in `--help` order. */
+export const OPTIONS = {
+  repo: option({
+    kind: "list",
+    group: "targets",
+    arg: "<x>",
+    help: "URL, git@host:path, local path, or owner/name (repeatable)",
+    value: list,
+  }),
+  reposFile: option({
+    kind: "list",
+    group: "targets",
+    arg: "<file>",
+    help: "one target per line; blank lines and # comments ignored",
+    value: list,
+  }),
+  retryFailed: option({
+    kind: "string",
+    group: "targets",
+    arg: "<json>",
+    help: "the targets that failed in an earlier --json report",
+    value: text,
+  }),
+  baseUrl: option({
+    kind: "string",
+    group: "targets",
+    arg: "<url>",
+    shownDefault: "env GITEA_URL",
+    help: "server for owner/name targets",
+    value: text,
+  }),
+  shard: option({
+    kind: "string",
+    group: "targets",
+    arg: "<i>/<n>",
+    help: "run a stable 1/n of the targets (for a CI matrix)",
+    value: text,
+  }),
+  file: option({
+    kind: "string",
+    group: "common",
+    arg: "<path>",
+    shownDefault: DEFAULT_VERSION_FILE,
+    help: "version file in each repo",
+    value: (raw) =>
+      versionFilePath("--file", text(raw) ?? DEFAULT_VERSION_FILE),
+  }),
+  branch: option({
+    kind: "string",
+    group: "common",
+    arg: "<name>",
+    shownDefault: "each repo's default branch",
+    help: "branch to use",
+    value: (raw) => checkBranch(text(raw)),
+  }),
+  concurrency: option({
+    kind: "string",
+    group: "common",
+    arg: "<n>",
+    shownDefault: "8",
+    help: "templates read and pushed at once (1 = sequential)",
+    value: (raw) => positiveInt("--concurrency", text(raw), 8, 256),
+  }),
+  timeout: option({
+    kind: "string",
+    group: "common",
+    arg: "<seconds>",
+    shownDefault: "120",
+    help: "per git network operation",
+    value: (raw) => positiveInt("--timeout", text(raw), 120, 86400),
+  }),
+  json: option({
+    kind: "string",
+    group: "common",
+    arg: "<file|->",
+    help: "write the JSON report",
+    value: text,
+  }),
+  summary: option({
+    kind: "string",
+    group: "common",
+    arg: "<file>",
+    help: "append the Markdown report (also $GITHUB_STEP_SUMMARY)",
+    value: text,
+  }),
+  tokenEnv: option({
+    kind: "string",
+    group: "common",
+    arg: "<NAME>",
+    shownDefault: "CASCADE_TOKEN, then DISPATCH_TOKEN",
+    help: "read the token from NAME",
+    value: text,
+  }),
+  authUser: option({
+    kind: "string",
+    group: "common",
+    arg: "<name>",
+    shownDefault: "cascade",
+    help: "user name sent with the token",
+    value: (raw) => authUser(text(raw)),
+  }),
+  allowInsecureHttp: option({
+    kind: "boolean",
+    group: "common",
+    help: "allow sending the token over plain http to a non-loopback host",
+    value: flag,
+  }),
+  verbose: option({
+    kind: "boolean",
+    group: "common",
+    short: "v",
+    help: "per-template logs on a terminal too (always shown in CI logs)",
+    value: flag,
+  }),
+  attempts: option({
+    kind: "string",
+    group: "push",
+    arg: "<n>",
+    shownDefault: "3",
+    help: "total push attempts per template",
+    value: (raw) => positiveInt("--attempts", text(raw), 3, 100),
+  }),
+  author: option({
+    kind: "string",
+    group: "push",
+    arg: '"Name <email>"',
+    shownDefault: DEFAULT_AUTHOR,
+    help: "commit author and committer",
+    value: (raw) => parsePerson("--author", text(raw) ?? DEFAULT_AUTHOR),
+  }),
+  message: option({
+    kind: "string",
+    group: "push",
+    arg: "<template>",
+    shownDefault: DEFAULT_MESSAGE,
+    help: "commit message; {version} is replaced",
+    value: (raw) => text(raw) ?? DEFAULT_MESSAGE,
+  }),
+  coAuthor: option({
+    kind: "list",
+    group: "push",
+    arg: '"N <e>"',
+    help: "add a Co-Authored-By: trailer (repeatable)",
+    value: (raw) => list(raw).map((c) => parsePerson("--co-author", c)),
+  }),
+  probe: option({
+    kind: "list",
+    group: "push",
+    arg: "<path>",
+    help:
+      "only templates where this file mentions the version file (repeatable)",
+    value: (raw) => list(raw).map((p) => versionFilePath("--probe", p)),
+  }),
+  dryRun: option({
+    kind: "boolean",
+    group: "push",
+    help: "do everything but push",
+    value: flag,
+  }),
+  noDowngrade: option({
+    kind: "boolean",
+    group: "push",
+    help: "skip templates that hold a higher version",
+    value: flag,
+  }),
+  allowSkipCi: option({
+    kind: "boolean",
+    group: "push",
+    help: "allow [skip ci]-style markers in the message",
+    value: flag,
+  }),
+  help: option({
+    kind: "boolean",
+    group: "common",
+    short: "h",
+    help: "this help",
+    value: flag,
+  }),
+};
+
+/** The name of an option in the table (camelCase). */
+export type OptionName = keyof typeof OPTIONS;
+
+/** The value of every option, converted and checked. */
+export type OptionValues = {
+  [K in OptionName]: ReturnType<(typeof OPTIONS)[K]["value"]>;
+};
+
+/** The flag of an option: `reposFile` → `repos-file`. */
+export function flagOf(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** A positive integer option within bounds; `fallback` when absent. */
+function positiveInt(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  max: number,
+): number {
+  if (text === undefined) return fallback;
+  if (
+    !/^\d{1,9}$/.test(text.trim()) || Number(text) < 1 || Number(text) > max
+  ) {
+    throw new UsageError(
+      `${flag} must be a whole number from 1 to ${max}, not ${
+        JSON.stringify(text.slice(0, 20))
+      }`,
+    );
+  }
+  return Number(text);
+}
+
+function versionFilePath(flag: string, path: string): string {
+  const normal = normaliseVersionFilePath(path);
+  if (typeof normal !== "string") {
+    throw new UsageError(normal.problem.replace("--file", flag));
+  }
+  return normal;
+}
+
+function authUser(user: string | undefined): string | undefined {
+  if (user !== undefined && !/^[^\s:]{1,64}$/.test(user)) {
+    throw new UsageError(`--auth-user must be a name without spaces or ':'`);
+  }
+  return user;
+}
+
+const PERSON = /^\s*([^<>\p{Cc}]+?)\s*<([^<>\s\p{Cc}]+@[^<>\s\p{Cc}]+)>\s*$/u;
+
+/** `Name <email>`, one line. */
+export function parsePerson(
+  flag: string,
+  text: string,
+): { name: string; email: string } {
+  const m = PERSON.exec(text);
+  if (!m) {
+    throw new UsageError(`${flag} must look like "Name <email@host>"`);
+  }
+  return { name: m[1] ?? "", email: m[2] ?? "" };
+}
+
+function checkBranch(branch: string | undefined): string | undefined {
+  if (branch === undefined) return undefined;
+  const bad = branch === "" || branch.startsWith("-") ||
+    branch.startsWith("/") ||
+    branch.endsWith("/") || branch.endsWith(".lock") || branch.endsWith(".") ||
+    branch.includes("..") || branch.includes("@{") || branch.includes("//") ||
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x20\x7f~^:?*[\\]/.test(branch) || branch.startsWith("refs/");
+  if (bad) {
+    throw new UsageError(
+      `--branch ${
+        JSON.stringify(branch.slice(0, 60))
+      } is not a valid branch name`,
+    );
+  }
+  return branch;
+}

@@ -1,0 +1,234 @@
+/**
+ * The push step: one template's push, in three phases: read (fetch the tip
+ * the preflight saw, read the version file, build the one-file commit),
+ * land (push it, and when the branch moved meanwhile, re-read, re-apply and
+ * push again), then verify that the branch holds the commit. Reading and
+ * landing each run under their own bound, so a run reads the next
+ * templates while it pushes the current ones.
+ *
+ * @module
+ */
+
+import {
+  type Mode,
+  readSettings,
+  runTemplates,
+  type Step,
+  type Unreached,
+} from "./engine.ts";
+import { InterruptedError, reportError } from "./errors.ts";
+import { type PushResult, summarise } from "./model.ts";
+import { createLimiter } from "./pool.ts";
+import {
+  land,
+  type Prepared,
+  type PushSettings,
+  type TemplateRun,
+  verify,
+} from "./push_land.ts";
+import { openTip } from "./remote.ts";
+import { compareVersions } from "./version_order.ts";
+import { readVersionState, writeVersionCommit } from "./version_state.ts";
+
+export type { PushSettings } from "./push_land.ts";
+
+/** `cascade push`: the push step over every template, and its report. */
+export const PUSH: Mode = {
+  async run(plans, options, deps) {
+    const config: PushSettings = {
+      ...readSettings(options),
+      attempts: options.attempts,
+      author: options.author,
+      message: options.commitMessage,
+      probes: options.probe,
+      dryRun: options.dryRun,
+      noDowngrade: options.noDowngrade,
+      backoff: deps.backoff,
+    };
+    const run = await runTemplates(plans, config, pushStep(config), deps);
+    return {
+      refused: run.refused,
+      report: (head) => ({
+        tool: head.tool,
+        command: "push",
+        version: head.version,
+        file: head.file,
+        dryRun: options.dryRun,
+        startedAt: head.startedAt,
+        durationMs: head.durationMs,
+        results: run.results,
+        summary: summarise(run.results),
+      }),
+    };
+  },
+};
+
+/**
+ * The push step: at most `concurrency` templates read (fetch, read, build
+ * the commit) at once and at most `concurrency` push at once, so the next
+ * templates are read while the current ones push, at most one push-load
+ * ahead. With a concurrency of 1 nothing is read ahead: templates run one
+ * after another. Pushes wait for every preflight: refused credentials
+ * anywhere stop all.
+ */
+export function pushStep(config: PushSettings): Step<PushResult> {
+  const reading = createLimiter(config.concurrency);
+  const landing = createLimiter(config.concurrency);
+  const ahead = config.concurrency > 1 ? config.concurrency : 0;
+  return {
+    slots: config.concurrency + ahead,
+    run: async (task) => {
+      const started = performance.now();
+      const result = await pushTemplate({
+        ...task,
+        config,
+        reading,
+        landing,
+      });
+      result.durationMs = Math.round(performance.now() - started);
+      return result;
+    },
+    unreached: unreachedPush,
+    title: (result) => `${result.repo} (${result.status})`,
+  };
+}
+
+function unreachedPush(why: Unreached): PushResult {
+  const base = baseResult(why.target, why.branch);
+  if (why.notStarted) {
+    return {
+      ...base,
+      status: "interrupted",
+      reason: "not started before the interrupt; re-run to finish",
+    };
+  }
+  if (why.interrupted) return interruptedResult(base);
+  return {
+    ...base,
+    status: "failed",
+    ...(why.error ? { error: why.error } : {}),
+  };
+}
+
+function baseResult(
+  target: { repo: string; url: string },
+  branch: string | null,
+): PushResult {
+  return {
+    repo: target.repo,
+    url: target.url,
+    branch,
+    status: "failed",
+    previous: null,
+    commit: null,
+    attempts: 0,
+    durationMs: 0,
+  };
+}
+
+/** Pushes one template; every outcome, failures included, is a result. */
+async function pushTemplate(run: TemplateRun): Promise<PushResult> {
+  const result = baseResult(run.target, run.branch);
+  const { config, log } = run;
+  try {
+    // Trees down to the deepest path read, so that nothing is fetched lazily.
+    const depth = Math.max(
+      ...[config.file, ...config.probes].map((p) => p.split("/").length),
+    );
+    const read = await run.reading(() => prepare(run, result, depth));
+    if ("status" in read) return read;
+    const refused = await run.refused;
+    if (refused > 0) {
+      return {
+        ...result,
+        status: "skipped",
+        reason:
+          `not attempted: credentials were refused for ${refused} template(s), so nothing was pushed`,
+      };
+    }
+    if (config.dryRun) {
+      log.push(`dry run: built ${read.commit.slice(0, 10)}, not pushed`);
+      return { ...result, status: "updated", reason: "dry run: not pushed" };
+    }
+    const landed = await run.landing(() => land(run, result, read, depth));
+    if (landed !== null) return landed;
+    return await verify(run, result);
+  } catch (error) {
+    if (error instanceof InterruptedError || run.signal.aborted) {
+      return interruptedResult(result);
+    }
+    return {
+      ...result,
+      status: "failed",
+      error: reportError(error, run.target.repo),
+    };
+  }
+}
+
+/** The result of a template an interrupt stopped. */
+function interruptedResult(base: PushResult): PushResult {
+  return {
+    ...base,
+    status: "interrupted",
+    reason: "interrupted before it finished; re-run to finish (it is safe)",
+  };
+}
+
+/**
+ * Fetches the tip, reads the file (and the probes), decides, and builds the
+ * commit. Returns a final result when there is nothing to push.
+ */
+async function prepare(
+  run: TemplateRun,
+  result: PushResult,
+  depth: number,
+): Promise<Prepared | PushResult> {
+  const { ctx, config, log } = run;
+  const tip = await openTip(ctx, run.tip, run.branch, depth);
+  log.push(`${run.branch} at ${tip.slice(0, 10)}`);
+  const first = await readVersionState(
+    ctx,
+    tip,
+    config.file,
+    config.version,
+    config.probes,
+  );
+  result.previous = first.content?.display ?? null;
+  log.push(`${config.file}: ${result.previous ?? "(none)"}`);
+  if (config.probes.length > 0 && first.wiredBy.length === 0) {
+    return {
+      ...result,
+      status: "skipped",
+      reason: `not wired: none of ${config.probes.join(", ")} mentions ${
+        config.file.split("/").pop()
+      }`,
+    };
+  }
+  const prev = first.content?.value;
+  const order = prev ? compareVersions(prev, config.version) : null;
+  if (order !== null && order.order > 0) {
+    result.downgrade = true;
+    if (config.noDowngrade) {
+      return {
+        ...result,
+        status: "skipped",
+        reason:
+          `holds ${prev}, newer than ${config.version}; --no-downgrade refuses to lower it`,
+      };
+    }
+    log.push(`downgrade: ${prev} -> ${config.version}`);
+  }
+  if (first.current) {
+    log.push("already at the version");
+    return { ...result, status: "unchanged" };
+  }
+  const commit = await writeVersionCommit(
+    ctx,
+    first,
+    config.file,
+    config.version,
+    config.message,
+    config.author,
+  );
+  return { tip, first, commit };
+}

@@ -1,0 +1,279 @@
+/**
+ * One run over templates, from validated options to an exit code: plan
+ * (token, targets, each target's git config), run (the command's mode on
+ * the engine, in a temp dir of its own, with interrupts), report (text,
+ * JSON, Markdown, Actions) and decide the exit code.
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+import { annotations, inActions, outputs } from "./actions.ts";
+import type { RunCommandName, RunOptions } from "./cli.ts";
+import {
+  authorizationFor,
+  credentialConfig,
+  readToken,
+  type Token,
+} from "./credentials.ts";
+import type { Mode, Plan } from "./engine.ts";
+import { EXIT, UsageError } from "./errors.ts";
+import {
+  BASE_CONFIG,
+  createGitRunner,
+  type GitRunner,
+  hermeticEnv,
+  readEnv,
+} from "./git.ts";
+import { httpRefsFor } from "./http_refs.ts";
+import { checkReportPaths, resolveTargets } from "./inputs.ts";
+import { anyFails, type Report } from "./model.ts";
+import { type Console, type Sinks, textStyle } from "./output.ts";
+import { PUSH } from "./push_step.ts";
+import type { Redactor } from "./redact.ts";
+import { renderJson, renderMarkdown, renderText } from "./report.ts";
+import { type Backoff, DEFAULT_BACKOFF } from "./retry.ts";
+import { STATUS } from "./status_step.ts";
+import type { Target } from "./targets.ts";
+import { VERSION } from "./tool_version.ts";
+
+/** The commands that run over templates, each a mode of the engine. */
+export const MODES: Readonly<Record<RunCommandName, Mode>> = {
+  push: PUSH,
+  status: STATUS,
+};
+
+/** What a run is wired to; tests replace parts of it through `main`. */
+export interface RunIo {
+  /** Output sinks. */
+  sinks: Sinks;
+  /** Environment lookup. */
+  env: (name: string) => string | undefined;
+  /** Directory relative paths resolve against. */
+  cwd: string;
+  /** Install SIGINT/SIGTERM handlers. */
+  handleSignals: boolean;
+  /** An external interrupt (tests). */
+  signal?: AbortSignal | undefined;
+  /** Backoff between push attempts. */
+  backoff?: Backoff | undefined;
+  /** Wraps the git runner (tests count or record calls). */
+  wrapGit?: ((git: GitRunner) => GitRunner) | undefined;
+}
+
+/**
+ * Runs `options.command` over its targets and returns the exit code. The
+ * token is registered with the redactor first: anything printed from then
+ * on, a refused target included, is already redacted for it.
+ */
+export async function runTemplatesCommand(
+  options: RunOptions,
+  io: RunIo,
+  console: Console,
+  redactor: Redactor,
+): Promise<number> {
+  const token = readToken(options, io.env);
+  if (token !== null) redactor.add(token.value, options.authUser);
+  const targets = await resolveTargets(options, io.env, io.cwd, {
+    out: (t) => console.out(t),
+    err: (t) => console.err(t),
+  });
+  if (targets === null) return EXIT.ok;
+  await checkReportPaths(options, io.cwd);
+  const plans = planTargets(targets, token, options, redactor);
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const ran = await withWorkDir(io, console, async (workDir, signal) => {
+    const home = `${workDir}/home`;
+    await Deno.mkdir(home);
+    const git = createGitRunner(hermeticEnv(home));
+    const deps = {
+      git: io.wrapGit ? io.wrapGit(git) : git,
+      workDir,
+      signal,
+      backoff: io.backoff ?? DEFAULT_BACKOFF,
+      ...progressHooks(targets, options, io.sinks, console),
+    };
+    return await MODES[options.command].run(plans, options, deps);
+  });
+  const report = ran.value.report({
+    tool: VERSION,
+    version: options.version,
+    file: options.file,
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+  });
+  console.progress("");
+  // With `--json -` stdout carries the JSON alone; the text goes to stderr.
+  const text = renderText(report, textStyle(io.sinks, io.env));
+  if (options.json === "-") console.err(text);
+  else console.out(text);
+  await writeReports(report, options, io, console);
+  return exitCodeOf(report, ran.value.refused, ran.interrupted);
+}
+
+/**
+ * The exit code of a finished run: credentials refused in the preflight
+ * (3) over an interrupt (130) over any failing template (1).
+ */
+export function exitCodeOf(
+  report: Report,
+  refused: number,
+  interrupted: boolean,
+): number {
+  if (refused > 0) return EXIT.credentials;
+  if (interrupted) return EXIT.interrupted;
+  return anyFails(report) ? EXIT.failed : EXIT.ok;
+}
+
+/** Each target with its credentials as git config and for in-process reads. */
+function planTargets(
+  targets: readonly Target[],
+  token: Token | null,
+  options: RunOptions,
+  redactor: Redactor,
+): Plan[] {
+  const gitOnly = new Set<string>();
+  return targets.map((target) => {
+    const authorization = authorizationFor(target, token, options, redactor);
+    return {
+      target,
+      gitConfig: [
+        ...BASE_CONFIG,
+        // A stalled transfer ends by itself too: a killed git's transport
+        // helper (a grandchild cascade cannot signal) does not linger.
+        ["http.lowSpeedLimit", "1"],
+        ["http.lowSpeedTime", String(options.timeout)],
+        ...credentialConfig(target, authorization),
+      ],
+      httpRefs: httpRefsFor(target, authorization, gitOnly),
+    };
+  });
+}
+
+/** The live progress line and per-template log blocks. */
+function progressHooks(
+  targets: readonly Target[],
+  options: RunOptions,
+  sinks: Sinks,
+  console: Console,
+) {
+  const inFlight = new Set<number>();
+  let done = 0;
+  const progress = () =>
+    console.progress(
+      inFlight.size === 0 && done === targets.length
+        ? ""
+        : `cascade: ${done}/${targets.length} done; in flight: ${
+          [...inFlight].map((i) => targets[i]?.repo).join(", ")
+        }`,
+    );
+  return {
+    onStart: (i: number) => {
+      inFlight.add(i);
+      progress();
+    },
+    onDone: (i: number, title: string, log: string[]) => {
+      inFlight.delete(i);
+      done++;
+      // Logs are for CI logs; a terminal has the live progress line.
+      if (!sinks.isTerminal || options.verbose) console.block(title, log);
+      progress();
+    },
+  };
+}
+
+/**
+ * Runs `body` in a fresh temp dir with interrupt handling: the first
+ * SIGINT/SIGTERM (or `io.signal`) aborts the run's signal, a second one
+ * exits at once. The dir is removed on every path.
+ */
+async function withWorkDir<T>(
+  io: RunIo,
+  console: Console,
+  body: (workDir: string, signal: AbortSignal) => Promise<T>,
+): Promise<{ value: T; interrupted: boolean }> {
+  const workDir = await makeWorkDir();
+  const controller = new AbortController();
+  const onExternal = () => controller.abort();
+  io.signal?.addEventListener("abort", onExternal);
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) {
+      // Exit at once, but leave no debris: git may still hold files, so
+      // removal is best effort.
+      try {
+        Deno.removeSync(workDir, { recursive: true });
+      } catch { /* best effort */ }
+      Deno.exit(EXIT.interrupted);
+    }
+    console.err(
+      "cascade: interrupted; stopping (Ctrl-C again to quit at once)\n",
+    );
+    controller.abort();
+  };
+  const signals: Deno.Signal[] = io.handleSignals ? ["SIGINT", "SIGTERM"] : [];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  try {
+    const value = await body(workDir, controller.signal);
+    return { value, interrupted: controller.signal.aborted };
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    io.signal?.removeEventListener("abort", onExternal);
+    await Deno.remove(workDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Makes the run's temp dir (in `TMPDIR`, else `/tmp`). Failing that is an
+ * input error that says what to do, not an internal one: Deno refuses
+ * `/dev`, `/proc` and `/sys` (a `TMPDIR=/dev/shm`, say) without
+ * `--allow-all`, which cascade never needs.
+ */
+async function makeWorkDir(): Promise<string> {
+  try {
+    return await Deno.makeTempDir({ prefix: "cascade-" });
+  } catch (error) {
+    const where = readEnv("TMPDIR") || "/tmp";
+    const why = error instanceof Deno.errors.NotCapable
+      ? "Deno allows no files under /dev, /proc or /sys without --allow-all"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : error instanceof Deno.errors.NotFound
+      ? "it does not exist"
+      : (error instanceof Error ? error.message : String(error)).split(
+        "\n",
+      )[0];
+    throw new UsageError(
+      `cannot make a work directory in ${where} (${why}); set TMPDIR to a writable directory`,
+    );
+  }
+}
+
+/** Writes `--json`, `--summary` and, in Actions, annotations and files. */
+async function writeReports(
+  report: Report,
+  options: RunOptions,
+  io: RunIo,
+  console: Console,
+): Promise<void> {
+  const abs = (p: string) => (p === "-" ? p : resolve(io.cwd, p));
+  const markdown = renderMarkdown(report);
+  if (options.json !== undefined) {
+    await console.writeFile(abs(options.json), renderJson(report));
+  }
+  if (options.summary !== undefined) {
+    await console.writeFile(abs(options.summary), markdown, true);
+  }
+  if (!inActions(io.env)) return;
+  for (const line of annotations(report)) {
+    // Runners read workflow commands from stdout and stderr alike.
+    if (options.json === "-") console.err(`${line}\n`);
+    else console.out(`${line}\n`);
+  }
+  const summaryFile = io.env("GITHUB_STEP_SUMMARY");
+  if (summaryFile) await console.writeFile(summaryFile, markdown, true);
+  const outputFile = io.env("GITHUB_OUTPUT");
+  if (outputFile) await console.writeFile(outputFile, outputs(report), true);
+}
