@@ -25,7 +25,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { main } from "../cascade.ts";
 import {
-  BASE_CONFIG,
+  BASE_GIT_CONFIG,
   configEnv,
   createGitRunner,
   type GitRunner,
@@ -70,7 +70,7 @@ try {
   await Deno.mkdir(`${root}/srv/tiny`, { recursive: true });
   const git = createGitRunner({
     ...hermeticEnv(`${root}/home`),
-    ...configEnv(BASE_CONFIG),
+    ...configEnv(BASE_GIT_CONFIG),
   });
 
   const t0 = performance.now();
@@ -152,7 +152,7 @@ try {
       env: {
         ...hermeticEnv(`${root}/home`),
         ...configEnv([
-          ...BASE_CONFIG,
+          ...BASE_GIT_CONFIG,
           [
             `http.${origin}/.extraHeader`,
             `Authorization: Basic ${basicCredentials("bench", TOKEN)}`,

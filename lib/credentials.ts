@@ -113,7 +113,7 @@ export function authorizationFor(
  * scoped to the target's own origin (`http.<origin>/.extraHeader`), passed
  * through the environment, never argv.
  */
-export function credentialConfig(
+export function credentialGitConfig(
   target: Target,
   authorization: string | null,
 ): [string, string][] {

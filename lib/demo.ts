@@ -8,7 +8,7 @@
 
 import { FastImportStream } from "./fast_import.ts";
 import {
-  BASE_CONFIG,
+  BASE_GIT_CONFIG,
   configEnv,
   createGitRunner,
   type GitRunner,
@@ -139,7 +139,7 @@ export async function runDemo(
     await Deno.mkdir(`${root}/home`);
     const git = createGitRunner({
       ...hermeticEnv(`${root}/home`),
-      ...configEnv(BASE_CONFIG),
+      ...configEnv(BASE_GIT_CONFIG),
     });
     const repos: string[] = [];
     await Deno.mkdir(`${root}/templates`);

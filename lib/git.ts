@@ -126,7 +126,7 @@ export function configEnv(
 }
 
 /** Config every cascade git process gets: no helpers, no prompts. */
-export const BASE_CONFIG: readonly (readonly [string, string])[] = [
+export const BASE_GIT_CONFIG: readonly (readonly [string, string])[] = [
   ["credential.helper", ""],
   ["core.askPass", ""],
   ["protocol.version", "2"],

@@ -44,7 +44,7 @@ export type Limiter = ReturnType<typeof createLimiter>;
 /** One template's push: its task, the run's settings and bounds. */
 export interface TemplateRun extends TemplateTask {
   /** The run's settings. */
-  config: PushSettings;
+  settings: PushSettings;
   /** Bounds templates reading at once. */
   reading: Limiter;
   /** Bounds templates pushing at once. */
@@ -74,7 +74,7 @@ export async function land(
   prepared: Prepared,
   depth: number,
 ): Promise<PushResult | null> {
-  const { ctx, config, log, branch } = run;
+  const { ctx, settings, log, branch } = run;
   let { tip, commit } = prepared;
   const fail = (kind: ErrorKind, message: string): PushResult => ({
     ...result,
@@ -111,26 +111,31 @@ export async function land(
           : "ref locked"
       }`,
     );
-    if (attempt >= config.attempts) {
+    if (attempt >= settings.attempts) {
       return fail(
         "conflict",
         `${branch} kept moving: ${attempt} push attempts rejected; ${ADVICE.conflict}`,
       );
     }
-    if (!await sleep(backoffDelay(attempt, config.backoff), run.signal)) {
+    if (!await sleep(backoffDelay(attempt, settings.backoff), run.signal)) {
       throw new InterruptedError();
     }
     tip = await fetchTip(ctx, branch, remoteTip, depth);
-    const state = await readVersionState(ctx, tip, config.file, config.version);
+    const state = await readVersionState(
+      ctx,
+      tip,
+      settings.file,
+      settings.version,
+    );
     const settled = afterRace(run, result, prepared.first, state);
     if (settled !== null) return settled;
     commit = await writeVersionCommit(
       ctx,
       state,
-      config.file,
-      config.version,
-      config.message,
-      config.author,
+      settings.file,
+      settings.version,
+      settings.message,
+      settings.author,
     );
   }
 }
@@ -147,7 +152,7 @@ function afterRace(
   first: VersionState,
   state: VersionState,
 ): PushResult | null {
-  const { config, log } = run;
+  const { settings, log } = run;
   if (state.current) {
     log.push("another publisher already set the version");
     return {
@@ -158,7 +163,7 @@ function afterRace(
   }
   const now = state.content?.value ?? null;
   if (now === (first.content?.value ?? null)) return null;
-  const order = now === null ? null : compareVersions(now, config.version);
+  const order = now === null ? null : compareVersions(now, settings.version);
   const shown = state.content?.display ?? "(removed)";
   if (order === null || order.order > 0) {
     return {
@@ -166,8 +171,8 @@ function afterRace(
       status: "superseded",
       current: shown,
       reason: order === null
-        ? `another publisher set ${shown}, which cannot be ordered against ${config.version}; left as is`
-        : `another publisher set ${shown}, newer than ${config.version}; left as is`,
+        ? `another publisher set ${shown}, which cannot be ordered against ${settings.version}; left as is`
+        : `another publisher set ${shown}, newer than ${settings.version}; left as is`,
     };
   }
   log.push(`another publisher set ${shown} (older): overwriting`);

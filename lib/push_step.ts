@@ -35,7 +35,7 @@ export type { PushSettings } from "./push_land.ts";
 /** `cascade push`: the push step over every template, and its report. */
 export const PUSH: Mode = {
   async run(plans, options, deps) {
-    const config: PushSettings = {
+    const settings: PushSettings = {
       ...readSettings(options),
       attempts: options.attempts,
       author: options.author,
@@ -45,7 +45,7 @@ export const PUSH: Mode = {
       noDowngrade: options.noDowngrade,
       backoff: deps.backoff,
     };
-    const run = await runTemplates(plans, config, pushStep(config), deps);
+    const run = await runTemplates(plans, settings, pushStep(settings), deps);
     return {
       refused: run.refused,
       report: (head) => ({
@@ -71,17 +71,17 @@ export const PUSH: Mode = {
  * after another. Pushes wait for every preflight: refused credentials
  * anywhere stop all.
  */
-export function pushStep(config: PushSettings): Step<PushResult> {
-  const reading = createLimiter(config.concurrency);
-  const landing = createLimiter(config.concurrency);
-  const ahead = config.concurrency > 1 ? config.concurrency : 0;
+export function pushStep(settings: PushSettings): Step<PushResult> {
+  const reading = createLimiter(settings.concurrency);
+  const landing = createLimiter(settings.concurrency);
+  const ahead = settings.concurrency > 1 ? settings.concurrency : 0;
   return {
-    slots: config.concurrency + ahead,
+    slots: settings.concurrency + ahead,
     run: async (task) => {
       const started = performance.now();
       const result = await pushTemplate({
         ...task,
-        config,
+        settings,
         reading,
         landing,
       });
@@ -129,11 +129,11 @@ function baseResult(
 /** Pushes one template; every outcome, failures included, is a result. */
 async function pushTemplate(run: TemplateRun): Promise<PushResult> {
   const result = baseResult(run.target, run.branch);
-  const { config, log } = run;
+  const { settings, log } = run;
   try {
     // Trees down to the deepest path read, so that nothing is fetched lazily.
     const depth = Math.max(
-      ...[config.file, ...config.probes].map((p) => p.split("/").length),
+      ...[settings.file, ...settings.probes].map((p) => p.split("/").length),
     );
     const read = await run.reading(() => prepare(run, result, depth));
     if ("status" in read) return read;
@@ -146,7 +146,7 @@ async function pushTemplate(run: TemplateRun): Promise<PushResult> {
           `not attempted: credentials were refused for ${refused} template(s), so nothing was pushed`,
       };
     }
-    if (config.dryRun) {
+    if (settings.dryRun) {
       log.push(`dry run: built ${read.commit.slice(0, 10)}, not pushed`);
       return { ...result, status: "updated", reason: "dry run: not pushed" };
     }
@@ -183,40 +183,40 @@ async function prepare(
   result: PushResult,
   depth: number,
 ): Promise<Prepared | PushResult> {
-  const { ctx, config, log } = run;
+  const { ctx, settings, log } = run;
   const tip = await openTip(ctx, run.tip, run.branch, depth);
   log.push(`${run.branch} at ${tip.slice(0, 10)}`);
   const first = await readVersionState(
     ctx,
     tip,
-    config.file,
-    config.version,
-    config.probes,
+    settings.file,
+    settings.version,
+    settings.probes,
   );
   result.previous = first.content?.display ?? null;
-  log.push(`${config.file}: ${result.previous ?? "(none)"}`);
-  if (config.probes.length > 0 && first.wiredBy.length === 0) {
+  log.push(`${settings.file}: ${result.previous ?? "(none)"}`);
+  if (settings.probes.length > 0 && first.wiredBy.length === 0) {
     return {
       ...result,
       status: "skipped",
-      reason: `not wired: none of ${config.probes.join(", ")} mentions ${
-        config.file.split("/").pop()
+      reason: `not wired: none of ${settings.probes.join(", ")} mentions ${
+        settings.file.split("/").pop()
       }`,
     };
   }
   const prev = first.content?.value;
-  const order = prev ? compareVersions(prev, config.version) : null;
+  const order = prev ? compareVersions(prev, settings.version) : null;
   if (order !== null && order.order > 0) {
     result.downgrade = true;
-    if (config.noDowngrade) {
+    if (settings.noDowngrade) {
       return {
         ...result,
         status: "skipped",
         reason:
-          `holds ${prev}, newer than ${config.version}; --no-downgrade refuses to lower it`,
+          `holds ${prev}, newer than ${settings.version}; --no-downgrade refuses to lower it`,
       };
     }
-    log.push(`downgrade: ${prev} -> ${config.version}`);
+    log.push(`downgrade: ${prev} -> ${settings.version}`);
   }
   if (first.current) {
     log.push("already at the version");
@@ -225,10 +225,10 @@ async function prepare(
   const commit = await writeVersionCommit(
     ctx,
     first,
-    config.file,
-    config.version,
-    config.message,
-    config.author,
+    settings.file,
+    settings.version,
+    settings.message,
+    settings.author,
   );
   return { tip, first, commit };
 }

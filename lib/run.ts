@@ -12,14 +12,14 @@ import { annotations, inActions, outputs } from "./actions.ts";
 import type { RunCommandName, RunOptions } from "./cli.ts";
 import {
   authorizationFor,
-  credentialConfig,
+  credentialGitConfig,
   readToken,
   type Token,
 } from "./credentials.ts";
 import type { Mode, Plan } from "./engine.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import {
-  BASE_CONFIG,
+  BASE_GIT_CONFIG,
   createGitRunner,
   type GitRunner,
   hermeticEnv,
@@ -69,21 +69,21 @@ export interface RunIo {
 export async function runTemplatesCommand(
   options: RunOptions,
   io: RunIo,
-  console: Console,
+  out: Console,
   redactor: Redactor,
 ): Promise<number> {
   const token = readToken(options, io.env);
   if (token !== null) redactor.add(token.value, options.authUser);
   const targets = await resolveTargets(options, io.env, io.cwd, {
-    out: (t) => console.out(t),
-    err: (t) => console.err(t),
+    out: (t) => out.out(t),
+    err: (t) => out.err(t),
   });
   if (targets === null) return EXIT.ok;
   await checkReportPaths(options, io.cwd);
   const plans = planTargets(targets, token, options, redactor);
   const startedAt = new Date();
   const t0 = performance.now();
-  const ran = await withWorkDir(io, console, async (workDir, signal) => {
+  const ran = await withWorkDir(io, out, async (workDir, signal) => {
     const home = `${workDir}/home`;
     await Deno.mkdir(home);
     const git = createGitRunner(hermeticEnv(home));
@@ -92,7 +92,7 @@ export async function runTemplatesCommand(
       workDir,
       signal,
       backoff: io.backoff ?? DEFAULT_BACKOFF,
-      ...progressHooks(targets, options, io.sinks, console),
+      ...progressHooks(targets, options, io.sinks, out),
     };
     return await MODES[options.command].run(plans, options, deps);
   });
@@ -103,12 +103,12 @@ export async function runTemplatesCommand(
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0),
   });
-  console.progress("");
+  out.progress("");
   // With `--json -` stdout carries the JSON alone; the text goes to stderr.
   const text = renderText(report, textStyle(io.sinks, io.env));
-  if (options.json === "-") console.err(text);
-  else console.out(text);
-  await writeReports(report, options, io, console);
+  if (options.json === "-") out.err(text);
+  else out.out(text);
+  await writeReports(report, options, io, out);
   return exitCodeOf(report, ran.value.refused, ran.interrupted);
 }
 
@@ -139,12 +139,12 @@ function planTargets(
     return {
       target,
       gitConfig: [
-        ...BASE_CONFIG,
+        ...BASE_GIT_CONFIG,
         // A stalled transfer ends by itself too: a killed git's transport
         // helper (a grandchild cascade cannot signal) does not linger.
         ["http.lowSpeedLimit", "1"],
         ["http.lowSpeedTime", String(options.timeout)],
-        ...credentialConfig(target, authorization),
+        ...credentialGitConfig(target, authorization),
       ],
       httpRefs: httpRefsFor(target, authorization, gitOnly),
     };
@@ -156,12 +156,12 @@ function progressHooks(
   targets: readonly Target[],
   options: RunOptions,
   sinks: Sinks,
-  console: Console,
+  out: Console,
 ) {
   const inFlight = new Set<number>();
   let done = 0;
   const progress = () =>
-    console.progress(
+    out.progress(
       inFlight.size === 0 && done === targets.length
         ? ""
         : `cascade: ${done}/${targets.length} done; in flight: ${
@@ -177,7 +177,7 @@ function progressHooks(
       inFlight.delete(i);
       done++;
       // Logs are for CI logs; a terminal has the live progress line.
-      if (!sinks.isTerminal || options.verbose) console.block(title, log);
+      if (!sinks.isTerminal || options.verbose) out.block(title, log);
       progress();
     },
   };
@@ -190,7 +190,7 @@ function progressHooks(
  */
 async function withWorkDir<T>(
   io: RunIo,
-  console: Console,
+  out: Console,
   body: (workDir: string, signal: AbortSignal) => Promise<T>,
 ): Promise<{ value: T; interrupted: boolean }> {
   const workDir = await makeWorkDir();
@@ -208,7 +208,7 @@ async function withWorkDir<T>(
       } catch { /* best effort */ }
       Deno.exit(EXIT.interrupted);
     }
-    console.err(
+    out.err(
       "cascade: interrupted; stopping (Ctrl-C again to quit at once)\n",
     );
     controller.abort();
@@ -256,24 +256,24 @@ async function writeReports(
   report: Report,
   options: RunOptions,
   io: RunIo,
-  console: Console,
+  out: Console,
 ): Promise<void> {
   const abs = (p: string) => (p === "-" ? p : resolve(io.cwd, p));
   const markdown = renderMarkdown(report);
   if (options.json !== undefined) {
-    await console.writeFile(abs(options.json), renderJson(report));
+    await out.writeFile(abs(options.json), renderJson(report));
   }
   if (options.summary !== undefined) {
-    await console.writeFile(abs(options.summary), markdown, true);
+    await out.writeFile(abs(options.summary), markdown, true);
   }
   if (!inActions(io.env)) return;
   for (const line of annotations(report)) {
     // Runners read workflow commands from stdout and stderr alike.
-    if (options.json === "-") console.err(`${line}\n`);
-    else console.out(`${line}\n`);
+    if (options.json === "-") out.err(`${line}\n`);
+    else out.out(`${line}\n`);
   }
   const summaryFile = io.env("GITHUB_STEP_SUMMARY");
-  if (summaryFile) await console.writeFile(summaryFile, markdown, true);
+  if (summaryFile) await out.writeFile(summaryFile, markdown, true);
   const outputFile = io.env("GITHUB_OUTPUT");
-  if (outputFile) await console.writeFile(outputFile, outputs(report), true);
+  if (outputFile) await out.writeFile(outputFile, outputs(report), true);
 }

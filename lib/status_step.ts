@@ -21,8 +21,8 @@ import { readVersionState } from "./version_state.ts";
 /** `cascade status`: the status step over every template, and its report. */
 export const STATUS: Mode = {
   async run(plans, options, deps) {
-    const config = readSettings(options);
-    const run = await runTemplates(plans, config, statusStep(config), deps);
+    const settings = readSettings(options);
+    const run = await runTemplates(plans, settings, statusStep(settings), deps);
     return {
       refused: run.refused,
       report: (head) => ({
@@ -40,9 +40,9 @@ export const STATUS: Mode = {
 };
 
 /** The status step, with at most `concurrency` templates read at once. */
-export function statusStep(config: ReadSettings): Step<StatusResult> {
+export function statusStep(settings: ReadSettings): Step<StatusResult> {
   return {
-    slots: config.concurrency,
+    slots: settings.concurrency,
     run: async ({ target, ctx, branch, tip }) => {
       const base = baseResult(target, branch);
       try {
@@ -50,13 +50,13 @@ export function statusStep(config: ReadSettings): Step<StatusResult> {
           ctx,
           tip,
           branch,
-          config.file.split("/").length,
+          settings.file.split("/").length,
         );
         const state = await readVersionState(
           ctx,
           fetched,
-          config.file,
-          config.version,
+          settings.file,
+          settings.version,
         );
         return {
           ...base,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { InterruptedError } from "../lib/errors.ts";
-import { BASE_CONFIG, configEnv } from "../lib/git.ts";
+import { BASE_GIT_CONFIG, configEnv } from "../lib/git.ts";
 import {
   httpRefsFor,
   parseAdvertisement,
@@ -159,7 +159,7 @@ Deno.test("readHttpRefs() agrees with git ls-remote --symref on real repos over 
     }], "one GET, with the credentials");
     // What git prints for the same repo, parsed the same way cascade does.
     const out = await fx.git(["ls-remote", "--symref", url], {
-      env: configEnv([...BASE_CONFIG, ...auth]),
+      env: configEnv([...BASE_GIT_CONFIG, ...auth]),
     });
     assert.equal(out.code, 0, out.stderr);
     const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out.stdout)?.[1] ??

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BASE_CONFIG, configEnv, hermeticEnv } from "../lib/git.ts";
+import { BASE_GIT_CONFIG, configEnv, hermeticEnv } from "../lib/git.ts";
 import { createBareRepo, seedCommit } from "../lib/demo.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { pktLine as pkt, startGitHttpServer } from "./support/http_server.ts";
@@ -53,7 +53,7 @@ class TestRepos implements AsyncDisposable {
   env(config: [string, string][] = []): Record<string, string> {
     return {
       ...hermeticEnv(`${this.#fx.root}/home`),
-      ...configEnv([...BASE_CONFIG, ...config]),
+      ...configEnv([...BASE_GIT_CONFIG, ...config]),
       ...IDENTITY,
     };
   }
@@ -63,7 +63,7 @@ class TestRepos implements AsyncDisposable {
     const out = await this.#fx.git(args, {
       cwd: options.cwd ?? this.#fx.root,
       env: {
-        ...configEnv([...BASE_CONFIG, ...(options.config ?? [])]),
+        ...configEnv([...BASE_GIT_CONFIG, ...(options.config ?? [])]),
         ...IDENTITY,
       },
       ...(options.stdin === undefined ? {} : { stdin: options.stdin }),

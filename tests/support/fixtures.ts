@@ -9,7 +9,7 @@
 import { fileURLToPath } from "node:url";
 import { main, type MainIo } from "../../cascade.ts";
 import {
-  BASE_CONFIG,
+  BASE_GIT_CONFIG,
   configEnv,
   createGitRunner,
   type GitRunner,
@@ -67,7 +67,7 @@ export class Fixture implements AsyncDisposable {
     const git = createGitRunner({
       ...hermeticEnv(`${root}/home`),
       ...configEnv([
-        ...BASE_CONFIG,
+        ...BASE_GIT_CONFIG,
         ["uploadpack.allowFilter", "true"],
         ["uploadpack.allowAnySHA1InWant", "true"],
       ]),
