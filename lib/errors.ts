@@ -72,6 +72,9 @@ const AUTH = [
   /Host key verification failed/i,
   /invalid credentials/i,
 ];
+/** A redirect git was told not to follow (`http.followRedirects=false`). */
+const MOVED = /returned error: 30[12378]\b/i;
+
 const NOT_FOUND = [
   /repository '.*' not found/i,
   /Repository not found/i,
@@ -107,6 +110,7 @@ export function classifyGitFailure(out: GitOutput): ErrorKind {
   if (out.timedOut) return "timeout";
   const text = out.stderr;
   if (AUTH.some((re) => re.test(text))) return "auth";
+  if (MOVED.test(text)) return "moved";
   if (NOT_FOUND.some((re) => re.test(text))) return "not_found";
   if (/Operation timed out|timed out after|Operation too slow/i.test(text)) {
     return "timeout";
@@ -145,6 +149,8 @@ export const ADVICE: Readonly<Record<ErrorKind, string>> = {
   rejected:
     "the server refused the push: allow the bot to push to this branch, or update it by hand",
   invalid: "fix the template or the arguments, then re-run",
+  moved:
+    "the server says the repository moved to another server; cascade sends nothing there: update the target if the move is expected",
   unknown: "re-run with the same arguments; if it persists, push by hand",
 };
 

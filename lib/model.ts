@@ -26,6 +26,7 @@ export type ErrorKind =
   | "conflict"
   | "rejected"
   | "invalid"
+  | "moved"
   | "unknown";
 
 /** Every error kind, in documentation order. */
@@ -37,6 +38,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   "conflict",
   "rejected",
   "invalid",
+  "moved",
   "unknown",
 ];
 
@@ -56,6 +58,11 @@ export interface TemplateResult {
   url: string;
   /** The branch used, null if unknown. */
   branch: string | null;
+  /**
+   * Where the server said the repository moved (a redirect within its
+   * origin, followed), without credentials: update the target list.
+   */
+  movedTo?: string;
   /** Why it ended as it did (skipped, superseded, not pushed). */
   reason?: string;
   /** Set when the template failed. */
@@ -109,7 +116,7 @@ export const PUSH_STATES: Readonly<Record<PushStatus, StateInfo>> = {
 };
 
 /** How a template stands in `cascade status`. */
-export type StatusState = "ok" | "drift" | "error";
+export type StatusState = "ok" | "drift" | "skipped" | "error";
 
 /** The meaning of each status state, in report order. */
 export const STATUS_STATES: Readonly<Record<StatusState, StateInfo>> = {
@@ -125,6 +132,7 @@ export const STATUS_STATES: Readonly<Record<StatusState, StateInfo>> = {
     }),
     failedCount: false,
   },
+  skipped: state("warn", "skipped", { annotation: "warning" }),
   error: {
     ...state("bad", "errors", {
       always: true,
@@ -169,6 +177,12 @@ export interface PushResult extends TemplateResult {
   attempts: number;
   /** Wall time for this template. */
   durationMs: number;
+  /**
+   * For `skipped`, why: `probe` (not wired), `downgrade`
+   * (`--no-downgrade`), or `aborted` (not attempted: the run stopped
+   * before pushing; a retry takes it).
+   */
+  skip?: "probe" | "downgrade" | "aborted";
   /** For `updated`: the branch tip was read back and holds the commit. */
   verified?: boolean;
   /** The template held a higher version than the one written. */
@@ -181,8 +195,10 @@ export interface PushResult extends TemplateResult {
 export interface StatusResult extends TemplateResult {
   /** The file's value (safe display form), null when absent or unread. */
   current: string | null;
-  /** False only when the file holds the version. */
+  /** False when the file holds the version (or the template is skipped). */
   drift: boolean;
+  /** True when `--probe` found the template not wired (see `reason`). */
+  skipped?: boolean;
 }
 
 /** What every report holds, whatever the command. */
@@ -217,8 +233,13 @@ export interface StatusReport extends ReportHead {
   command: "status";
   /** One per template, in input order. */
   results: StatusResult[];
-  /** Counts: at the version, drifted, unreadable. */
-  summary: { current: number; drifted: number; errors: number };
+  /** Counts: at the version, drifted, unreadable (and skipped, if any). */
+  summary: {
+    current: number;
+    drifted: number;
+    errors: number;
+    skipped?: number;
+  };
 }
 
 /** Either report. */
@@ -226,7 +247,9 @@ export type Report = PushReport | StatusReport;
 
 /** The state of a status result. */
 export function statusStateOf(result: StatusResult): StatusState {
-  return result.error ? "error" : result.drift ? "drift" : "ok";
+  if (result.error) return "error";
+  if (result.skipped) return "skipped";
+  return result.drift ? "drift" : "ok";
 }
 
 /** A result of either report with its state and what the state means. */
@@ -276,10 +299,15 @@ export function summarise(
 export function summariseStatus(
   results: readonly StatusResult[],
 ): StatusReport["summary"] {
-  const summary = { current: 0, drifted: 0, errors: 0 };
+  const summary: StatusReport["summary"] = {
+    current: 0,
+    drifted: 0,
+    errors: 0,
+  };
   for (const r of results) {
     const key = STATUS_STATES[statusStateOf(r)].summaryKey;
-    summary[key as keyof typeof summary]++;
+    summary[key as keyof typeof summary] =
+      (summary[key as keyof typeof summary] ?? 0) + 1;
   }
   return summary;
 }

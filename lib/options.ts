@@ -151,6 +151,14 @@ export const OPTIONS = {
     help: "user name sent with the token",
     value: (raw) => authUser(text(raw)),
   }),
+  probe: option({
+    kind: "list",
+    group: "common",
+    arg: "<path>",
+    help:
+      "only templates where this file mentions the version file (repeatable)",
+    value: (raw) => list(raw).map((p) => versionFilePath("--probe", p)),
+  }),
   allowInsecureHttp: option({
     kind: "boolean",
     group: "common",
@@ -194,14 +202,6 @@ export const OPTIONS = {
     arg: '"N <e>"',
     help: "add a Co-Authored-By: trailer (repeatable)",
     value: (raw) => list(raw).map((c) => parsePerson("--co-author", c)),
-  }),
-  probe: option({
-    kind: "list",
-    group: "push",
-    arg: "<path>",
-    help:
-      "only templates where this file mentions the version file (repeatable)",
-    value: (raw) => list(raw).map((p) => versionFilePath("--probe", p)),
   }),
   dryRun: option({
     kind: "boolean",

@@ -28,7 +28,11 @@ import {
 } from "./push_land.ts";
 import { openTip } from "./remote.ts";
 import { compareVersions } from "./version_order.ts";
-import { readVersionState, writeVersionCommit } from "./version_state.ts";
+import {
+  notWired,
+  readVersionState,
+  writeVersionCommit,
+} from "./version_state.ts";
 
 export type { PushSettings } from "./push_land.ts";
 
@@ -89,7 +93,12 @@ export function pushStep(settings: PushSettings): Step<PushResult> {
       return result;
     },
     unreached: unreachedPush,
-    title: (result) => `${result.repo} (${result.status})`,
+    title: (result) =>
+      `${result.repo} (${
+        settings.dryRun && result.status === "updated"
+          ? "would update"
+          : result.status
+      })`,
   };
 }
 
@@ -142,6 +151,7 @@ async function pushTemplate(run: TemplateRun): Promise<PushResult> {
       return {
         ...result,
         status: "skipped",
+        skip: "aborted",
         reason:
           `not attempted: credentials were refused for ${refused} template(s), so nothing was pushed`,
       };
@@ -195,14 +205,9 @@ async function prepare(
   );
   result.previous = first.content?.display ?? null;
   log.push(`${settings.file}: ${result.previous ?? "(none)"}`);
-  if (settings.probes.length > 0 && first.wiredBy.length === 0) {
-    return {
-      ...result,
-      status: "skipped",
-      reason: `not wired: none of ${settings.probes.join(", ")} mentions ${
-        settings.file.split("/").pop()
-      }`,
-    };
+  const unwired = notWired(first, settings.probes, settings.file);
+  if (unwired !== null) {
+    return { ...result, status: "skipped", skip: "probe", reason: unwired };
   }
   const prev = first.content?.value;
   const order = prev ? compareVersions(prev, settings.version) : null;
@@ -212,6 +217,7 @@ async function prepare(
       return {
         ...result,
         status: "skipped",
+        skip: "downgrade",
         reason:
           `holds ${prev}, newer than ${settings.version}; --no-downgrade refuses to lower it`,
       };

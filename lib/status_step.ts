@@ -16,13 +16,18 @@ import {
 import { reportError } from "./errors.ts";
 import { type StatusResult, summariseStatus } from "./model.ts";
 import { openTip } from "./remote.ts";
-import { readVersionState } from "./version_state.ts";
+import { notWired, readVersionState } from "./version_state.ts";
 
 /** `cascade status`: the status step over every template, and its report. */
 export const STATUS: Mode = {
   async run(plans, options, deps) {
     const settings = readSettings(options);
-    const run = await runTemplates(plans, settings, statusStep(settings), deps);
+    const run = await runTemplates(
+      plans,
+      settings,
+      statusStep(settings, options.probe),
+      deps,
+    );
     return {
       refused: run.refused,
       report: (head) => ({
@@ -39,25 +44,40 @@ export const STATUS: Mode = {
   },
 };
 
-/** The status step, with at most `concurrency` templates read at once. */
-export function statusStep(settings: ReadSettings): Step<StatusResult> {
+/**
+ * The status step, with at most `concurrency` templates read at once. With
+ * probes, a template none of them wires to the file is skipped, not drift.
+ */
+export function statusStep(
+  settings: ReadSettings,
+  probes: readonly string[],
+): Step<StatusResult> {
   return {
     slots: settings.concurrency,
     run: async ({ target, ctx, branch, tip }) => {
       const base = baseResult(target, branch);
       try {
-        const fetched = await openTip(
-          ctx,
-          tip,
-          branch,
-          settings.file.split("/").length,
+        const depth = Math.max(
+          ...[settings.file, ...probes].map((p) => p.split("/").length),
         );
+        const fetched = await openTip(ctx, tip, branch, depth);
         const state = await readVersionState(
           ctx,
           fetched,
           settings.file,
           settings.version,
+          probes,
         );
+        const unwired = notWired(state, probes, settings.file);
+        if (unwired !== null) {
+          return {
+            ...base,
+            current: state.content?.display ?? null,
+            drift: false,
+            skipped: true,
+            reason: unwired,
+          };
+        }
         return {
           ...base,
           current: state.content?.display ?? null,

@@ -113,6 +113,22 @@ export async function readVersionState(
 }
 
 /**
+ * Why a template is not wired to read the version file, or null when it
+ * is (or when there are no probes): none of the probe files exists and
+ * mentions the file's name.
+ */
+export function notWired(
+  state: VersionState,
+  probes: readonly string[],
+  file: string,
+): string | null {
+  if (probes.length === 0 || state.wiredBy.length > 0) return null;
+  return `not wired: none of ${probes.join(", ")} mentions ${
+    file.split("/").pop()
+  }`;
+}
+
+/**
  * Writes the one-file commit on top of the state's tip: the file's bytes
  * are exactly the version and one newline; its mode is kept.
  */
