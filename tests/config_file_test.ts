@@ -1,0 +1,376 @@
+import assert from "node:assert/strict";
+import {
+  checkConfig,
+  type ConfigSchema,
+  loadConfigFile,
+  MAX_CONFIG_BYTES,
+  parseJsonc,
+  stripJsonComments,
+} from "../lib/config_file.ts";
+import { UsageError } from "../lib/errors.ts";
+
+const SCHEMA: ConfigSchema = {
+  baseUrl: { type: "string" },
+  repos: { type: "string[]" },
+  reposFile: { type: "string[]", path: true },
+  probe: { type: "string[]" },
+  file: { type: "string" },
+  branch: { type: "string" },
+  author: { type: "string" },
+  message: { type: "string" },
+  coAuthor: { type: "string[]" },
+  concurrency: { type: "number" },
+  attempts: { type: "number" },
+  timeout: { type: "number" },
+  tokenEnv: { type: "string" },
+  authUser: { type: "string" },
+  json: { type: "string", path: true },
+  dryRun: { type: "boolean" },
+};
+
+/** A temp dir removed on every path. */
+async function tempDir(): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempDir({ prefix: "cascade-config-" });
+  return {
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  };
+}
+
+function usageError(message: string) {
+  return (error: unknown) => {
+    assert.ok(error instanceof UsageError, `not a UsageError: ${error}`);
+    assert.equal(error.message, message);
+    return true;
+  };
+}
+
+Deno.test("parseJsonc() drops comments and trailing commas, keeps strings whole", () => {
+  const text = `\uFEFF{
+  // line comment with "quotes" and /* no block */
+  "baseUrl": "https://git.example.com//not-a-comment", /* block
+  over two lines */ "message": "say \\"hi\\" // still a string /* too */",
+  "repos": ["a/b", "c/d",],
+  "path": "C:\\\\dir\\\\",
+  "empty": [],
+  "nested": { "x": 1, },
+}`;
+  assert.deepEqual(parseJsonc(text, "cascade.json"), {
+    baseUrl: "https://git.example.com//not-a-comment",
+    message: 'say "hi" // still a string /* too */',
+    repos: ["a/b", "c/d"],
+    path: "C:\\dir\\",
+    empty: [],
+    nested: { x: 1 },
+  });
+});
+
+Deno.test("stripJsonComments() blanks comments in place, so offsets stay", () => {
+  const text = '{"a": 1, // c\n/* d\ne */ "b": [2,],}';
+  const out = stripJsonComments(text, "x.json");
+  assert.equal(out, '{"a": 1,     \n    \n     "b": [2 ] }');
+  assert.equal(out.length, text.length);
+});
+
+Deno.test("parseJsonc() reports the line, column and what was expected", () => {
+  const cases: [string, string][] = [
+    [
+      '{"a": }',
+      'cascade.json line 1, column 7: expected a value, found "}"; fix the JSON and run again',
+    ],
+    [
+      '{\n  "a": 1\n  "b": 2\n}',
+      `cascade.json line 3, column 3: expected "," or "}", found '"'; fix the JSON and run again`,
+    ],
+    [
+      '{\n  // comment\n  baseUrl: "x"\n}',
+      'cascade.json line 3, column 3: expected a double-quoted key, found "b"; fix the JSON and run again',
+    ],
+    [
+      '{"a": [1, 2}',
+      'cascade.json line 1, column 12: expected "," or "]", found "}"; fix the JSON and run again',
+    ],
+    [
+      '{"a": "x',
+      'cascade.json line 1, column 9: expected a closing ", found the end of the file; fix the JSON and run again',
+    ],
+    [
+      '{"a": "x\n"}',
+      'cascade.json line 1, column 9: expected a closing " before the end of the line, found the end of the line; fix the JSON and run again',
+    ],
+    [
+      '{"a": 1} x',
+      'cascade.json line 1, column 10: expected the end of the file, found "x"; fix the JSON and run again',
+    ],
+    [
+      '{"a": [,]}',
+      'cascade.json line 1, column 8: expected a value, found ","; fix the JSON and run again',
+    ],
+    [
+      '{"a": 1,,}',
+      'cascade.json line 1, column 9: expected a double-quoted key, found ","; fix the JSON and run again',
+    ],
+    [
+      "",
+      "cascade.json line 1, column 1: expected a value, found the end of the file; fix the JSON and run again",
+    ],
+    [
+      '{"a": 1 /* open',
+      'cascade.json line 1, column 9: expected an end to the /* comment, found "/"; fix the JSON and run again',
+    ],
+    [
+      '{"a": "\\x"}',
+      'cascade.json line 1, column 9: expected an escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\u), found "x"; fix the JSON and run again',
+    ],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => parseJsonc(text, "cascade.json"), usageError(message));
+  }
+});
+
+Deno.test("checkConfig() takes known keys, a string for a list, resolves paths", () => {
+  const values = checkConfig(
+    {
+      $schema: "https://example.com/cascade.schema.json",
+      baseUrl: "https://git.example.com",
+      repos: "templates/python-slim",
+      reposFile: ["templates.txt", "/abs/more.txt", "../up.txt"],
+      json: "out/report.json",
+      concurrency: 4,
+      dryRun: true,
+      coAuthor: [],
+    },
+    SCHEMA,
+    "cascade.json",
+    "/srv/conf",
+  );
+  assert.deepEqual(values, {
+    baseUrl: "https://git.example.com",
+    repos: ["templates/python-slim"],
+    reposFile: ["/srv/conf/templates.txt", "/abs/more.txt", "/srv/up.txt"],
+    json: "/srv/conf/out/report.json",
+    concurrency: 4,
+    dryRun: true,
+    coAuthor: [],
+  });
+});
+
+Deno.test("checkConfig() names the closest key for an unknown one", () => {
+  assert.throws(
+    () => checkConfig({ basUrl: "x" }, SCHEMA, "cascade.json", "/"),
+    usageError('unknown key "basUrl" in cascade.json; did you mean "baseUrl"?'),
+  );
+  assert.throws(
+    () => checkConfig({ "base-url": "x" }, SCHEMA, "conf/c.json", "/"),
+    usageError(
+      'unknown key "base-url" in conf/c.json; did you mean "baseUrl"?',
+    ),
+  );
+  assert.throws(
+    () => checkConfig({ parallelism: 3 }, SCHEMA, "cascade.json", "/"),
+    usageError(
+      'unknown key "parallelism" in cascade.json; the keys are the long flags in camelCase (see cascade push --help)',
+    ),
+  );
+  assert.throws(
+    () =>
+      checkConfig(JSON.parse('{"__proto__": 1}'), SCHEMA, "cascade.json", "/"),
+    usageError(
+      'unknown key "__proto__" in cascade.json; did you mean "probe"?',
+    ),
+  );
+});
+
+Deno.test("checkConfig() names key, expected type and file for a wrong type", () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [
+      { concurrency: "8" },
+      '"concurrency" in cascade.json must be a number, not a string',
+    ],
+    [
+      { dryRun: "yes" },
+      '"dryRun" in cascade.json must be true or false, not a string',
+    ],
+    [
+      { baseUrl: ["a"] },
+      '"baseUrl" in cascade.json must be a string, not a list',
+    ],
+    [{ branch: null }, '"branch" in cascade.json must be a string, not null'],
+    [
+      { repos: { a: 1 } },
+      '"repos" in cascade.json must be a list of strings, not an object',
+    ],
+    [
+      { probe: ["Dockerfile", 3] },
+      '"probe" in cascade.json must be a list of strings, not a list holding a number (item 2)',
+    ],
+    [
+      { attempts: false },
+      '"attempts" in cascade.json must be a number, not false',
+    ],
+    [
+      { reposFile: ["a", " "] },
+      '"reposFile" in cascade.json item 2 is an empty path: name a file',
+    ],
+    [{ json: "" }, '"json" in cascade.json is an empty path: name a file'],
+  ];
+  for (const [parsed, message] of cases) {
+    assert.throws(
+      () => checkConfig(parsed, SCHEMA, "cascade.json", "/"),
+      usageError(message),
+    );
+  }
+});
+
+Deno.test("checkConfig() refuses tokens and what looks like a secret", () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [
+      { token: "abc" },
+      '"token" is not allowed in a config file: put the token in CASCADE_TOKEN',
+    ],
+    [
+      { Token: "abc" },
+      '"Token" is not allowed in a config file: put the token in CASCADE_TOKEN',
+    ],
+    [
+      { api_key: "abc" },
+      '"api_key" is not allowed in a config file: put the token in CASCADE_TOKEN',
+    ],
+    [
+      { password: "abc" },
+      '"password" is not allowed in a config file: put the token in CASCADE_TOKEN',
+    ],
+    [
+      { baseUrl: "https://bot:s3cret@git.example.com" },
+      '"baseUrl" in cascade.json looks like it holds a URL with credentials: secrets never go in a config file; put the token in CASCADE_TOKEN',
+    ],
+    [
+      { repos: ["a/b", "https://0123456789abcdef@git.example.com/a/c.git"] },
+      '"repos" in cascade.json looks like it holds a URL with credentials: secrets never go in a config file; put the token in CASCADE_TOKEN',
+    ],
+    [
+      { repos: ["ssh://git:pw@host/a.git"] },
+      '"repos" in cascade.json looks like it holds a URL with a password: secrets never go in a config file; put the token in CASCADE_TOKEN',
+    ],
+    [
+      { authUser: "0123456789abcdef0123456789abcdef01234567" },
+      '"authUser" in cascade.json looks like it holds a token: secrets never go in a config file; put the token in CASCADE_TOKEN',
+    ],
+    [
+      { message: "Bearer abcdefgh12345" },
+      '"message" in cascade.json looks like it holds an authorization header value: secrets never go in a config file; put the token in CASCADE_TOKEN',
+    ],
+  ];
+  for (const [parsed, message] of cases) {
+    assert.throws(
+      () => checkConfig(parsed, SCHEMA, "cascade.json", "/"),
+      usageError(message),
+    );
+  }
+  // Ordinary values that are not secrets pass.
+  assert.deepEqual(
+    checkConfig(
+      { repos: ["ssh://git@host/a.git", "git@host:a/b.git"], tokenEnv: "T" },
+      SCHEMA,
+      "cascade.json",
+      "/",
+    ),
+    { repos: ["ssh://git@host/a.git", "git@host:a/b.git"], tokenEnv: "T" },
+  );
+});
+
+Deno.test("checkConfig() wants an object at the top", () => {
+  for (
+    const [parsed, what] of [[[], "a list"], [null, "null"], ["x", "a string"]]
+  ) {
+    assert.throws(
+      () => checkConfig(parsed, SCHEMA, "cascade.json", "/"),
+      usageError(
+        `cascade.json must hold a JSON object ({ "baseUrl": "…", … }), not ${what}`,
+      ),
+    );
+  }
+});
+
+Deno.test("loadConfigFile() reads cascade.json from the working directory", async () => {
+  await using dir = await tempDir();
+  assert.equal(await loadConfigFile(undefined, dir.path, SCHEMA), null);
+  await Deno.writeTextFile(
+    `${dir.path}/cascade.json`,
+    '{\n  // targets\n  "reposFile": "templates.txt",\n  "timeout": 30,\n}\n',
+  );
+  assert.deepEqual(await loadConfigFile(undefined, dir.path, SCHEMA), {
+    file: `${dir.path}/cascade.json`,
+    values: { reposFile: [`${dir.path}/templates.txt`], timeout: 30 },
+  });
+});
+
+Deno.test("loadConfigFile() reads --config relative to cwd, paths relative to the file", async () => {
+  await using dir = await tempDir();
+  await Deno.mkdir(`${dir.path}/conf`);
+  await Deno.writeTextFile(
+    `${dir.path}/conf/prod.json`,
+    '{"reposFile": ["t.txt"], "json": "/tmp/r.json"}',
+  );
+  assert.deepEqual(await loadConfigFile("conf/prod.json", dir.path, SCHEMA), {
+    file: `${dir.path}/conf/prod.json`,
+    values: { reposFile: [`${dir.path}/conf/t.txt`], json: "/tmp/r.json" },
+  });
+  assert.deepEqual(
+    await loadConfigFile(`${dir.path}/conf/prod.json`, "/", SCHEMA),
+    {
+      file: `${dir.path}/conf/prod.json`,
+      values: { reposFile: [`${dir.path}/conf/t.txt`], json: "/tmp/r.json" },
+    },
+  );
+});
+
+Deno.test("loadConfigFile() refuses a missing --config, a directory, a big or bad file", async () => {
+  await using dir = await tempDir();
+  await assert.rejects(
+    loadConfigFile("nope.json", dir.path, SCHEMA),
+    usageError(
+      "--config nope.json does not exist: check the path (it is relative to the working directory)",
+    ),
+  );
+  await Deno.mkdir(`${dir.path}/cascade.json`);
+  await assert.rejects(
+    loadConfigFile(undefined, dir.path, SCHEMA),
+    usageError("cascade.json is not a file: name a JSON file"),
+  );
+  await Deno.writeTextFile(
+    `${dir.path}/big.json`,
+    `{"message": "${"x".repeat(MAX_CONFIG_BYTES)}"}`,
+  );
+  await assert.rejects(
+    loadConfigFile("big.json", dir.path, SCHEMA),
+    usageError(
+      "big.json is larger than 1 MiB: a config file holds a few settings; list targets in a --repos-file",
+    ),
+  );
+  await Deno.writeFile(
+    `${dir.path}/latin1.json`,
+    new Uint8Array([0x7b, 0xe9, 0x7d]),
+  );
+  await assert.rejects(
+    loadConfigFile("latin1.json", dir.path, SCHEMA),
+    usageError("latin1.json is not UTF-8 text: save it as UTF-8"),
+  );
+  await Deno.writeTextFile(
+    `${dir.path}/bad.json`,
+    '{\n  "timeout": 30\n  "branch": "main"\n}',
+  );
+  await assert.rejects(
+    loadConfigFile("bad.json", dir.path, SCHEMA),
+    usageError(
+      `bad.json line 3, column 3: expected "," or "}", found '"'; fix the JSON and run again`,
+    ),
+  );
+  await Deno.writeTextFile(`${dir.path}/typo.json`, '{"concurrncy": 2}');
+  await assert.rejects(
+    loadConfigFile("typo.json", dir.path, SCHEMA),
+    usageError(
+      'unknown key "concurrncy" in typo.json; did you mean "concurrency"?',
+    ),
+  );
+});

@@ -1,0 +1,46 @@
+/**
+ * Run by `tests/permissions_test.ts` under `deno run --no-prompt` with some
+ * permission flags left out: prints, as one JSON line, what
+ * `lib/permissions.ts` says is missing for the needs given as the first
+ * argument, and the flag it reads from each error a denied call throws.
+ *
+ * @module
+ */
+
+import {
+  flagForPermissionError,
+  missingPermissions,
+  permissionProblem,
+} from "../../lib/permissions.ts";
+
+const needs = JSON.parse(Deno.args[0] ?? "{}");
+
+/** The flag a call's permission error asks for; "ok" when it ran. */
+async function late(call: () => unknown): Promise<string | null> {
+  try {
+    await call();
+    return "ok";
+  } catch (error) {
+    return flagForPermissionError(error);
+  }
+}
+
+console.log(JSON.stringify({
+  missing: missingPermissions(needs),
+  problem: permissionProblem(needs),
+  late: {
+    run: await late(() =>
+      new Deno.Command("git", { args: ["--version"], stdout: "null" }).output()
+    ),
+    read: await late(() => Deno.stat(import.meta.dirname ?? "/")),
+    env: await late(() => Deno.env.get("CASCADE_TOKEN")),
+    tmp: await late(async () => {
+      const dir = await Deno.makeTempDir({ prefix: "cascade-perm-" });
+      await Deno.remove(dir);
+    }),
+    net: await late(() => {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      listener.close();
+    }),
+  },
+}));
