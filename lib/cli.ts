@@ -29,6 +29,7 @@ import {
   type OptionValues,
   type Raw,
 } from "./options.ts";
+import { closest } from "./suggest.ts";
 import { versionProblem } from "./version_file.ts";
 
 /** Markers that tell CI to skip a push; refused in messages by default. */
@@ -56,6 +57,10 @@ export interface RunOptions extends OptionValues {
   sources: TargetSource[];
   /** The full commit message: the template with the version, trailers. */
   commitMessage: string;
+  /** The options given on the command line (not from a layer). */
+  given: OptionName[];
+  /** The raw value of every option, after layering (undefined: unset). */
+  raw: Partial<Record<OptionName, Raw>>;
 }
 
 /** What the command line asks for. */
@@ -72,8 +77,26 @@ function optionsOf(command: RunCommandName): OptionName[] {
   );
 }
 
-/** Parses the command line; throws {@linkcode UsageError}. */
-export function parseCommand(args: readonly string[]): Command {
+/**
+ * Values that stand behind the command line: a config file, or the
+ * options an earlier report recorded. The first layer that has a value
+ * wins; the command line wins over every layer.
+ */
+export interface OptionLayer {
+  /** Where the values come from (`cascade.json`, `report.json`). */
+  source: string;
+  /** Raw values by option name, as the command line would give them. */
+  values: Partial<Record<OptionName, Raw>>;
+}
+
+/**
+ * Parses the command line; throws {@linkcode UsageError}. `layers` stand
+ * behind it (see {@linkcode OptionLayer}).
+ */
+export function parseCommand(
+  args: readonly string[],
+  layers: readonly OptionLayer[] = [],
+): Command {
   const [first, ...rest] = args;
   if (
     first === undefined || first === "--help" || first === "-h" ||
@@ -87,17 +110,96 @@ export function parseCommand(args: readonly string[]): Command {
     return { command: "demo" };
   }
   if (first !== "push" && first !== "status") {
+    const near = closest(first, ["push", "status", "demo"]);
     throw new UsageError(
-      `unknown command ${
-        JSON.stringify(first.slice(0, 40))
-      }: use push, status or demo`,
+      `unknown command ${JSON.stringify(first.slice(0, 40))}: ${
+        near ? `did you mean ${near}? ` : ""
+      }use push, status or demo`,
     );
   }
   const names = optionsOf(first);
-  let parsed;
+  checkFlags(first, rest, names);
+  const parsed = parseFlags(first, rest, names);
+  const given: Partial<Record<OptionName, Raw>> = {};
+  for (const name of names) {
+    const value = parsed.values[flagOf(name)];
+    if (value !== undefined) given[name] = value;
+  }
+  if (given.help) return { command: "help", topic: first };
+  const version = versionOf(first, parsed.positionals);
+  const raw: Partial<Record<OptionName, Raw>> = {};
+  for (const name of names) {
+    raw[name] = given[name] ??
+      layers.find((l) => l.values[name] !== undefined)?.values[name];
+  }
+  const values = Object.fromEntries(
+    (Object.keys(OPTIONS) as OptionName[]).map((name) => [
+      name,
+      (OPTIONS[name] as OptionSpec).value(raw[name]),
+    ]),
+  ) as OptionValues;
+  const options: RunOptions = {
+    ...values,
+    command: first,
+    version,
+    sources: sourcesOf(parsed.tokens, layers),
+    commitMessage: buildMessage(values.message, version, values.coAuthor),
+    given: Object.keys(given) as OptionName[],
+    raw,
+  };
+  if (first === "push" && !values.allowSkipCi) {
+    const lower = options.commitMessage.toLowerCase();
+    const marker = SKIP_CI_MARKERS.find((m) => lower.includes(m));
+    if (marker !== undefined) {
+      throw new UsageError(
+        `--message contains ${marker}, which would stop the templates' CI that the push exists to trigger; remove it or pass --allow-skip-ci`,
+      );
+    }
+  }
+  return { command: first, options };
+}
+
+/**
+ * Refuses an unknown flag before `parseArgs` does, naming the closest
+ * known one (or saying the flag belongs to another command).
+ */
+function checkFlags(
+  command: RunCommandName,
+  args: readonly string[],
+  names: readonly OptionName[],
+): void {
+  const known = names.map((n) => `--${flagOf(n)}`);
+  for (const arg of args) {
+    if (arg === "--") break;
+    if (!arg.startsWith("--")) continue;
+    const flag = arg.split("=")[0] ?? arg;
+    if (known.includes(flag)) continue;
+    const shown = JSON.stringify(flag.slice(0, 40));
+    const other = (Object.keys(OPTIONS) as OptionName[]).find((n) =>
+      `--${flagOf(n)}` === flag
+    );
+    if (other !== undefined) {
+      throw new UsageError(
+        `${command}: ${flag} is an option of push only; ${command} does not take it`,
+      );
+    }
+    const near = closest(flag, known);
+    throw new UsageError(
+      `${command}: unknown option ${shown}${
+        near ? `; did you mean ${near}?` : ""
+      } (see cascade ${command} --help)`,
+    );
+  }
+}
+
+function parseFlags(
+  command: RunCommandName,
+  args: readonly string[],
+  names: readonly OptionName[],
+) {
   try {
-    parsed = parseArgs({
-      args: [...rest],
+    const parsed = parseArgs({
+      args: [...args],
       options: Object.fromEntries(names.map((name) => {
         const spec: OptionSpec = OPTIONS[name];
         return [flagOf(name), {
@@ -110,43 +212,41 @@ export function parseCommand(args: readonly string[]): Command {
       strict: true,
       tokens: true,
     });
+    return { ...parsed, values: parsed.values as Record<string, Raw> };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`${first}: ${text.split("\n")[0]}`);
+    throw new UsageError(
+      `${command}: ${text.split("\n")[0]?.split(". ")[0]?.replaceAll("'", "")}`,
+    );
   }
-  const raw = parsed.values as Record<string, Raw>;
-  if (raw["help"]) return { command: "help", topic: first };
-  const version = versionOf(first, parsed.positionals);
-  const values = Object.fromEntries(
-    (Object.keys(OPTIONS) as OptionName[]).map((name) => [
-      name,
-      (OPTIONS[name] as OptionSpec).value(
-        names.includes(name) ? raw[flagOf(name)] : undefined,
-      ),
-    ]),
-  ) as OptionValues;
-  const options: RunOptions = {
-    ...values,
-    command: first,
-    version,
-    sources: (parsed.tokens ?? []).flatMap((t): TargetSource[] => {
-      if (t.kind !== "option" || t.value === undefined) return [];
-      if (t.name === "repo") return [{ repo: t.value }];
-      if (t.name === "repos-file") return [{ reposFile: t.value }];
-      return [];
-    }),
-    commitMessage: buildMessage(values.message, version, values.coAuthor),
-  };
-  if (first === "push" && !values.allowSkipCi) {
-    const lower = options.commitMessage.toLowerCase();
-    const marker = SKIP_CI_MARKERS.find((m) => lower.includes(m));
-    if (marker !== undefined) {
-      throw new UsageError(
-        `--message contains ${marker}, which would stop the templates' CI that the push exists to trigger; remove it or pass --allow-skip-ci`,
-      );
+}
+
+/**
+ * The target sources in command-line order; without any on the command
+ * line, those of the first layer that names targets.
+ */
+function sourcesOf(
+  tokens: ReturnType<typeof parseArgs>["tokens"],
+  layers: readonly OptionLayer[],
+): TargetSource[] {
+  const given = (tokens ?? []).flatMap((t): TargetSource[] => {
+    if (t.kind !== "option" || t.value === undefined) return [];
+    if (t.name === "repo") return [{ repo: t.value }];
+    if (t.name === "repos-file") return [{ reposFile: t.value }];
+    return [];
+  });
+  if (given.length > 0) return given;
+  for (const layer of layers) {
+    const repos = (layer.values.repo as string[] | undefined) ?? [];
+    const files = (layer.values.reposFile as string[] | undefined) ?? [];
+    if (repos.length + files.length > 0) {
+      return [
+        ...repos.map((repo) => ({ repo })),
+        ...files.map((reposFile) => ({ reposFile })),
+      ];
     }
   }
-  return { command: first, options };
+  return [];
 }
 
 function versionOf(command: string, positionals: readonly string[]): string {

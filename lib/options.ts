@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { ConfigType } from "./config_file.ts";
 import { UsageError } from "./errors.ts";
 import {
   DEFAULT_VERSION_FILE,
@@ -38,6 +39,20 @@ export interface OptionSpec<T = unknown> {
   shownDefault?: string;
   /** What it does, one line for `--help`. */
   help: string;
+  /**
+   * Its key in a config file: the option's name (default), another name
+   * (`repos` for `--repo`), or null when it cannot be set there.
+   */
+  configKey?: string | null;
+  /** Its type in a config file (default: from `kind`). */
+  configType?: ConfigType;
+  /** Its value is a file path (resolved against a config file's dir). */
+  fsPath?: boolean;
+  /**
+   * It shapes a run's results: recorded in the report's `options` and
+   * reused by `--retry-failed` unless given again.
+   */
+  remember?: boolean;
   /** Turns the raw value into the option's value; throws UsageError. */
   value: (raw: Raw) => T;
 }
@@ -53,6 +68,7 @@ const flag = (raw: Raw) => raw === true;
 /** Every flag of `push` and `status`, in `--help` order. */
 export const OPTIONS = {
   repo: option({
+    configKey: "repos",
     kind: "list",
     group: "targets",
     arg: "<x>",
@@ -60,6 +76,7 @@ export const OPTIONS = {
     value: list,
   }),
   reposFile: option({
+    fsPath: true,
     kind: "list",
     group: "targets",
     arg: "<file>",
@@ -67,6 +84,7 @@ export const OPTIONS = {
     value: list,
   }),
   retryFailed: option({
+    configKey: null,
     kind: "string",
     group: "targets",
     arg: "<json>",
@@ -74,6 +92,7 @@ export const OPTIONS = {
     value: text,
   }),
   baseUrl: option({
+    remember: true,
     kind: "string",
     group: "targets",
     arg: "<url>",
@@ -82,13 +101,24 @@ export const OPTIONS = {
     value: text,
   }),
   shard: option({
+    configKey: null,
     kind: "string",
     group: "targets",
     arg: "<i>/<n>",
     help: "run a stable 1/n of the targets (for a CI matrix)",
     value: text,
   }),
+  config: option({
+    kind: "string",
+    group: "common",
+    arg: "<file>",
+    shownDefault: "cascade.json if present",
+    configKey: null,
+    help: "read settings from this JSON file (flags override it)",
+    value: text,
+  }),
   file: option({
+    remember: true,
     kind: "string",
     group: "common",
     arg: "<path>",
@@ -98,6 +128,7 @@ export const OPTIONS = {
       versionFilePath("--file", text(raw) ?? DEFAULT_VERSION_FILE),
   }),
   branch: option({
+    remember: true,
     kind: "string",
     group: "common",
     arg: "<name>",
@@ -106,6 +137,7 @@ export const OPTIONS = {
     value: (raw) => checkBranch(text(raw)),
   }),
   concurrency: option({
+    configType: "number",
     kind: "string",
     group: "common",
     arg: "<n>",
@@ -114,6 +146,7 @@ export const OPTIONS = {
     value: (raw) => positiveInt("--concurrency", text(raw), 8, 256),
   }),
   timeout: option({
+    configType: "number",
     kind: "string",
     group: "common",
     arg: "<seconds>",
@@ -122,6 +155,7 @@ export const OPTIONS = {
     value: (raw) => positiveInt("--timeout", text(raw), 120, 86400),
   }),
   json: option({
+    fsPath: true,
     kind: "string",
     group: "common",
     arg: "<file|->",
@@ -129,6 +163,7 @@ export const OPTIONS = {
     value: text,
   }),
   summary: option({
+    fsPath: true,
     kind: "string",
     group: "common",
     arg: "<file>",
@@ -144,6 +179,7 @@ export const OPTIONS = {
     value: text,
   }),
   authUser: option({
+    remember: true,
     kind: "string",
     group: "common",
     arg: "<name>",
@@ -152,12 +188,21 @@ export const OPTIONS = {
     value: (raw) => authUser(text(raw)),
   }),
   probe: option({
+    remember: true,
     kind: "list",
     group: "common",
     arg: "<path>",
     help:
       "only templates where this file mentions the version file (repeatable)",
     value: (raw) => list(raw).map((p) => versionFilePath("--probe", p)),
+  }),
+  tokenOrigin: option({
+    kind: "list",
+    group: "common",
+    arg: "<origin>",
+    remember: true,
+    help: "also send the token to this origin, e.g. https://git.example.com",
+    value: (raw) => list(raw).map(originOf),
   }),
   allowInsecureHttp: option({
     kind: "boolean",
@@ -173,6 +218,7 @@ export const OPTIONS = {
     value: flag,
   }),
   attempts: option({
+    configType: "number",
     kind: "string",
     group: "push",
     arg: "<n>",
@@ -181,6 +227,7 @@ export const OPTIONS = {
     value: (raw) => positiveInt("--attempts", text(raw), 3, 100),
   }),
   author: option({
+    remember: true,
     kind: "string",
     group: "push",
     arg: '"Name <email>"',
@@ -189,6 +236,7 @@ export const OPTIONS = {
     value: (raw) => parsePerson("--author", text(raw) ?? DEFAULT_AUTHOR),
   }),
   message: option({
+    remember: true,
     kind: "string",
     group: "push",
     arg: "<template>",
@@ -197,6 +245,7 @@ export const OPTIONS = {
     value: (raw) => text(raw) ?? DEFAULT_MESSAGE,
   }),
   coAuthor: option({
+    remember: true,
     kind: "list",
     group: "push",
     arg: '"N <e>"',
@@ -210,18 +259,21 @@ export const OPTIONS = {
     value: flag,
   }),
   noDowngrade: option({
+    remember: true,
     kind: "boolean",
     group: "push",
     help: "skip templates that hold a higher version",
     value: flag,
   }),
   allowSkipCi: option({
+    remember: true,
     kind: "boolean",
     group: "push",
     help: "allow [skip ci]-style markers in the message",
     value: flag,
   }),
   help: option({
+    configKey: null,
     kind: "boolean",
     group: "common",
     short: "h",
@@ -241,6 +293,26 @@ export type OptionValues = {
 /** The flag of an option: `reposFile` → `repos-file`. */
 export function flagOf(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** An http(s) origin (`https://host[:port]`) as given to a flag. */
+function originOf(text: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(text);
+  } catch { /* refused below */ }
+  if (
+    url === null || !/^https?:$/.test(url.protocol) ||
+    url.username !== "" || url.password !== "" ||
+    (url.pathname !== "/" && url.pathname !== "") || url.search !== ""
+  ) {
+    throw new UsageError(
+      `--token-origin ${
+        JSON.stringify(text.slice(0, 80))
+      } must be an origin like https://git.example.com (no path, no credentials)`,
+    );
+  }
+  return url.origin;
 }
 
 /** A positive integer option within bounds; `fallback` when absent. */

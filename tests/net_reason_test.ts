@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import {
-  BASE_CONFIG,
+  BASE_GIT_CONFIG,
   configEnv,
   createGitRunner,
   type GitOutput,
@@ -152,7 +152,7 @@ async function realGit() {
   const git = createGitRunner({
     ...hermeticEnv(home),
     ...configEnv([
-      ...BASE_CONFIG,
+      ...BASE_GIT_CONFIG,
       // A hanging server fails in a second, not in 120.
       ["http.lowSpeedLimit", "1"],
       ["http.lowSpeedTime", "1"],

@@ -18,8 +18,8 @@ function readmeTable(text: string, heading: string): string[][] {
     }
     if (!line.startsWith("|")) break;
     rows.push(
-      line.replace(/\\\|/g, "\u0000").split("|").slice(1, -1).map((c) =>
-        c.replace(/\u0000/g, "|").trim()
+      line.replace(/\\\|/g, "\u{e000}").split("|").slice(1, -1).map((c) =>
+        c.replace(/\u{e000}/gu, "|").trim()
       ),
     );
   }
