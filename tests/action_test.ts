@@ -52,14 +52,15 @@ async function jobEnv(fx: Fixture): Promise<Record<string, string>> {
 async function runAction(
   fx: Fixture,
   inputs: Record<string, string>,
-  options: { serverUrl?: string; deno?: string } = {},
+  options: { serverUrl?: string; deno?: string; env?: Record<string, string> } =
+    {},
 ): Promise<ActionRun> {
   return await runCompositeAction({
     actionDir: ROOT,
     inputs,
     workspace: `${fx.root}/ws`,
     runnerTemp: `${fx.root}/runner`,
-    env: await jobEnv(fx),
+    env: { ...await jobEnv(fx), ...options.env },
     ...(options.serverUrl ? { serverUrl: options.serverUrl } : {}),
     replace: { from: NPX_DENO, to: options.deno ?? Deno.execPath() },
   });
@@ -213,6 +214,16 @@ Deno.test("action: inputs become one argument list, lists split on whitespace, $
     "--json",
     `${fx.root}/runner/cascade-report.json`,
   ]);
+
+  // A job that sets GITEA_URL: cascade reads it itself.
+  const gitea = await runAction(fx, { version: "1.0", token: TOKEN }, {
+    deno: recorder,
+    env: { GITEA_URL: "https://git.example.com" },
+  });
+  assert.equal(gitea.code, 0, gitea.stderr);
+  const own = (await Deno.readTextFile(`${fx.root}/argv`)).split("\0");
+  assert.deepEqual(own.slice(8, 10), ["push", "1.0"]);
+  assert.ok(!own.includes("--base-url"));
 
   // A boolean input that is neither true nor false is refused.
   const bad = await runAction(fx, { version: "1", token: TOKEN, wait: "yes" }, {
