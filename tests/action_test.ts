@@ -7,7 +7,7 @@ import {
   readActionFile,
   runCompositeAction,
 } from "./support/composite_action.ts";
-import type { PushReport } from "../lib/report.ts";
+import type { PushReport } from "../lib/model.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 const TOKEN = "tok_action_5e1d8c0b9a7f";
