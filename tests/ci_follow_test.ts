@@ -167,6 +167,18 @@ Deno.test("followCommit() says none after waitStart without any status, and why"
   assert.match(result.note ?? "", /\[skip ci\]/);
 });
 
+Deno.test("followCommit() says none, naming the others, when no context matches the globs", async () => {
+  const { reader, clockOptions } = fakeReader([status(1, LINT, "success")]);
+  const result = await followCommit(reader, TARGET, {
+    ...clockOptions,
+    contexts: ["*/ build (push)"],
+    waitStartMs: 5000,
+  });
+  assert.equal(result.state, "none");
+  assert.deepEqual(result.contexts, []);
+  assert.match(result.note ?? "", /no status matching .* \(1 other contexts/);
+});
+
 Deno.test("followCommit() is still pending at its timeout, about one request per interval", async () => {
   const { reader, clockOptions } = fakeReader([status(1, BUILD, "pending")]);
   const result = await followCommit(reader, TARGET, clockOptions);

@@ -166,6 +166,42 @@ Deno.test("ForgeClient.listOrgRepos() reads every page of more than 50 repos", a
   );
 });
 
+Deno.test("ForgeClient.getAll() stops at its page bound and at a next page on another origin", async () => {
+  await using fx = await Fixture.create();
+  await using gitea = await startGitea({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  await fakeRepos(`${fx.root}/srv`, "org", 51);
+  const { client } = clientFor(gitea.origin, { maxPages: 1 });
+  await rejectsWith(
+    client.listOrgRepos("org"),
+    "invalid",
+    /listed more than 1 pages/,
+  );
+  const { client: other } = clientFor(gitea.origin);
+  gitea.api.inject(1, () =>
+    Response.json([], {
+      headers: {
+        Link: '<http://127.0.0.2:1/api/v1/orgs/org/repos?page=2>; rel="next"',
+      },
+    }));
+  // An empty page ends the list whatever Link says.
+  assert.equal((await other.listOrgRepos("org")).value.length, 0);
+  const page = (await other.getRepo("org", "t-000")).value;
+  gitea.api.inject(1, () =>
+    Response.json([page], {
+      headers: {
+        Link: '<http://127.0.0.2:1/api/v1/orgs/org/repos?page=2>; rel="next"',
+      },
+    }));
+  await rejectsWith(
+    other.listOrgRepos("org"),
+    "moved",
+    /next page to 127\.0\.0\.2:1, another server/,
+  );
+});
+
 Deno.test("ForgeClient.listOrgRepos() falls back to the user's repos on 404", async () => {
   await using fx = await Fixture.create();
   await using gitea = await startGitea({

@@ -245,11 +245,13 @@ export async function followCommit(
       return done(result);
     }
     if (result.state === "none" && now() - shaSince >= waitStartMs) {
+      const seconds = Math.round(waitStartMs / 1000);
+      const others = new Set(value.statuses.map((s) => s.context)).size;
       return done(
         result,
-        `no status after ${
-          Math.round(waitStartMs / 1000)
-        } s; possible causes: ${NO_STATUS_CAUSES}`,
+        others > 0
+          ? `no status matching the contexts asked for after ${seconds} s (${others} other contexts reported)`
+          : `no status after ${seconds} s; possible causes: ${NO_STATUS_CAUSES}`,
       );
     }
     if (elapsed >= waitTimeoutMs) {

@@ -348,14 +348,16 @@ export class ForgeClient {
       }
       const answer = await this.#request("GET", url, null);
       const value = this.#parse<unknown>(answer, "GET", check);
-      const count = take(value, answer);
-      const next = nextLink(answer.headers.get("link"), answer.url);
+      // An empty page ends the list, whatever its Link says.
+      const next = take(value, answer) === 0
+        ? null
+        : nextLink(answer.headers.get("link"), answer.url);
       if (next !== null && next.origin !== answer.url.origin) {
         throw this.#error("moved", null, "GET", answer.url, {
           what: `pointed its next page to ${next.host}, another server`,
         });
       }
-      url = count === 0 ? null : next;
+      url = next;
     }
   }
 
