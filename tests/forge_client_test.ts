@@ -327,6 +327,25 @@ Deno.test("ForgeClient throws InterruptedError when its signal aborts", async ()
   await assert.rejects(client.version(), InterruptedError);
 });
 
+Deno.test("ForgeClient retries a GET that reaches nobody, then says network", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(),
+  );
+  const origin = `http://127.0.0.1:${server.addr.port}`;
+  await server.shutdown();
+  const { client, slept } = clientFor(origin);
+  await rejectsWith(
+    client.version(),
+    "network",
+    new RegExp(
+      `GET /api/v1/version on ${origin.slice(7)} could not be reached`,
+    ),
+  );
+  assert.equal(client.requestCount, 3);
+  assert.equal(slept.length, 2);
+});
+
 Deno.test("ForgeClient sends the token only to allowed origins", async () => {
   await using other = recordingServer();
   await using fx = await Fixture.create();
@@ -379,6 +398,15 @@ Deno.test("ForgeClient follows a renamed repo's same-origin 307 and says where",
     `token ${TOKEN}`,
     `token ${TOKEN}`,
   ]);
+  // A rename loop is followed a few hops, then refused.
+  gitea.api.rename("org/a", "org/b");
+  gitea.api.rename("org/b", "org/a");
+  await rejectsWith(
+    client.getRepo("org", "a"),
+    "moved",
+    /redirected to \/api\/v1\/repos\/org\/[ab]; not followed/,
+  );
+  assert.equal(gitea.api.requests.length, 2 + 4);
 });
 
 Deno.test("ForgeClient refuses an answer beyond its size cap, with or without Content-Length", async () => {

@@ -147,6 +147,7 @@ export class GiteaApi {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #nextId = 1;
   #clock = 0;
+  #closed = false;
 
   /** Makes the stand-in. */
   constructor(options: GiteaApiOptions) {
@@ -211,6 +212,7 @@ export class GiteaApi {
 
   /** Stops every timer and releases hung requests. */
   close(): void {
+    this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     for (const release of this.#hung) release();
@@ -493,6 +495,7 @@ export class GiteaApi {
   }
 
   #after(ms: number, task: () => void): ReturnType<typeof setTimeout> {
+    if (this.#closed) return setTimeout(() => {}, 0);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       task();
