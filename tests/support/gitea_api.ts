@@ -398,12 +398,14 @@ export class GiteaApi {
         state: combinedState(statuses.map((s) => s.status), level),
         sha,
         total_count: statuses.length,
-        statuses: statuses.slice(from, to).map((s) =>
-          this.#statusJson(fullName, s)
-        ),
+        // A Go nil slice when there is no status (1.25 fills the rest).
+        statuses: statuses.length === 0
+          ? null
+          : statuses.slice(from, to).map((s) => this.#statusJson(fullName, s)),
         repository: await this.#repoJson(fullName),
-        commit_url: `${base}/commits/${sha}`,
-        url: `${base}/commits/${sha}/status`,
+        // Before 1.25 Gitea leaves both URLs empty.
+        commit_url: level >= 1025 ? `${base}/commits/${sha}` : "",
+        url: level >= 1025 ? `${base}/commits/${sha}/status` : "",
       },
       200,
       headers,
