@@ -34,6 +34,10 @@ export interface GitHttpServerOptions {
   delayMs?: number;
   /** Allow partial-clone filters like Gitea does (default true). */
   filters?: boolean;
+  /** Consulted first for every request; null falls through to git. */
+  api?: (request: Request) => Promise<Response | null> | Response | null;
+  /** Called with the repo directory after a successful push. */
+  onPush?: (repoPath: string) => void;
 }
 
 /** One request as the server saw it. */
@@ -102,6 +106,8 @@ export async function startGitHttpServer(
 
   const handler = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
+    const answer = await options.api?.(request);
+    if (answer) return answer;
     const authorization = request.headers.get("authorization");
     requests.push({
       method: request.method,
@@ -172,6 +178,9 @@ export async function startGitHttpServer(
     }).spawn();
     children.add(child);
     child.status.finally(() => children.delete(child));
+    if (route.service === "receive-pack" && !route.advertise) {
+      child.status.then((s) => s.success && options.onPush?.(repo));
+    }
 
     // Errors here mean git or the client went away; git's output says why.
     // Once git's output ends, stop feeding it: a client that never finishes

@@ -1,0 +1,862 @@
+/**
+ * A stand-in for Gitea's REST API and its Actions commit statuses, built
+ * from Gitea's Swagger files and `/work/shared/gitea/NOTES.md`, mounted
+ * next to the smart-HTTP git server of `http_server.ts` on one loopback
+ * port. It serves the routes cascade uses, in the shapes of the configured
+ * version (1.22.6 by default; 1.24.0, 1.25.4 or a Forgejo version), and
+ * simulates Actions: a push starts one run per configured job context,
+ * which posts `pending` after a queue, then its outcome; a newer push to
+ * the branch cancels the older run. Failures (429, 5xx, hangs, any
+ * response) can be injected for the next requests, and every API request
+ * is recorded.
+ *
+ * ```ts ignore
+ * await using gitea = await startGitea({ root: `${fx.root}/srv`, token });
+ * await gitea.api.configureCi("org/app", { contexts: ["ci / build (push)"] });
+ * ```
+ *
+ * @module
+ */
+
+import { type GitHttpServer, startGitHttpServer } from "./http_server.ts";
+
+/** How one repo's Actions behave after a push. */
+export interface CiPlan {
+  /** Job contexts, e.g. `publish-image / build (push)`. */
+  contexts: string[];
+  /** Zero-status window before `pending`, in ms (default 20). */
+  queueMs?: number;
+  /** From `pending` to the outcome, in ms (default 40). */
+  runMs?: number;
+  /**
+   * The outcome of every job, or one per context; `none`: the server never
+   * posts anything (no workflow runs on this push).
+   */
+  outcome?: JobOutcome | JobOutcome[];
+  /** Workflow file name for the tasks list (default `build.yml`). */
+  workflowFile?: string;
+}
+
+/** What one simulated job ends with. */
+export type JobOutcome = "success" | "failure" | "skipped" | "none";
+
+/** Flags of a repo that its directory does not say. */
+export interface RepoFlags {
+  /** Archived. */
+  archived?: boolean;
+  /** A mirror. */
+  mirror?: boolean;
+  /** A fork. */
+  fork?: boolean;
+  /** A template repo. */
+  template?: boolean;
+  /** Topics. */
+  topics?: string[];
+}
+
+/** One API request as the stand-in saw it. */
+export interface ApiRequest {
+  /** HTTP method. */
+  method: string;
+  /** URL path. */
+  path: string;
+  /** Query string without `?` (may be empty). */
+  query: string;
+  /** The `Authorization` header, or null. */
+  authorization: string | null;
+}
+
+/** How to build the stand-in. */
+export interface GiteaApiOptions {
+  /** Directory of bare repos, `<root>/<owner>/<name>.git`. */
+  root: string;
+  /** When set, API calls (and `/version` with a bad token) need it. */
+  token?: string;
+  /** The version `/version` says (default `1.22.6`). */
+  version?: string;
+  /** Owners that are users, not organisations. */
+  users?: string[];
+}
+
+interface StoredStatus {
+  id: number;
+  sha: string;
+  status: string;
+  context: string;
+  description: string;
+  target_url: string;
+  at: string;
+}
+
+interface Task {
+  id: number;
+  name: string;
+  head_branch: string;
+  head_sha: string;
+  run_number: number;
+  event: string;
+  status: string;
+  workflow_id: string;
+  at: string;
+}
+
+interface Run {
+  sha: string;
+  branch: string;
+  timers: ReturnType<typeof setTimeout>[];
+  task: Task;
+  done: boolean;
+}
+
+interface RepoState {
+  statuses: StoredStatus[];
+  tasks: Task[];
+  runs: Map<string, Run>;
+  tips: Map<string, string>;
+  runNumber: number;
+  plan: CiPlan | null;
+}
+
+type Injected = () => Response | "hang";
+
+const API = "/api/v1";
+const MAX_LIMIT = 50;
+const T0 = Date.parse("2026-01-01T00:00:00Z");
+
+/** Gitea's major.minor (Forgejo: the Gitea version it reports) as a number. */
+function giteaLevel(version: string): number {
+  const compat = /\+gitea-(\d+)\.(\d+)/.exec(version);
+  const match = compat ?? /^(\d+)\.(\d+)/.exec(version);
+  return match ? Number(match[1]) * 1000 + Number(match[2]) : 0;
+}
+
+/** The API stand-in; `handle` answers a request or returns null (git). */
+export class GiteaApi {
+  /** Every API request received, in order. */
+  readonly requests: ApiRequest[] = [];
+  /** Origin used in URLs the simulator makes (set by `startGitea`). */
+  origin = "http://127.0.0.1";
+  /** The version `/version` says; changeable between requests. */
+  version: string;
+  readonly #o: GiteaApiOptions;
+  readonly #flags = new Map<string, RepoFlags>();
+  readonly #renames = new Map<string, string>();
+  readonly #state = new Map<string, RepoState>();
+  readonly #injected: Injected[] = [];
+  readonly #hung = new Set<() => void>();
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #nextId = 1;
+  #clock = 0;
+  #closed = false;
+
+  /** Makes the stand-in. */
+  constructor(options: GiteaApiOptions) {
+    this.#o = options;
+    this.version = options.version ?? "1.22.6";
+  }
+
+  /** Sets flags of `owner/name`. */
+  setFlags(fullName: string, flags: RepoFlags): void {
+    this.#flags.set(fullName, { ...this.#flags.get(fullName), ...flags });
+  }
+
+  /** Makes `from` (`owner/name`) a renamed repo now at `to`. */
+  rename(from: string, to: string): void {
+    this.#renames.set(from, to);
+  }
+
+  /** The next `count` API requests get `respond()` (or hang until close). */
+  inject(count: number, respond: Injected): void {
+    for (let i = 0; i < count; i++) this.#injected.push(respond);
+  }
+
+  /** Configures Actions for `owner/name`; remembers its branch tips now. */
+  async configureCi(fullName: string, plan: CiPlan): Promise<void> {
+    const state = this.#repoState(fullName);
+    state.plan = plan;
+    state.tips = await this.#readTips(this.#dir(fullName));
+  }
+
+  /** Posts a status as a CI would (`POST /statuses/{sha}`, in-process). */
+  postStatus(
+    fullName: string,
+    sha: string,
+    status: Omit<StoredStatus, "id" | "sha" | "at">,
+  ): void {
+    this.#repoState(fullName).statuses.push({
+      ...status,
+      id: this.#nextId++,
+      sha,
+      at: this.#now(),
+    });
+  }
+
+  /** Tasks (runs) of a repo, newest first. */
+  tasks(fullName: string): readonly Task[] {
+    return [...this.#repoState(fullName).tasks].reverse();
+  }
+
+  /** The push hook for `startGitHttpServer`: starts runs for moved tips. */
+  onPush(repoPath: string): void {
+    const rel = repoPath.slice(this.#o.root.replace(/\/+$/, "").length + 1);
+    const fullName = rel.replace(/\.git$/, "");
+    const state = this.#repoState(fullName);
+    void this.#readTips(repoPath).then((tips) => {
+      for (const [branch, sha] of tips) {
+        if (state.tips.get(branch) === sha) continue;
+        state.tips.set(branch, sha);
+        this.#startRun(fullName, state, branch, sha);
+      }
+    });
+  }
+
+  /** Stops every timer and releases hung requests. */
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    for (const release of this.#hung) release();
+  }
+
+  /** Answers an API request, a 307 for a renamed repo's git path, or null. */
+  async handle(request: Request): Promise<Response | null> {
+    const url = new URL(request.url);
+    const path = decodeURIComponent(url.pathname);
+    if (!path.startsWith(`${API}/`)) {
+      const moved = /^\/([^/]+)\/([^/]+?)(\.git)?(\/.*)?$/.exec(path);
+      const to = moved && this.#renames.get(`${moved[1]}/${moved[2]}`);
+      if (!moved || !to) return null;
+      return redirect(
+        `/${to}${moved[3] ?? ""}${moved[4] ?? ""}${url.search}`,
+      );
+    }
+    this.requests.push({
+      method: request.method,
+      path: url.pathname,
+      query: url.search.slice(1),
+      authorization: request.headers.get("authorization"),
+    });
+    const injected = this.#injected.shift()?.();
+    if (injected === "hang") {
+      await new Promise<void>((resolve) => this.#hung.add(resolve));
+      return new Response("closed", { status: 503 });
+    }
+    if (injected) return injected;
+    const route = path.slice(API.length);
+    const repo = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(route);
+    const to = repo && this.#renames.get(`${repo[1]}/${repo[2]}`);
+    if (repo && to) {
+      return redirect(`${API}/repos/${to}${repo[3] ?? ""}${url.search}`);
+    }
+    const denied = this.#auth(request.headers.get("authorization"), route);
+    if (denied) return denied;
+    return await this.#route(request, url, route, repo);
+  }
+
+  async #route(
+    request: Request,
+    url: URL,
+    route: string,
+    repo: RegExpExecArray | null,
+  ): Promise<Response> {
+    const level = giteaLevel(this.version);
+    const forgejo = /\+gitea-/.test(this.version);
+    const get = request.method === "GET";
+    if (route === "/version" && get) return json({ version: this.version });
+    const owner = /^\/(orgs|users)\/([^/]+)\/repos$/.exec(route);
+    if (owner && get) {
+      const [, kind = "", name = ""] = owner;
+      const isUser = (this.#o.users ?? []).includes(name);
+      if ((kind === "orgs") === isUser || !await isDir(this.#ownerDir(name))) {
+        return notFound();
+      }
+      const repos = await this.#listRepos(name);
+      return this.#page(
+        url,
+        repos.length,
+        (from, to) =>
+          Promise.all(repos.slice(from, to).map((n) => this.#repoJson(n))),
+      );
+    }
+    if (!repo) return notFound();
+    const [, o = "", r = "", rest = ""] = repo;
+    const fullName = `${o}/${r}`;
+    if (!await isDir(this.#dir(fullName))) return notFound();
+    if (rest === "" && get) return json(await this.#repoJson(fullName));
+    if (rest === "/topics" && get) {
+      return json({ topics: this.#flags.get(fullName)?.topics ?? [] });
+    }
+    const combined = /^\/commits\/([^/]+)\/status$/.exec(rest);
+    if (combined && get) {
+      const sha = await this.#resolve(fullName, combined[1] ?? "");
+      if (sha === null) return notFound();
+      return await this.#combined(url, fullName, sha, level);
+    }
+    const list = /^\/(?:commits\/([^/]+)\/statuses|statuses\/([^/]+))$/
+      .exec(rest);
+    if (list && get) {
+      const sha = await this.#resolve(fullName, list[1] ?? list[2] ?? "");
+      if (sha === null) return notFound();
+      const all = this.#statusesOf(fullName, sha).reverse();
+      return this.#page(url, all.length, (from, to) =>
+        Promise.resolve(
+          all.slice(from, to).map((s) => this.#statusJson(fullName, s)),
+        ));
+    }
+    if (rest === "/actions/tasks" && get && level >= 1023 && !forgejo) {
+      const tasks = this.tasks(fullName);
+      const { from, to, headers } = paging(url, tasks.length);
+      return json(
+        {
+          total_count: tasks.length,
+          workflow_runs: tasks.slice(from, to).map((t) =>
+            this.#taskJson(fullName, t)
+          ),
+        },
+        200,
+        headers,
+      );
+    }
+    const dispatch = /^\/actions\/workflows\/([^/]+)\/dispatches$/.exec(rest);
+    const canDispatch = forgejo ? parseInt(this.version) >= 8 : level >= 1024;
+    if (dispatch && request.method === "POST" && canDispatch) {
+      let body: { ref?: unknown } = {};
+      try {
+        body = await request.json();
+      } catch { /* checked below */ }
+      if (typeof body.ref !== "string" || body.ref === "") {
+        return json({ message: "ref is required", url: this.#swagger() }, 422);
+      }
+      const branch = body.ref.replace(/^refs\/heads\//, "");
+      const sha = await this.#resolve(fullName, branch);
+      if (sha === null) return notFound();
+      const state = this.#repoState(fullName);
+      state.tasks.push({
+        id: this.#nextId++,
+        name: dispatch[1] ?? "",
+        head_branch: branch,
+        head_sha: sha,
+        run_number: ++state.runNumber,
+        event: "workflow_dispatch",
+        status: "waiting",
+        workflow_id: dispatch[1] ?? "",
+        at: this.#now(),
+      });
+      return new Response(null, { status: 204 });
+    }
+    return notFound();
+  }
+
+  #auth(header: string | null, route: string): Response | null {
+    const token = this.#o.token;
+    if (token === undefined) return null;
+    if (header === null) {
+      if (route === "/version") return null;
+      return json({ message: "token is required", url: this.#swagger() }, 401);
+    }
+    if (tokenOf(header) === token) return null;
+    return json({
+      message: "user does not exist [uid: 0, name: ]",
+      url: this.#swagger(),
+    }, 401);
+  }
+
+  /** A paged list answer with `X-Total-Count` and Gitea's `Link`. */
+  async #page(
+    url: URL,
+    total: number,
+    slice: (from: number, to: number) => Promise<unknown[]>,
+  ): Promise<Response> {
+    const { from, to, headers } = paging(url, total);
+    return json(await slice(from, to), 200, headers);
+  }
+
+  async #combined(
+    url: URL,
+    fullName: string,
+    sha: string,
+    level: number,
+  ): Promise<Response> {
+    const newest = new Map<string, StoredStatus>();
+    for (const s of this.#statusesOf(fullName, sha)) newest.set(s.context, s);
+    const statuses = [...newest.values()].sort((a, b) => a.id - b.id);
+    const base = `${this.origin}${API}/repos/${fullName}`;
+    if (statuses.length === 0 && level < 1025) {
+      return json({
+        state: "",
+        sha: "",
+        total_count: 0,
+        statuses: null,
+        repository: null,
+        commit_url: "",
+        url: "",
+      });
+    }
+    const { from, to, headers } = paging(url, statuses.length);
+    return json(
+      {
+        state: combinedState(statuses.map((s) => s.status), level),
+        sha,
+        total_count: statuses.length,
+        // A Go nil slice when there is no status (1.25 fills the rest).
+        statuses: statuses.length === 0
+          ? null
+          : statuses.slice(from, to).map((s) => this.#statusJson(fullName, s)),
+        repository: await this.#repoJson(fullName),
+        // Before 1.25 Gitea leaves both URLs empty.
+        commit_url: level >= 1025 ? `${base}/commits/${sha}` : "",
+        url: level >= 1025 ? `${base}/commits/${sha}/status` : "",
+      },
+      200,
+      headers,
+    );
+  }
+
+  #startRun(
+    fullName: string,
+    state: RepoState,
+    branch: string,
+    sha: string,
+  ): void {
+    const plan = state.plan;
+    if (plan === null) return;
+    const old = state.runs.get(branch);
+    if (old && !old.done) {
+      old.timers.forEach((t) => this.#clear(t));
+      old.done = true;
+      old.task.status = "cancelled";
+      for (const context of plan.contexts) {
+        this.postStatus(fullName, old.sha, {
+          status: "failure",
+          context,
+          description: "Has been cancelled",
+          target_url: "",
+        });
+      }
+    }
+    const outcomes = plan.contexts.map((_, i) =>
+      Array.isArray(plan.outcome)
+        ? plan.outcome[i] ?? "success"
+        : plan.outcome ?? "success"
+    );
+    if (outcomes.every((o) => o === "none")) return;
+    const number = ++state.runNumber;
+    const task: Task = {
+      id: this.#nextId++,
+      name: plan.workflowFile ?? "build.yml",
+      head_branch: branch,
+      head_sha: sha,
+      run_number: number,
+      event: "push",
+      status: "waiting",
+      workflow_id: plan.workflowFile ?? "build.yml",
+      at: this.#now(),
+    };
+    state.tasks.push(task);
+    const run: Run = { sha, branch, timers: [], task, done: false };
+    state.runs.set(branch, run);
+    const level = giteaLevel(this.version);
+    const queueMs = plan.queueMs ?? 20;
+    const runMs = plan.runMs ?? 40;
+    const link = (i: number) =>
+      `${this.origin}/${fullName}/actions/runs/${number}/jobs/${i}`;
+    run.timers.push(this.#after(queueMs, () => {
+      task.status = "running";
+      plan.contexts.forEach((context, i) => {
+        if (outcomes[i] === "none") return;
+        this.postStatus(fullName, sha, {
+          status: "pending",
+          context,
+          description: "Waiting to run",
+          target_url: link(i),
+        });
+      });
+    }));
+    run.timers.push(this.#after(queueMs + runMs, () => {
+      run.done = true;
+      const failed = outcomes.includes("failure");
+      task.status = failed ? "failure" : "success";
+      plan.contexts.forEach((context, i) => {
+        const outcome = outcomes[i];
+        if (outcome === "none" || outcome === undefined) return;
+        const status = outcome === "skipped"
+          ? (level >= 1025 ? "skipped" : "success")
+          : outcome;
+        this.postStatus(fullName, sha, {
+          status,
+          context,
+          description: outcome === "failure"
+            ? "Failing after 1s"
+            : outcome === "skipped"
+            ? "Has been skipped"
+            : "Successful in 1s",
+          target_url: link(i),
+        });
+      });
+    }));
+  }
+
+  #after(ms: number, task: () => void): ReturnType<typeof setTimeout> {
+    if (this.#closed) return setTimeout(() => {}, 0);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      task();
+    }, ms);
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  #clear(timer: ReturnType<typeof setTimeout>): void {
+    clearTimeout(timer);
+    this.#timers.delete(timer);
+  }
+
+  #statusesOf(fullName: string, sha: string): StoredStatus[] {
+    return this.#repoState(fullName).statuses.filter((s) => s.sha === sha);
+  }
+
+  #repoState(fullName: string): RepoState {
+    let state = this.#state.get(fullName);
+    if (!state) {
+      state = {
+        statuses: [],
+        tasks: [],
+        runs: new Map(),
+        tips: new Map(),
+        runNumber: 0,
+        plan: null,
+      };
+      this.#state.set(fullName, state);
+    }
+    return state;
+  }
+
+  #dir(fullName: string): string {
+    return `${this.#o.root.replace(/\/+$/, "")}/${fullName}.git`;
+  }
+
+  #ownerDir(owner: string): string {
+    return `${this.#o.root.replace(/\/+$/, "")}/${owner}`;
+  }
+
+  async #listRepos(owner: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(this.#ownerDir(owner))) {
+      if (entry.isDirectory && entry.name.endsWith(".git")) {
+        names.push(`${owner}/${entry.name.slice(0, -4)}`);
+      }
+    }
+    return names.sort();
+  }
+
+  /** Branch tips from the bare repo's files (loose and packed refs). */
+  async #readTips(dir: string): Promise<Map<string, string>> {
+    const tips = new Map<string, string>();
+    const packed = await Deno.readTextFile(`${dir}/packed-refs`).catch(() =>
+      ""
+    );
+    for (const line of packed.split("\n")) {
+      const m = /^([0-9a-f]{40,64}) refs\/heads\/(.+)$/.exec(line);
+      if (m) tips.set(m[2] ?? "", m[1] ?? "");
+    }
+    const walk = async (sub: string): Promise<void> => {
+      const entries = Deno.readDir(`${dir}/refs/heads${sub}`);
+      try {
+        for await (const entry of entries) {
+          const name = `${sub}/${entry.name}`;
+          if (entry.isDirectory) await walk(name);
+          else {
+            const sha = (await Deno.readTextFile(`${dir}/refs/heads${name}`))
+              .trim();
+            tips.set(name.slice(1), sha);
+          }
+        }
+      } catch { /* no refs/heads */ }
+    };
+    await walk("");
+    return tips;
+  }
+
+  async #defaultBranch(fullName: string): Promise<string> {
+    const head = await Deno.readTextFile(`${this.#dir(fullName)}/HEAD`).catch(
+      () => "",
+    );
+    return /^ref: refs\/heads\/(.+)$/m.exec(head)?.[1]?.trim() ?? "main";
+  }
+
+  /** A branch name or a full sha to a sha; null for an unknown branch. */
+  async #resolve(fullName: string, ref: string): Promise<string | null> {
+    if (/^[0-9a-f]{40}$/.test(ref)) return ref;
+    const tips = await this.#readTips(this.#dir(fullName));
+    return tips.get(ref.replace(/^refs\/heads\//, "")) ?? null;
+  }
+
+  async #repoJson(fullName: string): Promise<Record<string, unknown>> {
+    const [owner = "", name = ""] = fullName.split("/");
+    const flags = this.#flags.get(fullName) ?? {};
+    const tips = await this.#readTips(this.#dir(fullName));
+    const web = `${this.origin}/${fullName}`;
+    const when = new Date(T0).toISOString().replace(".000Z", "Z");
+    const repo: Record<string, unknown> = {
+      id: stableId(fullName),
+      owner: this.#user(owner),
+      name,
+      full_name: fullName,
+      description: "",
+      empty: tips.size === 0,
+      private: false,
+      fork: flags.fork ?? false,
+      template: flags.template ?? false,
+      parent: null,
+      mirror: flags.mirror ?? false,
+      size: 0,
+      language: "",
+      languages_url: `${this.origin}${API}/repos/${fullName}/languages`,
+      html_url: web,
+      url: `${this.origin}${API}/repos/${fullName}`,
+      link: "",
+      ssh_url: `git@127.0.0.1:${fullName}.git`,
+      clone_url: `${web}.git`,
+      original_url: "",
+      website: "",
+      stars_count: 0,
+      forks_count: 0,
+      watchers_count: 1,
+      open_issues_count: 0,
+      open_pr_counter: 0,
+      release_counter: 0,
+      default_branch: await this.#defaultBranch(fullName),
+      archived: flags.archived ?? false,
+      created_at: when,
+      updated_at: when,
+      archived_at: "1970-01-01T00:00:00Z",
+      permissions: { admin: false, push: true, pull: true },
+      has_issues: true,
+      has_wiki: true,
+      has_pull_requests: true,
+      has_projects: true,
+      has_releases: true,
+      has_packages: true,
+      has_actions: true,
+      ignore_whitespace_conflicts: false,
+      allow_merge_commits: true,
+      allow_rebase: true,
+      allow_rebase_explicit: true,
+      allow_squash_merge: true,
+      allow_fast_forward_only_merge: true,
+      allow_rebase_update: true,
+      default_delete_branch_after_merge: false,
+      default_merge_style: "merge",
+      default_allow_maintainer_edit: false,
+      avatar_url: "",
+      internal: false,
+      mirror_interval: "",
+      mirror_updated: "0001-01-01T00:00:00Z",
+      repo_transfer: null,
+      object_format_name: "sha1",
+    };
+    if (giteaLevel(this.version) >= 1023) repo.topics = flags.topics ?? [];
+    return repo;
+  }
+
+  #user(login: string): Record<string, unknown> {
+    return {
+      id: stableId(login),
+      login,
+      login_name: "",
+      source_id: 0,
+      full_name: "",
+      email: `${login}@noreply.127.0.0.1`,
+      avatar_url: `${this.origin}/avatars/${login}`,
+      html_url: `${this.origin}/${login}`,
+      language: "",
+      is_admin: false,
+      last_login: "0001-01-01T00:00:00Z",
+      created: "2026-01-01T00:00:00Z",
+      restricted: false,
+      active: false,
+      prohibit_login: false,
+      location: "",
+      website: "",
+      description: "",
+      visibility: "public",
+      followers_count: 0,
+      following_count: 0,
+      starred_repos_count: 0,
+    };
+  }
+
+  #statusJson(fullName: string, s: StoredStatus): Record<string, unknown> {
+    return {
+      id: s.id,
+      status: s.status,
+      target_url: s.target_url,
+      description: s.description,
+      url: `${this.origin}${API}/repos/${fullName}/statuses/${s.sha}`,
+      context: s.context,
+      creator: this.#user("gitea-actions"),
+      created_at: s.at,
+      updated_at: s.at,
+    };
+  }
+
+  #taskJson(fullName: string, t: Task): Record<string, unknown> {
+    return {
+      id: t.id,
+      name: t.name,
+      head_branch: t.head_branch,
+      head_sha: t.head_sha,
+      run_number: t.run_number,
+      event: t.event,
+      display_title: "update .runtime-version",
+      status: t.status,
+      workflow_id: t.workflow_id,
+      url: `${this.origin}/${fullName}/actions/runs/${t.run_number}`,
+      created_at: t.at,
+      updated_at: t.at,
+      run_started_at: t.at,
+    };
+  }
+
+  #swagger(): string {
+    return `${this.origin}/api/swagger`;
+  }
+
+  /** Distinct, increasing RFC 3339 times. */
+  #now(): string {
+    return new Date(T0 + 1000 * ++this.#clock).toISOString().replace(
+      ".000Z",
+      "Z",
+    );
+  }
+}
+
+/**
+ * The combined state as Gitea computes it: before 1.25 the worst of
+ * error < failure < warning < pending < success (error said as failure);
+ * from 1.25 failure if any error/failure, success if all are
+ * success/warning/skipped, else pending.
+ */
+export function combinedState(states: string[], level: number): string {
+  if (states.length === 0) return "";
+  if (level >= 1025) {
+    if (states.some((s) => s === "error" || s === "failure")) return "failure";
+    if (states.every((s) => ["success", "warning", "skipped"].includes(s))) {
+      return "success";
+    }
+    return "pending";
+  }
+  const order = ["error", "failure", "warning", "pending", "success"];
+  const worst = order.find((s) => states.includes(s)) ?? "success";
+  return worst === "error" ? "failure" : worst;
+}
+
+/** `page`/`limit` of a request, and Gitea's paging headers. */
+function paging(
+  url: URL,
+  total: number,
+): { from: number; to: number; headers: Headers } {
+  const rawLimit = Number(url.searchParams.get("limit") ?? "30");
+  const limit = Math.min(
+    MAX_LIMIT,
+    rawLimit > 0 && Number.isInteger(rawLimit) ? rawLimit : 30,
+  );
+  const rawPage = Number(url.searchParams.get("page") ?? "1");
+  const page = rawPage > 0 && Number.isInteger(rawPage) ? rawPage : 1;
+  const pages = Math.max(1, Math.ceil(total / limit));
+  const headers = new Headers({ "X-Total-Count": String(total) });
+  const link = (n: number, rel: string) => {
+    const query = new URLSearchParams(url.searchParams);
+    query.set("page", String(n));
+    const sorted = new URLSearchParams(
+      [...query.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
+    return `<${url.origin}${url.pathname}?${sorted}>; rel="${rel}"`;
+  };
+  const links: string[] = [];
+  if (page < pages) links.push(link(page + 1, "next"));
+  if (page !== pages) links.push(link(pages, "last"));
+  if (page > 1) links.push(link(1, "first"), link(page - 1, "prev"));
+  if (links.length > 0) headers.set("Link", links.join(","));
+  return { from: (page - 1) * limit, to: page * limit, headers };
+}
+
+/** The token of `token X`, `Bearer X` or Basic (as password or user). */
+function tokenOf(header: string): string | null {
+  const plain = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (plain !== undefined) return plain;
+  const encoded = /^Basic\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (encoded === undefined) return null;
+  try {
+    const text = atob(encoded);
+    const colon = text.indexOf(":");
+    if (colon < 0) return null;
+    const user = text.slice(0, colon);
+    const password = text.slice(colon + 1);
+    return password !== "" ? password : user;
+  } catch {
+    return null;
+  }
+}
+
+function stableId(text: string): number {
+  let hash = 7;
+  for (const c of text) hash = (hash * 31 + c.charCodeAt(0)) % 1_000_003;
+  return hash + 1;
+}
+
+function json(
+  value: unknown,
+  status = 200,
+  headers = new Headers(),
+): Response {
+  headers.set("Content-Type", "application/json;charset=utf-8");
+  return new Response(JSON.stringify(value), { status, headers });
+}
+
+function notFound(): Response {
+  return json({ errors: ["not found"], message: "not found", url: "" }, 404);
+}
+
+function redirect(location: string): Response {
+  return new Response(null, { status: 307, headers: { Location: location } });
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** The git server with the API stand-in mounted on the same port. */
+export interface GiteaServer extends AsyncDisposable {
+  /** `http://127.0.0.1:<port>`. */
+  origin: string;
+  /** The API stand-in. */
+  api: GiteaApi;
+  /** The git server (its `requests` are the git requests). */
+  git: GitHttpServer;
+  /** Stops timers and the server. */
+  close(): Promise<void>;
+}
+
+/** Starts the git server and the API stand-in on one loopback port. */
+export async function startGitea(
+  options: GiteaApiOptions,
+): Promise<GiteaServer> {
+  const api = new GiteaApi(options);
+  const git = await startGitHttpServer({
+    root: options.root,
+    ...(options.token === undefined ? {} : { token: options.token }),
+    api: (request) => api.handle(request),
+    onPush: (repo) => api.onPush(repo),
+  });
+  api.origin = git.origin;
+  const close = async () => {
+    api.close();
+    await git.close();
+  };
+  return { origin: git.origin, api, git, close, [Symbol.asyncDispose]: close };
+}
