@@ -39,11 +39,11 @@
  * @module
  */
 
-import { inActions } from "./lib/actions.ts";
-import { parseCommand, usage } from "./lib/cli.ts";
+import { inActions } from "./lib/report/actions.ts";
+import { parseCommand, usage } from "./lib/cli/parse.ts";
 import { runDemo } from "./lib/demo.ts";
 import { EXIT, UsageError } from "./lib/errors.ts";
-import { readEnv } from "./lib/git.ts";
+import { readEnv } from "./lib/git/runner.ts";
 import { Console, processSinks } from "./lib/output.ts";
 import { Redactor } from "./lib/redact.ts";
 import { type RunIo, runTemplatesCommand } from "./lib/run.ts";
@@ -52,8 +52,8 @@ import { VERSION } from "./lib/tool_version.ts";
 export { EXIT, VERSION };
 export type { RunIo as MainIo };
 export type { Sinks } from "./lib/output.ts";
-export type { Backoff } from "./lib/retry.ts";
-export type { GitOutput, GitRunner, GitRunOptions } from "./lib/git.ts";
+export type { Backoff } from "./lib/engine/retry.ts";
+export type { GitOutput, GitRunner, GitRunOptions } from "./lib/git/runner.ts";
 
 /**
  * Runs cascade with command-line `args` and returns the exit code. Side

@@ -30,9 +30,9 @@ import {
   createGitRunner,
   type GitRunner,
   hermeticEnv,
-} from "../lib/git.ts";
+} from "../lib/git/runner.ts";
 import { createBareRepo, seedCommit } from "../lib/demo.ts";
-import { FastImportStream } from "../lib/fast_import.ts";
+import { FastImportStream } from "../lib/git/fast_import.ts";
 import { basicCredentials } from "../lib/redact.ts";
 import {
   type GitHttpServer,

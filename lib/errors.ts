@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { GitOutput } from "./git.ts";
+import type { GitOutput } from "./git/runner.ts";
 import type { ErrorKind, ReportError } from "./model.ts";
 
 export type { ErrorKind, ReportError } from "./model.ts";

@@ -7,7 +7,7 @@
  */
 
 import { dirname, resolve } from "node:path";
-import type { RunOptions } from "./cli.ts";
+import type { RunOptions } from "./cli/parse.ts";
 import { UsageError } from "./errors.ts";
 import {
   dedupeTargets,

@@ -8,7 +8,7 @@
 
 import { styleText } from "node:util";
 import type { Redactor } from "./redact.ts";
-import { PLAIN, type TextStyle } from "./report.ts";
+import { PLAIN, type TextStyle } from "./report/render.ts";
 
 /** Where text goes; tests pass in-memory sinks. */
 export interface Sinks {

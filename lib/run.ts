@@ -8,15 +8,15 @@
  */
 
 import { resolve } from "node:path";
-import { annotations, inActions, outputs } from "./actions.ts";
-import type { RunCommandName, RunOptions } from "./cli.ts";
+import { annotations, inActions, outputs } from "./report/actions.ts";
+import type { RunCommandName, RunOptions } from "./cli/parse.ts";
 import {
   authorizationFor,
   credentialGitConfig,
   readToken,
   type Token,
 } from "./credentials.ts";
-import type { Mode, Plan } from "./engine.ts";
+import type { Mode, Plan } from "./engine/engine.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import {
   BASE_GIT_CONFIG,
@@ -24,16 +24,16 @@ import {
   type GitRunner,
   hermeticEnv,
   readEnv,
-} from "./git.ts";
-import { httpRefsFor } from "./http_refs.ts";
+} from "./git/runner.ts";
+import { httpRefsFor } from "./git/http_refs.ts";
 import { checkReportPaths, resolveTargets } from "./inputs.ts";
 import { anyFails, type Report } from "./model.ts";
 import { type Console, type Sinks, textStyle } from "./output.ts";
-import { PUSH } from "./push_step.ts";
+import { PUSH } from "./modes/push.ts";
 import type { Redactor } from "./redact.ts";
-import { renderJson, renderMarkdown, renderText } from "./report.ts";
-import { type Backoff, DEFAULT_BACKOFF } from "./retry.ts";
-import { STATUS } from "./status_step.ts";
+import { renderJson, renderMarkdown, renderText } from "./report/render.ts";
+import { type Backoff, DEFAULT_BACKOFF } from "./engine/retry.ts";
+import { STATUS } from "./modes/status.ts";
 import type { Target } from "./targets.ts";
 import { VERSION } from "./tool_version.ts";
 

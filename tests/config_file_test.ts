@@ -6,7 +6,7 @@ import {
   MAX_CONFIG_BYTES,
   parseJsonc,
   stripJsonComments,
-} from "../lib/config_file.ts";
+} from "../lib/cli/config_file.ts";
 import { UsageError } from "../lib/errors.ts";
 
 const SCHEMA: ConfigSchema = {

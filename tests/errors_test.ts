@@ -4,7 +4,7 @@ import {
   firstErrorLine,
   remoteWords,
 } from "../lib/errors.ts";
-import type { GitOutput } from "../lib/git.ts";
+import type { GitOutput } from "../lib/git/runner.ts";
 
 function out(stderr: string, extra: Partial<GitOutput> = {}): GitOutput {
   return {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { InterruptedError } from "../lib/errors.ts";
-import { BASE_GIT_CONFIG, configEnv } from "../lib/git.ts";
+import { BASE_GIT_CONFIG, configEnv } from "../lib/git/runner.ts";
 import {
   httpRefsFor,
   parseAdvertisement,
   readHttpRefs,
-} from "../lib/http_refs.ts";
-import type { RemoteHead } from "../lib/remote.ts";
+} from "../lib/git/http_refs.ts";
+import type { RemoteHead } from "../lib/git/remote.ts";
 import { parseTarget } from "../lib/targets.ts";
 import { basicCredentials } from "../lib/redact.ts";
 import { Fixture } from "./support/fixtures.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BASE_GIT_CONFIG, configEnv, hermeticEnv } from "../lib/git.ts";
+import { BASE_GIT_CONFIG, configEnv, hermeticEnv } from "../lib/git/runner.ts";
 import { createBareRepo, seedCommit } from "../lib/demo.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { pktLine as pkt, startGitHttpServer } from "./support/http_server.ts";

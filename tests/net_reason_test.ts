@@ -5,8 +5,12 @@ import {
   createGitRunner,
   type GitOutput,
   hermeticEnv,
-} from "../lib/git.ts";
-import { hostOf, networkProblem, networkReason } from "../lib/net_reason.ts";
+} from "../lib/git/runner.ts";
+import {
+  hostOf,
+  networkProblem,
+  networkReason,
+} from "../lib/git/net_reason.ts";
 
 Deno.test("hostOf() gives host:port, the port defaulted from the scheme", () => {
   const cases: [string, string][] = [

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import type { GitOutput } from "../lib/git.ts";
+import type { GitOutput } from "../lib/git/runner.ts";
 import {
   answerFromTrace,
   answerOf,
   HTTP_TRACE_ENV,
   notGitServer,
   silentOverHttp,
-} from "../lib/not_git.ts";
+} from "../lib/git/not_git.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { startGitHttpServer } from "./support/http_server.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { usage } from "../lib/cli.ts";
-import { flagOf, OPTIONS, type OptionSpec } from "../lib/options.ts";
+import { usage } from "../lib/cli/parse.ts";
+import { flagOf, OPTIONS, type OptionSpec } from "../lib/cli/options.ts";
 
 const README = fileURLToPath(new URL("../README.md", import.meta.url));
 

@@ -7,7 +7,7 @@ import {
   permissionErrorProblem,
   permissionProblem,
   type PermissionQuery,
-} from "../lib/permissions.ts";
+} from "../lib/cli/permissions.ts";
 
 const PROBE = fileURLToPath(
   new URL("./support/permission_probe.ts", import.meta.url),

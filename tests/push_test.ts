@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
 import type { PushReport } from "../lib/model.ts";
-import type { GitRunner } from "../lib/git.ts";
+import type { GitRunner } from "../lib/git/runner.ts";
 
 const DOCKERFILE = "FROM python:3.12\nCOPY .runtime-version /tmp/\n";
 

@@ -7,7 +7,7 @@ import {
   spawnCascade,
 } from "./support/fixtures.ts";
 import type { PushReport } from "../lib/model.ts";
-import type { GitRunner } from "../lib/git.ts";
+import type { GitRunner } from "../lib/git/runner.ts";
 
 /** A pre-receive hook that sleeps, widening the window between racers. */
 const SLOW_HOOK = "#!/bin/sh\nsleep 0.6\n";

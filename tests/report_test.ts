@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { type PushReport, summarise } from "../lib/model.ts";
-import { renderJson, renderMarkdown, renderText } from "../lib/report.ts";
-import { annotations, escapeData, outputs } from "../lib/actions.ts";
+import {
+  renderJson,
+  renderMarkdown,
+  renderText,
+} from "../lib/report/render.ts";
+import { annotations, escapeData, outputs } from "../lib/report/actions.ts";
 
 function report(): PushReport {
   const results: PushReport["results"] = [

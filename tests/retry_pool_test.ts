@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { backoffDelay, sleep } from "../lib/retry.ts";
-import { mapPool } from "../lib/pool.ts";
+import { backoffDelay, sleep } from "../lib/engine/retry.ts";
+import { mapPool } from "../lib/engine/pool.ts";
 
 Deno.test("backoffDelay() is jittered, grows, and is capped", () => {
   const at = (random: number) => (retry: number) =>

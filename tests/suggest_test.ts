@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { closest, editDistance } from "../lib/suggest.ts";
+import { closest, editDistance } from "../lib/cli/suggest.ts";
 
 const FLAGS = [
   "--repo",

@@ -9,7 +9,7 @@ import {
   parseVersionFile,
   renderVersionFile,
   versionProblem,
-} from "../lib/version_file.ts";
+} from "../lib/version/file.ts";
 import { int, pick, prng, type Rand } from "./support/prng.ts";
 
 const encoder = new TextEncoder();

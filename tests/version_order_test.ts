@@ -8,7 +8,7 @@ import {
   type Pep440,
   type Semver,
   type VersionScheme,
-} from "../lib/version_order.ts";
+} from "../lib/version/order.ts";
 import { int, pick, prng, type Rand } from "./support/prng.ts";
 
 type Order = -1 | 0 | 1;

@@ -9,7 +9,7 @@
  */
 
 import { InterruptedError } from "../errors.ts";
-import { sleep as realSleep } from "../retry.ts";
+import { sleep as realSleep } from "../engine/retry.ts";
 import type { ForgeClient } from "./client.ts";
 import type { CommitStatus, CommitStatusState } from "./types.ts";
 

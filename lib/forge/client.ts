@@ -22,7 +22,7 @@
  */
 
 import { ADVICE, type ErrorKind, InterruptedError } from "../errors.ts";
-import { backoffDelay, sleep as realSleep } from "../retry.ts";
+import { backoffDelay, sleep as realSleep } from "../engine/retry.ts";
 import {
   type ActionTaskResponse,
   checkActionTaskResponse,

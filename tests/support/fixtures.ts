@@ -14,7 +14,7 @@ import {
   createGitRunner,
   type GitRunner,
   hermeticEnv,
-} from "../../lib/git.ts";
+} from "../../lib/git/runner.ts";
 import { createBareRepo, type SeedCommit, seedCommit } from "../../lib/demo.ts";
 import type { Sinks } from "../../lib/output.ts";
 

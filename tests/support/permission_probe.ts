@@ -1,7 +1,7 @@
 /**
  * Run by `tests/permissions_test.ts` under `deno run --no-prompt` with some
  * permission flags left out: prints, as one JSON line, what
- * `lib/permissions.ts` says is missing for the needs given as the first
+ * `lib/cli/permissions.ts` says is missing for the needs given as the first
  * argument, and the flag it reads from each error a denied call throws.
  *
  * @module
@@ -11,7 +11,7 @@ import {
   flagForPermissionError,
   missingPermissions,
   permissionProblem,
-} from "../../lib/permissions.ts";
+} from "../../lib/cli/permissions.ts";
 
 const needs = JSON.parse(Deno.args[0] ?? "{}");
 

@@ -14,7 +14,7 @@
  * @example Order two versions
  * ```ts
  * import assert from "node:assert/strict";
- * import { compareVersions } from "./version_order.ts";
+ * import { compareVersions } from "./order.ts";
  *
  * assert.deepEqual(compareVersions("1.0rc1", "1.0"), {
  *   order: -1,

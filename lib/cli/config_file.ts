@@ -19,7 +19,7 @@
  */
 
 import { dirname, isAbsolute, resolve } from "node:path";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../errors.ts";
 import { closest } from "./suggest.ts";
 
 /** The config file looked for in the working directory. */

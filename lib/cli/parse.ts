@@ -6,7 +6,7 @@
  * @example Parse a push command
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseCommand } from "./cli.ts";
+ * import { parseCommand } from "./parse.ts";
  *
  * const command = parseCommand(["push", "0.1.8", "--repo", "acme/tpl"]);
  * assert.equal(command.command, "push");
@@ -20,7 +20,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { EXIT, UsageError } from "./errors.ts";
+import { EXIT, UsageError } from "../errors.ts";
 import {
   flagOf,
   type OptionName,
@@ -30,7 +30,7 @@ import {
   type Raw,
 } from "./options.ts";
 import { closest } from "./suggest.ts";
-import { versionProblem } from "./version_file.ts";
+import { versionProblem } from "../version/file.ts";
 
 /** Markers that tell CI to skip a push; refused in messages by default. */
 export const SKIP_CI_MARKERS: readonly string[] = [

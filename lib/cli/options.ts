@@ -9,11 +9,11 @@
  */
 
 import type { ConfigType } from "./config_file.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../errors.ts";
 import {
   DEFAULT_VERSION_FILE,
   normaliseVersionFilePath,
-} from "./version_file.ts";
+} from "../version/file.ts";
 
 /** The default commit message; `{version}` is replaced. */
 export const DEFAULT_MESSAGE =

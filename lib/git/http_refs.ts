@@ -18,10 +18,10 @@
  * @module
  */
 
-import { readEnv } from "./git.ts";
-import { InterruptedError } from "./errors.ts";
+import { readEnv } from "./runner.ts";
+import { InterruptedError } from "../errors.ts";
 import type { RemoteHead } from "./remote.ts";
-import type { Target } from "./targets.ts";
+import type { Target } from "../targets.ts";
 
 /** How to read one target's refs in-process. */
 export interface HttpRefs {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { concatBytes, type GitRunner } from "./git.ts";
+import { concatBytes, type GitRunner } from "./runner.ts";
 
 /** A `git fast-import` input stream, built in memory and run at once. */
 export class FastImportStream {

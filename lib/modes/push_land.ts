@@ -7,18 +7,18 @@
  * @module
  */
 
-import type { ReadSettings, TemplateTask } from "./engine.ts";
-import { ADVICE, type ErrorKind, InterruptedError } from "./errors.ts";
-import type { PushResult } from "./model.ts";
-import type { createLimiter } from "./pool.ts";
-import { fetchTip, isAncestor, lsRemote, push } from "./remote.ts";
-import { type Backoff, backoffDelay, sleep } from "./retry.ts";
-import { compareVersions } from "./version_order.ts";
+import type { ReadSettings, TemplateTask } from "../engine/engine.ts";
+import { ADVICE, type ErrorKind, InterruptedError } from "../errors.ts";
+import type { PushResult } from "../model.ts";
+import type { createLimiter } from "../engine/pool.ts";
+import { fetchTip, isAncestor, lsRemote, push } from "../git/remote.ts";
+import { type Backoff, backoffDelay, sleep } from "../engine/retry.ts";
+import { compareVersions } from "../version/order.ts";
 import {
   readVersionState,
   type VersionState,
   writeVersionCommit,
-} from "./version_state.ts";
+} from "../version/state.ts";
 
 /** What `push` needs beyond reading. */
 export interface PushSettings extends ReadSettings {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { GitOutput, GitRunner } from "./git.ts";
+import type { GitOutput, GitRunner } from "./runner.ts";
 import { FastImportStream } from "./fast_import.ts";
 import { type HttpRefs, readHttpRefs } from "./http_refs.ts";
 import {
@@ -18,7 +18,7 @@ import {
   InterruptedError,
   remoteWords,
   TemplateError,
-} from "./errors.ts";
+} from "../errors.ts";
 
 /** Everything a git call for one template needs. */
 export interface RemoteContext {

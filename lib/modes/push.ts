@@ -15,10 +15,10 @@ import {
   runTemplates,
   type Step,
   type Unreached,
-} from "./engine.ts";
-import { InterruptedError, reportError } from "./errors.ts";
-import { type PushResult, summarise } from "./model.ts";
-import { createLimiter } from "./pool.ts";
+} from "../engine/engine.ts";
+import { InterruptedError, reportError } from "../errors.ts";
+import { type PushResult, summarise } from "../model.ts";
+import { createLimiter } from "../engine/pool.ts";
 import {
   land,
   type Prepared,
@@ -26,13 +26,13 @@ import {
   type TemplateRun,
   verify,
 } from "./push_land.ts";
-import { openTip } from "./remote.ts";
-import { compareVersions } from "./version_order.ts";
+import { openTip } from "../git/remote.ts";
+import { compareVersions } from "../version/order.ts";
 import {
   notWired,
   readVersionState,
   writeVersionCommit,
-} from "./version_state.ts";
+} from "../version/state.ts";
 
 export type { PushSettings } from "./push_land.ts";
 

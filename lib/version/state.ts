@@ -7,20 +7,20 @@
  * @module
  */
 
-import { TemplateError } from "./errors.ts";
+import { TemplateError } from "../errors.ts";
 import {
   importCommit,
   parseTree,
   readObjects,
   type RemoteContext,
   type TreeEntry,
-} from "./remote.ts";
+} from "../git/remote.ts";
 import {
   isCurrent,
   parseVersionFile,
   renderVersionFile,
   type VersionFileContent,
-} from "./version_file.ts";
+} from "./file.ts";
 
 /** The version file at one tip. */
 export interface VersionState {

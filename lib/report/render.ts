@@ -18,7 +18,7 @@ import {
   type StatusReport,
   type StatusResult,
   summarySentence,
-} from "./model.ts";
+} from "../model.ts";
 
 /** The JSON report, pretty-printed with a final newline. */
 export function renderJson(report: Report): string {

@@ -13,8 +13,8 @@ import {
   statedResults,
   statesOf,
   type StatusResult,
-} from "./model.ts";
-import { changeOf } from "./report.ts";
+} from "../model.ts";
+import { changeOf } from "./render.ts";
 
 /** True when running inside a GitHub- or Gitea-Actions step. */
 export function inActions(env: (name: string) => string | undefined): boolean {

@@ -12,11 +12,11 @@ import {
   runTemplates,
   type Step,
   type Unreached,
-} from "./engine.ts";
-import { reportError } from "./errors.ts";
-import { type StatusResult, summariseStatus } from "./model.ts";
-import { openTip } from "./remote.ts";
-import { notWired, readVersionState } from "./version_state.ts";
+} from "../engine/engine.ts";
+import { reportError } from "../errors.ts";
+import { type StatusResult, summariseStatus } from "../model.ts";
+import { openTip } from "../git/remote.ts";
+import { notWired, readVersionState } from "../version/state.ts";
 
 /** `cascade status`: the status step over every template, and its report. */
 export const STATUS: Mode = {

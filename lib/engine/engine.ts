@@ -9,20 +9,20 @@
  * @module
  */
 
-import { InterruptedError, reportError, TemplateError } from "./errors.ts";
-import { configEnv, type GitRunner } from "./git.ts";
-import type { RunOptions } from "./cli.ts";
-import type { HttpRefs } from "./http_refs.ts";
-import type { Report, ReportError, TemplateResult } from "./model.ts";
+import { InterruptedError, reportError, TemplateError } from "../errors.ts";
+import { configEnv, type GitRunner } from "../git/runner.ts";
+import type { RunOptions } from "../cli/parse.ts";
+import type { HttpRefs } from "../git/http_refs.ts";
+import type { Report, ReportError, TemplateResult } from "../model.ts";
 import { createLimiter, mapPool } from "./pool.ts";
 import {
   lsRemote,
   promisorConfig,
   type RemoteContext,
   type Skeletons,
-} from "./remote.ts";
+} from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
-import type { Target } from "./targets.ts";
+import type { Target } from "../targets.ts";
 
 /** One target and how its git processes and reads are set up. */
 export interface Plan {
