@@ -230,7 +230,8 @@ function checkValue(
       if (typeof raw !== "boolean") throw wrong();
       return raw;
     case "number":
-      if (typeof raw !== "number" || !Number.isFinite(raw)) throw wrong();
+      if (typeof raw !== "number") throw wrong();
+      if (!Number.isFinite(raw)) throw wrong(`not ${raw}`);
       return raw;
     case "string[]": {
       if (typeof raw === "string") return [asPath(raw)];

@@ -145,7 +145,16 @@ function locateJsonError(text: string): JsonErrorSite {
     }
     i++;
   };
+  let depth = 0;
   const value = (): void => {
+    if (++depth > 1000) fail("less nesting (at most 1000 levels)");
+    try {
+      oneValue();
+    } finally {
+      depth--;
+    }
+  };
+  const oneValue = (): void => {
     space();
     const c = text[i];
     if (c === "{") {

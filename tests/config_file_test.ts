@@ -120,6 +120,10 @@ Deno.test("checkConfig() names key, expected type and file for a wrong type", ()
       '"probe" in cascade.json must be a list of strings, not a list holding a number (item 2)',
     ],
     [
+      JSON.parse('{"timeout": 1e999}'),
+      '"timeout" in cascade.json must be a number, not Infinity',
+    ],
+    [
       { attempts: false },
       '"attempts" in cascade.json must be a number, not false',
     ],

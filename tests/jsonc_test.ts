@@ -88,6 +88,10 @@ Deno.test("parseJsonc() reports the line, column and what was expected", () => {
       'cascade.json line 1, column 9: expected an escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\u), found "x"; fix the JSON and run again',
     ],
   ];
+  cases.push([
+    "[".repeat(5000),
+    'cascade.json line 1, column 1001: expected less nesting (at most 1000 levels), found "["; fix the JSON and run again',
+  ]);
   for (const [text, message] of cases) {
     assert.throws(() => parseJsonc(text, "cascade.json"), usageError(message));
   }
