@@ -120,6 +120,15 @@ Deno.test("networkReason() reads git's, curl's, ssh's and Deno's words", () => {
       "ssh: Could not resolve hostname h: Name or service not known\nfatal: Could not read from remote repository.",
       "name not found",
     ],
+    // a host's name is not a reason
+    [
+      "fatal: unable to access 'https://ssl-proxy.example.com/a.git/': Empty reply from server",
+      "closed without a reply",
+    ],
+    [
+      "fatal: unable to access 'https://tls.example.com/a.git/': Failed to connect to tls.example.com port 443 after 2 ms: Couldn't connect to server",
+      "connection refused",
+    ],
     // not network problems
     [
       "fatal: unable to access 'https://h/': The requested URL returned error: 404",

@@ -55,8 +55,11 @@ export interface PermissionNeeds {
 }
 
 /** The real query: `Deno.permissions.querySync`, state only. */
-export const queryPermission: PermissionQuery = (descriptor) =>
-  Deno.permissions.querySync(descriptor).state;
+export function queryPermission(
+  descriptor: Deno.PermissionDescriptor,
+): Deno.PermissionState {
+  return Deno.permissions.querySync(descriptor).state;
+}
 
 /**
  * The flags to add to `deno run` for `needs`, in a fixed order

@@ -73,7 +73,7 @@ const REASONS: readonly (readonly [RegExp, NetworkReason])[] = [
   ],
   [/Connection reset|ConnectionReset|os error 104\b/i, "connection reset"],
   [
-    /SSL|TLS|gnutls|certificate|handshake|received corrupt message|InvalidContentType|UnknownIssuer/i,
+    /\bSSL(?:\b|_)|\bTLS\b|OpenSSL|gnutls|certificate|handshake|received corrupt message|InvalidContentType|UnknownIssuer/,
     "TLS failure",
   ],
   [
@@ -102,7 +102,11 @@ const DEFAULT_PORTS: Readonly<Record<string, string>> = {
  * `HTTP <code>`; other HTTP codes are not network problems.
  */
 export function networkReason(stderrOrError: unknown): NetworkReason | null {
-  const text = textOf(stderrOrError);
+  // URLs are left out: a host named `ssl.example.com` says nothing.
+  const text = textOf(stderrOrError).replace(
+    /[a-z][a-z0-9+.-]*:\/\/[^\s'")]+/gi,
+    "<url>",
+  );
   for (const [pattern, reason] of REASONS) {
     if (pattern.test(text)) return reason;
   }
