@@ -47,6 +47,7 @@ import { readEnv } from "./lib/git/runner.ts";
 import { Console, processSinks } from "./lib/output.ts";
 import { Redactor } from "./lib/redact.ts";
 import { type RunIo, runTemplatesCommand } from "./lib/run.ts";
+import { runTargetsCommand } from "./lib/run_targets.ts";
 import { VERSION } from "./lib/tool_version.ts";
 
 export { EXIT, VERSION };
@@ -90,6 +91,8 @@ export async function main(
           (demoArgs) => main(demoArgs, { ...io, sinks: wiring.sinks }),
           (text) => out.out(text),
         );
+      case "targets":
+        return await runTargetsCommand(command.options, wiring, out, redactor);
       default:
         return await runTemplatesCommand(
           command.options,

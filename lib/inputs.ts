@@ -9,6 +9,8 @@
 import { dirname, resolve } from "node:path";
 import type { RunOptions } from "./cli/parse.ts";
 import { UsageError } from "./errors.ts";
+import { discoverRepos, type Excluded } from "./forge/discover.ts";
+import { discoveryError, openForge } from "./forge/session.ts";
 import {
   dedupeTargets,
   failedTargetsOf,
@@ -27,9 +29,20 @@ export interface Say {
   err(text: string): void;
 }
 
+/** The targets of a run, and the discovered repos left out. */
+export interface Resolved {
+  /** Deduplicated, sharded, in order: listed first, then discovered. */
+  targets: Target[];
+  /** Repos `--org` listed that discovery left out, with the reason. */
+  excluded: Excluded[];
+  /** The targets discovery kept (before sharding), in listing order. */
+  discovered: Target[];
+}
+
 /**
- * The targets from flags, repos files and an earlier report, deduplicated
- * and sharded; null when there is nothing to do (said on `say`).
+ * The targets from flags, repos files, an earlier report and the server
+ * (`--org`, filtered), deduplicated and sharded; null when there is
+ * nothing to do (said on `say`). Verbose runs log each repo left out.
  */
 export async function resolveTargets(
   options: RunOptions,
@@ -37,6 +50,31 @@ export async function resolveTargets(
   cwd: string,
   say: Say,
 ): Promise<Target[] | null> {
+  const resolved = await resolveSources(options, env, cwd, say);
+  if (resolved === null) return null;
+  if (options.verbose) {
+    for (const { repo, reason } of resolved.excluded) {
+      say.err(`cascade: left out ${repo}: ${reason}\n`);
+    }
+  }
+  if (resolved.targets.length === 0) {
+    say.out(`cascade: no targets left after the filters: nothing to do\n`);
+    return null;
+  }
+  return resolved.targets;
+}
+
+/**
+ * What {@linkcode resolveTargets} resolves, with the repos discovery left
+ * out. `allowNone`: no source at all is no error (an empty list).
+ */
+export async function resolveSources(
+  options: RunOptions,
+  env: (name: string) => string | undefined,
+  cwd: string,
+  say: Say,
+  allowNone = false,
+): Promise<Resolved | null> {
   const inputs: string[] = [];
   for (const source of options.sources) {
     if ("repo" in source) inputs.push(source.repo);
@@ -61,13 +99,38 @@ export async function resolveTargets(
       return null;
     }
   }
-  if (inputs.length === 0) {
+  if (inputs.length === 0 && options.org.length === 0 && !allowNone) {
     throw new UsageError(
-      "no targets: pass --repo, --repos-file or --retry-failed",
+      "no targets: pass --repo, --repos-file, --org or --retry-failed",
+    );
+  }
+  const filters: [string, string[]][] = [
+    ["--match", options.match],
+    ["--exclude", options.exclude],
+    ["--topic", options.topic],
+  ];
+  const filter = filters.find(([, values]) => values.length > 0);
+  if (filter !== undefined && options.org.length === 0) {
+    throw new UsageError(
+      `${filter[0]} filters what --org lists: pass --org <owner> too`,
     );
   }
   const baseUrl = options.baseUrl ?? env("GITEA_URL");
-  let targets = dedupeTargets(inputs.map((t) => parseTarget(t, baseUrl, cwd)));
+  const listed = inputs.map((t) => parseTarget(t, baseUrl, cwd));
+  const found = options.org.length === 0
+    ? { repos: [], excluded: [] }
+    : await discoverRepos(
+      openForge(options, env, "--org"),
+      {
+        owners: options.org,
+        match: options.match,
+        exclude: options.exclude,
+        topics: options.topic,
+      },
+      discoveryError,
+    );
+  const discovered = found.repos.map((r) => parseTarget(r, baseUrl, cwd));
+  let targets = dedupeTargets([...listed, ...discovered]);
   if (options.shard !== undefined) {
     targets = shardTargets(targets, parseShard(options.shard));
     if (targets.length === 0) {
@@ -77,7 +140,7 @@ export async function resolveTargets(
       return null;
     }
   }
-  return targets;
+  return { targets, excluded: found.excluded, discovered };
 }
 
 /** Reads an input file named by `flag`; a missing one is a usage error. */

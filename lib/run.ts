@@ -37,8 +37,11 @@ import { STATUS } from "./modes/status.ts";
 import type { Target } from "./targets.ts";
 import { VERSION } from "./tool_version.ts";
 
+/** The commands whose mode writes a push or status report. */
+export type ModeName = Exclude<RunCommandName, "targets">;
+
 /** The commands that run over templates, each a mode of the engine. */
-export const MODES: Readonly<Record<RunCommandName, Mode>> = {
+export const MODES: Readonly<Record<ModeName, Mode>> = {
   push: PUSH,
   status: STATUS,
 };
@@ -94,7 +97,7 @@ export async function runTemplatesCommand(
       backoff: io.backoff ?? DEFAULT_BACKOFF,
       ...progressHooks(targets, options, io.sinks, out),
     };
-    return await MODES[options.command].run(plans, options, deps);
+    return await MODES[options.command as ModeName].run(plans, options, deps);
   });
   const report = ran.value.report({
     tool: VERSION,
@@ -127,7 +130,7 @@ export function exitCodeOf(
 }
 
 /** Each target with its credentials as git config and for in-process reads. */
-function planTargets(
+export function planTargets(
   targets: readonly Target[],
   token: Token | null,
   options: RunOptions,
@@ -152,7 +155,7 @@ function planTargets(
 }
 
 /** The live progress line and per-template log blocks. */
-function progressHooks(
+export function progressHooks(
   targets: readonly Target[],
   options: RunOptions,
   sinks: Sinks,
@@ -188,7 +191,7 @@ function progressHooks(
  * SIGINT/SIGTERM (or `io.signal`) aborts the run's signal, a second one
  * exits at once. The dir is removed on every path.
  */
-async function withWorkDir<T>(
+export async function withWorkDir<T>(
   io: RunIo,
   out: Console,
   body: (workDir: string, signal: AbortSignal) => Promise<T>,

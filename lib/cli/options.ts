@@ -30,7 +30,7 @@ export interface OptionSpec<T = unknown> {
   /** `string`, `boolean`, or `list` (a repeatable string). */
   kind: "string" | "boolean" | "list";
   /** Where `--help` and the README list it. */
-  group: "targets" | "common" | "push";
+  group: "targets" | "discovery" | "common" | "push" | "check";
   /** The placeholder after the flag in `--help` (`<file>`). */
   arg?: string;
   /** A one-letter alias. */
@@ -107,6 +107,38 @@ export const OPTIONS = {
     arg: "<i>/<n>",
     help: "run a stable 1/n of the targets (for a CI matrix)",
     value: text,
+  }),
+  org: option({
+    remember: true,
+    kind: "list",
+    group: "discovery",
+    arg: "<owner>",
+    help: "every repo of this organisation or user on --base-url (repeatable)",
+    value: (raw) => list(raw).map((o) => ownerName("--org", o)),
+  }),
+  match: option({
+    remember: true,
+    kind: "list",
+    group: "discovery",
+    arg: "<glob>",
+    help: "keep discovered repos whose name matches (repeatable)",
+    value: (raw) => list(raw).map((g) => glob("--match", g)),
+  }),
+  exclude: option({
+    remember: true,
+    kind: "list",
+    group: "discovery",
+    arg: "<glob>",
+    help: "drop discovered repos whose name matches (repeatable)",
+    value: (raw) => list(raw).map((g) => glob("--exclude", g)),
+  }),
+  topic: option({
+    remember: true,
+    kind: "list",
+    group: "discovery",
+    arg: "<name>",
+    help: "keep discovered repos with this topic (repeatable)",
+    value: (raw) => list(raw).map((t) => topicName(t)),
   }),
   config: option({
     kind: "string",
@@ -272,6 +304,15 @@ export const OPTIONS = {
     help: "allow [skip ci]-style markers in the message",
     value: flag,
   }),
+  check: option({
+    configKey: null,
+    fsPath: true,
+    kind: "string",
+    group: "check",
+    arg: "<file>",
+    help: "compare this repos file with the server; exit 1 on a difference",
+    value: text,
+  }),
   help: option({
     configKey: null,
     kind: "boolean",
@@ -380,4 +421,42 @@ function checkBranch(branch: string | undefined): string | undefined {
     );
   }
   return branch;
+}
+
+/** An organisation or user name as Gitea allows it. */
+function ownerName(flag: string, owner: string): string {
+  const name = owner.trim();
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}$/.test(name)) {
+    throw new UsageError(
+      `${flag} ${
+        JSON.stringify(owner.slice(0, 60))
+      } is not an organisation or user name (letters, digits, '-', '_', '.')`,
+    );
+  }
+  return name;
+}
+
+/** A name glob: `*`, `?` and the characters of repo names, `/` for owner. */
+function glob(flag: string, pattern: string): string {
+  if (!/^[A-Za-z0-9_.*?/-]{1,141}$/.test(pattern)) {
+    throw new UsageError(
+      `${flag} ${
+        JSON.stringify(pattern.slice(0, 60))
+      } must be a name pattern of letters, digits, '-', '_', '.', '*', '?' (and '/' between owner and name)`,
+    );
+  }
+  return pattern;
+}
+
+/** A topic as Gitea stores it (lower-case letters, digits, '-', '.'). */
+function topicName(topic: string): string {
+  const name = topic.trim().toLowerCase();
+  if (!/^[a-z0-9][a-z0-9.-]{0,34}$/.test(name)) {
+    throw new UsageError(
+      `--topic ${
+        JSON.stringify(topic.slice(0, 60))
+      } is not a Gitea topic (letters, digits, '-' and '.', at most 35)`,
+    );
+  }
+  return name;
 }

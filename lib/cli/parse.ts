@@ -42,7 +42,7 @@ export const SKIP_CI_MARKERS: readonly string[] = [
 ];
 
 /** The commands that run over templates. */
-export type RunCommandName = "push" | "status";
+export type RunCommandName = "push" | "status" | "targets";
 
 /** Where targets come from, in the order given. */
 export type TargetSource = { repo: string } | { reposFile: string };
@@ -51,7 +51,7 @@ export type TargetSource = { repo: string } | { reposFile: string };
 export interface RunOptions extends OptionValues {
   /** The command. */
   command: RunCommandName;
-  /** The version. */
+  /** The version (empty for `targets`, which takes none). */
   version: string;
   /** `--repo` values and `--repos-file` paths, in command-line order. */
   sources: TargetSource[];
@@ -72,8 +72,13 @@ export type Command =
 
 /** The table's options that `command` takes. */
 function optionsOf(command: RunCommandName): OptionName[] {
+  const not: OptionSpec["group"][] = command === "push"
+    ? ["check"]
+    : command === "status"
+    ? ["push", "check"]
+    : ["push"];
   return (Object.keys(OPTIONS) as OptionName[]).filter((name) =>
-    command === "push" || OPTIONS[name].group !== "push"
+    !not.includes(OPTIONS[name].group)
   );
 }
 
@@ -109,12 +114,12 @@ export function parseCommand(
     if (rest.length > 0) throw new UsageError(`demo takes no arguments`);
     return { command: "demo" };
   }
-  if (first !== "push" && first !== "status") {
-    const near = closest(first, ["push", "status", "demo"]);
+  if (first !== "push" && first !== "status" && first !== "targets") {
+    const near = closest(first, ["push", "status", "targets", "demo"]);
     throw new UsageError(
       `unknown command ${JSON.stringify(first.slice(0, 40))}: ${
         near ? `did you mean ${near}? ` : ""
-      }use push, status or demo`,
+      }use push, status, targets or demo`,
     );
   }
   const names = optionsOf(first);
@@ -179,8 +184,9 @@ function checkFlags(
       `--${flagOf(n)}` === flag
     );
     if (other !== undefined) {
+      const owner = OPTIONS[other].group === "check" ? "targets" : "push";
       throw new UsageError(
-        `${command}: ${flag} is an option of push only; ${command} does not take it`,
+        `${command}: ${flag} is an option of ${owner} only; ${command} does not take it`,
       );
     }
     const near = closest(flag, known);
@@ -250,6 +256,12 @@ function sourcesOf(
 }
 
 function versionOf(command: string, positionals: readonly string[]): string {
+  if (command === "targets") {
+    if (positionals.length === 0) return "";
+    throw new UsageError(
+      `targets takes no version; pass sources with --org, --repo or --repos-file`,
+    );
+  }
   if (positionals.length === 0) {
     throw new UsageError(
       `${command}: missing the version, e.g. cascade ${command} 0.1.8 --repo owner/name`,
@@ -288,6 +300,8 @@ export function buildMessage(
 
 const GROUP_TITLES = {
   targets: "Targets (at least one):",
+  discovery: "Targets from the server (need --allow-net):",
+  check: "Targets options:",
   common: "Common options:",
   push: "Push options:",
 } as const;
@@ -322,6 +336,11 @@ const EXIT_CODES: Record<RunCommandName | "all", string> = {
   ${EXIT.failed} a template drifted or could not be read; ${EXIT.usage} usage or input error;
   ${EXIT.credentials} credentials refused; ${EXIT.interrupted} interrupted.
 `,
+  targets:
+    `Exit codes: ${EXIT.ok} every target read (with --check: the file agrees);
+  ${EXIT.failed} a target could not be read, or --check found a difference;
+  ${EXIT.usage} usage or input error, or an unknown --org; ${EXIT.credentials} the server refused the token.
+`,
   all:
     `Exit codes: ${EXIT.ok} all updated/unchanged/skipped/superseded (status: all at the version),
   ${EXIT.failed} a template failed (status: drift or unreadable), ${EXIT.usage} usage or input error,
@@ -334,21 +353,33 @@ export function usage(topic?: RunCommandName): string {
   if (topic === "push") {
     return `Usage: cascade push <version> [targets] [options]\n\nWrites <version> into the version file of every template, commits and pushes\nto its default branch (never forced), so each template's CI rebuilds.\n\n${
       optionLines("targets")
-    }\n${optionLines("common")}\n${optionLines("push")}\n${EXIT_CODES.push}`;
+    }\n${optionLines("discovery")}\n${optionLines("common")}\n${
+      optionLines("push")
+    }\n${EXIT_CODES.push}`;
+  }
+  if (topic === "targets") {
+    return `Usage: cascade targets [targets] [options]\n\nRead only: lists the targets (repo, default branch, wired by --probe or not)\nand, with --check FILE, compares a checked-in repos file with the server.\n\n${
+      optionLines("targets")
+    }\n${optionLines("discovery")}\n${optionLines("common")}\n${
+      optionLines("check")
+    }\n${EXIT_CODES.targets}`;
   }
   if (topic === "status") {
     return `Usage: cascade status <version> [targets] [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>.\n\n${
       optionLines("targets")
-    }\n${optionLines("common")}\n${EXIT_CODES.status}`;
+    }\n${optionLines("discovery")}\n${
+      optionLines("common")
+    }\n${EXIT_CODES.status}`;
   }
   return `cascade: pin a runtime version in many template repos and push, so each rebuilds.
 
 Usage:
   cascade push <version> [targets] [options]
   cascade status <version> [targets] [options]
+  cascade targets [targets] [--probe <path>] [--check <file>]
   cascade demo              try it on throwaway local repos
   cascade --help | --version
-  cascade push --help       (or status --help) for every option
+  cascade push --help       (or status, targets --help) for every option
 
 Example:
   CASCADE_TOKEN=... cascade push 0.1.8 --base-url https://git.example.com \\

@@ -1,0 +1,236 @@
+/**
+ * Targets from the forge: every repository of the organisations and users
+ * named by `--org`, all pages, with archived, mirror, fork and empty ones
+ * left out, then `--match`/`--exclude` name globs and `--topic`. Each repo
+ * left out is kept with the reason, for verbose logs and the `targets`
+ * report. Names come from a server cascade does not trust: a name Gitea
+ * would not allow is left out (shown escaped), never printed raw.
+ *
+ * @example Name checks and globs
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { globMatches, nameProblem } from "./discover.ts";
+ *
+ * assert.equal(nameProblem("templates/node-lts"), null);
+ * assert.match(nameProblem("templates/\u001b[2J") ?? "", /not allow/);
+ * assert.ok(globMatches("node-*", "templates/node-lts"));
+ * assert.ok(globMatches("templates/*", "templates/node-lts"));
+ * assert.ok(!globMatches("py-*", "templates/node-lts"));
+ * ```
+ *
+ * @module
+ */
+
+import type { ForgeClient } from "./client.ts";
+import type { Repository } from "./types.ts";
+
+/** What `--org`, `--match`, `--exclude` and `--topic` ask for. */
+export interface DiscoveryFilters {
+  /** Organisations or users, in order. */
+  owners: readonly string[];
+  /** Keep names matching any of these (none: keep all). */
+  match: readonly string[];
+  /** Drop names matching any of these. */
+  exclude: readonly string[];
+  /** Keep repos with any of these topics (none: keep all). */
+  topics: readonly string[];
+}
+
+/** A repository left out, and why. */
+export interface Excluded {
+  /** `owner/name` (escaped when the server sent a name Gitea forbids). */
+  repo: string;
+  /** Why it was left out, e.g. `archived`. */
+  reason: string;
+}
+
+/** What discovery found. */
+export interface Discovery {
+  /** `owner/name` of each repo kept, in listing order. */
+  repos: string[];
+  /** Each repo left out, with the reason. */
+  excluded: Excluded[];
+}
+
+const OWNER = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}$/;
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
+
+/**
+ * Why `fullName` is not an `owner/name` Gitea allows (letters, digits,
+ * `-`, `_`, `.`; owner at most 40, name at most 100 characters; not `.git`
+ * at the end), or null when it is one.
+ */
+export function nameProblem(fullName: string): string | null {
+  const [owner = "", name = "", ...rest] = fullName.split("/");
+  const ok = rest.length === 0 && OWNER.test(owner) && NAME.test(name) &&
+    !/\.(git|wiki|rss|atom)$/i.test(name) && !name.includes("..");
+  return ok
+    ? null
+    : "the server sent a name Gitea does not allow (only letters, digits, '-', '_' and '.'); left out";
+}
+
+/**
+ * A name from the server, safe for a terminal, a log or a Markdown cell:
+ * anything outside Gitea's name characters becomes `?`, at most 100
+ * characters.
+ */
+export function shownName(text: string): string {
+  const safe = text.replace(/[^A-Za-z0-9_.\/-]/g, "?");
+  return safe.length > 100 ? `${safe.slice(0, 97)}...` : safe;
+}
+
+/**
+ * Whether a name glob matches `owner/name`, ignoring case. `*` is any run
+ * of characters but `/`, `?` one of them. A glob with a `/` is matched
+ * against `owner/name`, one without against the name alone.
+ */
+export function globMatches(glob: string, fullName: string): boolean {
+  const subject = glob.includes("/")
+    ? fullName
+    : fullName.slice(fullName.indexOf("/") + 1);
+  const source = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replaceAll("*", "[^/]*").replaceAll("?", "[^/]");
+  return new RegExp(`^${source}$`, "i").test(subject);
+}
+
+/** Why the listing leaves `repo` out before any filter, or null. */
+function flagReason(repo: Repository, owner: string): string | null {
+  const problem = nameProblem(repo.full_name);
+  if (problem !== null) return problem;
+  const [listedOwner] = repo.full_name.split("/");
+  if (
+    repo.full_name.toLowerCase() !==
+      `${repo.owner.login}/${repo.name}`.toLowerCase() ||
+    listedOwner?.toLowerCase() !== owner.toLowerCase()
+  ) {
+    return `listed under --org ${owner} but named for another owner; left out`;
+  }
+  if (repo.archived) return "archived";
+  if (repo.mirror) return "mirror (read-only)";
+  if (repo.fork) return "fork";
+  if (repo.empty) return "empty (no commits yet)";
+  return null;
+}
+
+/** Why `--match`/`--exclude` leave `fullName` out, or null. */
+function globReason(
+  fullName: string,
+  filters: DiscoveryFilters,
+): string | null {
+  if (
+    filters.match.length > 0 &&
+    !filters.match.some((g) => globMatches(g, fullName))
+  ) {
+    return `matches no --match (${filters.match.join(", ")})`;
+  }
+  const dropped = filters.exclude.find((g) => globMatches(g, fullName));
+  return dropped === undefined ? null : `matches --exclude ${dropped}`;
+}
+
+/**
+ * The repo's topics: the listing's `topics` (Gitea 1.23+), else
+ * `GET /repos/{o}/{r}/topics` (1.22).
+ */
+async function topicsOf(
+  client: ForgeClient,
+  repo: Repository,
+): Promise<string[]> {
+  if (repo.topics !== undefined) return repo.topics ?? [];
+  const { value } = await client.repoTopics(repo.owner.login, repo.name);
+  return value.topics ?? [];
+}
+
+/**
+ * Lists every repo of each owner (organisation, else user), every page,
+ * and sorts them into kept and left out. Throws what `wrap` makes of the
+ * client's error for the first owner that cannot be listed.
+ */
+export async function discoverRepos(
+  client: ForgeClient,
+  filters: DiscoveryFilters,
+  wrap: (error: unknown, owner: string) => unknown = (error) => error,
+): Promise<Discovery> {
+  const repos: string[] = [];
+  const excluded: Excluded[] = [];
+  const seen = new Set<string>();
+  for (const owner of new Set(filters.owners)) {
+    try {
+      await discoverOwner(client, owner, filters, { repos, excluded, seen });
+    } catch (error) {
+      throw wrap(error, owner);
+    }
+  }
+  return { repos, excluded };
+}
+
+async function discoverOwner(
+  client: ForgeClient,
+  owner: string,
+  filters: DiscoveryFilters,
+  into: Discovery & { seen: Set<string> },
+): Promise<void> {
+  const { repos, excluded, seen } = into;
+  const listed = await client.listOrgRepos(owner);
+  for (const repo of listed.value) {
+    const key = repo.full_name.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const shown = shownName(repo.full_name);
+    const reason = flagReason(repo, owner) ??
+      globReason(repo.full_name, filters);
+    if (reason !== null) {
+      excluded.push({ repo: shown, reason });
+      continue;
+    }
+    if (filters.topics.length > 0) {
+      const topics = (await topicsOf(client, repo)).map((t) => t.toLowerCase());
+      if (!filters.topics.some((t) => topics.includes(t))) {
+        excluded.push({
+          repo: shown,
+          reason: `has no --topic (${filters.topics.join(", ")})`,
+        });
+        continue;
+      }
+    }
+    repos.push(repo.full_name);
+  }
+}
+
+/** What the server says about one `owner/name` a list names. */
+export type RepoLookup =
+  | { state: "live"; fullName: string }
+  | { state: "missing" }
+  | { state: "renamed"; to: string }
+  | { state: "left out"; reason: string };
+
+/**
+ * Looks one listed repo up (`GET /repos/{o}/{r}`, a same-origin 307 of a
+ * renamed repo followed): live, missing, renamed (to the name the server
+ * answers for), or left out (archived, mirror, fork, empty).
+ */
+export async function lookUpRepo(
+  client: ForgeClient,
+  fullName: string,
+): Promise<RepoLookup> {
+  const [owner = "", name = ""] = fullName.split("/");
+  let answer;
+  try {
+    answer = await client.getRepo(owner, name);
+  } catch (error) {
+    if ((error as { kind?: unknown }).kind === "not_found") {
+      return { state: "missing" };
+    }
+    throw error;
+  }
+  const repo = answer.value;
+  const reason = flagReason(repo, repo.owner.login);
+  if (reason !== null && nameProblem(repo.full_name) !== null) {
+    return { state: "left out", reason };
+  }
+  if (repo.full_name.toLowerCase() !== fullName.toLowerCase()) {
+    return { state: "renamed", to: repo.full_name };
+  }
+  return reason === null
+    ? { state: "live", fullName: repo.full_name }
+    : { state: "left out", reason };
+}
