@@ -9,7 +9,11 @@
 import { dirname, resolve } from "node:path";
 import type { RunOptions } from "./cli/parse.ts";
 import { UsageError } from "./errors.ts";
-import { discoverRepos, type Excluded } from "./forge/discover.ts";
+import {
+  discoverRepos,
+  type Discovery,
+  type Excluded,
+} from "./forge/discover.ts";
 import { discoveryError, openForge } from "./forge/session.ts";
 import {
   dedupeTargets,
@@ -92,43 +96,25 @@ export async function resolveSources(
       );
     }
     inputs.push(...failed.targets);
-    if (failed.targets.length === 0 && inputs.length === 0) {
+    if (
+      failed.targets.length === 0 && inputs.length === 0 &&
+      options.org.length === 0
+    ) {
       say.out(
         `cascade: ${options.retryFailed} has no failed templates: nothing to retry\n`,
       );
       return null;
     }
   }
+  checkFilters(options);
   if (inputs.length === 0 && options.org.length === 0 && !allowNone) {
     throw new UsageError(
       "no targets: pass --repo, --repos-file, --org or --retry-failed",
     );
   }
-  const filters: [string, string[]][] = [
-    ["--match", options.match],
-    ["--exclude", options.exclude],
-    ["--topic", options.topic],
-  ];
-  const filter = filters.find(([, values]) => values.length > 0);
-  if (filter !== undefined && options.org.length === 0) {
-    throw new UsageError(
-      `${filter[0]} filters what --org lists: pass --org <owner> too`,
-    );
-  }
   const baseUrl = options.baseUrl ?? env("GITEA_URL");
   const listed = inputs.map((t) => parseTarget(t, baseUrl, cwd));
-  const found = options.org.length === 0
-    ? { repos: [], excluded: [] }
-    : await discoverRepos(
-      openForge(options, env, "--org"),
-      {
-        owners: options.org,
-        match: options.match,
-        exclude: options.exclude,
-        topics: options.topic,
-      },
-      discoveryError,
-    );
+  const found = await discover(options, env);
   const discovered = found.repos.map((r) => parseTarget(r, baseUrl, cwd));
   let targets = dedupeTargets([...listed, ...discovered]);
   if (options.shard !== undefined) {
@@ -141,6 +127,41 @@ export async function resolveSources(
     }
   }
   return { targets, excluded: found.excluded, discovered };
+}
+
+/** Refuses `--match`, `--exclude` and `--topic` without `--org`. */
+function checkFilters(options: RunOptions): void {
+  const filters: [string, string[]][] = [
+    ["--match", options.match],
+    ["--exclude", options.exclude],
+    ["--topic", options.topic],
+  ];
+  const filter = filters.find(([, values]) => values.length > 0);
+  if (filter !== undefined && options.org.length === 0) {
+    throw new UsageError(
+      `${filter[0]} filters what --org lists: pass --org <owner> too`,
+    );
+  }
+}
+
+/** The repos `--org` lists on the server, filtered; none without it. */
+function discover(
+  options: RunOptions,
+  env: (name: string) => string | undefined,
+): Promise<Discovery> {
+  if (options.org.length === 0) {
+    return Promise.resolve({ repos: [], excluded: [] });
+  }
+  return discoverRepos(
+    openForge(options, env, "--org"),
+    {
+      owners: options.org,
+      match: options.match,
+      exclude: options.exclude,
+      topics: options.topic,
+    },
+    discoveryError,
+  );
 }
 
 /** Reads an input file named by `flag`; a missing one is a usage error. */

@@ -91,7 +91,7 @@ async function targetsJson(
   return { ...run, report };
 }
 
-const _paths = (w: World) => w.gitea.api.requests.map((r) => r.path);
+const paths = (w: World) => w.gitea.api.requests.map((r) => r.path);
 
 Deno.test("targets --org lists every page, leaves out archived, mirror, fork and empty repos, and says which are wired", async () => {
   await using w = await world();
@@ -173,5 +173,285 @@ Deno.test("targets without --probe says wired unknown (null) and fetches nothing
       r.method === "POST" && r.path.endsWith("/git-upload-pack")
     ),
     "no fetch without a probe",
+  );
+});
+
+for (const version of ["1.22.6", "1.25.4"]) {
+  Deno.test(`targets --topic, --match and --exclude filter the listing (Gitea ${version})`, async () => {
+    await using w = await world(version);
+    const run = await targetsJson(w, [
+      "--org",
+      "tpl",
+      "--topic",
+      "Runtime",
+      "--exclude",
+      "*-legacy",
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.report.targets.map((t) => t.repo), [
+      "tpl/t-node",
+      "tpl/t-python",
+    ]);
+    const reasons = new Map(run.report.excluded.map((e) => [e.repo, e.reason]));
+    assert.equal(reasons.get("tpl/t-legacy"), "matches --exclude *-legacy");
+    assert.equal(reasons.get("tpl/t-docs"), "has no --topic (runtime)");
+    // 1.22 lists no topics: asked per repo, only for repos still in play.
+    const asked = paths(w).filter((p) => p.endsWith("/topics")).sort();
+    assert.deepEqual(
+      asked,
+      version === "1.22.6"
+        ? [
+          "/api/v1/repos/tpl/t-docs/topics",
+          "/api/v1/repos/tpl/t-node/topics",
+          "/api/v1/repos/tpl/t-python/topics",
+        ]
+        : [],
+    );
+    const matched = await targetsJson(w, [
+      "--org",
+      "tpl",
+      "--match",
+      "t-p*",
+      "--match",
+      "tpl/t-d?cs",
+    ]);
+    assert.deepEqual(matched.report.targets.map((t) => t.repo), [
+      "tpl/t-docs",
+      "tpl/t-python",
+    ]);
+    assert.equal(
+      new Map(matched.report.excluded.map((e) => [e.repo, e.reason])).get(
+        "tpl/t-node",
+      ),
+      "matches no --match (t-p*, tpl/t-d?cs)",
+    );
+  });
+}
+
+Deno.test("targets --org takes a user account, and combines with --repo into one list", async () => {
+  await using w = await world();
+  const run = await targetsJson(w, [
+    "--repo",
+    "tpl/t-node",
+    "--org",
+    "alice",
+    "--repo",
+    `${w.gitea.origin}/alice/t-personal.git`,
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.report.targets.map((t) => t.repo), [
+    "tpl/t-node",
+    "alice/t-personal",
+  ]);
+  assert.deepEqual(paths(w), [
+    "/api/v1/orgs/alice/repos",
+    "/api/v1/users/alice/repos",
+  ]);
+});
+
+Deno.test("targets leaves out a name Gitea would not allow, escaped, and never prints it raw", async () => {
+  await using w = await world();
+  const evil = `${w.srv}/tpl/t-\u001b[2Jevil.git`;
+  await Deno.mkdir(evil, { recursive: true });
+  await Deno.writeTextFile(`${evil}/HEAD`, "ref: refs/heads/main\n");
+  const run = await targetsJson(w, ["--org", "tpl", "--match", "t-*", "-v"]);
+  assert.equal(run.code, 0, run.stderr);
+  const entry = run.report.excluded.find((e) => e.repo.includes("evil"));
+  assert.equal(entry?.repo, "tpl/t-??2Jevil");
+  assert.match(entry?.reason ?? "", /a name Gitea does not allow/);
+  assert.ok(!run.stdout.includes("\u001b") && !run.stderr.includes("\u001b"));
+  assert.match(
+    run.stdout,
+    /left out tpl\/t-\?\?2Jevil: the server sent a name/,
+  );
+});
+
+Deno.test("targets --check: a file that agrees with the server exits 0", async () => {
+  await using w = await world();
+  const file = await w.fx.write(
+    "templates.txt",
+    "# runtime templates\ntpl/t-python\ntpl/t-node\n",
+  );
+  const run = await runCascade([
+    "targets",
+    "--org",
+    "tpl",
+    "--topic",
+    "runtime",
+    "--probe",
+    "Dockerfile",
+    "--check",
+    file,
+  ], w.env);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(
+    run.stdout,
+    /--check .*templates\.txt: the file agrees with the server \(2 templates\)/,
+  );
+});
+
+Deno.test("targets --check names each difference: missing, archived, renamed, unwired, and a wired template the file lacks", async () => {
+  await using w = await world();
+  const file = await w.fx.write(
+    "templates.txt",
+    [
+      "tpl/t-node",
+      "tpl/t-legacy",
+      "tpl/t-archived",
+      "tpl/t-gone",
+      "tpl/t-ruby-old",
+      "alice/t-personal",
+      "",
+    ].join("\n"),
+  );
+  const run = await runCascade([
+    "targets",
+    "--org",
+    "tpl",
+    "--probe",
+    "Dockerfile",
+    "--check",
+    file,
+  ], w.env);
+  assert.equal(run.code, 1, run.stderr);
+  const lines = run.stdout.split("\n").filter((l) =>
+    /^(add|remove|replace|check) /.test(l)
+  );
+  assert.deepEqual(lines, [
+    `remove tpl/t-legacy from ${file}: not wired: none of Dockerfile mentions .runtime-version`,
+    `remove tpl/t-archived from ${file}: archived`,
+    `remove tpl/t-gone from ${file}: no such repository on the server`,
+    `replace tpl/t-ruby-old with tpl/t-python in ${file}: the repository was renamed`,
+    `add tpl/t-docs to ${file}: a wired template the server has`,
+  ]);
+  assert.match(
+    run.stdout,
+    /: 5 differences; change the file as each line says/,
+  );
+  // The renamed repo: the API's 307 was followed to the new name.
+  assert.ok(paths(w).includes("/api/v1/repos/tpl/t-ruby-old"));
+  assert.ok(paths(w).includes("/api/v1/repos/tpl/t-python"));
+  // alice/t-personal lies outside --org: looked up, probed, found fine.
+  assert.ok(paths(w).includes("/api/v1/repos/alice/t-personal"));
+  assert.match(run.stdout, /^alice\/t-personal +main +wired: yes$/m);
+});
+
+Deno.test("targets --check without other sources checks the file's own entries", async () => {
+  await using w = await world();
+  const file = await w.fx.write(
+    "templates.txt",
+    "tpl/t-node\ntpl/t-mirror\n",
+  );
+  const run = await runCascade(["targets", "--check", file], w.env);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(
+    run.stdout,
+    new RegExp(
+      `^remove tpl/t-mirror from ${file}: mirror \\(read-only\\)$`,
+      "m",
+    ),
+  );
+  assert.match(run.stdout, /: 1 difference; /);
+  const fixed = await w.fx.write("fixed.txt", "tpl/t-node\n");
+  const clean = await runCascade(["targets", "--check", fixed], w.env);
+  assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+});
+
+Deno.test("push and status run over discovered targets; the server holds the commits", async () => {
+  await using w = await world();
+  const discover = [
+    "--org",
+    "tpl",
+    "--topic",
+    "runtime",
+    "--probe",
+    "Dockerfile",
+  ];
+  const before = await runCascade(["status", "0.1.0", ...discover], w.env);
+  assert.equal(before.code, 0, before.stdout + before.stderr);
+  const json = `${w.fx.root}/push.json`;
+  const push = await runCascade(
+    ["push", "0.2.0", ...discover, "--json", json, "-v"],
+    w.env,
+  );
+  assert.equal(push.code, 0, push.stdout + push.stderr);
+  const report = await readReport<
+    { results: { repo: string; status: string }[] }
+  >(json);
+  assert.deepEqual(report.results.map((r) => [r.repo, r.status]), [
+    ["tpl/t-legacy", "skipped"],
+    ["tpl/t-node", "updated"],
+    ["tpl/t-python", "updated"],
+  ]);
+  assert.match(push.stderr, /left out tpl\/t-archived: archived/);
+  const repo = (name: string) => `${w.srv}/tpl/${name}.git`;
+  assert.equal(
+    await w.fx.text(repo("t-node"), "main", ".runtime-version"),
+    "0.2.0\n",
+  );
+  assert.equal(
+    await w.fx.text(repo("t-python"), "trunk", ".runtime-version"),
+    "0.2.0\n",
+  );
+  assert.equal(await w.fx.count(repo("t-node")), 2);
+  assert.equal(await w.fx.count(repo("t-python"), "trunk"), 2);
+  for (const untouched of ["t-legacy", "t-docs", "t-archived", "t-fork"]) {
+    assert.equal(await w.fx.count(repo(untouched)), 1, untouched);
+    assert.equal(
+      await w.fx.text(repo(untouched), "main", ".runtime-version"),
+      "0.1.0\n",
+    );
+  }
+  const after = await runCascade(["status", "0.2.0", ...discover], w.env);
+  assert.equal(after.code, 0, after.stdout + after.stderr);
+  const drifted = await runCascade(
+    ["status", "0.2.0", "--org", "tpl", "--match", "t-docs"],
+    w.env,
+  );
+  assert.equal(drifted.code, 1, "t-docs is still at 0.1.0");
+});
+
+Deno.test("an unknown --org is a usage error naming it (exit 2); a refused token exits 3", async () => {
+  await using w = await world();
+  const unknown = await runCascade(["targets", "--org", "nobody"], w.env);
+  assert.equal(unknown.code, 2);
+  assert.match(
+    unknown.stderr,
+    /--org nobody: no organisation or user of that name on the server/,
+  );
+  const refused = await runCascade(
+    ["push", "0.2.0", "--org", "tpl"],
+    { ...w.env, CASCADE_TOKEN: "wrong-token" },
+  );
+  assert.equal(refused.code, 3, refused.stderr);
+  assert.match(refused.stderr, /--org tpl: the server refused the token/);
+  assert.ok(!refused.stderr.includes("wrong-token"));
+  assert.equal(await w.fx.count(`${w.srv}/tpl/t-node.git`), 1);
+  const filterAlone = await runCascade(["targets", "--topic", "x"], w.env);
+  assert.equal(filterAlone.code, 2);
+  assert.match(filterAlone.stderr, /--topic filters what --org lists/);
+});
+
+Deno.test("discovery sends the token to the base URL's origin only: a redirect elsewhere is not followed", async () => {
+  await using w = await world();
+  const seen: (string | null)[] = [];
+  await using other = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => {
+      seen.push(request.headers.get("authorization"));
+      return Response.json([]);
+    },
+  );
+  const elsewhere = `http://127.0.0.1:${other.addr.port}/api/v1/orgs/tpl/repos`;
+  w.gitea.api.inject(
+    1,
+    () => new Response(null, { status: 307, headers: { Location: elsewhere } }),
+  );
+  const run = await runCascade(["targets", "--org", "tpl"], w.env);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /--org tpl: .*redirected to .*; not followed/);
+  assert.deepEqual(seen, []);
+  assert.ok(
+    w.gitea.api.requests.every((r) => r.authorization === `token ${TOKEN}`),
   );
 });
