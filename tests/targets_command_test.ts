@@ -9,7 +9,12 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "npm:ajv@8.20.0/dist/2020.js";
-import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
+import {
+  Fixture,
+  readReport,
+  runCascade,
+  runCascadeProcess,
+} from "./support/fixtures.ts";
 import { type GiteaServer, startGitea } from "./support/gitea_api.ts";
 
 const TOKEN = "tok_targets_5b1e9c";
@@ -454,4 +459,19 @@ Deno.test("discovery sends the token to the base URL's origin only: a redirect e
   assert.ok(
     w.gitea.api.requests.every((r) => r.authorization === `token ${TOKEN}`),
   );
+});
+
+Deno.test("--org without --allow-net for the server is a usage error naming the flag, before anything runs", async () => {
+  await using w = await world();
+  const run = await runCascadeProcess(
+    ["push", "0.2.0", "--org", "tpl", "--probe", "Dockerfile"],
+    { tmpDir: w.fx.root, env: w.env },
+  );
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(
+    run.stderr,
+    /--org reads the server's API and needs --allow-net \(for 127\.0\.0\.1:\d+\)/,
+  );
+  assert.deepEqual(w.gitea.api.requests, []);
+  assert.deepEqual(w.gitea.git.requests, []);
 });

@@ -1,0 +1,234 @@
+import assert from "node:assert/strict";
+import {
+  discoverRepos,
+  globMatches,
+  lookUpRepo,
+  nameProblem,
+  shownName,
+} from "../lib/forge/discover.ts";
+import {
+  apiBaseOf,
+  apiTokenOrigins,
+  discoveryError,
+  openForge,
+} from "../lib/forge/session.ts";
+import { ForgeClient, ForgeError } from "../lib/forge/client.ts";
+import { EXIT, UsageError } from "../lib/errors.ts";
+import { listDifferences } from "../lib/modes/targets_check.ts";
+import type { TargetResult } from "../lib/modes/targets.ts";
+import { Fixture } from "./support/fixtures.ts";
+import { startGitea } from "./support/gitea_api.ts";
+
+const granted = () => "granted" as const;
+const settings = { allowInsecureHttp: false, timeout: 5 };
+
+Deno.test("nameProblem() accepts Gitea's names and refuses anything else", () => {
+  for (const ok of ["org/app", "a_b/c.d-e", "Org/Repo_1"]) {
+    assert.equal(nameProblem(ok), null, ok);
+  }
+  for (
+    const bad of [
+      "org/a b",
+      "org/\u001b[31m",
+      "org/a/b",
+      "org/.hidden",
+      "org/x.git",
+      "org/..",
+      "-org/x",
+      `org/${"x".repeat(101)}`,
+      "org/<b>",
+      "org/a|b",
+    ]
+  ) {
+    assert.match(nameProblem(bad) ?? "", /does not allow/, bad);
+  }
+});
+
+Deno.test("shownName() keeps name characters only and caps the length", () => {
+  assert.equal(shownName("org/\u001b[2J|x"), "org/??2J?x");
+  assert.equal(shownName("o/" + "y".repeat(200)).length, 100);
+});
+
+Deno.test("globMatches() matches names, or owner/name when the glob has a /, ignoring case", () => {
+  assert.ok(globMatches("t-*", "tpl/T-Node"));
+  assert.ok(globMatches("t-?ode", "tpl/t-node"));
+  assert.ok(!globMatches("t-?ode", "tpl/t-nnode"));
+  assert.ok(!globMatches("*", "tpl/a/b"));
+  assert.ok(globMatches("tpl/*", "tpl/x"));
+  assert.ok(!globMatches("other/*", "tpl/x"));
+  assert.ok(globMatches("a.b", "o/a.b"));
+  assert.ok(!globMatches("a.b", "o/axb"), "a dot is a dot");
+});
+
+Deno.test("apiBaseOf() keeps the base's path prefix; refuses no server or credentials", () => {
+  assert.equal(
+    apiBaseOf("https://git.example.com/gitea/", "--org"),
+    "https://git.example.com/gitea/api/v1",
+  );
+  assert.throws(() => apiBaseOf(undefined, "--org"), /--org needs the server/);
+  assert.throws(
+    () => apiBaseOf("https://u:p@git.example.com", "--org"),
+    /without credentials/,
+  );
+  assert.throws(() => apiBaseOf("ssh://git@x/", "--org"), /http\(s\)/);
+  assert.deepEqual(
+    [...apiTokenOrigins("https://git.example.com/gitea/api/v1")],
+    ["https://git.example.com"],
+  );
+});
+
+Deno.test("openForge() refuses without --allow-net for the host (exit 2, naming the flag), and a token over plain http", () => {
+  const seen: Deno.PermissionDescriptor[] = [];
+  const denied = (d: Deno.PermissionDescriptor) => {
+    seen.push(d);
+    return "prompt" as const;
+  };
+  try {
+    openForge(
+      { ...settings, baseUrl: "https://git.example.com:8443" },
+      () => undefined,
+      "--org",
+      denied,
+    );
+    assert.fail("expected a UsageError");
+  } catch (error) {
+    assert.ok(error instanceof UsageError);
+    assert.equal(error.exitCode, EXIT.usage);
+    assert.match(
+      error.message,
+      /^--org reads the server's API and needs --allow-net \(for git\.example\.com:8443\)/,
+    );
+  }
+  assert.deepEqual(seen, [{ name: "net", host: "git.example.com:8443" }]);
+  assert.throws(
+    () =>
+      openForge(
+        { ...settings, baseUrl: "http://git.example.com" },
+        (n) => (n === "CASCADE_TOKEN" ? "t" : undefined),
+        "--org",
+        granted,
+      ),
+    /refusing to send the token over plain http to git\.example\.com/,
+  );
+  assert.ok(
+    openForge(
+      { ...settings, baseUrl: "http://127.0.0.1:9" },
+      (n) => (n === "CASCADE_TOKEN" ? "t" : undefined),
+      "--org",
+      granted,
+    ) instanceof ForgeClient,
+  );
+});
+
+Deno.test("discoveryError() maps an unknown owner to 2, a refused token to 3, the rest to 1", () => {
+  const error = (kind: "not_found" | "auth" | "network", path: string) =>
+    new ForgeError(kind, "GET x answered", {
+      status: 404,
+      method: "GET",
+      path,
+    });
+  const unknown = discoveryError(
+    error("not_found", "/api/v1/users/nobody/repos"),
+    "nobody",
+  );
+  assert.ok(unknown instanceof UsageError);
+  assert.equal(unknown.exitCode, EXIT.usage);
+  assert.match(unknown.message, /^--org nobody: no organisation or user/);
+  const refused = discoveryError(error("auth", "/api/v1/orgs/o/repos"), "o");
+  assert.equal((refused as UsageError).exitCode, EXIT.credentials);
+  const down = discoveryError(error("network", "/api/v1/orgs/o/repos"), "o");
+  assert.equal((down as UsageError).exitCode, EXIT.failed);
+  const other = new TypeError("boom");
+  assert.equal(discoveryError(other, "o"), other);
+});
+
+Deno.test("discoverRepos() and lookUpRepo() against the stand-in: owner mismatch, renamed, missing", async () => {
+  await using fx = await Fixture.create();
+  await using gitea = await startGitea({ root: `${fx.root}/srv`, token: "t" });
+  await fx.repo("org/app", { ".runtime-version": "0.1.0\n" });
+  await fx.repo("org/old-fork", { ".runtime-version": "0.1.0\n" });
+  gitea.api.setFlags("org/old-fork", { fork: true });
+  gitea.api.rename("org/was", "org/app");
+  const client = new ForgeClient({
+    apiBase: `${gitea.origin}/api/v1`,
+    authorization: "token t",
+    allowedOrigins: new Set([gitea.origin]),
+    timeoutMs: 5000,
+  });
+  const found = await discoverRepos(client, {
+    owners: ["org", "org"],
+    match: [],
+    exclude: [],
+    topics: [],
+  });
+  assert.deepEqual(found.repos, ["org/app"]);
+  assert.deepEqual(found.excluded, [{ repo: "org/old-fork", reason: "fork" }]);
+  assert.equal(
+    gitea.api.requests.filter((r) => r.path === "/api/v1/orgs/org/repos")
+      .length,
+    1,
+    "an owner given twice is listed once",
+  );
+  assert.deepEqual(await lookUpRepo(client, "org/app"), {
+    state: "live",
+    fullName: "org/app",
+  });
+  assert.deepEqual(await lookUpRepo(client, "org/was"), {
+    state: "renamed",
+    to: "org/app",
+  });
+  assert.deepEqual(await lookUpRepo(client, "org/none"), { state: "missing" });
+  assert.deepEqual(await lookUpRepo(client, "org/old-fork"), {
+    state: "left out",
+    reason: "fork",
+  });
+  // A listing that names a repo of another owner is left out.
+  const page = (await client.getRepo("org", "app")).value;
+  gitea.api.inject(
+    1,
+    () => Response.json([{ ...page, full_name: "evil/app" }]),
+  );
+  const odd = await discoverRepos(client, {
+    owners: ["org"],
+    match: [],
+    exclude: [],
+    topics: [],
+  });
+  assert.deepEqual(odd.repos, []);
+  assert.match(odd.excluded[0]?.reason ?? "", /named for another owner/);
+});
+
+Deno.test("listDifferences() leaves unwired and unreadable server repos out of what the file lacks", () => {
+  const result = (wired: boolean | null, error = false): TargetResult => ({
+    repo: "x",
+    url: "u",
+    branch: "main",
+    wired,
+    ...(error ? { error: { kind: "network", message: "x: down" } } : {}),
+  });
+  const results = new Map<string, TargetResult>([
+    ["k-a", result(true)],
+    ["k-b", result(false)],
+    ["k-c", result(null, true)],
+    ["k-d", result(true, true)],
+  ]);
+  const lines = listDifferences(
+    "list.txt",
+    [{ name: "o/d", key: "K-D" }],
+    [
+      { name: "o/a", key: "k-a" },
+      { name: "o/b", key: "k-b" },
+      { name: "o/c", key: "k-c" },
+    ],
+    results,
+    true,
+  );
+  assert.deepEqual(lines, [
+    "check o/d in list.txt: it could not be read (network): x: down",
+    "add o/a to list.txt: a wired template the server has",
+  ]);
+  assert.deepEqual(
+    listDifferences("f", [], [{ name: "o/a", key: "k-a" }], new Map(), false),
+    ["add o/a to f: a template the server has"],
+  );
+});
