@@ -28,6 +28,8 @@ function readmeTable(text: string, heading: string): string[][] {
 
 const GROUPS = {
   targets: "**Targets**",
+  discovery: "**Discovery**",
+  check: "**Options** (targets only",
   common: "**Options** (push and status)",
   push: "**Options** (push only)",
 } as const;
@@ -68,10 +70,16 @@ Deno.test("the README's flag tables list exactly the option table's flags, with 
 Deno.test("usage() lists every flag of its command, push-only flags only for push", () => {
   const push = usage("push");
   const status = usage("status");
+  const targets = usage("targets");
   for (const [name, spec] of Object.entries(OPTIONS)) {
     if (name === "help") continue;
     const flag = `--${flagOf(name)}`;
-    assert.ok(push.includes(flag), `push --help shows ${flag}`);
-    assert.equal(status.includes(flag), spec.group !== "push", flag);
+    assert.equal(push.includes(flag), spec.group !== "check", flag);
+    assert.equal(
+      status.includes(flag),
+      spec.group !== "push" && spec.group !== "check",
+      flag,
+    );
+    assert.equal(targets.includes(flag), spec.group !== "push", flag);
   }
 });
