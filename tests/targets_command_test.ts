@@ -1,103 +1,20 @@
 /**
- * `cascade targets`, and `--org` discovery for push and status, against the
- * Gitea stand-in: an organisation of more than one page (over 50 repos),
- * archived, mirror, fork and empty repos, topics (1.22: per repo; 1.25: in
- * the listing), wired and unwired templates, a user account, a renamed
- * repo and a name Gitea would never allow.
+ * `cascade targets` and `--org` discovery against the Gitea stand-in:
+ * listing over two pages, filters and topics (1.22 and 1.25), a user
+ * account, a hostile name, the schema of the report, and the errors.
  */
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "npm:ajv@8.20.0/dist/2020.js";
+import { runCascade, runCascadeProcess } from "./support/fixtures.ts";
 import {
-  Fixture,
-  readReport,
-  runCascade,
-  runCascadeProcess,
-} from "./support/fixtures.ts";
-import { type GiteaServer, startGitea } from "./support/gitea_api.ts";
-
-const TOKEN = "tok_targets_5b1e9c";
-const WIRED = { Dockerfile: "COPY .runtime-version /\n" };
-const FILLERS = 52;
-
-interface World extends AsyncDisposable {
-  fx: Fixture;
-  gitea: GiteaServer;
-  env: Record<string, string>;
-  srv: string;
-}
-
-/** The organisation `tpl`, the user `alice`, on a stand-in of `version`. */
-async function world(version = "1.22.6"): Promise<World> {
-  const fx = await Fixture.create();
-  const srv = `${fx.root}/srv`;
-  const gitea = await startGitea({
-    root: srv,
-    token: TOKEN,
-    version,
-    users: ["alice"],
-  });
-  // Empty filler repos (a HEAD, no commits) put the templates on page 2.
-  for (let i = 0; i < FILLERS; i++) {
-    const dir = `${srv}/tpl/a-filler-${String(i).padStart(2, "0")}.git`;
-    await Deno.mkdir(dir, { recursive: true });
-    await Deno.writeTextFile(`${dir}/HEAD`, "ref: refs/heads/main\n");
-  }
-  const v = { ".runtime-version": "0.1.0\n" };
-  await fx.repo("tpl/t-node", { ...WIRED, ...v });
-  await fx.repo("tpl/t-python", { ...WIRED, ...v }, "trunk");
-  await fx.repo("tpl/t-legacy", { Dockerfile: "FROM x\n", ...v });
-  await fx.repo("tpl/t-docs", { ...WIRED, ...v });
-  await fx.repo("tpl/t-archived", { ...WIRED, ...v });
-  await fx.repo("tpl/t-mirror", { ...WIRED, ...v });
-  await fx.repo("tpl/t-fork", { ...WIRED, ...v });
-  await fx.repo("tpl/t-empty", null);
-  await fx.repo("alice/t-personal", { ...WIRED, ...v });
-  const api = gitea.api;
-  for (const name of ["t-node", "t-python", "t-legacy", "t-archived"]) {
-    api.setFlags(`tpl/${name}`, { topics: ["runtime", "image"] });
-  }
-  api.setFlags("tpl/t-archived", { archived: true });
-  api.setFlags("tpl/t-mirror", { mirror: true });
-  api.setFlags("tpl/t-fork", { fork: true });
-  api.rename("tpl/t-ruby-old", "tpl/t-python");
-  return {
-    fx,
-    gitea,
-    srv,
-    env: { CASCADE_TOKEN: TOKEN, GITEA_URL: gitea.origin },
-    async [Symbol.asyncDispose]() {
-      await gitea.close();
-      await fx[Symbol.asyncDispose]();
-    },
-  };
-}
-
-type Report = {
-  targets: {
-    repo: string;
-    url: string;
-    branch: string | null;
-    wired: unknown;
-  }[];
-  excluded: { repo: string; reason: string }[];
-};
-
-async function targetsJson(
-  w: World,
-  args: string[],
-): Promise<{ code: number; report: Report; stdout: string; stderr: string }> {
-  const json = `${w.fx.root}/targets-${crypto.randomUUID()}.json`;
-  const run = await runCascade(["targets", ...args, "--json", json], w.env);
-  const report = run.code === 0 || run.code === 1
-    ? await readReport<Report>(json)
-    : { targets: [], excluded: [] };
-  return { ...run, report };
-}
-
-const paths = (w: World) => w.gitea.api.requests.map((r) => r.path);
-
+  FILLERS,
+  paths,
+  targetsJson,
+  TOKEN,
+  world,
+} from "./support/targets_world.ts";
 Deno.test("targets --org lists every page, leaves out archived, mirror, fork and empty repos, and says which are wired", async () => {
   await using w = await world();
   const run = await targetsJson(w, ["--org", "tpl", "--probe", "Dockerfile"]);
@@ -269,151 +186,6 @@ Deno.test("targets leaves out a name Gitea would not allow, escaped, and never p
     run.stdout,
     /left out tpl\/t-\?\?2Jevil: the server sent a name/,
   );
-});
-
-Deno.test("targets --check: a file that agrees with the server exits 0", async () => {
-  await using w = await world();
-  const file = await w.fx.write(
-    "templates.txt",
-    "# runtime templates\ntpl/t-python\ntpl/t-node\n",
-  );
-  const run = await runCascade([
-    "targets",
-    "--org",
-    "tpl",
-    "--topic",
-    "runtime",
-    "--probe",
-    "Dockerfile",
-    "--check",
-    file,
-  ], w.env);
-  assert.equal(run.code, 0, run.stdout + run.stderr);
-  assert.match(
-    run.stdout,
-    /--check .*templates\.txt: the file agrees with the server \(2 templates\)/,
-  );
-});
-
-Deno.test("targets --check names each difference: missing, archived, renamed, unwired, and a wired template the file lacks", async () => {
-  await using w = await world();
-  const file = await w.fx.write(
-    "templates.txt",
-    [
-      "tpl/t-node",
-      "tpl/t-legacy",
-      "tpl/t-archived",
-      "tpl/t-gone",
-      "tpl/t-ruby-old",
-      "alice/t-personal",
-      "",
-    ].join("\n"),
-  );
-  const run = await runCascade([
-    "targets",
-    "--org",
-    "tpl",
-    "--probe",
-    "Dockerfile",
-    "--check",
-    file,
-  ], w.env);
-  assert.equal(run.code, 1, run.stderr);
-  const lines = run.stdout.split("\n").filter((l) =>
-    /^(add|remove|replace|check) /.test(l)
-  );
-  assert.deepEqual(lines, [
-    `remove tpl/t-legacy from ${file}: not wired: none of Dockerfile mentions .runtime-version`,
-    `remove tpl/t-archived from ${file}: archived`,
-    `remove tpl/t-gone from ${file}: no such repository on the server`,
-    `replace tpl/t-ruby-old with tpl/t-python in ${file}: the repository was renamed`,
-    `add tpl/t-docs to ${file}: a wired template the server has`,
-  ]);
-  assert.match(
-    run.stdout,
-    /: 5 differences; change the file as each line says/,
-  );
-  // The renamed repo: the API's 307 was followed to the new name.
-  assert.ok(paths(w).includes("/api/v1/repos/tpl/t-ruby-old"));
-  assert.ok(paths(w).includes("/api/v1/repos/tpl/t-python"));
-  // alice/t-personal lies outside --org: looked up, probed, found fine.
-  assert.ok(paths(w).includes("/api/v1/repos/alice/t-personal"));
-  assert.match(run.stdout, /^alice\/t-personal +main +wired: yes$/m);
-});
-
-Deno.test("targets --check without other sources checks the file's own entries", async () => {
-  await using w = await world();
-  const file = await w.fx.write(
-    "templates.txt",
-    "tpl/t-node\ntpl/t-mirror\n",
-  );
-  const run = await runCascade(["targets", "--check", file], w.env);
-  assert.equal(run.code, 1, run.stderr);
-  assert.match(
-    run.stdout,
-    new RegExp(
-      `^remove tpl/t-mirror from ${file}: mirror \\(read-only\\)$`,
-      "m",
-    ),
-  );
-  assert.match(run.stdout, /: 1 difference; /);
-  const fixed = await w.fx.write("fixed.txt", "tpl/t-node\n");
-  const clean = await runCascade(["targets", "--check", fixed], w.env);
-  assert.equal(clean.code, 0, clean.stdout + clean.stderr);
-});
-
-Deno.test("push and status run over discovered targets; the server holds the commits", async () => {
-  await using w = await world();
-  const discover = [
-    "--org",
-    "tpl",
-    "--topic",
-    "runtime",
-    "--probe",
-    "Dockerfile",
-  ];
-  const before = await runCascade(["status", "0.1.0", ...discover], w.env);
-  assert.equal(before.code, 0, before.stdout + before.stderr);
-  const json = `${w.fx.root}/push.json`;
-  const push = await runCascade(
-    ["push", "0.2.0", ...discover, "--json", json, "-v"],
-    w.env,
-  );
-  assert.equal(push.code, 0, push.stdout + push.stderr);
-  const report = await readReport<
-    { results: { repo: string; status: string }[] }
-  >(json);
-  assert.deepEqual(report.results.map((r) => [r.repo, r.status]), [
-    ["tpl/t-legacy", "skipped"],
-    ["tpl/t-node", "updated"],
-    ["tpl/t-python", "updated"],
-  ]);
-  assert.match(push.stderr, /left out tpl\/t-archived: archived/);
-  const repo = (name: string) => `${w.srv}/tpl/${name}.git`;
-  assert.equal(
-    await w.fx.text(repo("t-node"), "main", ".runtime-version"),
-    "0.2.0\n",
-  );
-  assert.equal(
-    await w.fx.text(repo("t-python"), "trunk", ".runtime-version"),
-    "0.2.0\n",
-  );
-  assert.equal(await w.fx.count(repo("t-node")), 2);
-  assert.equal(await w.fx.count(repo("t-python"), "trunk"), 2);
-  for (const untouched of ["t-legacy", "t-docs", "t-archived", "t-fork"]) {
-    assert.equal(await w.fx.count(repo(untouched)), 1, untouched);
-    assert.equal(
-      await w.fx.text(repo(untouched), "main", ".runtime-version"),
-      "0.1.0\n",
-    );
-  }
-  const after = await runCascade(["status", "0.2.0", ...discover], w.env);
-  assert.equal(after.code, 0, after.stdout + after.stderr);
-  const drifted = await runCascade(
-    ["status", "0.2.0", "--org", "tpl", "--match", "t-docs"],
-    w.env,
-  );
-  assert.equal(drifted.code, 1, "t-docs is still at 0.1.0");
 });
 
 Deno.test("an unknown --org is a usage error naming it (exit 2); a refused token exits 3", async () => {

@@ -10,6 +10,7 @@
 
 import type { ConfigType } from "./config_file.ts";
 import { UsageError } from "../errors.ts";
+import { DISCOVERY_OPTIONS } from "./discovery_options.ts";
 import {
   DEFAULT_VERSION_FILE,
   normaliseVersionFilePath,
@@ -108,38 +109,10 @@ export const OPTIONS = {
     help: "run a stable 1/n of the targets (for a CI matrix)",
     value: text,
   }),
-  org: option({
-    remember: true,
-    kind: "list",
-    group: "discovery",
-    arg: "<owner>",
-    help: "every repo of this organisation or user on --base-url (repeatable)",
-    value: (raw) => list(raw).map((o) => ownerName("--org", o)),
-  }),
-  match: option({
-    remember: true,
-    kind: "list",
-    group: "discovery",
-    arg: "<glob>",
-    help: "keep discovered repos whose name matches (repeatable)",
-    value: (raw) => list(raw).map((g) => glob("--match", g)),
-  }),
-  exclude: option({
-    remember: true,
-    kind: "list",
-    group: "discovery",
-    arg: "<glob>",
-    help: "drop discovered repos whose name matches (repeatable)",
-    value: (raw) => list(raw).map((g) => glob("--exclude", g)),
-  }),
-  topic: option({
-    remember: true,
-    kind: "list",
-    group: "discovery",
-    arg: "<name>",
-    help: "keep discovered repos with this topic (repeatable)",
-    value: (raw) => list(raw).map((t) => topicName(t)),
-  }),
+  org: option(DISCOVERY_OPTIONS.org),
+  match: option(DISCOVERY_OPTIONS.match),
+  exclude: option(DISCOVERY_OPTIONS.exclude),
+  topic: option(DISCOVERY_OPTIONS.topic),
   config: option({
     kind: "string",
     group: "common",
@@ -421,42 +394,4 @@ function checkBranch(branch: string | undefined): string | undefined {
     );
   }
   return branch;
-}
-
-/** An organisation or user name as Gitea allows it. */
-function ownerName(flag: string, owner: string): string {
-  const name = owner.trim();
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}$/.test(name)) {
-    throw new UsageError(
-      `${flag} ${
-        JSON.stringify(owner.slice(0, 60))
-      } is not an organisation or user name (letters, digits, '-', '_', '.')`,
-    );
-  }
-  return name;
-}
-
-/** A name glob: `*`, `?` and the characters of repo names, `/` for owner. */
-function glob(flag: string, pattern: string): string {
-  if (!/^[A-Za-z0-9_.*?/-]{1,141}$/.test(pattern)) {
-    throw new UsageError(
-      `${flag} ${
-        JSON.stringify(pattern.slice(0, 60))
-      } must be a name pattern of letters, digits, '-', '_', '.', '*', '?' (and '/' between owner and name)`,
-    );
-  }
-  return pattern;
-}
-
-/** A topic as Gitea stores it (lower-case letters, digits, '-', '.'). */
-function topicName(topic: string): string {
-  const name = topic.trim().toLowerCase();
-  if (!/^[a-z0-9][a-z0-9.-]{0,34}$/.test(name)) {
-    throw new UsageError(
-      `--topic ${
-        JSON.stringify(topic.slice(0, 60))
-      } is not a Gitea topic (letters, digits, '-' and '.', at most 35)`,
-    );
-  }
-  return name;
 }

@@ -1,0 +1,86 @@
+/**
+ * The flags of discovery (`--org`, `--match`, `--exclude`, `--topic`): the
+ * option table's entries for targets read from the server's API, with
+ * their checks. `options.ts` takes them into {@linkcode OPTIONS} as they
+ * are; each check throws a `UsageError` naming the flag.
+ *
+ * @module
+ */
+
+import { UsageError } from "../errors.ts";
+
+const list = (raw: unknown) => (raw as string[] | undefined) ?? [];
+
+/** The discovery entries of the option table, in `--help` order. */
+export const DISCOVERY_OPTIONS = {
+  org: {
+    remember: true,
+    kind: "list" as const,
+    group: "discovery" as const,
+    arg: "<owner>",
+    help: "every repo of this organisation or user on --base-url (repeatable)",
+    value: (raw: unknown) => list(raw).map((o) => ownerName("--org", o)),
+  },
+  match: {
+    remember: true,
+    kind: "list" as const,
+    group: "discovery" as const,
+    arg: "<glob>",
+    help: "keep discovered repos whose name matches (repeatable)",
+    value: (raw: unknown) => list(raw).map((g) => glob("--match", g)),
+  },
+  exclude: {
+    remember: true,
+    kind: "list" as const,
+    group: "discovery" as const,
+    arg: "<glob>",
+    help: "drop discovered repos whose name matches (repeatable)",
+    value: (raw: unknown) => list(raw).map((g) => glob("--exclude", g)),
+  },
+  topic: {
+    remember: true,
+    kind: "list" as const,
+    group: "discovery" as const,
+    arg: "<name>",
+    help: "keep discovered repos with this topic (repeatable)",
+    value: (raw: unknown) => list(raw).map((t) => topicName(t)),
+  },
+};
+
+/** An organisation or user name as Gitea allows it. */
+function ownerName(flag: string, owner: string): string {
+  const name = owner.trim();
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}$/.test(name)) {
+    throw new UsageError(
+      `${flag} ${
+        JSON.stringify(owner.slice(0, 60))
+      } is not an organisation or user name (letters, digits, '-', '_', '.')`,
+    );
+  }
+  return name;
+}
+
+/** A name glob: `*`, `?` and the characters of repo names, `/` for owner. */
+function glob(flag: string, pattern: string): string {
+  if (!/^[A-Za-z0-9_.*?/-]{1,141}$/.test(pattern)) {
+    throw new UsageError(
+      `${flag} ${
+        JSON.stringify(pattern.slice(0, 60))
+      } must be a name pattern of letters, digits, '-', '_', '.', '*', '?' (and '/' between owner and name)`,
+    );
+  }
+  return pattern;
+}
+
+/** A topic as Gitea stores it (lower-case letters, digits, '-', '.'). */
+function topicName(topic: string): string {
+  const name = topic.trim().toLowerCase();
+  if (!/^[a-z0-9][a-z0-9.-]{0,34}$/.test(name)) {
+    throw new UsageError(
+      `--topic ${
+        JSON.stringify(topic.slice(0, 60))
+      } is not a Gitea topic (letters, digits, '-' and '.', at most 35)`,
+    );
+  }
+  return name;
+}
