@@ -14,15 +14,9 @@ import { readToken } from "./credentials.ts";
 import { readSettings, runTemplates } from "./engine/engine.ts";
 import { EXIT } from "./errors.ts";
 import type { ForgeClient } from "./forge/client.ts";
-import { lookUpRepo, nameProblem } from "./forge/discover.ts";
-import { discoveryError, openForge } from "./forge/session.ts";
+import { forgeIfReachable, openForge } from "./forge/session.ts";
 import { createGitRunner, hermeticEnv } from "./git/runner.ts";
-import {
-  checkReportPaths,
-  readInput,
-  type Resolved,
-  resolveSources,
-} from "./inputs.ts";
+import { checkReportPaths, type Resolved, resolveSources } from "./inputs.ts";
 import {
   ownerNameOf,
   renderTargets,
@@ -30,80 +24,30 @@ import {
   targetsReport,
   targetsStep,
 } from "./modes/targets.ts";
-import {
-  type CheckEntry,
-  compareKey,
-  listDifferences,
-} from "./modes/targets_check.ts";
+import { compareKey, listDifferences } from "./modes/targets_check.ts";
 import type { Console } from "./output.ts";
 import type { Redactor } from "./redact.ts";
 import { planTargets, progressHooks, type RunIo, withWorkDir } from "./run.ts";
+import { dedupeTargets, type Target } from "./targets.ts";
 import {
-  dedupeTargets,
-  parseReposFile,
-  parseTarget,
-  type Target,
-} from "./targets.ts";
-
-/** The checked file's entries, with the server's word on each. */
-interface Checked {
-  /** One per line of the file, in order. */
-  entries: CheckEntry[];
-  /** Entries that still need the probe (live, not among the targets). */
-  probe: Target[];
-}
+  type Checked,
+  checkEntries,
+  Lookups,
+  placeListed,
+} from "./targets_lookup.ts";
 
 /**
- * Reads `--check FILE` and asks the API about each entry on the server
- * that discovery did not already vouch for: missing, renamed, archived.
+ * One memo of API lookups: with `--org` or `--check` the API is required
+ * (no `--allow-net` is an error), otherwise used only when reachable.
  */
-async function checkEntries(
-  options: RunOptions,
-  io: RunIo,
-  resolved: Resolved,
-  forgeOf: () => ForgeClient,
-): Promise<Checked> {
-  const file = options.check as string;
-  const baseUrl = options.baseUrl ?? io.env("GITEA_URL");
-  const lines = parseReposFile(await readInput(file, "--check", io.cwd));
-  const known = new Set(resolved.targets.map((t) => compareKey(t.key)));
-  const discovered = new Set(
-    resolved.discovered.map((t) => compareKey(t.key)),
+function lookupsFor(options: RunOptions, io: RunIo): Lookups {
+  let forge: ForgeClient | null | undefined;
+  const required = options.org.length > 0 || options.check !== undefined;
+  return new Lookups(() =>
+    forge ??= required
+      ? openForge(options, io.env, "--check")
+      : forgeIfReachable(options, io.env, "--repo")
   );
-  const excluded = new Map(
-    resolved.excluded.map((e) => [e.repo.toLowerCase(), e.reason]),
-  );
-  const entries: CheckEntry[] = [];
-  const probe: Target[] = [];
-  for (
-    const target of dedupeTargets(
-      lines.map((l) => parseTarget(l, baseUrl, io.cwd)),
-    )
-  ) {
-    const name = ownerNameOf(target, baseUrl);
-    const entry: CheckEntry = { name, key: target.key };
-    entries.push(entry);
-    const key = compareKey(target.key);
-    const reason = excluded.get(name.toLowerCase());
-    const onServer = baseUrl !== undefined && target.scheme === "http" &&
-      target.url.startsWith(`${baseUrl.replace(/\/+$/, "")}/`) &&
-      nameProblem(name) === null;
-    if (discovered.has(key)) continue;
-    if (reason !== undefined) {
-      entry.excluded = reason;
-      continue;
-    }
-    if (onServer) {
-      try {
-        entry.lookup = await lookUpRepo(forgeOf(), name);
-      } catch (error) {
-        throw discoveryError(error, file, "--check");
-      }
-      if (entry.lookup.state !== "live") continue;
-    }
-    if (!known.has(key)) probe.push(target);
-  }
-  return { entries, probe };
 }
 
 /** Runs `cascade targets` and returns the exit code. */
@@ -128,12 +72,21 @@ export async function runTargetsCommand(
   );
   if (resolved === null) return EXIT.ok;
   await checkReportPaths(options, io.cwd);
-  let forge: ForgeClient | null = null;
-  const forgeOf = () => forge ??= openForge(options, io.env, "--check");
-  const checked = options.check === undefined
-    ? null
-    : await checkEntries(options, io, resolved, forgeOf);
-  const targets = dedupeTargets([...resolved.targets, ...checked?.probe ?? []]);
+  const baseUrl = options.baseUrl ?? io.env("GITEA_URL");
+  const placed = await placeListed(
+    resolved,
+    baseUrl,
+    io.cwd,
+    lookupsFor(options, io),
+  );
+  const checked = options.check === undefined ? null : await checkEntries(
+    options,
+    baseUrl,
+    io.cwd,
+    { ...resolved, targets: placed.targets },
+    lookupsFor(options, io),
+  );
+  const targets = dedupeTargets([...placed.targets, ...checked?.probe ?? []]);
   const plans = planTargets(targets, token, options, redactor);
   const settings = readSettings(options);
   const ran = await withWorkDir(io, out, async (workDir, signal) => {
@@ -153,17 +106,22 @@ export async function runTargetsCommand(
     );
   });
   out.progress("");
-  const baseUrl = options.baseUrl ?? io.env("GITEA_URL");
   const results = ran.value.results;
-  const report = targetsReport(results, targets, resolved.excluded, baseUrl);
+  const report = targetsReport(results, targets, placed.excluded, baseUrl);
   const print = (text: string) =>
     options.json === "-" ? out.err(text) : out.out(text);
   if (options.verbose) {
-    for (const e of resolved.excluded) {
+    for (const e of placed.excluded) {
       print(`left out ${e.repo}: ${e.reason}\n`);
     }
   }
-  print(renderTargets(report, results));
+  print(
+    renderTargets(
+      report,
+      results,
+      targets.map((t) => placed.renamedFrom.get(compareKey(t.key))),
+    ),
+  );
   if (options.json !== undefined) {
     const path = options.json === "-" ? "-" : resolve(io.cwd, options.json);
     await out.writeFile(path, `${JSON.stringify(report, null, 2)}\n`);

@@ -165,9 +165,12 @@ Deno.test("targets --org takes a user account, and combines with --repo into one
     "tpl/t-node",
     "alice/t-personal",
   ]);
+  // The org (a user: /orgs answers 404), then the listed repo looked up;
+  // alice/t-personal was discovered, so not asked again.
   assert.deepEqual(paths(w), [
     "/api/v1/orgs/alice/repos",
     "/api/v1/users/alice/repos",
+    "/api/v1/repos/tpl/t-node",
   ]);
 });
 
@@ -246,4 +249,36 @@ Deno.test("--org without --allow-net for the server is a usage error naming the 
   );
   assert.deepEqual(w.gitea.api.requests, []);
   assert.deepEqual(w.gitea.git.requests, []);
+});
+
+Deno.test("targets shows a renamed listed repo under its new name (the 307 followed) and leaves an archived one out", async () => {
+  await using w = await world();
+  const run = await targetsJson(w, [
+    "--repo",
+    "tpl/t-ruby-old",
+    "--repo",
+    "tpl/t-archived",
+    "--repo",
+    "tpl/t-node",
+    "--probe",
+    "Dockerfile",
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.report.targets.map((t) => [t.repo, t.branch]), [
+    ["tpl/t-python", "trunk"],
+    ["tpl/t-node", "main"],
+  ]);
+  assert.deepEqual(run.report.excluded, [
+    { repo: "tpl/t-archived", reason: "archived" },
+  ]);
+  assert.match(
+    run.stdout,
+    /^tpl\/t-python +trunk +wired: yes {2}renamed from tpl\/t-ruby-old: update the list$/m,
+  );
+  assert.deepEqual(paths(w), [
+    "/api/v1/repos/tpl/t-ruby-old",
+    "/api/v1/repos/tpl/t-python",
+    "/api/v1/repos/tpl/t-archived",
+    "/api/v1/repos/tpl/t-node",
+  ]);
 });

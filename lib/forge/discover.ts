@@ -21,6 +21,7 @@
  * @module
  */
 
+import { createLimiter } from "../engine/pool.ts";
 import type { ForgeClient } from "./client.ts";
 import type { Repository } from "./types.ts";
 
@@ -163,37 +164,43 @@ export async function discoverRepos(
   return { repos, excluded };
 }
 
+/** Topic lookups in flight at once (Gitea 1.22 asks one per repo). */
+const TOPIC_LOOKUPS = 8;
+
 async function discoverOwner(
   client: ForgeClient,
   owner: string,
   filters: DiscoveryFilters,
   into: Discovery & { seen: Set<string> },
 ): Promise<void> {
-  const { repos, excluded, seen } = into;
   const listed = await client.listOrgRepos(owner);
+  const candidates: Repository[] = [];
   for (const repo of listed.value) {
     const key = repo.full_name.toLowerCase();
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const shown = shownName(repo.full_name);
+    if (into.seen.has(key)) continue;
+    into.seen.add(key);
     const reason = flagReason(repo, owner) ??
       globReason(repo.full_name, filters);
-    if (reason !== null) {
-      excluded.push({ repo: shown, reason });
-      continue;
-    }
-    if (filters.topics.length > 0) {
-      const topics = (await topicsOf(client, repo)).map((t) => t.toLowerCase());
-      if (!filters.topics.some((t) => topics.includes(t))) {
-        excluded.push({
-          repo: shown,
-          reason: `has no --topic (${filters.topics.join(", ")})`,
-        });
-        continue;
-      }
-    }
-    repos.push(repo.full_name);
+    if (reason === null) candidates.push(repo);
+    else into.excluded.push({ repo: shownName(repo.full_name), reason });
   }
+  const limit = createLimiter(TOPIC_LOOKUPS);
+  const topics = await Promise.all(
+    candidates.map((repo) =>
+      filters.topics.length === 0
+        ? Promise.resolve(null)
+        : limit(() => topicsOf(client, repo))
+    ),
+  );
+  candidates.forEach((repo, i) => {
+    const has = topics[i]?.map((t) => t.toLowerCase());
+    if (has !== undefined && !filters.topics.some((t) => has.includes(t))) {
+      into.excluded.push({
+        repo: repo.full_name,
+        reason: `has no --topic (${filters.topics.join(", ")})`,
+      });
+    } else into.repos.push(repo.full_name);
+  });
 }
 
 /** What the server says about one `owner/name` a list names. */
@@ -206,7 +213,8 @@ export type RepoLookup =
 /**
  * Looks one listed repo up (`GET /repos/{o}/{r}`, a same-origin 307 of a
  * renamed repo followed): live, missing, renamed (to the name the server
- * answers for), or left out (archived, mirror, fork, empty).
+ * answers for after its redirect), or left out (archived, mirror, fork,
+ * empty, or an answer for another repo without a redirect).
  */
 export async function lookUpRepo(
   client: ForgeClient,
@@ -228,7 +236,14 @@ export async function lookUpRepo(
     return { state: "left out", reason };
   }
   if (repo.full_name.toLowerCase() !== fullName.toLowerCase()) {
-    return { state: "renamed", to: repo.full_name };
+    // Only Gitea's redirect says a repo moved; another name without one
+    // is an answer cascade cannot place.
+    return answer.movedTo === null
+      ? {
+        state: "left out",
+        reason: "the server answered for another repository; left out",
+      }
+      : { state: "renamed", to: repo.full_name };
   }
   return reason === null
     ? { state: "live", fullName: repo.full_name }

@@ -94,6 +94,28 @@ export function openForge(
 }
 
 /**
+ * The client when the API can be reached without asking for anything:
+ * an http(s) server is known and `--allow-net` covers its host; else null.
+ * Refusals about the token (plain http) still throw.
+ */
+export function forgeIfReachable(
+  settings: ForgeSettings,
+  env: (name: string) => string | undefined,
+  flag: string,
+  query: PermissionQuery = queryPermission,
+): ForgeClient | null {
+  let apiBase: string;
+  try {
+    apiBase = apiBaseOf(settings.baseUrl ?? env("GITEA_URL"), flag);
+  } catch {
+    return null;
+  }
+  const host = new URL(apiBase).host;
+  if (query({ name: "net", host }) !== "granted") return null;
+  return openForge(settings, env, flag, query);
+}
+
+/**
  * A failed API call during discovery as the error that ends the run: an
  * unknown owner is a usage error naming it (exit 2), a refused token exit
  * 3, anything else exit 1. Anything that is no {@linkcode ForgeError} is

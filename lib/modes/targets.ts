@@ -122,10 +122,14 @@ export function targetsReport(
   };
 }
 
-/** One text line per target, then the summary sentence. */
+/**
+ * One text line per target, then the summary sentence. `renamedFrom`
+ * gives, per target, the old name a list used for it.
+ */
 export function renderTargets(
   report: TargetsReport,
   results: readonly TargetResult[],
+  renamedFrom: readonly (string | undefined)[] = [],
 ): string {
   const width = Math.min(
     60,
@@ -138,11 +142,14 @@ export function renderTargets(
   const lines = report.targets.map((t, i) => {
     const result = results[i];
     const wired = t.wired === null ? "unknown" : t.wired ? "yes" : "no";
-    const note = result?.error
-      ? `  ${result.error.kind}: ${result.error.message}`
-      : result?.reason
-      ? `  ${result.reason}`
-      : "";
+    const old = renamedFrom[i];
+    const note =
+      (old === undefined ? "" : `  renamed from ${old}: update the list`) +
+      (result?.error
+        ? `  ${result.error.kind}: ${result.error.message}`
+        : result?.reason
+        ? `  ${result.reason}`
+        : "");
     return `${t.repo.padEnd(width)}  ${
       (t.branch ?? "-").padEnd(branchWidth)
     }  wired: ${wired}${note}`;
