@@ -12,7 +12,8 @@ import { resolve } from "node:path";
 import type { RunOptions } from "./cli/parse.ts";
 import { readToken } from "./credentials.ts";
 import { readSettings, runTemplates } from "./engine/engine.ts";
-import { EXIT } from "./errors.ts";
+import { EXIT, UsageError } from "./errors.ts";
+import { inActions } from "./report/actions.ts";
 import type { ForgeClient } from "./forge/client.ts";
 import { forgeIfReachable, openForge } from "./forge/session.ts";
 import { createGitRunner, hermeticEnv } from "./git/runner.ts";
@@ -57,6 +58,11 @@ export async function runTargetsCommand(
   out: Console,
   redactor: Redactor,
 ): Promise<number> {
+  if (options.summary !== undefined) {
+    throw new UsageError(
+      "targets writes no Markdown summary: drop --summary (use --json)",
+    );
+  }
   const token = readToken(options, io.env);
   if (token !== null) redactor.add(token.value, options.authUser);
   const say = {
@@ -132,6 +138,7 @@ export async function runTargetsCommand(
     options.probe.length > 0,
     { checked, resolved, results, targets },
     print,
+    inActions(io.env),
   );
   if (ran.value.refused > 0) return EXIT.credentials;
   if (ran.interrupted) return EXIT.interrupted;
@@ -151,6 +158,7 @@ function printDifferences(
     targets: readonly Target[];
   },
   print: (text: string) => void,
+  annotate = false,
 ): number {
   const { checked, resolved, results, targets } = run;
   const byKey = new Map<string, TargetResult>();
@@ -168,7 +176,7 @@ function printDifferences(
     byKey,
     probed,
   );
-  for (const line of lines) print(`${line}\n`);
+  for (const line of lines) print(`${annotate ? "::error::" : ""}${line}\n`);
   print(
     lines.length === 0
       ? `cascade targets --check ${file}: the file agrees with the server (${checked.entries.length} templates)\n`

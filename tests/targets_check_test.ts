@@ -93,6 +93,16 @@ Deno.test("targets --check without other sources checks the file's own entries",
     ),
   );
   assert.match(run.stdout, /: 1 difference; /);
+  // In Actions each difference is an error annotation.
+  const annotated = await runCascade(["targets", "--check", file], {
+    ...w.env,
+    GITHUB_ACTIONS: "true",
+  });
+  assert.equal(annotated.code, 1);
+  assert.match(
+    annotated.stdout,
+    new RegExp(`^::error::remove tpl/t-mirror from ${file}: mirror`, "m"),
+  );
   const fixed = await w.fx.write("fixed.txt", "tpl/t-node\n");
   const clean = await runCascade(["targets", "--check", fixed], w.env);
   assert.equal(clean.code, 0, clean.stdout + clean.stderr);

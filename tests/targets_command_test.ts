@@ -207,6 +207,18 @@ Deno.test("an unknown --org is a usage error naming it (exit 2); a refused token
   assert.match(refused.stderr, /--org tpl: the server refused the token/);
   assert.ok(!refused.stderr.includes("wrong-token"));
   assert.equal(await w.fx.count(`${w.srv}/tpl/t-node.git`), 1);
+  const asked = w.gitea.api.requests.length;
+  const summary = await runCascade(
+    ["targets", "--org", "tpl", "--summary", `${w.fx.root}/s.md`],
+    w.env,
+  );
+  assert.equal(summary.code, 2);
+  assert.match(summary.stderr, /targets writes no Markdown summary/);
+  assert.equal(
+    w.gitea.api.requests.length,
+    asked,
+    "refused before any request",
+  );
   const filterAlone = await runCascade(["targets", "--topic", "x"], w.env);
   assert.equal(filterAlone.code, 2);
   assert.match(filterAlone.stderr, /--topic filters what --org lists/);

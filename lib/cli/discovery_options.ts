@@ -14,7 +14,6 @@ const list = (raw: unknown) => (raw as string[] | undefined) ?? [];
 /** The discovery entries of the option table, in `--help` order. */
 export const DISCOVERY_OPTIONS = {
   org: {
-    remember: true,
     kind: "list" as const,
     group: "discovery" as const,
     arg: "<owner>",
@@ -22,7 +21,6 @@ export const DISCOVERY_OPTIONS = {
     value: (raw: unknown) => list(raw).map((o) => ownerName("--org", o)),
   },
   match: {
-    remember: true,
     kind: "list" as const,
     group: "discovery" as const,
     arg: "<glob>",
@@ -30,7 +28,6 @@ export const DISCOVERY_OPTIONS = {
     value: (raw: unknown) => list(raw).map((g) => glob("--match", g)),
   },
   exclude: {
-    remember: true,
     kind: "list" as const,
     group: "discovery" as const,
     arg: "<glob>",
@@ -38,7 +35,6 @@ export const DISCOVERY_OPTIONS = {
     value: (raw: unknown) => list(raw).map((g) => glob("--exclude", g)),
   },
   topic: {
-    remember: true,
     kind: "list" as const,
     group: "discovery" as const,
     arg: "<name>",
