@@ -16,9 +16,9 @@ import {
   openTip,
   promisorConfig,
   type RemoteContext,
-  type RemoteHead,
   type Skeletons,
 } from "./remote.ts";
+import type { RemoteHead } from "./refs.ts";
 import type { PushResult, ReportError, StatusResult } from "./report.ts";
 import type { Backoff } from "./retry.ts";
 import type { Target } from "./targets.ts";

@@ -20,7 +20,7 @@
 
 import { readEnv } from "./git.ts";
 import { InterruptedError } from "./errors.ts";
-import type { RemoteHead } from "./remote.ts";
+import type { RemoteHead } from "./refs.ts";
 import type { Target } from "./targets.ts";
 
 /** How to read one target's refs in-process. */

@@ -10,6 +10,7 @@
 import type { GitOutput, GitRunner } from "./git.ts";
 import { FastImportStream } from "./fast_import.ts";
 import { type HttpRefs, readHttpRefs } from "./http_refs.ts";
+import type { RemoteHead } from "./refs.ts";
 import {
   ADVICE,
   classifyGitFailure,
@@ -40,14 +41,6 @@ export interface RemoteContext {
   httpRefs?: HttpRefs | null;
   /** The run's work repo skeletons (see {@linkcode initRepo}). */
   skeletons: Skeletons;
-}
-
-/** What `ls-remote --symref` said: the default branch and branch tips. */
-export interface RemoteHead {
-  /** Branch HEAD points at (short name), or null when HEAD is detached. */
-  defaultBranch: string | null;
-  /** Tips by short branch name. */
-  tips: Map<string, string>;
 }
 
 /** One entry of a tree listing (`ls-tree` output). */

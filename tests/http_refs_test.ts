@@ -6,7 +6,7 @@ import {
   parseAdvertisement,
   readHttpRefs,
 } from "../lib/http_refs.ts";
-import type { RemoteHead } from "../lib/remote.ts";
+import type { RemoteHead } from "../lib/refs.ts";
 import { parseTarget } from "../lib/targets.ts";
 import { basicCredentials } from "../lib/redact.ts";
 import { Fixture } from "./support/fixtures.ts";
