@@ -6,6 +6,9 @@
  * @module
  */
 
+import { TemplateError } from "./errors.ts";
+import { forLog } from "./neutralise.ts";
+
 /** What `ls-remote --symref` said: the default branch and branch tips. */
 export interface RemoteHead {
   /** Branch HEAD points at (short name), or null when HEAD is detached. */
@@ -89,4 +92,29 @@ export function branchNameProblem(name: string): string | null {
  */
 export function isValidBranchName(name: string): boolean {
   return branchNameProblem(name) === null;
+}
+
+/**
+ * Throws a {@linkcode TemplateError} of kind `invalid` when `name`, a ref
+ * or symref target name a server advertised, is not a well-formed ref name
+ * (see {@linkcode refNameProblem}). The message shows the name neutralised
+ * for terminals and Actions logs, never verbatim.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { assertAdvertisedRefName } from "./refs.ts";
+ * assertAdvertisedRefName("refs/heads/main");
+ * assert.throws(() => assertAdvertisedRefName("refs/heads/\x1b[2J"));
+ * ```
+ */
+export function assertAdvertisedRefName(name: string): void {
+  const problem = refNameProblem(name);
+  if (problem === null) return;
+  throw new TemplateError(
+    "invalid",
+    `reading the branches: the server advertised an invalid ref name "${
+      forLog(name, 80)
+    }" (${problem}); rename it on the server, then re-run`,
+  );
 }

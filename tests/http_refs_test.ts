@@ -34,6 +34,19 @@ function plain(head: RemoteHead | null) {
   };
 }
 
+/** `git ls-remote --symref` output as cascade reads it. */
+function plainGit(stdout: string) {
+  const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(stdout)?.[1] ?? null;
+  const tips = Object.fromEntries(
+    [...stdout.matchAll(/^([0-9a-f]{40})\trefs\/heads\/(\S+)$/gm)].map((
+      m,
+    ) => [m[2], m[1]]),
+  );
+  const headTip = /^([0-9a-f]{40})\tHEAD$/m.exec(stdout)?.[1];
+  if (symref !== null && headTip !== undefined) tips[symref] = headTip;
+  return { defaultBranch: symref, tips };
+}
+
 Deno.test("parseAdvertisement() reads HEAD's branch and every branch tip, with or without the service line", () => {
   const lines = [
     `${A} HEAD\0${CAPS} symref=HEAD:refs/heads/trunk`,
@@ -127,11 +140,13 @@ Deno.test("parseAdvertisement() returns null for anything that is not a v0 adver
   }
 });
 
-Deno.test("readHttpRefs() agrees with git ls-remote --symref on real repos over smart HTTP", async () => {
+Deno.test("readHttpRefs() agrees with git ls-remote --symref on real repos, in one v2 request to git's own upload-pack", async () => {
   await using fx = await Fixture.create();
   const main = await fx.repo("org/main", { f: "1\n" });
   const trunk = await fx.repo("org/trunk", { f: "1\n" }, "trunk");
   await fx.commit(trunk, { branch: "side", files: { g: "2\n" } });
+  // Branches that share a prefix with the one asked for are not reported.
+  await fx.commit(trunk, { branch: "side2", files: { g: "3\n" } });
   const detached = await fx.repo("org/detached", { f: "1\n" });
   const tip = await fx.tip(detached);
   await Deno.writeTextFile(`${detached}/HEAD`, `${tip}\n`);
@@ -144,39 +159,59 @@ Deno.test("readHttpRefs() agrees with git ls-remote --symref on real repos over 
     `http.${server.origin}/.extraHeader`,
     `Authorization: ${AUTH}`,
   ]];
+  const gitOnly = new Set<string>();
   for (const name of ["main", "trunk", "detached", "empty"]) {
-    const url = `${server.origin}/org/${name}.git`;
-    const before = server.requests.length;
-    const read = await readHttpRefs(
-      { url, authorization: AUTH, gitOnly: new Set() },
-      5000,
-    );
-    assert.ok(read.ok, name);
-    assert.deepEqual(server.requests.slice(before), [{
-      method: "GET",
-      path: `/org/${name}.git/info/refs`,
-      authorization: AUTH,
-    }], "one GET, with the credentials");
-    // What git prints for the same repo, parsed the same way cascade does.
-    const out = await fx.git(["ls-remote", "--symref", url], {
-      env: configEnv([...BASE_CONFIG, ...auth]),
-    });
-    assert.equal(out.code, 0, out.stderr);
-    const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out.stdout)?.[1] ??
-      null;
-    const tips = Object.fromEntries(
-      [...out.stdout.matchAll(/^([0-9a-f]{40})\trefs\/heads\/(\S+)$/gm)].map((
-        m,
-      ) => [m[2], m[1]]),
-    );
-    assert.deepEqual(plain(read.head), { defaultBranch: symref, tips }, name);
+    for (const branch of [undefined, "side", "main"]) {
+      const url = `${server.origin}/org/${name}.git`;
+      const what = `${name} ${branch}`;
+      const before = server.requests.length;
+      const read = await readHttpRefs(
+        { url, authorization: AUTH, gitOnly },
+        5000,
+        undefined,
+        branch,
+      );
+      assert.ok(read.ok, what);
+      assert.deepEqual(server.requests.slice(before), [{
+        method: "POST",
+        path: `/org/${name}.git/git-upload-pack`,
+        authorization: AUTH,
+      }], `${what}: one POST, with the credentials`);
+      // What git prints for the same refs, parsed the same way cascade does.
+      const patterns = branch === undefined
+        ? ["HEAD"]
+        : ["HEAD", `refs/heads/${branch}`];
+      const out = await fx.git(["ls-remote", "--symref", url, ...patterns], {
+        env: configEnv([...BASE_CONFIG, ...auth]),
+      });
+      assert.equal(out.code, 0, out.stderr);
+      assert.deepEqual(plain(read.head), plainGit(out.stdout), what);
+    }
   }
+  assert.equal(gitOnly.size, 0);
   const read = await readHttpRefs({
     url: `${server.origin}/org/main.git`,
     authorization: AUTH,
-    gitOnly: new Set(),
+    gitOnly,
   }, 5000);
   assert.equal(read.ok && read.head.tips.get("main"), await fx.tip(main));
+});
+
+Deno.test("parseAdvertisement() agrees with git ls-remote --symref on git's own v0 advertisement", async () => {
+  await using fx = await Fixture.create();
+  const trunk = await fx.repo("org/trunk", { f: "1\n" }, "trunk");
+  await fx.commit(trunk, { branch: "side", files: { g: "2\n" } });
+  await using server = await startGitHttpServer({ root: `${fx.root}/srv` });
+  const url = `${server.origin}/org/trunk.git`;
+  const response = await fetch(`${url}/info/refs?service=git-upload-pack`);
+  const head = parseAdvertisement(new Uint8Array(await response.arrayBuffer()));
+  const out = await fx.git(["ls-remote", "--symref", url], {
+    env: configEnv(BASE_CONFIG),
+  });
+  assert.equal(out.code, 0, out.stderr);
+  const expected = plainGit(out.stdout);
+  assert.deepEqual(plain(head), expected);
+  assert.deepEqual(Object.keys(expected.tips).sort(), ["side", "trunk"]);
 });
 
 Deno.test("readHttpRefs() leaves to git what git must answer: 401, 404, redirects, dumb servers", async () => {
@@ -223,10 +258,23 @@ Deno.test("readHttpRefs() leaves to git what git must answer: 401, 404, redirect
       path,
     );
   }
-  assert.deepEqual(seen, [
+  // Each read tries v2 first: a redirect says nothing about the protocol.
+  assert.deepEqual(seen.splice(0), [
+    "/moved/a.git/git-upload-pack",
     "/moved/a.git/info/refs",
+    "/dumb/a.git/git-upload-pack",
     "/dumb/a.git/info/refs",
   ]);
+  // The plain-text 200 to the v2 POST showed a server without v2: the next
+  // read of that origin goes straight to v0.
+  assert.deepEqual(
+    await readHttpRefs(
+      { url: `${origin}/dumb/b.git`, authorization: AUTH, gitOnly },
+      5000,
+    ),
+    { ok: false, reason: "use-git" },
+  );
+  assert.deepEqual(seen, ["/dumb/b.git/info/refs"]);
   assert.equal(gitOnly.size, 0, "an HTTP answer is not a transport failure");
 });
 
