@@ -32,11 +32,7 @@
 import { readEnv } from "./git.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { InterruptedError, TemplateError } from "./errors.ts";
-import {
-  assertAdvertisedRefName,
-  branchNameProblem,
-  type RemoteHead,
-} from "./refs.ts";
+import { branchNameProblem, checkedHead, type RemoteHead } from "./refs.ts";
 import type { Target } from "./targets.ts";
 
 /** How to read one target's refs in-process. */
@@ -148,8 +144,8 @@ export function httpRefsFor(
  * Resolves `use-git` for anything git should answer instead, `timeout`
  * when no complete answer came in `timeoutMs`; throws
  * {@linkcode InterruptedError} when `signal` aborts, and a
- * {@linkcode TemplateError} of kind `invalid` when the server advertised a
- * branch or symref name git would refuse.
+ * {@linkcode TemplateError} of kind `invalid` when HEAD's branch is a name
+ * git would refuse (see {@linkcode checkedHead}).
  */
 export async function readHttpRefs(
   refs: HttpRefs,
@@ -192,7 +188,7 @@ export async function readHttpRefs(
       const answer = await answerOf(response, RESULT, abort);
       if (answer === "too-large") return { ok: false, reason: "use-git" };
       const head = answer === null ? null : parseLsRefs(answer);
-      if (head !== null) return { ok: true, head: only(head, branch) };
+      if (head !== null) return { ok: true, head: checkedHead(head, branch) };
       if (speaksNoV2(response.status)) v0Only.add(origin);
     }
     const response = await fetch(
@@ -205,7 +201,7 @@ export async function readHttpRefs(
       : parseAdvertisement(answer);
     return head === null
       ? { ok: false, reason: "use-git" }
-      : { ok: true, head: only(head, branch) };
+      : { ok: true, head: checkedHead(head, branch) };
   } catch (error) {
     if (signal?.aborted) throw new InterruptedError();
     if (timeout.aborted) return { ok: false, reason: "timeout" };
@@ -247,19 +243,6 @@ export function lsRefsRequest(branch?: string): Uint8Array<ArrayBuffer> {
 function pkt(payload: string): string {
   const length = new TextEncoder().encode(payload).length + 4;
   return `${length.toString(16).padStart(4, "0")}${payload}`;
-}
-
-/**
- * What `git ls-remote --symref URL HEAD [refs/heads/BRANCH]` reports of
- * `head`: HEAD's branch and its tip, and the branch's tip.
- */
-function only(head: RemoteHead, branch: string | undefined): RemoteHead {
-  const tips = new Map<string, string>();
-  for (const name of [head.defaultBranch, branch]) {
-    const tip = name == null ? undefined : head.tips.get(name);
-    if (name != null && tip !== undefined) tips.set(name, tip);
-  }
-  return { defaultBranch: head.defaultBranch, tips };
 }
 
 /**
@@ -387,9 +370,9 @@ const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
  * Parses a protocol v2 `ls-refs` answer (`<oid> <name>[ symref-target:<t>]
  * [ peeled:<oid>]` lines, a flush, and optionally a response end) into
  * HEAD's branch and the branch tips. Null when it is not one (an `ERR`
- * line, a v0 advertisement, broken framing, a line that does not parse).
- * Throws a {@linkcode TemplateError} of kind `invalid` for a branch or
- * symref name git would refuse.
+ * line, a v0 advertisement, broken framing, a line that does not parse,
+ * an attribute other than `symref-target:` and `peeled:`). Names are not
+ * checked here: see {@linkcode checkedHead}.
  */
 export function parseLsRefs(bytes: Uint8Array): RemoteHead | null {
   const pkts = parsePktLines(bytes, true);
@@ -410,16 +393,17 @@ export function parseLsRefs(bytes: Uint8Array): RemoteHead | null {
     if (line === null) return null;
     const [oid = "", name = "", ...attributes] = line.split(" ");
     if (!OID.test(oid) || name === "") return null;
+    if (!attributes.every((a) => /^(symref-target|peeled):./.test(a))) {
+      return null;
+    }
     if (name === "HEAD") {
       headTip = oid;
       for (const attribute of attributes) {
         if (attribute.startsWith("symref-target:")) {
           symref = attribute.slice("symref-target:".length);
-          assertAdvertisedRefName(symref);
         }
       }
     } else if (name.startsWith("refs/heads/")) {
-      assertAdvertisedRefName(name);
       head.tips.set(name.slice("refs/heads/".length), oid);
     }
   }
@@ -434,9 +418,8 @@ export function parseLsRefs(bytes: Uint8Array): RemoteHead | null {
  * Parses a protocol v0 upload-pack advertisement (pkt-lines, optionally
  * after a `# service=` line and a flush) into what `git ls-remote --symref`
  * prints: HEAD's branch (only when HEAD is advertised, as git reports it)
- * and the tip of every branch. Null when it is not one. Throws a
- * {@linkcode TemplateError} of kind `invalid` for a branch or symref name
- * git would refuse.
+ * and the tip of every branch. Null when it is not one. Names are not
+ * checked here: see {@linkcode checkedHead}.
  */
 export function parseAdvertisement(bytes: Uint8Array): RemoteHead | null {
   const pkts = parsePktLines(bytes, false);
@@ -479,7 +462,6 @@ export function parseAdvertisement(bytes: Uint8Array): RemoteHead | null {
       for (const capability of line.slice(nul + 1).split(" ")) {
         if (capability.startsWith("symref=HEAD:")) {
           symref = capability.slice("symref=HEAD:".length);
-          assertAdvertisedRefName(symref);
         }
       }
       line = line.slice(0, nul);
@@ -491,7 +473,6 @@ export function parseAdvertisement(bytes: Uint8Array): RemoteHead | null {
     if (space < 0 || !OID.test(oid) || ref === "") return null;
     if (ref === "HEAD") headTip = oid;
     else if (ref.startsWith("refs/heads/")) {
-      assertAdvertisedRefName(ref);
       head.tips.set(ref.slice("refs/heads/".length), oid);
     }
   }

@@ -95,26 +95,41 @@ export function isValidBranchName(name: string): boolean {
 }
 
 /**
- * Throws a {@linkcode TemplateError} of kind `invalid` when `name`, a ref
- * or symref target name a server advertised, is not a well-formed ref name
- * (see {@linkcode refNameProblem}). The message shows the name neutralised
- * for terminals and Actions logs, never verbatim.
+ * What `git ls-remote --symref URL HEAD [refs/heads/BRANCH]` reports of
+ * `head` (however many refs the server sent): HEAD's branch and its tip,
+ * and the tip of `branch` (a name cascade checked). Names the server sent
+ * and cascade does not use are dropped unread; HEAD's branch, which cascade
+ * uses, must pass {@linkcode branchNameProblem}, or this throws a
+ * {@linkcode TemplateError} of kind `invalid` whose message shows the name
+ * neutralised for terminals and Actions logs, never verbatim.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { assertAdvertisedRefName } from "./refs.ts";
- * assertAdvertisedRefName("refs/heads/main");
- * assert.throws(() => assertAdvertisedRefName("refs/heads/\x1b[2J"));
+ * import { checkedHead } from "./refs.ts";
+ * const tips = new Map([["main", "a".repeat(40)], ["x", "b".repeat(40)]]);
+ * const head = checkedHead({ defaultBranch: "main", tips });
+ * assert.deepEqual([...head.tips.keys()], ["main"]);
+ * assert.throws(() =>
+ *   checkedHead({ defaultBranch: "x\x1b]52;c;aGk=\x07", tips: new Map() })
+ * );
  * ```
  */
-export function assertAdvertisedRefName(name: string): void {
-  const problem = refNameProblem(name);
-  if (problem === null) return;
-  throw new TemplateError(
-    "invalid",
-    `reading the branches: the server advertised an invalid ref name "${
-      forLog(name, 80)
-    }" (${problem}); rename it on the server, then re-run`,
-  );
+export function checkedHead(head: RemoteHead, branch?: string): RemoteHead {
+  const name = head.defaultBranch;
+  const problem = name === null ? null : branchNameProblem(name);
+  if (name !== null && problem !== null) {
+    throw new TemplateError(
+      "invalid",
+      `reading the branches: the server advertised an invalid branch name "${
+        forLog(name, 80)
+      }" for HEAD (${problem}); rename the branch on the server, then re-run`,
+    );
+  }
+  const tips = new Map<string, string>();
+  for (const kept of [name, branch]) {
+    const tip = kept == null ? undefined : head.tips.get(kept);
+    if (kept != null && tip !== undefined) tips.set(kept, tip);
+  }
+  return { defaultBranch: name, tips };
 }

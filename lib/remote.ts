@@ -11,7 +11,7 @@ import type { GitOutput, GitRunner } from "./git.ts";
 import { FastImportStream } from "./fast_import.ts";
 import { type HttpRefs, readHttpRefs } from "./http_refs.ts";
 import { forLog } from "./neutralise.ts";
-import { assertAdvertisedRefName, type RemoteHead } from "./refs.ts";
+import { checkedHead, type RemoteHead } from "./refs.ts";
 import {
   ADVICE,
   classifyGitFailure,
@@ -142,13 +142,13 @@ export async function lsRemote(
     ...refs,
   ], ctx.scratchDir);
   if (out.code !== 0) gitFailure(out, step);
-  return parseLsRemote(out.stdout, step);
+  return checkedHead(parseLsRemote(out.stdout, step), branch);
 }
 
 /**
  * Parses `git ls-remote --symref` output strictly: `ref: <target>\t<name>`
- * and `<oid>\t<name>` lines only; HEAD's target and every branch name are
- * checked with {@linkcode assertAdvertisedRefName}.
+ * and `<oid>\t<name>` lines only (a line break in a ref name shows as a line
+ * that is neither: kind `invalid`).
  */
 function parseLsRemote(stdout: string, step: string): RemoteHead {
   const head: RemoteHead = { defaultBranch: null, tips: new Map() };
@@ -161,13 +161,11 @@ function parseLsRemote(stdout: string, step: string): RemoteHead {
     if (ref !== null) {
       if (ref[2] === "HEAD") {
         symref = ref[1] ?? "";
-        assertAdvertisedRefName(symref);
       }
     } else if (tip !== null) {
       const [, oid = "", name = ""] = tip;
       if (name === "HEAD") headTip = oid;
       else if (name.startsWith("refs/heads/")) {
-        assertAdvertisedRefName(name);
         head.tips.set(name.slice("refs/heads/".length), oid);
       }
     } else {
