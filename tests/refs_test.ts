@@ -4,6 +4,9 @@ import {
   isValidBranchName,
   refNameProblem,
 } from "../lib/refs.ts";
+import { TemplateError } from "../lib/errors.ts";
+import { BASE_CONFIG, configEnv, type GitRunner } from "../lib/git.ts";
+import { lsRemote, type RemoteContext } from "../lib/remote.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { int, pick, prng } from "./support/prng.ts";
 
@@ -136,4 +139,109 @@ Deno.test("branchNameProblem() says which rule a name breaks", () => {
   assert.equal(branchNameProblem("main"), null);
   assert.equal(refNameProblem("@"), "the name is '@'");
   assert.match(refNameProblem("refs/heads/") ?? "", /empty component/);
+});
+
+/** A context for `lsRemote` over `git`, reading `url` with git only. */
+function gitContext(fx: Fixture, url: string, git = fx.git): RemoteContext {
+  return {
+    git,
+    url,
+    env: configEnv(BASE_CONFIG),
+    timeoutMs: 5000,
+    gitDir: `${fx.root}/work.git`,
+    scratchDir: fx.root,
+    skeletons: new Map(),
+  };
+}
+
+Deno.test("lsRemote() with git reports HEAD's branch and the asked branch only, on protocol v0", async () => {
+  await using fx = await Fixture.create();
+  const repo = await fx.repo("org/a", { f: "1\n" }, "trunk");
+  await fx.commit(repo, { branch: "side", files: { g: "2\n" } });
+  await fx.commit(repo, { branch: "other", files: { g: "3\n" } });
+  const argv: string[][] = [];
+  const recorded: GitRunner = (args, options) => {
+    argv.push([...args]);
+    return fx.git(args, options);
+  };
+  const head = await lsRemote(gitContext(fx, repo, recorded), "side");
+  assert.deepEqual(
+    { defaultBranch: head.defaultBranch, tips: Object.fromEntries(head.tips) },
+    {
+      defaultBranch: "trunk",
+      tips: {
+        trunk: await fx.tip(repo, "trunk"),
+        side: await fx.tip(repo, "side"),
+      },
+    },
+  );
+  assert.deepEqual(argv, [[
+    "-c",
+    "protocol.version=0",
+    "ls-remote",
+    "--symref",
+    repo,
+    "HEAD",
+    "refs/heads/side",
+  ]]);
+});
+
+Deno.test("lsRemote() with git fails kind invalid on a HEAD branch cascade refuses, shown neutralised", async () => {
+  await using fx = await Fixture.create();
+  const repo = await fx.repo("org/a", { f: "1\n" });
+  // git accepts refs/heads/-rf as a ref; as a branch name, neither git's
+  // --branch check nor cascade does.
+  const tip = await fx.tip(repo);
+  for (const name of ["-rf", "HEAD"]) {
+    for (
+      const args of [
+        ["update-ref", `refs/heads/${name}`, tip ?? ""],
+        ["symbolic-ref", "HEAD", `refs/heads/${name}`],
+      ]
+    ) {
+      const out = await fx.git(args, { cwd: repo });
+      assert.equal(out.code, 0, out.stderr);
+    }
+    await assert.rejects(
+      lsRemote(gitContext(fx, repo)),
+      (error: unknown) =>
+        error instanceof TemplateError && error.kind === "invalid" &&
+        error.message.includes(`invalid branch name "${name}"`),
+      name,
+    );
+  }
+});
+
+Deno.test("lsRemote() with git refuses output lines it cannot read (a ref name with a line break)", async () => {
+  await using fx = await Fixture.create();
+  const oid = "a".repeat(40);
+  const fake = (stdout: string): GitRunner => (args) =>
+    Promise.resolve({
+      args,
+      code: 0,
+      stdout,
+      stdoutBytes: new TextEncoder().encode(stdout),
+      stderr: "",
+      timedOut: false,
+      aborted: false,
+    });
+  const good = `ref: refs/heads/main\tHEAD\n${oid}\tHEAD\n`;
+  const head = await lsRemote(gitContext(fx, "/srv/a.git", fake(good)));
+  assert.deepEqual(Object.fromEntries(head.tips), { main: oid });
+  for (
+    const stdout of [
+      `ref: refs/heads/a\nb\tHEAD\n${oid}\tHEAD\n`,
+      `${oid}\tHEAD\n${oid}\trefs/heads/x\n\x1b]52;c;aGk=\x07\n`,
+      `${oid}\trefs/heads/a\tb\n`,
+    ]
+  ) {
+    await assert.rejects(
+      lsRemote(gitContext(fx, "/srv/a.git", fake(stdout)), "x"),
+      (error: unknown) =>
+        error instanceof TemplateError && error.kind === "invalid" &&
+        // deno-lint-ignore no-control-regex
+        !/[\x00-\x1f]/.test(error.message),
+      JSON.stringify(stdout),
+    );
+  }
 });
