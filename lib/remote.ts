@@ -107,8 +107,9 @@ function stepFailure(
  * The default branch and branch tips, as `git ls-remote --symref URL HEAD
  * [refs/heads/BRANCH]` prints them: read in-process over smart HTTP where
  * `ctx.httpRefs` allows (see `http_refs.ts`), else, or when that cannot
- * answer, with git. A branch or symref name git would refuse, or a line
- * git printed that does not parse, fails with kind `invalid`.
+ * answer, with git. A HEAD branch cascade refuses as a branch name (see
+ * {@linkcode checkedHead}), or a line git printed that does not parse,
+ * fails with kind `invalid`.
  */
 export async function lsRemote(
   ctx: RemoteContext,
@@ -129,10 +130,9 @@ export async function lsRemote(
     ? ["HEAD"]
     : ["HEAD", `refs/heads/${branch}`];
   // Protocol v0: one request. On v2, git 2.39's ls-remote sends no
-  // `ref-prefix` for these patterns (it matches them by their tail, so it
-  // cannot; only --heads/--tags become prefixes, and --heads loses HEAD):
-  // the same refs in two requests (capabilities, then ls-refs). Measured
-  // with GIT_TRACE_PACKET against git's own upload-pack.
+  // `ref-prefix` for these patterns (measured with GIT_TRACE_PACKET against
+  // git's own upload-pack; only --heads becomes a prefix, and it drops HEAD),
+  // so v2 would bring the same refs in two requests (capabilities, ls-refs).
   const out = await network(ctx, [
     "-c",
     "protocol.version=0",
@@ -159,9 +159,7 @@ function parseLsRemote(stdout: string, step: string): RemoteHead {
     const ref = /^ref: ([^\t]+)\t([^\t]+)$/.exec(line);
     const tip = /^([0-9a-f]{40}|[0-9a-f]{64})\t([^\t]+)$/.exec(line);
     if (ref !== null) {
-      if (ref[2] === "HEAD") {
-        symref = ref[1] ?? "";
-      }
+      if (ref[2] === "HEAD") symref = ref[1] ?? "";
     } else if (tip !== null) {
       const [, oid = "", name = ""] = tip;
       if (name === "HEAD") headTip = oid;

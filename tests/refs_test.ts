@@ -43,7 +43,7 @@ const ATOMS = [
 ];
 
 /**
- * Every atom alone and between two letters, and 300 seeded names of two to
+ * Every atom alone and between two letters, and seeded names of two to
  * four atoms: the same list on every run.
  */
 function trickyNames(): string[] {
@@ -57,7 +57,7 @@ function trickyNames(): string[] {
   ]);
   for (const x of ATOMS) names.add(x).add(`a${x}b`);
   const rand = prng(7);
-  while (names.size < 360) {
+  while (names.size < 240) {
     const count = 2 + int(rand, 3);
     names.add(Array.from({ length: count }, () => pick(rand, ATOMS)).join(""));
   }
