@@ -7,6 +7,7 @@
  */
 
 import { styleText } from "node:util";
+import { forLog } from "./neutralise.ts";
 import type { Redactor } from "./redact.ts";
 import { PLAIN, type TextStyle } from "./report/render.ts";
 
@@ -87,11 +88,14 @@ export class Console {
   /** Prints one template's buffered log as one block on stderr. */
   block(title: string, lines: readonly string[]): void {
     if (lines.length === 0) return;
-    const body = lines.map((l) => `  ${l}\n`).join("");
+    // Log lines quote servers and repos: never a workflow command, never
+    // a raw control character.
+    const body = lines.map((l) => `  ${forLog(l)}\n`).join("");
+    const shown = forLog(title);
     this.err(
       this.#groups
-        ? `::group::${title}\n${body}::endgroup::\n`
-        : `[${title}]\n${body}`,
+        ? `::group::${shown}\n${body}::endgroup::\n`
+        : `[${shown}]\n${body}`,
     );
   }
 

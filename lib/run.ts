@@ -9,12 +9,17 @@
 
 import { resolve } from "node:path";
 import { annotations, inActions, outputs } from "./report/actions.ts";
+import { rememberedOptions } from "./cli/layers.ts";
 import type { RunCommandName, RunOptions } from "./cli/parse.ts";
+import { type PermissionNeeds, permissionProblem } from "./cli/permissions.ts";
 import {
-  authorizationFor,
+  authAdvice,
   credentialGitConfig,
+  credentialsFor,
   readToken,
   type Token,
+  TOKEN_ENV_DEFAULTS,
+  tokenOrigins,
 } from "./credentials.ts";
 import type { Mode, Plan } from "./engine/engine.ts";
 import { EXIT, UsageError } from "./errors.ts";
@@ -34,7 +39,7 @@ import type { Redactor } from "./redact.ts";
 import { renderJson, renderMarkdown, renderText } from "./report/render.ts";
 import { type Backoff, DEFAULT_BACKOFF } from "./engine/retry.ts";
 import { STATUS } from "./modes/status.ts";
-import type { Target } from "./targets.ts";
+import type { EarlierReport, Target } from "./targets.ts";
 import { VERSION } from "./tool_version.ts";
 
 /** The commands that run over templates, each a mode of the engine. */
@@ -68,19 +73,22 @@ export interface RunIo {
  */
 export async function runTemplatesCommand(
   options: RunOptions,
+  retry: EarlierReport | null,
   io: RunIo,
   out: Console,
   redactor: Redactor,
 ): Promise<number> {
+  const permission = permissionProblem(permissionNeeds(options, io.cwd));
+  if (permission !== null) throw new UsageError(permission);
   const token = readToken(options, io.env);
   if (token !== null) redactor.add(token.value, options.authUser);
-  const targets = await resolveTargets(options, io.env, io.cwd, {
+  const targets = await resolveTargets(options, retry, io.env, io.cwd, {
     out: (t) => out.out(t),
     err: (t) => out.err(t),
   });
   if (targets === null) return EXIT.ok;
   await checkReportPaths(options, io.cwd);
-  const plans = planTargets(targets, token, options, redactor);
+  const plans = planTargets(targets, token, options, io.env, redactor);
   const startedAt = new Date();
   const t0 = performance.now();
   const ran = await withWorkDir(io, out, async (workDir, signal) => {
@@ -102,6 +110,7 @@ export async function runTemplatesCommand(
     file: options.file,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0),
+    options: rememberedOptions(options.raw),
   });
   out.progress("");
   // With `--json -` stdout carries the JSON alone; the text goes to stderr.
@@ -110,6 +119,25 @@ export async function runTemplatesCommand(
   else out.out(text);
   await writeReports(report, options, io, out);
   return exitCodeOf(report, ran.value.refused, ran.interrupted);
+}
+
+/**
+ * What a run needs from Deno, checked before anything runs: git, the temp
+ * dir and the report files, and the variables the token and server are
+ * read from. (API features check `--allow-net` where they start.)
+ */
+function permissionNeeds(options: RunOptions, cwd: string): PermissionNeeds {
+  const tmp = readEnv("TMPDIR") || "/tmp";
+  const reports = [options.json, options.summary]
+    .filter((p): p is string => p !== undefined && p !== "-")
+    .map((p) => resolve(cwd, p));
+  return {
+    read: [tmp],
+    write: [tmp, ...reports],
+    env: options.tokenEnv !== undefined
+      ? [options.tokenEnv]
+      : [...TOKEN_ENV_DEFAULTS, "GITEA_URL"],
+  };
 }
 
 /**
@@ -131,13 +159,24 @@ function planTargets(
   targets: readonly Target[],
   token: Token | null,
   options: RunOptions,
+  env: (name: string) => string | undefined,
   redactor: Redactor,
 ): Plan[] {
   const gitOnly = new Set<string>();
+  const allowed = token === null
+    ? new Set<string>()
+    : tokenOrigins(targets, options, env);
   return targets.map((target) => {
-    const authorization = authorizationFor(target, token, options, redactor);
+    const { authorization, choice } = credentialsFor(
+      target,
+      token,
+      options,
+      allowed,
+      redactor,
+    );
     return {
       target,
+      authAdvice: authAdvice(choice, target, options),
       gitConfig: [
         ...BASE_GIT_CONFIG,
         // A stalled transfer ends by itself too: a killed git's transport

@@ -11,6 +11,8 @@ import type { GitOutput, GitRunner } from "./runner.ts";
 import { FastImportStream } from "./fast_import.ts";
 import { type HttpRefs, readHttpRefs } from "./http_refs.ts";
 import { forLog } from "../neutralise.ts";
+import { networkProblem } from "./net_reason.ts";
+import { HTTP_TRACE_ENV, notGitServer, silentOverHttp } from "./not_git.ts";
 import { checkedHead, type RemoteHead } from "./refs.ts";
 import {
   ADVICE,
@@ -65,9 +67,18 @@ export type PushOutcome =
 export function gitFailure(out: GitOutput, step: string): never {
   if (out.aborted) throw new InterruptedError();
   const kind = classifyGitFailure(out);
-  const detail = kind === "rejected"
-    ? remoteWords(out.stderr) || "hook declined"
-    : firstErrorLine(out.stderr) || `exit ${out.code}`;
+  const url = out.args.find((a) => /^[a-z][a-z0-9+.-]*:\/\//i.test(a));
+  const notGit = url === undefined ? null : notGitServer(out.stderr, url);
+  if (notGit !== null) {
+    throw new TemplateError("not_found", `${step}: ${notGit}`);
+  }
+  let detail: string;
+  if (kind === "rejected") {
+    detail = remoteWords(out.stderr) || "hook declined";
+  } else if (kind === "network" && url !== undefined) {
+    const problem = networkProblem(out.stderr, url);
+    detail = `${problem.host}: ${problem.reason}`;
+  } else detail = firstErrorLine(out.stderr) || `exit ${out.code}`;
   throw stepFailure(kind, step, detail);
 }
 
@@ -89,7 +100,10 @@ function stepFailure(
       what = "the repository was not found";
       break;
     case "network":
-      what = "the server could not be reached";
+      what = `the server could not be reached${detail ? ` (${detail})` : ""}`;
+      break;
+    case "moved":
+      what = "the server answered with a redirect";
       break;
     case "timeout":
       what = "timed out";
@@ -142,6 +156,28 @@ export async function lsRemote(
     ...refs,
   ], ctx.scratchDir);
   if (out.code !== 0) gitFailure(out, step);
+  if (silentOverHttp(ctx.url, out.code, out.stdout)) {
+    // An empty repo, or a web server that is not git: git says nothing
+    // either way. Once more with the HTTP answer traced tells them apart.
+    const traced = await network(
+      ctx,
+      [
+        "-c",
+        "protocol.version=0",
+        "ls-remote",
+        "--symref",
+        ctx.url,
+        ...refs,
+      ],
+      ctx.scratchDir,
+      undefined,
+      HTTP_TRACE_ENV,
+    );
+    const notGit = notGitServer(traced.stderr, ctx.url);
+    if (notGit !== null) {
+      throw new TemplateError("not_found", `${step}: ${notGit}`);
+    }
+  }
   return checkedHead(parseLsRemote(out.stdout, step), branch);
 }
 
@@ -530,10 +566,11 @@ function network(
   args: string[],
   cwd: string,
   stdin?: string,
+  env?: Readonly<Record<string, string>>,
 ): Promise<GitOutput> {
   return ctx.git(args, {
     cwd,
-    env: ctx.env,
+    env: env === undefined ? ctx.env : { ...ctx.env, ...env },
     timeoutMs: ctx.timeoutMs,
     ...signalOf(ctx),
     ...(stdin === undefined ? {} : { stdin }),

@@ -129,6 +129,10 @@ export function configEnv(
 export const BASE_GIT_CONFIG: readonly (readonly [string, string])[] = [
   ["credential.helper", ""],
   ["core.askPass", ""],
+  // A redirect is never followed by git: the token would go along to
+  // wherever it points. cascade resolves redirects itself (see
+  // `redirect.ts`): within the origin only.
+  ["http.followRedirects", "false"],
   ["protocol.version", "2"],
   ["advice.detachedHead", "false"],
   ["init.defaultBranch", "main"],

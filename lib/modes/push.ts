@@ -60,6 +60,7 @@ export const PUSH: Mode = {
         dryRun: options.dryRun,
         startedAt: head.startedAt,
         durationMs: head.durationMs,
+        options: head.options,
         results: run.results,
         summary: summarise(run.results),
       }),

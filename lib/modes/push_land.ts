@@ -8,10 +8,21 @@
  */
 
 import type { ReadSettings, TemplateTask } from "../engine/engine.ts";
-import { ADVICE, type ErrorKind, InterruptedError } from "../errors.ts";
+import {
+  ADVICE,
+  type ErrorKind,
+  InterruptedError,
+  TemplateError,
+} from "../errors.ts";
 import type { PushResult } from "../model.ts";
 import type { createLimiter } from "../engine/pool.ts";
-import { fetchTip, isAncestor, lsRemote, push } from "../git/remote.ts";
+import {
+  fetchTip,
+  isAncestor,
+  lsRemote,
+  push,
+  type PushOutcome,
+} from "../git/remote.ts";
 import { type Backoff, backoffDelay, sleep } from "../engine/retry.ts";
 import { compareVersions } from "../version/order.ts";
 import {
@@ -83,7 +94,7 @@ export async function land(
   });
   for (let attempt = 1;; attempt++) {
     result.attempts = attempt;
-    const outcome = await push(ctx, commit, branch);
+    const outcome = await pushOrFindLanded(run, commit);
     if (outcome.ok) {
       log.push(
         `attempt ${attempt}: pushed ${commit.slice(0, 10)} to ${branch}`,
@@ -93,6 +104,17 @@ export async function land(
     }
     const head = await lsRemote(ctx, branch);
     const remoteTip = head.tips.get(branch);
+    if (remoteTip === commit) {
+      // A rejection that looked like a lock race, about our own commit:
+      // the server took it (two answers crossed). It landed.
+      log.push(
+        `attempt ${attempt}: rejected (${outcome.reason}), but ${branch} holds ${
+          commit.slice(0, 10)
+        }: it landed`,
+      );
+      result.commit = commit;
+      return null;
+    }
     const moved = remoteTip !== tip;
     const lock = /lock|failed to update ref|incorrect old value/i.test(
       `${outcome.reason} ${outcome.words}`,
@@ -137,6 +159,40 @@ export async function land(
       settings.message,
       settings.author,
     );
+  }
+}
+
+/**
+ * Pushes `commit`; when the push's answer is lost (a dropped connection,
+ * a timeout, an unreadable answer after the server may have taken it),
+ * reads the branch: if it holds the commit, the push landed. Otherwise the
+ * push's own error stands.
+ */
+async function pushOrFindLanded(
+  run: TemplateRun,
+  commit: string,
+): Promise<PushOutcome> {
+  const { ctx, branch, log } = run;
+  try {
+    return await push(ctx, commit, branch);
+  } catch (error) {
+    const lost = error instanceof TemplateError &&
+      ["network", "timeout", "unknown"].includes(error.kind) &&
+      !run.signal.aborted;
+    if (!lost) throw error;
+    let landed = false;
+    try {
+      const tip = (await lsRemote(ctx, branch)).tips.get(branch);
+      landed = tip !== undefined &&
+        (tip === commit || await isAncestor(ctx, commit, tip, branch));
+    } catch { /* the server is still away: the push's error says why */ }
+    if (!landed) throw error;
+    log.push(
+      `the push's answer was lost (${error.kind}), but ${branch} holds ${
+        commit.slice(0, 10)
+      }`,
+    );
+    return { ok: true };
   }
 }
 
