@@ -123,13 +123,36 @@ export class Console {
     this.#sinks.stdout(line);
   }
 
-  /** Writes a report file (`-` means stdout), redacted. */
+  /**
+   * Writes a report file (`-` means stdout), redacted. A new file is
+   * written beside the destination and renamed over it, so a symlink
+   * planted at the destination is replaced, never followed; an appended
+   * file (a step summary) must not be a symlink.
+   */
   async writeFile(path: string, text: string, append = false): Promise<void> {
     if (path === "-") {
       this.out(text);
       return;
     }
-    await Deno.writeTextFile(path, this.#redactor.redact(text), { append });
+    const bytes = this.#redactor.redact(text);
+    if (append) {
+      const info = await Deno.lstat(path).catch(() => null);
+      if (info?.isSymlink) {
+        throw new Error(
+          "it is a symbolic link; cascade does not write through one",
+        );
+      }
+      await Deno.writeTextFile(path, bytes, { append: true });
+      return;
+    }
+    const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+    try {
+      await Deno.writeTextFile(temp, bytes, { createNew: true });
+      await Deno.rename(temp, path);
+    } catch (error) {
+      await Deno.remove(temp).catch(() => {});
+      throw error;
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { UsageError } from "./errors.ts";
+import { hideUserinfo } from "./redact.ts";
 
 /** How git reaches a target. */
 export type TargetScheme = "http" | "ssh" | "file";
@@ -178,7 +179,8 @@ function canonicalKey(url: string): string {
  * Credentials are the redactor's job: every message passes through it.
  */
 function safe(text: string): string {
-  const oneLine = text.replace(/\p{Cc}/gu, "?");
+  // Credentials go before the cut: a cut URL no longer looks like one.
+  const oneLine = hideUserinfo(text).replace(/\p{Cc}/gu, "?");
   return oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine;
 }
 

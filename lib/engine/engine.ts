@@ -158,6 +158,8 @@ export interface ModeRun {
   refused: number;
   /** The report, given its head (known once the run is over). */
   report(head: ReportHead): Report;
+  /** Warnings about the run as a whole, one line each. */
+  warnings?: string[];
 }
 
 /** The read settings of a run's options. */
