@@ -227,22 +227,25 @@ async function preflightOne(
       interrupted: true,
     };
   }
-  for (let hop = 0;; hop++) {
-    try {
-      const { branch, tip } = await readHead(ctxAt(target), settings);
-      return { ok: true, branch, tip, target, moved: hop > 0 };
-    } catch (error) {
-      const moved = error instanceof TemplateError && error.kind === "moved";
-      if (moved && target.origin !== null && hop < MAX_REDIRECT_HOPS) {
+  try {
+    for (let hop = 0;; hop++) {
+      try {
+        const { branch, tip } = await readHead(ctxAt(target), settings);
+        return { ok: true, branch, tip, target, moved: hop > 0 };
+      } catch (error) {
+        const moved = error instanceof TemplateError && error.kind === "moved";
+        if (!moved || target.origin === null || hop >= MAX_REDIRECT_HOPS) {
+          throw error;
+        }
         target = await followRedirect(target, settings, signal);
-        continue;
       }
-      return {
-        ok: false,
-        error: reportError(error, plan.target.repo),
-        interrupted: error instanceof InterruptedError,
-      };
     }
+  } catch (error) {
+    return {
+      ok: false,
+      error: reportError(error, plan.target.repo),
+      interrupted: error instanceof InterruptedError,
+    };
   }
 }
 
