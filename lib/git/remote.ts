@@ -147,28 +147,22 @@ export async function lsRemote(
   // `ref-prefix` for these patterns (measured with GIT_TRACE_PACKET against
   // git's own upload-pack; only --heads becomes a prefix, and it drops HEAD),
   // so v2 would bring the same refs in two requests (capabilities, ls-refs).
-  const out = await network(ctx, [
+  const args = [
     "-c",
     "protocol.version=0",
     "ls-remote",
     "--symref",
     ctx.url,
     ...refs,
-  ], ctx.scratchDir);
+  ];
+  const out = await network(ctx, args, ctx.scratchDir);
   if (out.code !== 0) gitFailure(out, step);
   if (silentOverHttp(ctx.url, out.code, out.stdout)) {
     // An empty repo, or a web server that is not git: git says nothing
     // either way. Once more with the HTTP answer traced tells them apart.
     const traced = await network(
       ctx,
-      [
-        "-c",
-        "protocol.version=0",
-        "ls-remote",
-        "--symref",
-        ctx.url,
-        ...refs,
-      ],
+      args,
       ctx.scratchDir,
       undefined,
       HTTP_TRACE_ENV,

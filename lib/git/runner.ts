@@ -168,17 +168,8 @@ export function createGitRunner(baseEnv: Record<string, string>): GitRunner {
     const child = command.spawn();
     let timedOut = false;
     let aborted = false;
-    let killTimer: ReturnType<typeof setTimeout> | undefined;
-    const kill = () => {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      killTimer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }, KILL_GRACE_MS);
-    };
+    const killer = graceKiller(child);
+    const kill = killer.kill;
     const timer = options.timeoutMs === undefined ? undefined : setTimeout(
       () => {
         timedOut = true;
@@ -231,9 +222,27 @@ export function createGitRunner(baseEnv: Record<string, string>): GitRunner {
       };
     } finally {
       clearTimeout(timer);
-      clearTimeout(killTimer);
+      killer.cancel();
       options.signal?.removeEventListener("abort", onAbort);
     }
+  };
+}
+
+/** SIGTERM now, SIGKILL after the grace period unless cancelled. */
+function graceKiller(child: Deno.ChildProcess) {
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    kill: () => {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      killTimer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }, KILL_GRACE_MS);
+    },
+    cancel: () => clearTimeout(killTimer),
   };
 }
 
