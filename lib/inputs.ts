@@ -1,6 +1,6 @@
 /**
  * Inputs of a run, resolved before anything is touched: the targets (from
- * `--repo`, `--repos-file`, `--retry-failed` and `--shard`) and the report
+ * `--repo`, `--repos-file`, `--retry-failed`, `--org` and `--shard`) and the report
  * paths. Every problem is a {@linkcode UsageError}.
  *
  * @module
@@ -17,10 +17,11 @@ import {
 import { discoveryError, openForge } from "./forge/session.ts";
 import {
   dedupeTargets,
-  failedTargetsOf,
+  type EarlierReport,
   parseReposFile,
   parseShard,
   parseTarget,
+  type RetryTarget,
   shardTargets,
   type Target,
 } from "./targets.ts";
@@ -50,11 +51,12 @@ export interface Resolved {
  */
 export async function resolveTargets(
   options: RunOptions,
+  retry: EarlierReport | null,
   env: (name: string) => string | undefined,
   cwd: string,
   say: Say,
 ): Promise<Target[] | null> {
-  const resolved = await resolveSources(options, env, cwd, say);
+  const resolved = await resolveSources(options, retry, env, cwd, say);
   if (resolved === null) return null;
   if (options.verbose) {
     for (const { repo, reason } of resolved.excluded) {
@@ -74,6 +76,7 @@ export async function resolveTargets(
  */
 export async function resolveSources(
   options: RunOptions,
+  retry: EarlierReport | null,
   env: (name: string) => string | undefined,
   cwd: string,
   say: Say,
@@ -87,17 +90,16 @@ export async function resolveSources(
       inputs.push(...parseReposFile(text));
     }
   }
-  if (options.retryFailed !== undefined) {
-    const text = await readInput(options.retryFailed, "--retry-failed", cwd);
-    const failed = failedTargetsOf(text, options.retryFailed);
-    if (failed.version !== null && failed.version !== options.version) {
+  const baseUrl = options.baseUrl ?? env("GITEA_URL");
+  if (retry !== null) {
+    if (retry.version !== null && retry.version !== options.version) {
       say.err(
-        `cascade: note: ${options.retryFailed} was a run for ${failed.version}; retrying its failures with ${options.version}\n`,
+        `cascade: note: ${options.retryFailed} was a run for ${retry.version}; retrying its failures with ${options.version}\n`,
       );
     }
-    inputs.push(...failed.targets);
+    inputs.push(...retry.targets.map((t) => retryName(t, baseUrl, cwd)));
     if (
-      failed.targets.length === 0 && inputs.length === 0 &&
+      retry.targets.length === 0 && inputs.length === 0 &&
       options.org.length === 0
     ) {
       say.out(
@@ -112,7 +114,6 @@ export async function resolveSources(
       "no targets: pass --repo, --repos-file, --org or --retry-failed",
     );
   }
-  const baseUrl = options.baseUrl ?? env("GITEA_URL");
   const listed = inputs.map((t) => parseTarget(t, baseUrl, cwd));
   const found = await discover(options, env);
   const discovered = found.repos.map((r) => parseTarget(r, baseUrl, cwd));
@@ -127,6 +128,25 @@ export async function resolveSources(
     }
   }
   return { targets, excluded: found.excluded, discovered };
+}
+
+/**
+ * The name a retried template is run under: the one the earlier run
+ * showed (`owner/name`, a path) when it still names the same repository,
+ * so reports and step outputs keep their names; else its URL.
+ */
+function retryName(
+  target: RetryTarget,
+  baseUrl: string | undefined,
+  cwd: string,
+): string {
+  try {
+    const same = parseTarget(target.repo, baseUrl, cwd).key ===
+      parseTarget(target.url, baseUrl, cwd).key;
+    return same ? target.repo : target.url;
+  } catch {
+    return target.url;
+  }
 }
 
 /** Refuses `--match`, `--exclude` and `--topic` without `--org`. */

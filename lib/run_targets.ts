@@ -16,7 +16,8 @@ import { EXIT, UsageError } from "./errors.ts";
 import { inActions } from "./report/actions.ts";
 import type { ForgeClient } from "./forge/client.ts";
 import { forgeIfReachable, openForge } from "./forge/session.ts";
-import { createGitRunner, hermeticEnv } from "./git/runner.ts";
+import { withWorkDir } from "./engine/workdir.ts";
+import { permissionProblem } from "./cli/permissions.ts";
 import { checkReportPaths, type Resolved, resolveSources } from "./inputs.ts";
 import {
   ownerNameOf,
@@ -28,8 +29,15 @@ import {
 import { compareKey, listDifferences } from "./modes/targets_check.ts";
 import type { Console } from "./output.ts";
 import type { Redactor } from "./redact.ts";
-import { planTargets, progressHooks, type RunIo, withWorkDir } from "./run.ts";
-import { dedupeTargets, type Target } from "./targets.ts";
+import {
+  permissionNeeds,
+  planTargets,
+  progressHooks,
+  redactingGit,
+  type RunIo,
+} from "./run.ts";
+import { writeProblem } from "./report/write.ts";
+import { dedupeTargets, type EarlierReport, type Target } from "./targets.ts";
 import {
   type Checked,
   checkEntries,
@@ -54,6 +62,7 @@ function lookupsFor(options: RunOptions, io: RunIo): Lookups {
 /** Runs `cascade targets` and returns the exit code. */
 export async function runTargetsCommand(
   options: RunOptions,
+  retry: EarlierReport | null,
   io: RunIo,
   out: Console,
   redactor: Redactor,
@@ -63,6 +72,8 @@ export async function runTargetsCommand(
       "targets writes no Markdown summary: drop --summary (use --json)",
     );
   }
+  const permission = permissionProblem(permissionNeeds(options, io.cwd));
+  if (permission !== null) throw new UsageError(permission);
   const token = readToken(options, io.env);
   if (token !== null) redactor.add(token.value, options.authUser);
   const say = {
@@ -71,6 +82,7 @@ export async function runTargetsCommand(
   };
   const resolved = await resolveSources(
     options,
+    retry,
     io.env,
     io.cwd,
     say,
@@ -93,12 +105,12 @@ export async function runTargetsCommand(
     lookupsFor(options, io),
   );
   const targets = dedupeTargets([...placed.targets, ...checked?.probe ?? []]);
-  const plans = planTargets(targets, token, options, redactor);
+  const plans = planTargets(targets, token, options, io.env, redactor);
   const settings = readSettings(options);
   const ran = await withWorkDir(io, out, async (workDir, signal) => {
     const home = `${workDir}/home`;
     await Deno.mkdir(home);
-    const git = createGitRunner(hermeticEnv(home));
+    const git = redactingGit(home, redactor);
     return await runTemplates(
       plans,
       settings,
@@ -128,9 +140,15 @@ export async function runTargetsCommand(
       targets.map((t) => placed.renamedFrom.get(compareKey(t.key))),
     ),
   );
+  let written = true;
   if (options.json !== undefined) {
     const path = options.json === "-" ? "-" : resolve(io.cwd, options.json);
-    await out.writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+    try {
+      await out.writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+    } catch (error) {
+      written = false;
+      out.err(`cascade: cannot write ${path}: ${writeProblem(error)}\n`);
+    }
   }
   const differences = checked === null ? 0 : printDifferences(
     options.check as string,
@@ -143,7 +161,7 @@ export async function runTargetsCommand(
   if (ran.value.refused > 0) return EXIT.credentials;
   if (ran.interrupted) return EXIT.interrupted;
   const unread = results.some((r) => r.error !== undefined);
-  return differences > 0 || unread ? EXIT.failed : EXIT.ok;
+  return differences > 0 || unread || !written ? EXIT.failed : EXIT.ok;
 }
 
 /** Prints the gate's differences and its verdict; returns their number. */

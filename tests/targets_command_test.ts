@@ -84,18 +84,41 @@ Deno.test("targets --org lists every page, leaves out archived, mirror, fork and
 
 Deno.test("targets without --probe says wired unknown (null) and fetches nothing", async () => {
   await using w = await world();
-  const run = await targetsJson(w, ["--org", "tpl", "--match", "t-node"]);
-  assert.equal(run.code, 0, run.stderr);
-  assert.deepEqual(run.report.targets.map((t) => [t.repo, t.wired]), [
-    ["tpl/t-node", null],
-  ]);
-  assert.match(run.stdout, /^tpl\/t-node +main +wired: unknown$/m);
-  assert.ok(
-    !w.gitea.git.requests.some((r) =>
-      r.method === "POST" && r.path.endsWith("/git-upload-pack")
-    ),
-    "no fetch without a probe",
+  const commands: string[] = [];
+  const run = await runCascade(
+    ["targets", "--org", "tpl", "--match", "t-node", "--json", "-"],
+    w.env,
+    {
+      wrapGit: (git) => (args, options) => {
+        commands.push(args.find((a) => !a.startsWith("-")) ?? "");
+        return git(args, options);
+      },
+    },
   );
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(run.stdout);
+  assert.deepEqual(
+    report.targets.map((t: { repo: string; wired: unknown }) => [
+      t.repo,
+      t.wired,
+    ]),
+    [["tpl/t-node", null]],
+  );
+  assert.match(run.stderr, /^tpl\/t-node +main +wired: unknown$/m);
+  assert.ok(!commands.includes("fetch"), commands.join(" "));
+  // With a probe, the same target is fetched (so the check above can fail).
+  const probed = await runCascade(
+    ["targets", "--org", "tpl", "--match", "t-node", "--probe", "Dockerfile"],
+    w.env,
+    {
+      wrapGit: (git) => (args, options) => {
+        commands.push(args.find((a) => !a.startsWith("-")) ?? "");
+        return git(args, options);
+      },
+    },
+  );
+  assert.equal(probed.code, 0, probed.stderr);
+  assert.ok(commands.includes("fetch"), commands.join(" "));
 });
 
 for (const version of ["1.22.6", "1.25.4"]) {
@@ -293,4 +316,37 @@ Deno.test("targets shows a renamed listed repo under its new name (the 307 follo
     "/api/v1/repos/tpl/t-archived",
     "/api/v1/repos/tpl/t-node",
   ]);
+});
+
+Deno.test("cascade.json's org, topic and probe discover the targets; targets on the command line replace them", async () => {
+  await using w = await world();
+  await w.fx.write(
+    "cascade.json",
+    JSON.stringify({
+      baseUrl: w.gitea.origin,
+      org: "tpl",
+      topic: "runtime",
+      probe: "Dockerfile",
+    }),
+  );
+  const io = { cwd: w.fx.root };
+  const env = { CASCADE_TOKEN: TOKEN };
+  const fromConfig = await runCascade(["targets", "--json", "-"], env, io);
+  assert.equal(fromConfig.code, 0, fromConfig.stderr);
+  assert.deepEqual(
+    JSON.parse(fromConfig.stdout).targets.map((
+      t: { repo: string; wired: unknown },
+    ) => [t.repo, t.wired]),
+    [["tpl/t-legacy", false], ["tpl/t-node", true], ["tpl/t-python", true]],
+  );
+  const own = await runCascade(
+    ["targets", "--repo", "tpl/t-docs", "--json", "-"],
+    env,
+    io,
+  );
+  assert.equal(own.code, 0, own.stderr);
+  assert.deepEqual(
+    JSON.parse(own.stdout).targets.map((t: { repo: string }) => t.repo),
+    ["tpl/t-docs"],
+  );
 });

@@ -137,6 +137,15 @@ export function parseCommand(
     raw[name] = given[name] ??
       layers.find((l) => l.values[name] !== undefined)?.values[name];
   }
+  // Targets travel together: named on the command line (or a retry), the
+  // layers' targets stand aside, discovery's keys included.
+  const ownTargets = (["repo", "reposFile", "org", "retryFailed"] as const)
+    .some((name) => given[name] !== undefined);
+  if (ownTargets) {
+    for (const name of ["org", "match", "exclude", "topic"] as const) {
+      raw[name] = given[name];
+    }
+  }
   const values = Object.fromEntries(
     (Object.keys(OPTIONS) as OptionName[]).map((name) => [
       name,
@@ -147,7 +156,7 @@ export function parseCommand(
     ...values,
     command: first,
     version,
-    sources: sourcesOf(parsed.tokens, layers),
+    sources: sourcesOf(parsed.tokens, ownTargets ? [] : layers),
     commitMessage: buildMessage(values.message, version, values.coAuthor),
     given: Object.keys(given) as OptionName[],
     raw,
@@ -229,7 +238,8 @@ function parseFlags(
 
 /**
  * The target sources in command-line order; without any on the command
- * line, those of the first layer that names targets.
+ * line, those of the first layer that names targets (none with
+ * `--retry-failed`: a retry runs the report's templates only).
  */
 function sourcesOf(
   tokens: ReturnType<typeof parseArgs>["tokens"],
