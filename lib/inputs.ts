@@ -9,6 +9,7 @@
 import { dirname, resolve } from "node:path";
 import type { RunOptions } from "./cli/parse.ts";
 import { UsageError } from "./errors.ts";
+import { forLog } from "./neutralise.ts";
 import {
   discoverRepos,
   type Discovery,
@@ -60,7 +61,7 @@ export async function resolveTargets(
   if (resolved === null) return null;
   if (options.verbose) {
     for (const { repo, reason } of resolved.excluded) {
-      say.err(`cascade: left out ${repo}: ${reason}\n`);
+      say.err(`cascade: ${forLog(`left out ${repo}: ${reason}`)}\n`);
     }
   }
   if (resolved.targets.length === 0) {

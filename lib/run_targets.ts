@@ -13,7 +13,8 @@ import type { RunOptions } from "./cli/parse.ts";
 import { readToken } from "./credentials.ts";
 import { readSettings, runTemplates } from "./engine/engine.ts";
 import { EXIT, UsageError } from "./errors.ts";
-import { inActions } from "./report/actions.ts";
+import { escapeData, inActions } from "./report/actions.ts";
+import { forLog } from "./neutralise.ts";
 import type { ForgeClient } from "./forge/client.ts";
 import { forgeIfReachable, openForge } from "./forge/session.ts";
 import { withWorkDir } from "./engine/workdir.ts";
@@ -23,6 +24,7 @@ import {
   ownerNameOf,
   renderTargets,
   type TargetResult,
+  type TargetsReport,
   targetsReport,
   targetsStep,
 } from "./modes/targets.ts";
@@ -42,6 +44,7 @@ import {
   type Checked,
   checkEntries,
   Lookups,
+  type Placed,
   placeListed,
 } from "./targets_lookup.ts";
 
@@ -57,6 +60,56 @@ function lookupsFor(options: RunOptions, io: RunIo): Lookups {
       ? openForge(options, io.env, "--check")
       : forgeIfReachable(options, io.env, "--repo")
   );
+}
+
+/** What a `targets` run resolved before it reads any template. */
+interface Prepared {
+  /** The sources as resolved (discovery's kept and left-out repos). */
+  resolved: Resolved;
+  /** The listed targets after their lookups. */
+  placed: Placed;
+  /** The `--check` file's entries, or null without `--check`. */
+  checked: Checked | null;
+  /** Every target to read, in order. */
+  targets: Target[];
+}
+
+/**
+ * Resolves the sources, looks the listed ones up and reads the `--check`
+ * file; null when there is nothing to do.
+ */
+async function prepare(
+  options: RunOptions,
+  retry: EarlierReport | null,
+  io: RunIo,
+  out: Console,
+): Promise<Prepared | null> {
+  const say = {
+    out: (t: string) => out.out(t),
+    err: (t: string) => out.err(t),
+  };
+  const resolved = await resolveSources(
+    options,
+    retry,
+    io.env,
+    io.cwd,
+    say,
+    options.check !== undefined,
+  );
+  if (resolved === null) return null;
+  await checkReportPaths(options, io.cwd);
+  const baseUrl = options.baseUrl ?? io.env("GITEA_URL");
+  const lookups = lookupsFor(options, io);
+  const placed = await placeListed(resolved, baseUrl, io.cwd, lookups);
+  const checked = options.check === undefined ? null : await checkEntries(
+    options,
+    baseUrl,
+    io.cwd,
+    { ...resolved, targets: placed.targets },
+    lookups,
+  );
+  const targets = dedupeTargets([...placed.targets, ...checked?.probe ?? []]);
+  return { resolved, placed, checked, targets };
 }
 
 /** Runs `cascade targets` and returns the exit code. */
@@ -76,35 +129,9 @@ export async function runTargetsCommand(
   if (permission !== null) throw new UsageError(permission);
   const token = readToken(options, io.env);
   if (token !== null) redactor.add(token.value, options.authUser);
-  const say = {
-    out: (t: string) => out.out(t),
-    err: (t: string) => out.err(t),
-  };
-  const resolved = await resolveSources(
-    options,
-    retry,
-    io.env,
-    io.cwd,
-    say,
-    options.check !== undefined,
-  );
-  if (resolved === null) return EXIT.ok;
-  await checkReportPaths(options, io.cwd);
-  const baseUrl = options.baseUrl ?? io.env("GITEA_URL");
-  const placed = await placeListed(
-    resolved,
-    baseUrl,
-    io.cwd,
-    lookupsFor(options, io),
-  );
-  const checked = options.check === undefined ? null : await checkEntries(
-    options,
-    baseUrl,
-    io.cwd,
-    { ...resolved, targets: placed.targets },
-    lookupsFor(options, io),
-  );
-  const targets = dedupeTargets([...placed.targets, ...checked?.probe ?? []]);
+  const prepared = await prepare(options, retry, io, out);
+  if (prepared === null) return EXIT.ok;
+  const { resolved, placed, checked, targets } = prepared;
   const plans = planTargets(targets, token, options, io.env, redactor);
   const settings = readSettings(options);
   const ran = await withWorkDir(io, out, async (workDir, signal) => {
@@ -125,31 +152,14 @@ export async function runTargetsCommand(
   });
   out.progress("");
   const results = ran.value.results;
-  const report = targetsReport(results, targets, placed.excluded, baseUrl);
+  const baseUrl = options.baseUrl ?? io.env("GITEA_URL");
   const print = (text: string) =>
     options.json === "-" ? out.err(text) : out.out(text);
-  if (options.verbose) {
-    for (const e of placed.excluded) {
-      print(`left out ${e.repo}: ${e.reason}\n`);
-    }
-  }
-  print(
-    renderTargets(
-      report,
-      results,
-      targets.map((t) => placed.renamedFrom.get(compareKey(t.key))),
-    ),
-  );
-  let written = true;
-  if (options.json !== undefined) {
-    const path = options.json === "-" ? "-" : resolve(io.cwd, options.json);
-    try {
-      await out.writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
-    } catch (error) {
-      written = false;
-      out.err(`cascade: cannot write ${path}: ${writeProblem(error)}\n`);
-    }
-  }
+  const written = await reportTargets(options, io, out, print, {
+    report: targetsReport(results, targets, placed.excluded, baseUrl),
+    results,
+    renamedFrom: targets.map((t) => placed.renamedFrom.get(compareKey(t.key))),
+  });
   const differences = checked === null ? 0 : printDifferences(
     options.check as string,
     baseUrl,
@@ -162,6 +172,39 @@ export async function runTargetsCommand(
   if (ran.interrupted) return EXIT.interrupted;
   const unread = results.some((r) => r.error !== undefined);
   return differences > 0 || unread || !written ? EXIT.failed : EXIT.ok;
+}
+
+/**
+ * Prints the left-out repos (verbose), the line per target and the
+ * summary, and writes `--json`; false when the report file could not be
+ * written (said on stderr).
+ */
+async function reportTargets(
+  options: RunOptions,
+  io: RunIo,
+  out: Console,
+  print: (text: string) => void,
+  run: {
+    report: TargetsReport;
+    results: readonly TargetResult[];
+    renamedFrom: readonly (string | undefined)[];
+  },
+): Promise<boolean> {
+  if (options.verbose) {
+    for (const e of run.report.excluded) {
+      print(`${forLog(`left out ${e.repo}: ${e.reason}`)}\n`);
+    }
+  }
+  print(renderTargets(run.report, run.results, run.renamedFrom));
+  if (options.json === undefined) return true;
+  const path = options.json === "-" ? "-" : resolve(io.cwd, options.json);
+  try {
+    await out.writeFile(path, `${JSON.stringify(run.report, null, 2)}\n`);
+    return true;
+  } catch (error) {
+    out.err(`cascade: cannot write ${path}: ${writeProblem(error)}\n`);
+    return false;
+  }
 }
 
 /** Prints the gate's differences and its verdict; returns their number. */
@@ -194,7 +237,10 @@ function printDifferences(
     byKey,
     probed,
   );
-  for (const line of lines) print(`${annotate ? "::error::" : ""}${line}\n`);
+  for (const line of lines) {
+    const safe = forLog(line);
+    print(annotate ? `::error::${escapeData(safe)}\n` : `${safe}\n`);
+  }
   print(
     lines.length === 0
       ? `cascade targets --check ${file}: the file agrees with the server (${checked.entries.length} templates)\n`

@@ -11,6 +11,7 @@ import { reportError } from "../errors.ts";
 import type { Excluded } from "../forge/discover.ts";
 import type { TemplateResult } from "../model.ts";
 import { openTip } from "../git/remote.ts";
+import { forLog } from "../neutralise.ts";
 import type { Target } from "../targets.ts";
 import { notWired, readVersionState } from "../version/state.ts";
 
@@ -123,7 +124,8 @@ export function targetsReport(
 }
 
 /**
- * One text line per target, then the summary sentence. `renamedFrom`
+ * One text line per target, then the summary sentence; what a server or
+ * a list controls is neutralised for a terminal and an Actions log. `renamedFrom`
  * gives, per target, the old name a list used for it.
  */
 export function renderTargets(
@@ -150,9 +152,9 @@ export function renderTargets(
         : result?.reason
         ? `  ${result.reason}`
         : "");
-    return `${t.repo.padEnd(width)}  ${
-      (t.branch ?? "-").padEnd(branchWidth)
-    }  wired: ${wired}${note}`;
+    return `${forLog(t.repo).padEnd(width)}  ${
+      forLog(t.branch ?? "-").padEnd(branchWidth)
+    }  wired: ${wired}${forLog(note)}`;
   });
   const count = (wired: boolean | null) =>
     report.targets.filter((t, i) => !results[i]?.error && t.wired === wired)
