@@ -229,7 +229,10 @@ Deno.test("a push whose answer is lost is read back: updated with its commit, no
     assert.equal(result?.verified, true);
     assert.equal(result?.commit, await fx.tip(repo));
     assert.doesNotMatch(run.stdout, /another publisher/);
-    assert.match(run.stderr, /the push's answer was lost \(\w+\), but main holds/);
+    assert.match(
+      run.stderr,
+      /the push's answer was lost \(\w+\), but main holds/,
+    );
     assert.equal(await fx.count(repo), 2, "exactly one commit");
   } finally {
     await front.shutdown();
