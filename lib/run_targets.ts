@@ -15,6 +15,8 @@ import { readSettings, runTemplates } from "./engine/engine.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { escapeData, inActions } from "./report/actions.ts";
 import { forLog } from "./neutralise.ts";
+import { schemaUrl } from "./model.ts";
+import { VERSION } from "./tool_version.ts";
 import type { ForgeClient } from "./forge/client.ts";
 import { forgeIfReachable, openForge } from "./forge/session.ts";
 import { withWorkDir } from "./engine/workdir.ts";
@@ -156,7 +158,10 @@ export async function runTargetsCommand(
   const print = (text: string) =>
     options.json === "-" ? out.err(text) : out.out(text);
   const written = await reportTargets(options, io, out, print, {
-    report: targetsReport(results, targets, placed.excluded, baseUrl),
+    report: {
+      $schema: schemaUrl("targets", VERSION),
+      ...targetsReport(results, targets, placed.excluded, baseUrl),
+    },
     results,
     renamedFrom: targets.map((t) => placed.renamedFrom.get(compareKey(t.key))),
   });

@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "npm:ajv@8.20.0/dist/2020.js";
 import { runCascade, runCascadeProcess } from "./support/fixtures.ts";
+import { schemaUrl } from "../lib/model.ts";
+import { VERSION } from "../lib/tool_version.ts";
 import {
   FILLERS,
   paths,
@@ -72,6 +74,10 @@ Deno.test("targets --org lists every page, leaves out archived, mirror, fork and
     schema,
   );
   assert.ok(validate(run.report), JSON.stringify(validate.errors));
+  // The report names its schema, and the schema's $id is that URL.
+  const named = (run.report as { $schema?: string }).$schema;
+  assert.equal(named, schemaUrl("targets", VERSION));
+  assert.equal(schema.$id, named);
   assert.equal(validate({ ...run.report, extra: 1 }), false);
   assert.equal(
     validate({

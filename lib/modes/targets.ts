@@ -35,6 +35,8 @@ export interface TargetEntry {
 
 /** The whole `cascade targets --json` report. */
 export interface TargetsReport {
+  /** The JSON Schema the report follows (`schemaUrl("targets", …)`). */
+  $schema?: string;
   /** Every target, in order: listed first, then discovered. */
   targets: TargetEntry[];
   /** Repos `--org` listed that discovery left out, with the reason. */
