@@ -290,6 +290,18 @@ Deno.test("--org without --allow-net for the server is a usage error naming the 
   );
   assert.deepEqual(w.gitea.api.requests, []);
   assert.deepEqual(w.gitea.git.requests, []);
+  // A list alone needs no API: without --allow-net git reads the refs.
+  const listed = await runCascadeProcess(
+    ["targets", "--repo", "tpl/t-node", "--json", "-"],
+    { tmpDir: w.fx.root, env: w.env },
+  );
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(
+    JSON.parse(listed.stdout).targets.map((t: { repo: string }) => t.repo),
+    ["tpl/t-node"],
+  );
+  assert.deepEqual(w.gitea.api.requests, []);
+  assert.ok(w.gitea.git.requests.length > 0);
 });
 
 Deno.test("targets shows a renamed listed repo under its new name (the 307 followed) and leaves an archived one out", async () => {
