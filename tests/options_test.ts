@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { usage } from "../lib/cli/parse.ts";
+import { parseCommand, usage } from "../lib/cli/parse.ts";
 import { flagOf, OPTIONS, type OptionSpec } from "../lib/cli/options.ts";
 
 const README = fileURLToPath(new URL("../README.md", import.meta.url));
@@ -82,4 +82,56 @@ Deno.test("usage() lists every flag of its command, push-only flags only for pus
     );
     assert.equal(targets.includes(flag), spec.group !== "push", flag);
   }
+});
+
+Deno.test("parseCommand() takes targets without a version, and its flags only there", () => {
+  const command = parseCommand(["targets", "--org", "tpl", "--topic", "Run"]);
+  assert.ok(command.command === "targets");
+  if (command.command === "targets") {
+    assert.equal(command.options.version, "");
+    assert.deepEqual(command.options.org, ["tpl"]);
+    assert.deepEqual(command.options.topic, ["run"]);
+  }
+  assert.throws(() => parseCommand(["targets", "0.1.8"]), /takes no version/);
+  assert.throws(
+    () => parseCommand(["push", "0.1.8", "--repo", "a/b", "--check", "f"]),
+    /--check is an option of targets only/,
+  );
+  assert.throws(
+    () => parseCommand(["targets", "--org", "a b"]),
+    /--org "a b" is not an organisation or user name/,
+  );
+  assert.throws(
+    () => parseCommand(["targets", "--org", "o", "--match", "x|y"]),
+    /--match "x\|y" must be a name pattern/,
+  );
+  assert.throws(
+    () => parseCommand(["targets", "--org", "o", "--topic=.x"]),
+    /--topic ".x" is not a Gitea topic/,
+  );
+});
+
+Deno.test("parseCommand(): targets on the command line replace a layer's, its discovery keys too", () => {
+  const layer = {
+    source: "cascade.json",
+    values: { org: ["tpl"], topic: ["run"], reposFile: ["t.txt"] },
+  };
+  const fromLayer = parseCommand(["status", "1.0"], [layer]);
+  const own = parseCommand(["status", "1.0", "--repo", "a/b"], [layer]);
+  const ownOrg = parseCommand(["status", "1.0", "--org", "other"], [layer]);
+  if (
+    fromLayer.command !== "status" || own.command !== "status" ||
+    ownOrg.command !== "status"
+  ) {
+    throw new Error("expected status commands");
+  }
+  assert.deepEqual(fromLayer.options.org, ["tpl"]);
+  assert.deepEqual(fromLayer.options.topic, ["run"]);
+  assert.deepEqual(fromLayer.options.sources, [{ reposFile: "t.txt" }]);
+  assert.deepEqual(own.options.org, []);
+  assert.deepEqual(own.options.topic, []);
+  assert.deepEqual(own.options.sources, [{ repo: "a/b" }]);
+  assert.deepEqual(ownOrg.options.org, ["other"]);
+  assert.deepEqual(ownOrg.options.topic, []);
+  assert.deepEqual(ownOrg.options.sources, []);
 });
