@@ -9,6 +9,7 @@
  */
 
 import type { RunOptions } from "./cli/parse.ts";
+import { createLimiter } from "./engine/pool.ts";
 import type { ForgeClient } from "./forge/client.ts";
 import {
   type Excluded,
@@ -35,6 +36,19 @@ export class Lookups {
   /** `forgeOf` gives the client (opened on first use), or null: none. */
   constructor(forgeOf: () => ForgeClient | null) {
     this.#forgeOf = forgeOf;
+  }
+
+  /**
+   * Asks about `names` up to 8 at a time, so the reads that follow find
+   * their answers waiting (a failure stays for the read to meet).
+   */
+  async prefetch(names: readonly (string | null)[]): Promise<void> {
+    const limit = createLimiter(8);
+    await Promise.allSettled(
+      names.filter((n): n is string => n !== null).map((n) =>
+        limit(() => this.get(n))
+      ),
+    );
   }
 
   /** The server's word on `owner/name`, or null without a client. */
@@ -88,6 +102,11 @@ export async function placeListed(
   const renamedFrom = new Map<string, string>();
   const excluded = [...resolved.excluded];
   const targets: Target[] = [];
+  await lookups.prefetch(
+    resolved.targets.map((t) =>
+      discovered.has(t.key) ? null : serverName(t, baseUrl)
+    ),
+  );
   for (const target of resolved.targets) {
     const name = discovered.has(target.key)
       ? null
@@ -141,11 +160,14 @@ export async function checkEntries(
   );
   const entries: CheckEntry[] = [];
   const probe: Target[] = [];
-  for (
-    const target of dedupeTargets(
-      lines.map((l) => parseTarget(l, baseUrl, cwd)),
-    )
-  ) {
+  const listed = dedupeTargets(lines.map((l) => parseTarget(l, baseUrl, cwd)));
+  await lookups.prefetch(listed.map((t) => {
+    const name = serverName(t, baseUrl);
+    const vouched = discovered.has(compareKey(t.key)) ||
+      excluded.has(name?.toLowerCase() ?? "");
+    return vouched ? null : name;
+  }));
+  for (const target of listed) {
     const name = ownerNameOf(target, baseUrl);
     const entry: CheckEntry = { name, key: target.key };
     entries.push(entry);
