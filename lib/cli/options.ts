@@ -10,6 +10,7 @@
 
 import type { ConfigType } from "./config_file.ts";
 import { UsageError } from "../errors.ts";
+import { DISPATCH_OPTIONS } from "./dispatch_options.ts";
 import {
   DEFAULT_VERSION_FILE,
   normaliseVersionFilePath,
@@ -30,7 +31,7 @@ export interface OptionSpec<T = unknown> {
   /** `string`, `boolean`, or `list` (a repeatable string). */
   kind: "string" | "boolean" | "list";
   /** Where `--help` and the README list it. */
-  group: "targets" | "common" | "push";
+  group: "targets" | "common" | "push" | "dispatch";
   /** The placeholder after the flag in `--help` (`<file>`). */
   arg?: string;
   /** A one-letter alias. */
@@ -272,6 +273,9 @@ export const OPTIONS = {
     help: "allow [skip ci]-style markers in the message",
     value: flag,
   }),
+  trigger: option(DISPATCH_OPTIONS.trigger),
+  workflow: option(DISPATCH_OPTIONS.workflow),
+  input: option(DISPATCH_OPTIONS.input),
   help: option({
     configKey: null,
     kind: "boolean",

@@ -29,6 +29,7 @@ import {
   type OptionValues,
   type Raw,
 } from "./options.ts";
+import { checkTriggerFlags } from "./dispatch_options.ts";
 import { closest } from "./suggest.ts";
 import { versionProblem } from "../version/file.ts";
 
@@ -70,10 +71,13 @@ export type Command =
   | { command: "demo" }
   | { command: RunCommandName; options: RunOptions };
 
+/** Groups of options only `push` takes (status stays about the file). */
+const PUSH_ONLY: readonly OptionSpec["group"][] = ["push", "dispatch"];
+
 /** The table's options that `command` takes. */
 function optionsOf(command: RunCommandName): OptionName[] {
   return (Object.keys(OPTIONS) as OptionName[]).filter((name) =>
-    command === "push" || OPTIONS[name].group !== "push"
+    command === "push" || !PUSH_ONLY.includes(OPTIONS[name].group)
   );
 }
 
@@ -147,6 +151,7 @@ export function parseCommand(
     given: Object.keys(given) as OptionName[],
     raw,
   };
+  if (first === "push") checkTriggerFlags(values.trigger, options.given);
   if (first === "push" && !values.allowSkipCi) {
     const lower = options.commitMessage.toLowerCase();
     const marker = SKIP_CI_MARKERS.find((m) => lower.includes(m));
@@ -179,8 +184,11 @@ function checkFlags(
       `--${flagOf(n)}` === flag
     );
     if (other !== undefined) {
+      const why = OPTIONS[other].group === "dispatch"
+        ? " (status reads the version file, whatever the trigger)"
+        : "";
       throw new UsageError(
-        `${command}: ${flag} is an option of push only; ${command} does not take it`,
+        `${command}: ${flag} is an option of push only; ${command} does not take it${why}`,
       );
     }
     const near = closest(flag, known);
@@ -290,6 +298,9 @@ const GROUP_TITLES = {
   targets: "Targets (at least one):",
   common: "Common options:",
   push: "Push options:",
+  dispatch:
+    "Dispatch options (a dispatch is not idempotent: each one starts a build;\n" +
+    "--dry-run dispatches nothing):",
 } as const;
 
 /** The `--help` lines of one group of options, from the table. */
@@ -314,7 +325,7 @@ function optionLines(group: OptionSpec["group"]): string {
 
 const EXIT_CODES: Record<RunCommandName | "all", string> = {
   push:
-    `Exit codes: ${EXIT.ok} every template updated, unchanged, skipped or superseded;
+    `Exit codes: ${EXIT.ok} every template updated, unchanged, dispatched, skipped or superseded;
   ${EXIT.failed} a template failed or was interrupted; ${EXIT.usage} usage or input error (nothing touched);
   ${EXIT.credentials} credentials refused in the preflight (nothing pushed); ${EXIT.interrupted} interrupted.
 `,
@@ -334,7 +345,9 @@ export function usage(topic?: RunCommandName): string {
   if (topic === "push") {
     return `Usage: cascade push <version> [targets] [options]\n\nWrites <version> into the version file of every template, commits and pushes\nto its default branch (never forced), so each template's CI rebuilds.\n\n${
       optionLines("targets")
-    }\n${optionLines("common")}\n${optionLines("push")}\n${EXIT_CODES.push}`;
+    }\n${optionLines("common")}\n${optionLines("push")}\n${
+      optionLines("dispatch")
+    }\n${EXIT_CODES.push}`;
   }
   if (topic === "status") {
     return `Usage: cascade status <version> [targets] [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>.\n\n${
