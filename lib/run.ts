@@ -30,6 +30,7 @@ import { checkReportPaths, resolveTargets } from "./inputs.ts";
 import { anyFails, type Report } from "./model.ts";
 import { type Console, type Sinks, textStyle } from "./output.ts";
 import { PUSH } from "./modes/push.ts";
+import { DISPATCH } from "./modes/dispatch.ts";
 import type { Redactor } from "./redact.ts";
 import { renderJson, renderMarkdown, renderText } from "./report/render.ts";
 import { type Backoff, DEFAULT_BACKOFF } from "./engine/retry.ts";
@@ -42,6 +43,13 @@ export const MODES: Readonly<Record<RunCommandName, Mode>> = {
   push: PUSH,
   status: STATUS,
 };
+
+/** The mode that runs `options`: push's `--trigger` picks commit or dispatch. */
+export function modeOf(options: RunOptions): Mode {
+  return options.command === "push" && options.trigger === "dispatch"
+    ? DISPATCH
+    : MODES[options.command];
+}
 
 /** What a run is wired to; tests replace parts of it through `main`. */
 export interface RunIo {
@@ -92,9 +100,10 @@ export async function runTemplatesCommand(
       workDir,
       signal,
       backoff: io.backoff ?? DEFAULT_BACKOFF,
+      token,
       ...progressHooks(targets, options, io.sinks, out),
     };
-    return await MODES[options.command].run(plans, options, deps);
+    return await modeOf(options).run(plans, options, deps);
   });
   const report = ran.value.report({
     tool: VERSION,

@@ -22,6 +22,7 @@ import {
   type Skeletons,
 } from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
+import type { Token } from "../credentials.ts";
 import type { Target } from "../targets.ts";
 
 /** One target and how its git processes and reads are set up. */
@@ -124,6 +125,8 @@ export interface ReportHead {
 export interface ModeDeps extends EngineDeps {
   /** Backoff between attempts. */
   backoff: Backoff;
+  /** The token, for modes that call the forge API (dispatch). */
+  token?: Token | null;
 }
 
 /**
