@@ -145,6 +145,7 @@ export class GiteaApi {
   readonly #renames = new Map<string, string>();
   readonly #state = new Map<string, RepoState>();
   readonly #injected: Injected[] = [];
+  readonly #refusals = new Map<string, { status: number; message: string }>();
   readonly #hung = new Set<() => void>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #nextId = 1;
@@ -165,6 +166,14 @@ export class GiteaApi {
   /** Makes `from` (`owner/name`) a renamed repo now at `to`. */
   rename(from: string, to: string): void {
     this.#renames.set(from, to);
+  }
+
+  /**
+   * Makes every dispatch to `owner/name` answer `status` with Gitea's JSON
+   * error `message` (403 without permission, 422 for refused inputs).
+   */
+  refuseDispatch(fullName: string, status: number, message: string): void {
+    this.#refusals.set(fullName, { status, message });
   }
 
   /** The next `count` API requests get `respond()` (or hang until close). */
@@ -336,6 +345,13 @@ export class GiteaApi {
       const branch = body.ref.replace(/^refs\/heads\//, "");
       const sha = await this.#resolve(fullName, branch);
       if (sha === null) return notFound();
+      const refusal = this.#refusals.get(fullName);
+      if (refusal) {
+        return json(
+          { message: refusal.message, url: this.#swagger() },
+          refusal.status,
+        );
+      }
       if (!await this.#hasWorkflow(fullName, sha, dispatch[1] ?? "")) {
         return json({ message: "workflow not found", url: "" }, 404);
       }
