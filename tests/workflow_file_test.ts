@@ -3,6 +3,7 @@ import {
   readDispatchInputs,
   workflowProblem,
 } from "../lib/forge/workflow_file.ts";
+import { parse } from "npm:yaml@2.9.1";
 
 const lines = (...l: string[]) => `${l.join("\n")}\n`;
 
@@ -93,4 +94,56 @@ Deno.test("readDispatchInputs() says unreadable rather than guess", () => {
     workflowProblem("on: push\n", "w.yml", []),
     "w.yml has no workflow_dispatch trigger",
   );
+});
+
+/** The inputs a real YAML parser finds under `on.workflow_dispatch`. */
+function inputsByParser(text: string): string[] | null {
+  const doc = parse(text) as { on?: unknown } | null;
+  const on = doc?.on;
+  if (on === "workflow_dispatch") return [];
+  if (Array.isArray(on)) return on.includes("workflow_dispatch") ? [] : null;
+  if (on === null || typeof on !== "object") return null;
+  if (!("workflow_dispatch" in on)) return null;
+  const dispatch = (on as Record<string, unknown>)["workflow_dispatch"] as
+    | { inputs?: Record<string, unknown> | null }
+    | null;
+  return Object.keys(dispatch?.inputs ?? {});
+}
+
+Deno.test("readDispatchInputs() agrees with a YAML parser on the README's workflow and others", async () => {
+  const readme = await Deno.readTextFile(
+    new URL("../README.md", import.meta.url),
+  );
+  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) =>
+    m[1] ?? ""
+  );
+  const snippet = blocks.find((b) => b.includes("workflow_dispatch:"));
+  assert.ok(snippet, "the README shows a dispatchable workflow");
+  const samples = [
+    snippet,
+    ...blocks,
+    lines(
+      "on:",
+      "  workflow_dispatch:",
+      "    inputs:",
+      "      a: {description: x}",
+      "      'b-c':",
+      "        default: '#not a comment'",
+      "  schedule:",
+      "    - cron: '0 * * * *'",
+    ),
+  ];
+  for (const text of samples) {
+    const ours = readDispatchInputs(text);
+    const theirs = inputsByParser(text);
+    assert.deepEqual(
+      ours.kind === "dispatch" ? ours.inputs : null,
+      theirs,
+      text.slice(0, 80),
+    );
+  }
+  assert.deepEqual(readDispatchInputs(snippet), {
+    kind: "dispatch",
+    inputs: ["runtime_version"],
+  });
 });
