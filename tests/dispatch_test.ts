@@ -413,6 +413,35 @@ Deno.test("dispatch without --allow-net exits 2 naming the flag, before any requ
   assert.equal(gitea.git.requests.length, 0);
 });
 
+Deno.test("dispatch without a token exits 2 before any request", async () => {
+  await using fx = await Fixture.create();
+  await using gitea = await startGitea({
+    root: `${fx.root}/srv`,
+    version: "1.24.0",
+  });
+  await fx.repo(
+    "org/app",
+    template({ ".gitea/workflows/publish-image.yml": WORKFLOW }),
+  );
+  const run = await runCascade([
+    "push",
+    "0.1.8",
+    "--trigger",
+    "dispatch",
+    "--base-url",
+    gitea.origin,
+    "--repo",
+    "org/app",
+  ]);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(
+    run.stderr,
+    /^cascade: org\/app: --trigger dispatch needs a token that may run the templates' workflows: set CASCADE_TOKEN/,
+  );
+  assert.deepEqual(gitea.api.requests, []);
+  assert.equal(gitea.git.requests.length, 0);
+});
+
 Deno.test("dispatch flags: refused where they do nothing; status says it reads the file", async () => {
   const cases: [string[], RegExp][] = [
     [

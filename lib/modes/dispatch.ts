@@ -211,9 +211,12 @@ async function dispatchTemplate(
           `not attempted: credentials were refused for ${refused} template(s), so nothing was dispatched`,
       };
     }
-    const what = `${workflow} on ${task.branch} with ${shownInputs(inputs)}`;
     if (settings.dryRun) {
-      task.log.push(`dry run: would dispatch ${what}`);
+      task.log.push(
+        `dry run: would dispatch ${workflow} on ${task.branch} with ${
+          shownInputs(inputs)
+        }`,
+      );
       return {
         ...result,
         status: "dispatched",
@@ -221,33 +224,14 @@ async function dispatchTemplate(
       };
     }
     const api = access.get(task.target.key) as DispatchAccess;
-    const before = await runsBefore(task, api, workflow);
-    const sent = await api.client.dispatchWorkflow(
-      api.owner,
-      api.repo,
-      workflow,
-      task.branch,
-      inputs,
-    );
-    marks.set(task.target.key, {
-      ...api,
-      workflow,
-      branch: task.branch,
-      before,
-    });
-    task.log.push(`dispatched ${what}`);
-    return {
-      ...result,
-      status: "dispatched",
-      reason: `dispatched ${what}`,
-      ...(sent.movedTo ? { movedTo: sent.movedTo } : {}),
-    };
+    return await send(task, settings, api, marks, result);
   } catch (error) {
     if (error instanceof InterruptedError || task.signal.aborted) {
       return {
         ...result,
         status: "interrupted",
-        reason: "interrupted; re-run to finish",
+        reason:
+          "interrupted before the dispatch was confirmed: check the template's runs before re-running (a dispatch is not idempotent)",
       };
     }
     const failure: ReportError = dispatchFailure(error, task.target.repo, {
@@ -256,6 +240,42 @@ async function dispatchTemplate(
     }) ?? reportError(error, task.target.repo);
     return { ...result, status: "failed", error: failure };
   }
+}
+
+/** Notes the runs so far, dispatches, and marks the template for a follower. */
+async function send(
+  task: TemplateTask,
+  settings: DispatchSettings,
+  api: DispatchAccess,
+  marks: Map<string, DispatchMark>,
+  result: PushResult,
+): Promise<PushResult> {
+  const { workflow, inputs } = settings;
+  const before = await runsBefore(task, api, workflow);
+  const sent = await api.client.dispatchWorkflow(
+    api.owner,
+    api.repo,
+    workflow,
+    task.branch,
+    inputs,
+  );
+  const { client, owner, repo } = api;
+  marks.set(task.target.key, {
+    client,
+    owner,
+    repo,
+    workflow,
+    branch: task.branch,
+    before,
+  });
+  const what = `${workflow} on ${task.branch} with ${shownInputs(inputs)}`;
+  task.log.push(`dispatched ${what}`);
+  return {
+    ...result,
+    status: "dispatched",
+    reason: `dispatched ${what}`,
+    ...(sent.movedTo ? { movedTo: sent.movedTo } : {}),
+  };
 }
 
 /** The workflow's dispatched run ids before the dispatch, where listed. */

@@ -1,6 +1,7 @@
 /**
  * Before a dispatch run sends anything: every target must be an http(s)
- * repo on a server cascade may connect to (`--allow-net`), and every
+ * repo on a server cascade may connect to (`--allow-net`), with a token
+ * (the API refuses a dispatch without one), and every
  * server must have the workflow dispatch API (`GET /version`: Gitea 1.24+,
  * Forgejo 8+). Any of these failing is a usage error (exit 2; a refused
  * token on `/version`, exit 3) raised before the first template starts:
@@ -72,10 +73,18 @@ export async function openDispatchAccess(
       );
     }
   }
+  const secretOf = (target: Target) =>
+    target.embedded?.password || deps.token?.value || null;
+  const tokenless = located.find(({ target }) => secretOf(target) === null);
+  if (tokenless !== undefined) {
+    throw new UsageError(
+      `${tokenless.target.repo}: --trigger dispatch needs a token that may run the templates' workflows: set CASCADE_TOKEN (or name the variable with --token-env)`,
+    );
+  }
   const servers = new Map<string, Promise<ServerVersionInfo>>();
   const access = new Map<string, DispatchAccess>();
   for (const { target, apiBase, owner, repo } of located) {
-    const secret = target.embedded?.password || deps.token?.value || null;
+    const secret = secretOf(target);
     const client = new ForgeClient({
       apiBase,
       authorization: apiAuthorization(secret),
