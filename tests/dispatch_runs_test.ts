@@ -12,6 +12,15 @@ import {
 } from "../lib/forge/server_version.ts";
 import type { ActionTask } from "../lib/forge/types.ts";
 import { Fixture } from "./support/fixtures.ts";
+import { parseCommand } from "../lib/cli/parse.ts";
+import { DISPATCH } from "../lib/modes/dispatch.ts";
+import { parseTarget } from "../lib/targets.ts";
+import { basicCredentials } from "../lib/redact.ts";
+import {
+  BASE_GIT_CONFIG,
+  createGitRunner,
+  hermeticEnv,
+} from "../lib/git/runner.ts";
 import { startGitea } from "./support/gitea_api.ts";
 
 const TOKEN = "tok_runs_77c2";
@@ -131,4 +140,69 @@ Deno.test("parseServerVersion() and canDispatch(): Gitea 1.24+, Forgejo 8+", () 
     assert.equal(v !== null && canDispatch(v), dispatch, text);
     assert.equal(v !== null && hasTasksList(v), tasks, text);
   }
+});
+
+Deno.test("DISPATCH marks each dispatched template so that findDispatchedRun finds its new run", async () => {
+  await using fx = await Fixture.create();
+  await using gitea = await startGitea({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+    version: "1.24.0",
+  });
+  await fx.repo("org/app", {
+    ".gitea/workflows/publish-image.yml": WORKFLOW,
+  });
+  const command = parseCommand([
+    "push",
+    "0.1.8",
+    "--trigger",
+    "dispatch",
+    "--repo",
+    `${gitea.origin}/org/app.git`,
+  ]);
+  assert.ok(command.command === "push");
+  const target = parseTarget(`${gitea.origin}/org/app.git`, undefined, "/");
+  const token = { value: TOKEN, source: "CASCADE_TOKEN" };
+  // A dispatch before the run: the run's mark must not take it for its own.
+  const earlier = new ForgeClient({
+    apiBase: `${gitea.origin}/api/v1`,
+    authorization: `token ${TOKEN}`,
+    allowedOrigins: new Set([gitea.origin]),
+    timeoutMs: 3000,
+  });
+  await earlier.dispatchWorkflow("org", "app", "publish-image.yml", "main");
+  const workDir = `${fx.root}/work`;
+  await Deno.mkdir(`${workDir}/home`, { recursive: true });
+  const run = await DISPATCH.run(
+    [{
+      target,
+      gitConfig: [
+        ...BASE_GIT_CONFIG,
+        [
+          `http.${target.origin}/.extraHeader`,
+          `Authorization: Basic ${basicCredentials("cascade", TOKEN)}`,
+        ],
+      ],
+      httpRefs: null,
+    }],
+    command.options,
+    {
+      git: createGitRunner(hermeticEnv(`${workDir}/home`)),
+      workDir,
+      signal: new AbortController().signal,
+      backoff: { baseMs: 1, maxMs: 1, random: () => 0 },
+      token,
+    },
+  );
+  const mark = run.marks.get(target.key);
+  assert.ok(mark !== undefined && mark.before !== null);
+  const [newest, older] = gitea.api.tasks("org/app");
+  assert.deepEqual(mark.before, new Set([older?.id]));
+  const found = await findDispatchedRun(mark.client, mark.owner, mark.repo, {
+    workflow: mark.workflow,
+    branch: mark.branch,
+    before: mark.before,
+  });
+  assert.equal(found?.id, newest?.id);
+  assert.notEqual(found?.id, older?.id);
 });

@@ -76,6 +76,16 @@ export interface DispatchModeRun extends ModeRun {
   marks: ReadonlyMap<string, DispatchMark>;
 }
 
+/** The dispatch mode: a mode whose run also gives the marks. */
+export interface DispatchMode extends Mode {
+  /** Runs the dispatch over the plans. */
+  run(
+    plans: readonly Plan[],
+    options: RunOptions,
+    deps: ModeDeps,
+  ): Promise<DispatchModeRun>;
+}
+
 /** The settings of a dispatch run. */
 export function dispatchSettings(options: RunOptions): DispatchSettings {
   return {
@@ -93,13 +103,7 @@ export function dispatchSettings(options: RunOptions): DispatchSettings {
 }
 
 /** `cascade push --trigger dispatch`: the dispatch step and its report. */
-export const DISPATCH: Mode & {
-  run(
-    plans: readonly Plan[],
-    options: RunOptions,
-    deps: ModeDeps,
-  ): Promise<DispatchModeRun>;
-} = {
+export const DISPATCH: DispatchMode = {
   async run(plans, options, deps) {
     const settings = dispatchSettings(options);
     const access = await openDispatchAccess(plans, options, deps);
