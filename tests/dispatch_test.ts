@@ -7,6 +7,9 @@ import {
 } from "./support/fixtures.ts";
 import { type ApiRequest, startGitea } from "./support/gitea_api.ts";
 
+import { Ajv2020 } from "npm:ajv@8.20.0/dist/2020.js";
+import addFormats from "npm:ajv-formats@3.0.1";
+
 const TOKEN = "tok_dispatch_5e1d9a";
 const ENV = { CASCADE_TOKEN: TOKEN };
 
@@ -303,6 +306,17 @@ Deno.test("dispatch: 404, 403 and 422 fail their template alone, each on one lin
     assert.ok(run.stdout.includes(message), "printed as reported");
   }
   assert.match(run.stdout, /, 3 failed, 1 dispatched \(4 templates/);
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  addFormats.default(ajv);
+  const validate = ajv.compile(
+    JSON.parse(
+      await Deno.readTextFile(
+        new URL("../schema/push-report.schema.json", import.meta.url),
+      ),
+    ),
+  );
+  const json = await readReport<Json>(report);
+  assert.ok(validate(json), JSON.stringify(validate.errors));
 });
 
 for (const version of ["1.22.6", "7.0.5+gitea-1.21.0"]) {

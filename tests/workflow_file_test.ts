@@ -80,6 +80,14 @@ Deno.test("readDispatchInputs() says unreadable rather than guess", () => {
     ["on:\n\tworkflow_dispatch:\n", /tabs/],
     ["on: push\n---\non: workflow_dispatch\n", /several documents/],
     [`on: workflow_dispatch\n${"#".repeat(300 * 1024)}\n`, /256 KiB/],
+    [
+      "on:\n  workflow_dispatch:\n    \u001b[2J\u202e: x\n  what?\n",
+      /^cannot read "what\?"$/,
+    ],
+    [
+      "on:\n  workflow_dispatch:\n    inputs:\n      a: 1\n      \u001b]0;x\u0007 x\n",
+      /^cannot read "\\u001b\]0;x\\u0007 x"$/,
+    ],
   ];
   for (const [text, why] of cases) {
     const found = readDispatchInputs(text);

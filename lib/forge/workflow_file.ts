@@ -124,8 +124,14 @@ function mappingKeys(block: readonly Line[]): [string, string, number][] {
   return keys;
 }
 
+/** A bit of the file for a message: short, control and bidi marks escaped. */
 function cut(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  const short = text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  return short.replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function unquote(text: string): string {
