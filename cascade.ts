@@ -40,7 +40,9 @@
  */
 
 import { inActions } from "./lib/report/actions.ts";
+import { loadLayers } from "./lib/cli/layers.ts";
 import { parseCommand, usage } from "./lib/cli/parse.ts";
+import { permissionErrorProblem } from "./lib/cli/permissions.ts";
 import { runDemo } from "./lib/demo.ts";
 import { EXIT, UsageError } from "./lib/errors.ts";
 import { readEnv } from "./lib/git/runner.ts";
@@ -90,18 +92,42 @@ export async function main(
           (demoArgs) => main(demoArgs, { ...io, sinks: wiring.sinks }),
           (text) => out.out(text),
         );
-      default:
-        return await runTemplatesCommand(
+      default: {
+        // Flags first; behind them an earlier report's options, then the
+        // config file: read once, then the command line is read again
+        // with them.
+        const say = {
+          out: (t: string) => out.out(t),
+          err: (t: string) => out.err(t),
+        };
+        const { layers, retry } = await loadLayers(
           command.options,
+          wiring.cwd,
+          say,
+        );
+        const layered = layers.length === 0
+          ? command
+          : parseCommand(args, layers);
+        if (!("options" in layered)) return EXIT.usage;
+        return await runTemplatesCommand(
+          layered.options,
+          retry,
           wiring,
           out,
           redactor,
         );
+      }
     }
   } catch (error) {
     if (error instanceof UsageError) {
       out.err(`cascade: ${error.message}\nRun cascade --help for usage.\n`);
       return error.exitCode;
+    }
+    // A permission Deno refused late still names the flag to add.
+    const permission = permissionErrorProblem(error);
+    if (permission !== null) {
+      out.err(`cascade: ${permission}\n`);
+      return EXIT.usage;
     }
     const text = error instanceof Error ? error.message : String(error);
     out.err(`cascade: internal error: ${text.split("\n")[0]}\n`);

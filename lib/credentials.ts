@@ -21,6 +21,10 @@ export const DEFAULT_AUTH_USER = "cascade";
 
 /** Where the token comes from and how it is sent. */
 export interface CredentialOptions {
+  /** `--base-url`: its origin may get the token. */
+  baseUrl?: string | undefined;
+  /** `--token-origin` values: more origins that may get the token. */
+  tokenOrigin?: readonly string[];
   /** `--token-env`: the one variable to read, if given. */
   tokenEnv?: string | undefined;
   /** `--auth-user`. */
@@ -74,26 +78,85 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
+ * The origins the token may go to: the origin of `--base-url` (else
+ * `GITEA_URL`) and every `--token-origin`. With neither, the one origin all
+ * http(s) targets share; targets on several origins with neither is a
+ * usage error naming them (the token must not go to a stranger named by
+ * one line of a list).
+ */
+export function tokenOrigins(
+  targets: readonly Target[],
+  options: CredentialOptions,
+  env: (name: string) => string | undefined,
+): Set<string> {
+  const allowed = new Set<string>(options.tokenOrigin ?? []);
+  const base = options.baseUrl ?? env("GITEA_URL");
+  if (base !== undefined && /^https?:\/\//i.test(base)) {
+    try {
+      allowed.add(new URL(base).origin);
+    } catch { /* targets.ts refuses a malformed base URL */ }
+  }
+  if (allowed.size > 0) return allowed;
+  const origins = [
+    ...new Set(targets.flatMap((t) => t.origin === null ? [] : [t.origin])),
+  ];
+  if (origins.length > 1) {
+    throw new UsageError(
+      `the targets are on ${origins.length} servers (${
+        origins.join(", ")
+      }): name the one the token is for with --base-url (or GITEA_URL), and any other with --token-origin`,
+    );
+  }
+  return new Set(origins);
+}
+
+/** How one target's credentials were decided, for its messages. */
+export type CredentialChoice =
+  | "token"
+  | "embedded"
+  | "none"
+  | "withheld";
+
+/** One target's `Authorization` value and how it was chosen. */
+export interface TargetCredentials {
+  /** The header value, or null to send none. */
+  authorization: string | null;
+  /** Token, credentials from its URL, none set, or token withheld. */
+  choice: CredentialChoice;
+}
+
+/**
  * The `Authorization` header value that carries one target's credentials
  * (`Basic base64(user:secret)`), or null when there are none. Credentials
- * that were embedded in the URL win over the token; a user name embedded
- * without a password is used as the Basic user with the token. Secrets are
- * registered with the redactor before they go anywhere.
+ * embedded in the URL win over the token and stay with that URL; a user
+ * name embedded without a password is used as the Basic user with the
+ * token. The token goes only to `allowed` origins. Secrets are registered
+ * with the redactor before they go anywhere.
  */
-export function authorizationFor(
+export function credentialsFor(
   target: Target,
   token: Token | null,
   options: CredentialOptions,
+  allowed: ReadonlySet<string>,
   redactor: Redactor,
-): string | null {
-  if (target.scheme !== "http" || target.origin === null) return null;
+): TargetCredentials {
+  if (target.scheme !== "http" || target.origin === null) {
+    return { authorization: null, choice: "none" };
+  }
   const embedded = target.embedded;
+  const mayHaveToken = allowed.has(target.origin);
+  const tokenValue = mayHaveToken ? token?.value ?? "" : "";
   const user = embedded?.user || options.authUser || DEFAULT_AUTH_USER;
-  const password = embedded?.password || token?.value || "";
+  const password = embedded?.password || tokenValue;
   // `https://TOKEN@host/...` with no token set: Gitea takes a token as the
   // user name with an empty password.
   const userIsToken = password === "" && Boolean(embedded?.user);
-  if (password === "" && !userIsToken) return null;
+  if (password === "" && !userIsToken) {
+    return {
+      authorization: null,
+      choice: token !== null && !mayHaveToken ? "withheld" : "none",
+    };
+  }
   if (userIsToken) redactor.add(user);
   else redactor.add(password, user);
   const origin = new URL(target.origin);
@@ -105,7 +168,31 @@ export function authorizationFor(
       `${target.repo}: refusing to send the token over plain http to ${origin.host}; use https, or pass --allow-insecure-http if this network is trusted`,
     );
   }
-  return `Basic ${basicCredentials(user, password)}`;
+  return {
+    authorization: `Basic ${basicCredentials(user, password)}`,
+    choice: embedded?.password || userIsToken ? "embedded" : "token",
+  };
+}
+
+/**
+ * What to do about refused credentials, by how they were chosen: a
+ * template that got no token (none set, or not for its server) is told
+ * so, not to check a token that was never sent.
+ */
+export function authAdvice(
+  choice: CredentialChoice,
+  target: Target,
+  options: CredentialOptions,
+): string | null {
+  if (choice === "none") {
+    return `the server asks for credentials and none were sent: no token is set; set ${
+      options.tokenEnv ?? TOKEN_ENV_DEFAULTS.join(" or ")
+    } (or name the variable with --token-env)`;
+  }
+  if (choice === "withheld") {
+    return `the server asks for credentials, and the token was not sent to ${target.origin} (it goes only to the --base-url server and --token-origin); if the token is for that server, pass --token-origin ${target.origin}`;
+  }
+  return null;
 }
 
 /**

@@ -11,10 +11,11 @@ import type { RunOptions } from "./cli/parse.ts";
 import { UsageError } from "./errors.ts";
 import {
   dedupeTargets,
-  failedTargetsOf,
+  type EarlierReport,
   parseReposFile,
   parseShard,
   parseTarget,
+  type RetryTarget,
   shardTargets,
   type Target,
 } from "./targets.ts";
@@ -33,6 +34,7 @@ export interface Say {
  */
 export async function resolveTargets(
   options: RunOptions,
+  retry: EarlierReport | null,
   env: (name: string) => string | undefined,
   cwd: string,
   say: Say,
@@ -45,16 +47,15 @@ export async function resolveTargets(
       inputs.push(...parseReposFile(text));
     }
   }
-  if (options.retryFailed !== undefined) {
-    const text = await readInput(options.retryFailed, "--retry-failed", cwd);
-    const failed = failedTargetsOf(text, options.retryFailed);
-    if (failed.version !== null && failed.version !== options.version) {
+  const baseUrl = options.baseUrl ?? env("GITEA_URL");
+  if (retry !== null) {
+    if (retry.version !== null && retry.version !== options.version) {
       say.err(
-        `cascade: note: ${options.retryFailed} was a run for ${failed.version}; retrying its failures with ${options.version}\n`,
+        `cascade: note: ${options.retryFailed} was a run for ${retry.version}; retrying its failures with ${options.version}\n`,
       );
     }
-    inputs.push(...failed.targets);
-    if (failed.targets.length === 0 && inputs.length === 0) {
+    inputs.push(...retry.targets.map((t) => retryName(t, baseUrl, cwd)));
+    if (retry.targets.length === 0 && inputs.length === 0) {
       say.out(
         `cascade: ${options.retryFailed} has no failed templates: nothing to retry\n`,
       );
@@ -66,7 +67,6 @@ export async function resolveTargets(
       "no targets: pass --repo, --repos-file or --retry-failed",
     );
   }
-  const baseUrl = options.baseUrl ?? env("GITEA_URL");
   let targets = dedupeTargets(inputs.map((t) => parseTarget(t, baseUrl, cwd)));
   if (options.shard !== undefined) {
     targets = shardTargets(targets, parseShard(options.shard));
@@ -78,6 +78,25 @@ export async function resolveTargets(
     }
   }
   return targets;
+}
+
+/**
+ * The name a retried template is run under: the one the earlier run
+ * showed (`owner/name`, a path) when it still names the same repository,
+ * so reports and step outputs keep their names; else its URL.
+ */
+function retryName(
+  target: RetryTarget,
+  baseUrl: string | undefined,
+  cwd: string,
+): string {
+  try {
+    const same = parseTarget(target.repo, baseUrl, cwd).key ===
+      parseTarget(target.url, baseUrl, cwd).key;
+    return same ? target.repo : target.url;
+  } catch {
+    return target.url;
+  }
 }
 
 /** Reads an input file named by `flag`; a missing one is a usage error. */

@@ -220,6 +220,12 @@ interface ReportHead {
   startedAt: string;
   /** Wall time of the run. */
   durationMs: number;
+  /**
+   * The options that shaped the run, by option name (`file`, `probe`,
+   * `message`, `baseUrl`, …), as given: what `--retry-failed` reuses.
+   * Never a token.
+   */
+  options?: Record<string, string | string[] | boolean>;
 }
 
 /** The whole `cascade push` report (the `--json` schema). */

@@ -7,6 +7,7 @@
  */
 
 import { styleText } from "node:util";
+import { forLog } from "./neutralise.ts";
 import type { Redactor } from "./redact.ts";
 import { PLAIN, type TextStyle } from "./report/render.ts";
 
@@ -87,11 +88,14 @@ export class Console {
   /** Prints one template's buffered log as one block on stderr. */
   block(title: string, lines: readonly string[]): void {
     if (lines.length === 0) return;
-    const body = lines.map((l) => `  ${l}\n`).join("");
+    // Log lines quote servers and repos: never a workflow command, never
+    // a raw control character.
+    const body = lines.map((l) => `  ${forLog(l)}\n`).join("");
+    const shown = forLog(title);
     this.err(
       this.#groups
-        ? `::group::${title}\n${body}::endgroup::\n`
-        : `[${title}]\n${body}`,
+        ? `::group::${shown}\n${body}::endgroup::\n`
+        : `[${shown}]\n${body}`,
     );
   }
 
@@ -119,13 +123,36 @@ export class Console {
     this.#sinks.stdout(line);
   }
 
-  /** Writes a report file (`-` means stdout), redacted. */
+  /**
+   * Writes a report file (`-` means stdout), redacted. A new file is
+   * written beside the destination and renamed over it, so a symlink
+   * planted at the destination is replaced, never followed; an appended
+   * file (a step summary) must not be a symlink.
+   */
   async writeFile(path: string, text: string, append = false): Promise<void> {
     if (path === "-") {
       this.out(text);
       return;
     }
-    await Deno.writeTextFile(path, this.#redactor.redact(text), { append });
+    const bytes = this.#redactor.redact(text);
+    if (append) {
+      const info = await Deno.lstat(path).catch(() => null);
+      if (info?.isSymlink) {
+        throw new Error(
+          "it is a symbolic link; cascade does not write through one",
+        );
+      }
+      await Deno.writeTextFile(path, bytes, { append: true });
+      return;
+    }
+    const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+    try {
+      await Deno.writeTextFile(temp, bytes, { createNew: true });
+      await Deno.rename(temp, path);
+    } catch (error) {
+      await Deno.remove(temp).catch(() => {});
+      throw error;
+    }
   }
 }
 

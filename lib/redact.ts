@@ -6,8 +6,26 @@
  * @module
  */
 
-const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s'"]+)@/gi;
+const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@/gi;
 const AUTH_HEADER = /(Authorization:\s*(Basic|Bearer|token)\s+)\S+/gi;
+
+/**
+ * URL userinfo replaced by `***` (an ssh user name kept): for text that is
+ * about to be cut, where the redactor at the output would no longer see a
+ * whole URL.
+ */
+export function hideUserinfo(text: string): string {
+  return text.replace(
+    USERINFO,
+    (all, scheme: string, userinfo: string) =>
+      // An ssh user name (`ssh://git@host`) is not a secret; a password,
+      // or anything before `@` in an http(s) URL (a token can be the user
+      // name there), is.
+      userinfo.includes(":") || /^https?:/i.test(scheme)
+        ? `${scheme}***@`
+        : all,
+  );
+}
 
 /** Replaces secrets in strings. */
 export class Redactor {
@@ -33,16 +51,7 @@ export class Redactor {
 
   /** Returns `text` with URL userinfo, auth headers and secrets replaced. */
   redact(text: string): string {
-    let out = text.replace(
-      USERINFO,
-      (all, scheme: string, userinfo: string) =>
-        // An ssh user name (`ssh://git@host`) is not a secret; a password,
-        // or anything before `@` in an http(s) URL (a token can be the user
-        // name there), is.
-        userinfo.includes(":") || /^https?:/i.test(scheme)
-          ? `${scheme}***@`
-          : all,
-    ).replace(AUTH_HEADER, "$1***");
+    let out = hideUserinfo(text).replace(AUTH_HEADER, "$1***");
     for (const secret of this.#secrets) out = out.replaceAll(secret, "***");
     return out;
   }

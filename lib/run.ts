@@ -8,13 +8,20 @@
  */
 
 import { resolve } from "node:path";
-import { annotations, inActions, outputs } from "./report/actions.ts";
+import { withWorkDir } from "./engine/workdir.ts";
+import { writeReports } from "./report/write.ts";
+import { escapeData, inActions } from "./report/actions.ts";
+import { rememberedOptions } from "./cli/layers.ts";
 import type { RunCommandName, RunOptions } from "./cli/parse.ts";
+import { type PermissionNeeds, permissionProblem } from "./cli/permissions.ts";
 import {
-  authorizationFor,
+  authAdvice,
   credentialGitConfig,
+  credentialsFor,
   readToken,
   type Token,
+  TOKEN_ENV_DEFAULTS,
+  tokenOrigins,
 } from "./credentials.ts";
 import type { Mode, Plan } from "./engine/engine.ts";
 import { EXIT, UsageError } from "./errors.ts";
@@ -32,10 +39,10 @@ import { type Console, type Sinks, textStyle } from "./output.ts";
 import { PUSH } from "./modes/push.ts";
 import { DISPATCH } from "./modes/dispatch.ts";
 import type { Redactor } from "./redact.ts";
-import { renderJson, renderMarkdown, renderText } from "./report/render.ts";
+import { renderText } from "./report/render.ts";
 import { type Backoff, DEFAULT_BACKOFF } from "./engine/retry.ts";
 import { STATUS } from "./modes/status.ts";
-import type { Target } from "./targets.ts";
+import type { EarlierReport, Target } from "./targets.ts";
 import { VERSION } from "./tool_version.ts";
 
 /** The commands that run over templates, each a mode of the engine. */
@@ -76,31 +83,43 @@ export interface RunIo {
  */
 export async function runTemplatesCommand(
   options: RunOptions,
+  retry: EarlierReport | null,
   io: RunIo,
   out: Console,
   redactor: Redactor,
 ): Promise<number> {
+  const permission = permissionProblem(permissionNeeds(options, io.cwd));
+  if (permission !== null) throw new UsageError(permission);
   const token = readToken(options, io.env);
   if (token !== null) redactor.add(token.value, options.authUser);
-  const targets = await resolveTargets(options, io.env, io.cwd, {
+  const targets = await resolveTargets(options, retry, io.env, io.cwd, {
     out: (t) => out.out(t),
     err: (t) => out.err(t),
   });
   if (targets === null) return EXIT.ok;
   await checkReportPaths(options, io.cwd);
-  const plans = planTargets(targets, token, options, redactor);
+  const plans = planTargets(targets, token, options, io.env, redactor);
   const startedAt = new Date();
   const t0 = performance.now();
   const ran = await withWorkDir(io, out, async (workDir, signal) => {
     const home = `${workDir}/home`;
     await Deno.mkdir(home);
-    const git = createGitRunner(hermeticEnv(home));
+    // What git says is redacted before anything parses or cuts it: a
+    // secret cut in half would no longer match.
+    const real = createGitRunner(hermeticEnv(home));
+    const git: GitRunner = async (args, runOptions) => {
+      const output = await real(args, runOptions);
+      return { ...output, stderr: redactor.redact(output.stderr) };
+    };
     const deps = {
       git: io.wrapGit ? io.wrapGit(git) : git,
       workDir,
       signal,
       backoff: io.backoff ?? DEFAULT_BACKOFF,
       token,
+      tokenOrigins: token === null
+        ? new Set<string>()
+        : tokenOrigins(targets, options, io.env),
       ...progressHooks(targets, options, io.sinks, out),
     };
     return await modeOf(options).run(plans, options, deps);
@@ -111,14 +130,41 @@ export async function runTemplatesCommand(
     file: options.file,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0),
+    options: rememberedOptions(options.raw),
   });
   out.progress("");
   // With `--json -` stdout carries the JSON alone; the text goes to stderr.
   const text = renderText(report, textStyle(io.sinks, io.env));
   if (options.json === "-") out.err(text);
   else out.out(text);
-  await writeReports(report, options, io, out);
-  return exitCodeOf(report, ran.value.refused, ran.interrupted);
+  for (const warning of ran.value.warnings ?? []) {
+    out.err(`cascade: warning: ${warning}\n`);
+    if (inActions(io.env)) {
+      out.out(`::warning title=cascade::${escapeData(warning)}\n`);
+    }
+  }
+  const written = await writeReports(report, options, io, out);
+  const code = exitCodeOf(report, ran.value.refused, ran.interrupted);
+  return code === EXIT.ok && !written ? EXIT.failed : code;
+}
+
+/**
+ * What a run needs from Deno, checked before anything runs: git, the temp
+ * dir and the report files, and the variables the token and server are
+ * read from. (API features check `--allow-net` where they start.)
+ */
+function permissionNeeds(options: RunOptions, cwd: string): PermissionNeeds {
+  const tmp = readEnv("TMPDIR") || "/tmp";
+  const reports = [options.json, options.summary]
+    .filter((p): p is string => p !== undefined && p !== "-")
+    .map((p) => resolve(cwd, p));
+  return {
+    read: [tmp],
+    write: [tmp, ...reports],
+    env: options.tokenEnv !== undefined
+      ? [options.tokenEnv]
+      : [...TOKEN_ENV_DEFAULTS, "GITEA_URL"],
+  };
 }
 
 /**
@@ -140,13 +186,24 @@ function planTargets(
   targets: readonly Target[],
   token: Token | null,
   options: RunOptions,
+  env: (name: string) => string | undefined,
   redactor: Redactor,
 ): Plan[] {
   const gitOnly = new Set<string>();
+  const allowed = token === null
+    ? new Set<string>()
+    : tokenOrigins(targets, options, env);
   return targets.map((target) => {
-    const authorization = authorizationFor(target, token, options, redactor);
+    const { authorization, choice } = credentialsFor(
+      target,
+      token,
+      options,
+      allowed,
+      redactor,
+    );
     return {
       target,
+      authAdvice: authAdvice(choice, target, options),
       gitConfig: [
         ...BASE_GIT_CONFIG,
         // A stalled transfer ends by itself too: a killed git's transport
@@ -190,99 +247,4 @@ function progressHooks(
       progress();
     },
   };
-}
-
-/**
- * Runs `body` in a fresh temp dir with interrupt handling: the first
- * SIGINT/SIGTERM (or `io.signal`) aborts the run's signal, a second one
- * exits at once. The dir is removed on every path.
- */
-async function withWorkDir<T>(
-  io: RunIo,
-  out: Console,
-  body: (workDir: string, signal: AbortSignal) => Promise<T>,
-): Promise<{ value: T; interrupted: boolean }> {
-  const workDir = await makeWorkDir();
-  const controller = new AbortController();
-  const onExternal = () => controller.abort();
-  io.signal?.addEventListener("abort", onExternal);
-  let interrupts = 0;
-  const onSignal = () => {
-    interrupts++;
-    if (interrupts > 1) {
-      // Exit at once, but leave no debris: git may still hold files, so
-      // removal is best effort.
-      try {
-        Deno.removeSync(workDir, { recursive: true });
-      } catch { /* best effort */ }
-      Deno.exit(EXIT.interrupted);
-    }
-    out.err(
-      "cascade: interrupted; stopping (Ctrl-C again to quit at once)\n",
-    );
-    controller.abort();
-  };
-  const signals: Deno.Signal[] = io.handleSignals ? ["SIGINT", "SIGTERM"] : [];
-  for (const s of signals) Deno.addSignalListener(s, onSignal);
-  try {
-    const value = await body(workDir, controller.signal);
-    return { value, interrupted: controller.signal.aborted };
-  } finally {
-    for (const s of signals) Deno.removeSignalListener(s, onSignal);
-    io.signal?.removeEventListener("abort", onExternal);
-    await Deno.remove(workDir, { recursive: true }).catch(() => {});
-  }
-}
-
-/**
- * Makes the run's temp dir (in `TMPDIR`, else `/tmp`). Failing that is an
- * input error that says what to do, not an internal one: Deno refuses
- * `/dev`, `/proc` and `/sys` (a `TMPDIR=/dev/shm`, say) without
- * `--allow-all`, which cascade never needs.
- */
-async function makeWorkDir(): Promise<string> {
-  try {
-    return await Deno.makeTempDir({ prefix: "cascade-" });
-  } catch (error) {
-    const where = readEnv("TMPDIR") || "/tmp";
-    const why = error instanceof Deno.errors.NotCapable
-      ? "Deno allows no files under /dev, /proc or /sys without --allow-all"
-      : error instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : error instanceof Deno.errors.NotFound
-      ? "it does not exist"
-      : (error instanceof Error ? error.message : String(error)).split(
-        "\n",
-      )[0];
-    throw new UsageError(
-      `cannot make a work directory in ${where} (${why}); set TMPDIR to a writable directory`,
-    );
-  }
-}
-
-/** Writes `--json`, `--summary` and, in Actions, annotations and files. */
-async function writeReports(
-  report: Report,
-  options: RunOptions,
-  io: RunIo,
-  out: Console,
-): Promise<void> {
-  const abs = (p: string) => (p === "-" ? p : resolve(io.cwd, p));
-  const markdown = renderMarkdown(report);
-  if (options.json !== undefined) {
-    await out.writeFile(abs(options.json), renderJson(report));
-  }
-  if (options.summary !== undefined) {
-    await out.writeFile(abs(options.summary), markdown, true);
-  }
-  if (!inActions(io.env)) return;
-  for (const line of annotations(report)) {
-    // Runners read workflow commands from stdout and stderr alike.
-    if (options.json === "-") out.err(`${line}\n`);
-    else out.out(`${line}\n`);
-  }
-  const summaryFile = io.env("GITHUB_STEP_SUMMARY");
-  if (summaryFile) await out.writeFile(summaryFile, markdown, true);
-  const outputFile = io.env("GITHUB_OUTPUT");
-  if (outputFile) await out.writeFile(outputFile, outputs(report), true);
 }

@@ -8,6 +8,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { UsageError } from "./errors.ts";
+import { hideUserinfo } from "./redact.ts";
 
 /** How git reaches a target. */
 export type TargetScheme = "http" | "ssh" | "file";
@@ -178,7 +179,8 @@ function canonicalKey(url: string): string {
  * Credentials are the redactor's job: every message passes through it.
  */
 function safe(text: string): string {
-  const oneLine = text.replace(/\p{Cc}/gu, "?");
+  // Credentials go before the cut: a cut URL no longer looks like one.
+  const oneLine = hideUserinfo(text).replace(/\p{Cc}/gu, "?");
   return oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine;
 }
 
@@ -242,15 +244,52 @@ export function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-/**
- * The targets to re-run from an earlier JSON report: every result that
- * `failed` or was `interrupted` (of a status report: every result that
- * drifted or could not be read), by its credential-free `url`.
- */
-export function failedTargetsOf(reportText: string, file: string): {
-  targets: string[];
+/** One template to retry: its name as given and its URL. */
+export interface RetryTarget {
+  /** The name the earlier run showed (as given, credentials removed). */
+  repo: string;
+  /** Its credential-free URL. */
+  url: string;
+}
+
+/** What a retry takes from an earlier JSON report. */
+export interface EarlierReport {
+  /** The version that run was for, if it says. */
   version: string | null;
-} {
+  /** The templates that did not reach a final state, in report order. */
+  targets: RetryTarget[];
+  /** The options it recorded (`options`), unchecked; {} when none. */
+  options: Record<string, unknown>;
+}
+
+/**
+ * Whether an earlier result needs another run: in a push report, every
+ * template that did not reach a final state — `failed`, `interrupted`, and
+ * `skipped` because the run stopped before pushing (`skip: "aborted"`, or
+ * a report from before that field: "not attempted") — but not one skipped
+ * by the probe or `--no-downgrade`; in a status report, every template
+ * that drifted or could not be read, not one the probe skipped.
+ */
+function needsRetry(r: Record<string, unknown>): boolean {
+  if (r.status === undefined) {
+    return r.error !== undefined || (r.drift === true && r.skipped !== true);
+  }
+  if (r.status === "failed" || r.status === "interrupted") return true;
+  return r.status === "skipped" &&
+    (r.skip === "aborted" ||
+      (r.skip === undefined && typeof r.reason === "string" &&
+        r.reason.startsWith("not attempted")));
+}
+
+/**
+ * Reads an earlier JSON report for `--retry-failed`: the templates to run
+ * again (see {@linkcode needsRetry}), its version and its options. Throws
+ * {@linkcode UsageError} for anything that is not a cascade report.
+ */
+export function readEarlierReport(
+  reportText: string,
+  file: string,
+): EarlierReport {
   let data: unknown;
   try {
     data = JSON.parse(reportText);
@@ -263,20 +302,23 @@ export function failedTargetsOf(reportText: string, file: string): {
       `--retry-failed ${file} has no results: pass a report written by cascade --json`,
     );
   }
-  const targets: string[] = [];
+  const targets: RetryTarget[] = [];
   for (const result of results) {
-    const r = result as {
-      status?: unknown;
-      url?: unknown;
-      error?: unknown;
-      drift?: unknown;
-    };
-    // A push report marks failures by status; a status report by an error
-    // or drift (its drifted templates are what a re-run should push).
-    const failed = r.status === "failed" || r.status === "interrupted" ||
-      (r.status === undefined && (r.error !== undefined || r.drift === true));
-    if (failed && typeof r.url === "string") targets.push(r.url);
+    if (result === null || typeof result !== "object") continue;
+    const r = result as Record<string, unknown>;
+    if (!needsRetry(r) || typeof r.url !== "string") continue;
+    targets.push({
+      url: r.url,
+      repo: typeof r.repo === "string" ? r.repo : r.url,
+    });
   }
-  const version = (data as { version?: unknown }).version;
-  return { targets, version: typeof version === "string" ? version : null };
+  const { version, options } = data as { version?: unknown; options?: unknown };
+  return {
+    targets,
+    version: typeof version === "string" ? version : null,
+    options: options !== null && typeof options === "object" &&
+        !Array.isArray(options)
+      ? options as Record<string, unknown>
+      : {},
+  };
 }

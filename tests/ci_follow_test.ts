@@ -306,10 +306,17 @@ Deno.test("followCommit() moves to the new tip when a newer push cancelled its r
   const path = await templateRepo(fx, gitea, {
     contexts: [BUILD],
     queueMs: 10,
-    runMs: 150,
+    // Long enough that the newer push always cancels it, however loaded
+    // the machine; the newer push's own run is quick.
+    runMs: 60_000,
   });
   const first = await pushCommit(fx, gitea, path, "0.2.0");
   await new Promise((resolve) => setTimeout(resolve, 50));
+  await gitea.api.configureCi("org/app", {
+    contexts: [BUILD],
+    queueMs: 10,
+    runMs: 150,
+  });
   const second = await pushCommit(fx, gitea, path, "0.2.0-b");
   const asked: string[] = [];
   const result = await followCommit(clientFor(gitea), {
@@ -343,10 +350,17 @@ Deno.test("followCommit() stays red when the new tip no longer holds the version
   const path = await templateRepo(fx, gitea, {
     contexts: [BUILD],
     queueMs: 10,
-    runMs: 150,
+    // Long enough that the newer push always cancels it, however loaded
+    // the machine; the newer push's own run is quick.
+    runMs: 60_000,
   });
   const first = await pushCommit(fx, gitea, path, "0.2.0");
   await new Promise((resolve) => setTimeout(resolve, 50));
+  await gitea.api.configureCi("org/app", {
+    contexts: [BUILD],
+    queueMs: 10,
+    runMs: 150,
+  });
   await pushCommit(fx, gitea, path, "0.1.9");
   const result = await followCommit(clientFor(gitea), {
     ...TARGET,

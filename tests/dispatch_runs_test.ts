@@ -192,6 +192,7 @@ Deno.test("DISPATCH marks each dispatched template so that findDispatchedRun fin
       signal: new AbortController().signal,
       backoff: { baseMs: 1, maxMs: 1, random: () => 0 },
       token,
+      tokenOrigins: new Set([gitea.origin]),
     },
   );
   const mark = run.marks.get(target.key);

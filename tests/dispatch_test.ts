@@ -427,7 +427,7 @@ Deno.test("dispatch without --allow-net exits 2 naming the flag, before any requ
   assert.equal(gitea.git.requests.length, 0);
 });
 
-Deno.test("dispatch without a token exits 2 before any request", async () => {
+Deno.test("dispatch without a token for the server exits 2 before any request", async () => {
   await using fx = await Fixture.create();
   await using gitea = await startGitea({
     root: `${fx.root}/srv`,
@@ -451,6 +451,22 @@ Deno.test("dispatch without a token exits 2 before any request", async () => {
   assert.match(
     run.stderr,
     /^cascade: org\/app: --trigger dispatch needs a token that may run the templates' workflows: set CASCADE_TOKEN/,
+  );
+  // A token that is not for the target's server is not sent to its API.
+  const other = await runCascade([
+    "push",
+    "0.1.8",
+    "--trigger",
+    "dispatch",
+    "--base-url",
+    "http://127.0.0.1:9",
+    "--repo",
+    `${gitea.origin}/org/app.git`,
+  ], ENV);
+  assert.equal(other.code, 2, other.stderr);
+  assert.match(
+    other.stderr,
+    /needs the token at http:\/\/127\.0\.0\.1:\d+, and it goes only to the --base-url server and --token-origin; if the token is for that server, pass --token-origin http:\/\/127\.0\.0\.1:\d+\n/,
   );
   assert.deepEqual(gitea.api.requests, []);
   assert.equal(gitea.git.requests.length, 0);

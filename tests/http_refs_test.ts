@@ -1,15 +1,31 @@
 import assert from "node:assert/strict";
-import { InterruptedError } from "../lib/errors.ts";
+import { VERSION } from "../lib/tool_version.ts";
+import { InterruptedError, TemplateError } from "../lib/errors.ts";
 import { BASE_GIT_CONFIG, configEnv } from "../lib/git/runner.ts";
 import {
   httpRefsFor,
+  MAX_ANSWER_BYTES,
   parseAdvertisement,
+  parseLsRefs,
+  parsePktLines,
+  readCapped,
   readHttpRefs,
 } from "../lib/git/http_refs.ts";
-import type { RemoteHead } from "../lib/git/remote.ts";
+import { forLog } from "../lib/neutralise.ts";
+import type { RemoteHead } from "../lib/git/refs.ts";
 import { parseTarget } from "../lib/targets.ts";
 import { basicCredentials } from "../lib/redact.ts";
 import { Fixture } from "./support/fixtures.ts";
+import {
+  ADVERTISEMENT,
+  crafted,
+  type HostileServer,
+  notFound,
+  RESULT,
+  startHostileServer,
+  v0Answer,
+  v2Answer,
+} from "./support/hostile_server.ts";
 import { pktLine as pkt, startGitHttpServer } from "./support/http_server.ts";
 
 const TOKEN = "refs-t0ken";
@@ -32,6 +48,19 @@ function plain(head: RemoteHead | null) {
     defaultBranch: head.defaultBranch,
     tips: Object.fromEntries(head.tips),
   };
+}
+
+/** `git ls-remote --symref` output as cascade reads it. */
+function plainGit(stdout: string) {
+  const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(stdout)?.[1] ?? null;
+  const tips = Object.fromEntries(
+    [...stdout.matchAll(/^([0-9a-f]{40})\trefs\/heads\/(\S+)$/gm)].map((
+      m,
+    ) => [m[2], m[1]]),
+  );
+  const headTip = /^([0-9a-f]{40})\tHEAD$/m.exec(stdout)?.[1];
+  if (symref !== null && headTip !== undefined) tips[symref] = headTip;
+  return { defaultBranch: symref, tips };
 }
 
 Deno.test("parseAdvertisement() reads HEAD's branch and every branch tip, with or without the service line", () => {
@@ -127,11 +156,13 @@ Deno.test("parseAdvertisement() returns null for anything that is not a v0 adver
   }
 });
 
-Deno.test("readHttpRefs() agrees with git ls-remote --symref on real repos over smart HTTP", async () => {
+Deno.test("readHttpRefs() agrees with git ls-remote --symref on real repos, in one v2 request to git's own upload-pack", async () => {
   await using fx = await Fixture.create();
   const main = await fx.repo("org/main", { f: "1\n" });
   const trunk = await fx.repo("org/trunk", { f: "1\n" }, "trunk");
   await fx.commit(trunk, { branch: "side", files: { g: "2\n" } });
+  // Branches that share a prefix with the one asked for are not reported.
+  await fx.commit(trunk, { branch: "side2", files: { g: "3\n" } });
   const detached = await fx.repo("org/detached", { f: "1\n" });
   const tip = await fx.tip(detached);
   await Deno.writeTextFile(`${detached}/HEAD`, `${tip}\n`);
@@ -144,39 +175,59 @@ Deno.test("readHttpRefs() agrees with git ls-remote --symref on real repos over 
     `http.${server.origin}/.extraHeader`,
     `Authorization: ${AUTH}`,
   ]];
+  const gitOnly = new Set<string>();
   for (const name of ["main", "trunk", "detached", "empty"]) {
-    const url = `${server.origin}/org/${name}.git`;
-    const before = server.requests.length;
-    const read = await readHttpRefs(
-      { url, authorization: AUTH, gitOnly: new Set() },
-      5000,
-    );
-    assert.ok(read.ok, name);
-    assert.deepEqual(server.requests.slice(before), [{
-      method: "GET",
-      path: `/org/${name}.git/info/refs`,
-      authorization: AUTH,
-    }], "one GET, with the credentials");
-    // What git prints for the same repo, parsed the same way cascade does.
-    const out = await fx.git(["ls-remote", "--symref", url], {
-      env: configEnv([...BASE_GIT_CONFIG, ...auth]),
-    });
-    assert.equal(out.code, 0, out.stderr);
-    const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out.stdout)?.[1] ??
-      null;
-    const tips = Object.fromEntries(
-      [...out.stdout.matchAll(/^([0-9a-f]{40})\trefs\/heads\/(\S+)$/gm)].map((
-        m,
-      ) => [m[2], m[1]]),
-    );
-    assert.deepEqual(plain(read.head), { defaultBranch: symref, tips }, name);
+    for (const branch of [undefined, "side", "main"]) {
+      const url = `${server.origin}/org/${name}.git`;
+      const what = `${name} ${branch}`;
+      const before = server.requests.length;
+      const read = await readHttpRefs(
+        { url, authorization: AUTH, gitOnly },
+        5000,
+        undefined,
+        branch,
+      );
+      assert.ok(read.ok, what);
+      assert.deepEqual(server.requests.slice(before), [{
+        method: "POST",
+        path: `/org/${name}.git/git-upload-pack`,
+        authorization: AUTH,
+      }], `${what}: one POST, with the credentials`);
+      // What git prints for the same refs, parsed the same way cascade does.
+      const patterns = branch === undefined
+        ? ["HEAD"]
+        : ["HEAD", `refs/heads/${branch}`];
+      const out = await fx.git(["ls-remote", "--symref", url, ...patterns], {
+        env: configEnv([...BASE_GIT_CONFIG, ...auth]),
+      });
+      assert.equal(out.code, 0, out.stderr);
+      assert.deepEqual(plain(read.head), plainGit(out.stdout), what);
+    }
   }
+  assert.equal(gitOnly.size, 0);
   const read = await readHttpRefs({
     url: `${server.origin}/org/main.git`,
     authorization: AUTH,
-    gitOnly: new Set(),
+    gitOnly,
   }, 5000);
   assert.equal(read.ok && read.head.tips.get("main"), await fx.tip(main));
+});
+
+Deno.test("parseAdvertisement() agrees with git ls-remote --symref on git's own v0 advertisement", async () => {
+  await using fx = await Fixture.create();
+  const trunk = await fx.repo("org/trunk", { f: "1\n" }, "trunk");
+  await fx.commit(trunk, { branch: "side", files: { g: "2\n" } });
+  await using server = await startGitHttpServer({ root: `${fx.root}/srv` });
+  const url = `${server.origin}/org/trunk.git`;
+  const response = await fetch(`${url}/info/refs?service=git-upload-pack`);
+  const head = parseAdvertisement(new Uint8Array(await response.arrayBuffer()));
+  const out = await fx.git(["ls-remote", "--symref", url], {
+    env: configEnv(BASE_GIT_CONFIG),
+  });
+  assert.equal(out.code, 0, out.stderr);
+  const expected = plainGit(out.stdout);
+  assert.deepEqual(plain(head), expected);
+  assert.deepEqual(Object.keys(expected.tips).sort(), ["side", "trunk"]);
 });
 
 Deno.test("readHttpRefs() leaves to git what git must answer: 401, 404, redirects, dumb servers", async () => {
@@ -223,10 +274,23 @@ Deno.test("readHttpRefs() leaves to git what git must answer: 401, 404, redirect
       path,
     );
   }
-  assert.deepEqual(seen, [
+  // Each read tries v2 first: a redirect says nothing about the protocol.
+  assert.deepEqual(seen.splice(0), [
+    "/moved/a.git/git-upload-pack",
     "/moved/a.git/info/refs",
+    "/dumb/a.git/git-upload-pack",
     "/dumb/a.git/info/refs",
   ]);
+  // The plain-text 200 to the v2 POST showed a server without v2: the next
+  // read of that origin goes straight to v0.
+  assert.deepEqual(
+    await readHttpRefs(
+      { url: `${origin}/dumb/b.git`, authorization: AUTH, gitOnly },
+      5000,
+    ),
+    { ok: false, reason: "use-git" },
+  );
+  assert.deepEqual(seen, ["/dumb/b.git/info/refs"]);
   assert.equal(gitOnly.size, 0, "an HTTP answer is not a transport failure");
 });
 
@@ -310,3 +374,341 @@ Deno.test("httpRefsFor() reads in-process only http(s) targets with net permissi
   );
   assert.equal(httpRefsFor(elsewhere, AUTH, gitOnly, none), null);
 });
+
+Deno.test("parsePktLines() takes exactly four hex digits: no sign, space or prefix, no special packet outside v2", () => {
+  const enc = (text: string) => new TextEncoder().encode(text);
+  const line = pkt(`${A} HEAD\n`);
+  assert.deepEqual(
+    parsePktLines(enc(`${line}0001${line}00000002`), true)?.map((p) => p.type),
+    ["data", "delim", "data", "flush", "response-end"],
+  );
+  // Upper-case hex is hex.
+  assert.equal(parsePktLines(enc(`000Ahello\n`), false)?.length, 1);
+  const bad: [string, string, boolean][] = [
+    ["plus sign", `+0a1${line}`, false],
+    ["minus sign", `-001${line}`, false],
+    ["minus one", "-001", true],
+    ["leading space", ` 0a1${line}`, false],
+    ["0x prefix", `0x1f${line}`, false],
+    ["not hex", `zz12${line}`, false],
+    ["length 3", `0003${line}`, true],
+    ["delim in v0", `${line}0001`, false],
+    ["response end in v0", `${line}0002`, false],
+    ["longer than LARGE_PACKET_MAX", `fff1${"x".repeat(0xfff1)}`, false],
+    ["truncated", line.slice(0, -3), false],
+    ["half a length", `${line}00`, false],
+  ];
+  for (const [name, text, v2] of bad) {
+    assert.equal(parsePktLines(enc(text), v2), null, name);
+    assert.equal(parseAdvertisement(enc(text)), null, name);
+    assert.equal(parseLsRefs(enc(text)), null, name);
+  }
+});
+
+Deno.test("parseLsRefs() reads a v2 ls-refs answer and nothing else", () => {
+  const enc = (text: string) => new TextEncoder().encode(text);
+  const v2 = (lines: string[], end = "0000") =>
+    enc(`${lines.map((l) => pkt(`${l}\n`)).join("")}${end}`);
+  assert.deepEqual(
+    plain(parseLsRefs(v2([
+      `${A} HEAD symref-target:refs/heads/trunk`,
+      `${A} refs/heads/trunk`,
+      `${B} refs/heads/side peeled:${C}`,
+    ], "00000002"))),
+    { defaultBranch: "trunk", tips: { trunk: A, side: B } },
+  );
+  assert.deepEqual(plain(parseLsRefs(enc("0000"))), {
+    defaultBranch: null,
+    tips: {},
+  });
+  assert.deepEqual(plain(parseLsRefs(v2([`${A} HEAD`]))), {
+    defaultBranch: null,
+    tips: {},
+  });
+  for (
+    const [name, bytes] of [
+      ["empty", enc("")],
+      ["ERR", v2(["ERR mismatched object format"])],
+      ["no flush", enc(pkt(`${A} HEAD\n`))],
+      ["after the flush", enc(`0000${pkt(`${A} HEAD\n`)}`)],
+      ["v0 advertisement", advertisement([`${A} HEAD\0${CAPS}`])],
+      ["unknown attribute", v2([`${A} refs/heads/a b`])],
+      ["short id", v2([`abc HEAD`])],
+      ["not UTF-8", new Uint8Array([...enc(`0030${A} refs/heads/\xff`), 0x0a])],
+    ] as const
+  ) {
+    assert.equal(parseLsRefs(bytes), null, name);
+  }
+});
+
+/** A read of `<origin>/<name>.git` with a fresh run state. */
+function hostileRead(
+  server: HostileServer,
+  name: string,
+  timeoutMs = 5000,
+  signal?: AbortSignal,
+  branch?: string,
+  gitOnly = new Set<string>(),
+) {
+  return readHttpRefs(
+    { url: `${server.origin}/${name}.git`, authorization: AUTH, gitOnly },
+    timeoutMs,
+    signal,
+    branch,
+  );
+}
+
+/** Runs `fn`, returns its result (or error) and the milliseconds it took. */
+async function timed<T>(fn: () => Promise<T>) {
+  const t0 = performance.now();
+  try {
+    return { value: await fn(), error: null, ms: performance.now() - t0 };
+  } catch (error) {
+    return { value: null, error, ms: performance.now() - t0 };
+  }
+}
+
+Deno.test("readHttpRefs() asks a v2 server once: POST with Git-Protocol, ls-refs with ref prefixes", async () => {
+  await using server = startHostileServer((r) =>
+    r.service === "v2"
+      ? v2Answer([
+        `${A} HEAD symref-target:refs/heads/main`,
+        `${B} refs/heads/rel`,
+        `${C} refs/heads/rel2`,
+      ])
+      : notFound()
+  );
+  const read = await hostileRead(server, "a", 5000, undefined, "rel");
+  assert.deepEqual(read.ok && plain(read.head), {
+    defaultBranch: "main",
+    tips: { main: A, rel: B },
+  });
+  assert.equal(server.requests.length, 1);
+  const [request] = server.requests;
+  assert.equal(request?.service, "v2");
+  assert.equal(request?.path, "/a.git/git-upload-pack");
+  assert.equal(request?.gitProtocol, "version=2");
+  assert.equal(
+    request?.body,
+    `0014command=ls-refs\n${pkt(`agent=cascade/${VERSION}\n`)}` +
+      "0001000csymrefs\n0014ref-prefix HEAD\n001eref-prefix refs/heads/rel\n0000",
+  );
+});
+
+Deno.test("readHttpRefs() falls back to v0 for a server without v2, and remembers it for the origin", async () => {
+  await using server = startHostileServer((r) =>
+    r.service === "v0"
+      ? v0Answer([
+        `${A} HEAD\0${CAPS} symref=HEAD:refs/heads/main`,
+        `${A} refs/heads/main`,
+      ])
+      : crafted("text/plain", "Bad request\n", 400)
+  );
+  const gitOnly = new Set<string>();
+  for (const name of ["a", "b"]) {
+    const read = await hostileRead(
+      server,
+      name,
+      5000,
+      undefined,
+      undefined,
+      gitOnly,
+    );
+    assert.deepEqual(read.ok && plain(read.head), {
+      defaultBranch: "main",
+      tips: { main: A },
+    });
+  }
+  assert.deepEqual(
+    server.requests.map((r) => `${r.service} ${r.path}`),
+    ["v2 /a.git/git-upload-pack", "v0 /a.git/info/refs", "v0 /b.git/info/refs"],
+  );
+  assert.equal(gitOnly.size, 0);
+});
+
+Deno.test("readHttpRefs() ends promptly on signed, non-hex and short pkt-line lengths", async () => {
+  const bodies: Record<string, string> = {
+    plus: `+0a1${A} HEAD\n`,
+    minus: "-001-001-001",
+    spaces: ` 0a1${A} HEAD`,
+    nonhex: "zzzz0000",
+    short: "00030000",
+  };
+  await using server = startHostileServer((r) => {
+    const name = r.path.split("/")[1]?.replace(".git", "") ?? "";
+    return crafted(
+      r.service === "v2" ? RESULT : ADVERTISEMENT,
+      bodies[name] ?? "",
+    );
+  });
+  for (const name of Object.keys(bodies)) {
+    const { value, ms } = await timed(() => hostileRead(server, name, 2000));
+    assert.deepEqual(value, { ok: false, reason: "use-git" }, name);
+    assert.ok(ms < 1000, `${name}: ${ms} ms`);
+  }
+});
+
+Deno.test("readHttpRefs() stops an endless answer at the size cap and leaves it to git", async () => {
+  const line = pkt(`${A} refs/heads/${"x".repeat(200)}\n`);
+  const chunk = new TextEncoder().encode(line.repeat(256)); // ~53 KB
+  for (const service of ["v2", "v0"] as const) {
+    await using server = startHostileServer((r) =>
+      r.service === service
+        ? {
+          kind: "endless",
+          type: service === "v2" ? RESULT : ADVERTISEMENT,
+          chunk,
+        }
+        : notFound()
+    );
+    const { value, ms } = await timed(() => hostileRead(server, "a", 20_000));
+    assert.deepEqual(value, { ok: false, reason: "use-git" }, service);
+    assert.ok(ms < 3000, `${service}: ${ms} ms`);
+    // Stopped past the cap: the server saw the cancel and hands over no
+    // more. What it streamed is the cap plus what loopback buffers held.
+    assert.ok(server.streamed() > MAX_ANSWER_BYTES, `${server.streamed()}`);
+    await waitFor(() => server.cancelled() === 1, `${service}: cancelled`);
+    const streamed = server.streamed();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(server.streamed(), streamed, `${service}: no more bytes`);
+    assert.ok(streamed < 4 * MAX_ANSWER_BYTES, `${service}: ${streamed} bytes`);
+    // A too-large v2 answer goes to git, not to v0.
+    assert.equal(server.requests.length, service === "v2" ? 1 : 2);
+  }
+});
+
+Deno.test("readCapped() reads no more than the cap and one chunk of an endless stream, stops on abort, and cancels the stream", async () => {
+  const chunk = new Uint8Array(1000);
+  let pulled = 0;
+  let cancelled = false;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled += chunk.length;
+      controller.enqueue(chunk);
+    },
+    cancel() {
+      cancelled = true;
+    },
+  }, { highWaterMark: 0 });
+  const read = await readCapped(endless, 10_500, new AbortController().signal);
+  assert.equal(read, "too-large");
+  assert.equal(pulled, 11_000);
+  assert.ok(cancelled);
+  // A stream that knows nothing of the signal still stops on abort.
+  let stalledCancelled = false;
+  const stalled = new ReadableStream<Uint8Array>({
+    pull: () => new Promise<void>(() => {}),
+    cancel() {
+      stalledCancelled = true;
+    },
+  });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error("stop")), 50);
+  const t0 = performance.now();
+  await assert.rejects(readCapped(stalled, 100, controller.signal), /stop/);
+  assert.ok(performance.now() - t0 < 500);
+  assert.ok(stalledCancelled);
+  // Under the cap it is the whole stream.
+  const whole = await readCapped(
+    new Blob(["abc", "def"]).stream(),
+    6,
+    new AbortController().signal,
+  );
+  assert.deepEqual(whole, new TextEncoder().encode("abcdef"));
+});
+
+Deno.test("readHttpRefs() times out and aborts while the body is being read", async () => {
+  const head = new TextEncoder().encode(pkt(`${A} HEAD\n`));
+  for (const service of ["v2", "v0"] as const) {
+    await using server = startHostileServer((r) =>
+      r.service === service
+        ? {
+          kind: "stall",
+          type: service === "v2" ? RESULT : ADVERTISEMENT,
+          head,
+        }
+        : notFound()
+    );
+    const slow = await timed(() => hostileRead(server, "a", 300));
+    assert.deepEqual(slow.value, { ok: false, reason: "timeout" }, service);
+    assert.ok(slow.ms >= 290 && slow.ms < 1000, `${service}: ${slow.ms} ms`);
+
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const aborted = await timed(() =>
+      hostileRead(server, "a", 10_000, controller.signal)
+    );
+    assert.ok(aborted.error instanceof InterruptedError, service);
+    assert.ok(
+      aborted.ms >= 90 && aborted.ms < 600,
+      `${service}: ${aborted.ms} ms`,
+    );
+    await waitFor(() => server.cancelled() === 2, `${service}: both cancelled`);
+  }
+});
+
+Deno.test("readHttpRefs() fails kind invalid on a HEAD branch git would refuse, and never shows it raw", async () => {
+  const names = [
+    "a\nb",
+    "::error::pwned",
+    "::stop-commands::tok",
+    "x\x1b]52;c;cGF5bG9hZA==\x07",
+    "-rf",
+    "a..b",
+    "HEAD",
+  ];
+  for (const service of ["v2", "v0"] as const) {
+    await using server = startHostileServer((r) => {
+      const name = names[Number(r.path.split("/")[1]?.replace(".git", ""))] ??
+        "";
+      if (r.service === "v2" && service === "v2") {
+        return v2Answer([`${A} HEAD symref-target:refs/heads/${name}`]);
+      }
+      if (r.service === "v0" && service === "v0") {
+        return v0Answer([`${A} HEAD\0${CAPS} symref=HEAD:refs/heads/${name}`]);
+      }
+      return crafted("text/plain", "no\n", 400);
+    });
+    for (const [i, name] of names.entries()) {
+      const { error } = await timed(() => hostileRead(server, String(i)));
+      const what = `${service} ${JSON.stringify(name)}`;
+      assert.ok(error instanceof TemplateError, what);
+      assert.equal(error.kind, "invalid", what);
+      assert.match(
+        error.message,
+        /the server advertised an invalid branch name/,
+        what,
+      );
+      // deno-lint-ignore no-control-regex
+      assert.doesNotMatch(error.message, /[\x00-\x1f\x7f]|^\s*::|\s::/, what);
+      assert.ok(error.message.includes(`"${forLog(name, 80)}"`), what);
+    }
+  }
+});
+
+Deno.test("readHttpRefs() drops names it does not use, however odd", async () => {
+  await using server = startHostileServer((r) =>
+    r.service === "v0"
+      ? v0Answer([
+        `${A} HEAD\0${CAPS} symref=HEAD:refs/heads/main`,
+        `${A} refs/heads/main`,
+        `${B} refs/heads/::error::x`,
+        `${C} refs/heads/-rf`,
+      ])
+      : notFound()
+  );
+  const read = await hostileRead(server, "a");
+  assert.deepEqual(read.ok && plain(read.head), {
+    defaultBranch: "main",
+    tips: { main: A },
+  });
+});
+
+/** Waits (up to 2 s) until `done()` holds. */
+async function waitFor(done: () => boolean, what: string): Promise<void> {
+  const until = performance.now() + 2000;
+  while (!done()) {
+    if (performance.now() > until) throw new Error(`timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -413,15 +413,17 @@ Deno.test("http: an update costs six requests and a no-op three, refs read witho
   const requests = () =>
     server.requests.splice(0).map((r) => `${r.method} ${r.path}`);
   const advert = "GET /org/a.git/info/refs";
+  // One v2 ls-refs request for HEAD and the branch.
+  const lsRefs = "POST /org/a.git/git-upload-pack";
   assert.equal((await run("0.2")).code, 0);
   assert.equal(await fx.text(repo, "main", ".runtime-version"), "0.2\n");
   assert.deepEqual(requests(), [
-    advert, // preflight
+    lsRefs, // preflight
     advert, // fetch: capabilities (v2)
     "POST /org/a.git/git-upload-pack", // fetch: the tip, by id
     advert, // push: receive-pack's refs
     "POST /org/a.git/git-receive-pack",
-    advert, // verification
+    lsRefs, // verification
   ]);
   assert.deepEqual(calls.splice(0), [
     "init",
@@ -433,7 +435,7 @@ Deno.test("http: an update costs six requests and a no-op three, refs read witho
   assert.equal((await run("0.2")).code, 0);
   assert.equal(await fx.count(repo), 2, "no commit on the re-run");
   assert.deepEqual(requests(), [
-    advert,
+    lsRefs,
     advert,
     "POST /org/a.git/git-upload-pack",
   ]);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { basicCredentials, Redactor } from "../lib/redact.ts";
+import { parseTarget } from "../lib/targets.ts";
 
 Deno.test("Redactor.redact() hides URL userinfo, auth headers, the token raw and in base64", () => {
   const r = new Redactor();
@@ -28,5 +29,19 @@ Deno.test("basicCredentials() encodes UTF-8 user:password", () => {
   assert.equal(
     basicCredentials("ü", "p"),
     btoa(String.fromCharCode(0xc3, 0xbc) + ":p"),
+  );
+});
+
+Deno.test("Redactor.redact() hides userinfo with quotes; a long one is hidden before a cut", () => {
+  const r = new Redactor();
+  const out = r.redact(
+    `fatal: 'https://bot:pa"ss'w0rd@git.example.com/a.git' is odd`,
+  );
+  assert.ok(!out.includes('pa"ss'), out);
+  assert.ok(!out.includes("w0rd"), out);
+  const long = `https://bot:${"x".repeat(300)}@git.exa mple.com/a`;
+  assert.throws(
+    () => parseTarget(long, undefined, "/"),
+    (error: Error) => !error.message.includes("xxxxxxxx"),
   );
 });

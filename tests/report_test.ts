@@ -88,7 +88,8 @@ Deno.test("renderMarkdown() escapes cells; renderJson() round-trips", () => {
 Deno.test("annotations() and outputs() for a push report", () => {
   const lines = annotations(report());
   assert.deepEqual(lines.map((l) => l.split(" ")[0]), ["::error", "::warning"]);
-  assert.ok(lines[0]!.includes("line1%0Aline2 100%25"));
+  // A line break in a message is shown, not acted on; % is escaped.
+  assert.ok(lines[0]!.includes("line1\\nline2 100%25"), lines[0]);
   assert.equal(escapeData("a%\r\n"), "a%25%0D%0A");
   assert.equal(
     outputs(report()),

@@ -6,6 +6,7 @@ import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
 import { startGitHttpServer } from "./support/http_server.ts";
 import { ERROR_KINDS } from "../lib/model.ts";
 import { summarise } from "../lib/model.ts";
+import { OPTIONS, type OptionSpec } from "../lib/cli/options.ts";
 
 const SCHEMA_DIR = fileURLToPath(new URL("../schema/", import.meta.url));
 const TOKEN = "tok_schema_3c9e0a6d21f4";
@@ -162,14 +163,13 @@ Deno.test("schema: the fields planned for the push report are declared", async (
   planned["options"] = {
     file: ".runtime-version",
     branch: "main",
-    probes: ["Dockerfile"],
+    probe: ["Dockerfile"],
     message: "chore: pin runtime to {version}",
     author: "cascade-bot <cascade-bot@noreply.localhost>",
-    coAuthors: ["A <a@example.com>"],
-    noDowngrade: false,
+    coAuthor: ["A <a@example.com>"],
+    noDowngrade: true,
     baseUrl: "https://git.example.com",
-    tokenOrigins: ["https://git.example.com"],
-    trigger: "push",
+    tokenOrigin: ["https://git.example.com"],
   };
   const results = planned["results"] as Json[];
   results[0]!["ci"] = {
@@ -214,7 +214,7 @@ Deno.test("schema: a real status report is valid, with the planned fields too", 
   const planned = clone(status);
   planned["$schema"] =
     "https://jsr.io/@cascade/cascade/0.1.0/schema/status-report.schema.json";
-  planned["options"] = { file: ".runtime-version", trigger: "schedule" };
+  planned["options"] = { file: ".runtime-version", probe: ["Dockerfile"] };
   const rs = planned["results"] as Json[];
   rs[1]!["reason"] = "archived";
   rs[1]!["skipped"] = true;
@@ -243,6 +243,20 @@ Deno.test("schema: enums match the report model (statuses, error kinds)", async 
     assert.equal(
       schema["$schema"],
       "https://json-schema.org/draft/2020-12/schema",
+    );
+  }
+});
+
+Deno.test("schema: a report's options are exactly the options the table remembers", async () => {
+  for (const name of ["push-report.schema.json", "status-report.schema.json"]) {
+    const schema = await loadSchema(name);
+    const options = (schema["$defs"] as Record<string, Json>)["options"]!;
+    assert.deepEqual(
+      Object.keys(options["properties"] as Json).sort(),
+      Object.entries(OPTIONS).filter(([, spec]) =>
+        (spec as OptionSpec).remember
+      ).map(([key]) => key).sort(),
+      name,
     );
   }
 });

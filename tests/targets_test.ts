@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import {
   dedupeTargets,
-  failedTargetsOf,
   fnv1a,
   parseReposFile,
   parseShard,
   parseTarget,
+  readEarlierReport,
 } from "../lib/targets.ts";
 import { UsageError } from "../lib/errors.ts";
 
@@ -65,28 +65,37 @@ Deno.test("parseShard() and fnv1a()", () => {
   assert.equal(fnv1a("a"), 0xe40c292c);
 });
 
-Deno.test("failedTargetsOf() takes failed and interrupted push results, drifted status results", () => {
+Deno.test("readEarlierReport() takes what did not reach a final state: failed, interrupted, aborted skips; drifted and unreadable status results", () => {
   const push = JSON.stringify({
     version: "1",
+    options: { probe: ["Dockerfile"] },
     results: [
-      { url: "u1", status: "failed" },
+      { repo: "o/u1", url: "u1", status: "failed" },
       { url: "u2", status: "updated" },
       { url: "u3", status: "interrupted" },
-      { url: "u4", status: "skipped" },
+      { url: "u4", status: "skipped", skip: "probe", reason: "not wired" },
+      { url: "u5", status: "skipped", skip: "aborted", reason: "x" },
+      { url: "u6", status: "skipped", skip: "downgrade", reason: "x" },
+      { url: "u7", status: "skipped", reason: "not attempted: credentials" },
     ],
   });
-  assert.deepEqual(failedTargetsOf(push, "r.json"), {
-    targets: ["u1", "u3"],
-    version: "1",
-  });
+  const earlier = readEarlierReport(push, "r.json");
+  assert.deepEqual(earlier.targets.map((t) => t.url), ["u1", "u3", "u5", "u7"]);
+  assert.deepEqual(earlier.targets[0], { repo: "o/u1", url: "u1" });
+  assert.equal(earlier.version, "1");
+  assert.deepEqual(earlier.options, { probe: ["Dockerfile"] });
   const status = JSON.stringify({
     results: [{ url: "s1", drift: true }, { url: "s2", drift: false }, {
       url: "s3",
       drift: true,
       error: {},
-    }],
+    }, { url: "s4", drift: false, skipped: true, reason: "not wired" }],
   });
-  assert.deepEqual(failedTargetsOf(status, "s.json").targets, ["s1", "s3"]);
-  assert.throws(() => failedTargetsOf("nope", "x.json"), /not a JSON report/);
-  assert.throws(() => failedTargetsOf("{}", "x.json"), /has no results/);
+  assert.deepEqual(
+    readEarlierReport(status, "s.json").targets.map((t) => t.url),
+    ["s1", "s3"],
+  );
+  assert.deepEqual(readEarlierReport(status, "s.json").options, {});
+  assert.throws(() => readEarlierReport("nope", "x.json"), /not a JSON report/);
+  assert.throws(() => readEarlierReport("{}", "x.json"), /has no results/);
 });

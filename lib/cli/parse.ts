@@ -146,7 +146,10 @@ export function parseCommand(
     ...values,
     command: first,
     version,
-    sources: sourcesOf(parsed.tokens, layers),
+    sources: sourcesOf(
+      parsed.tokens,
+      given.retryFailed === undefined ? layers : [],
+    ),
     commitMessage: buildMessage(values.message, version, values.coAuthor),
     given: Object.keys(given) as OptionName[],
     raw,
@@ -231,7 +234,8 @@ function parseFlags(
 
 /**
  * The target sources in command-line order; without any on the command
- * line, those of the first layer that names targets.
+ * line, those of the first layer that names targets (none with
+ * `--retry-failed`: a retry runs the report's templates only).
  */
 function sourcesOf(
   tokens: ReturnType<typeof parseArgs>["tokens"],

@@ -9,12 +9,18 @@
  * @module
  */
 
-import { InterruptedError, reportError, TemplateError } from "../errors.ts";
+import {
+  ADVICE,
+  InterruptedError,
+  reportError,
+  TemplateError,
+} from "../errors.ts";
 import { configEnv, type GitRunner } from "../git/runner.ts";
 import type { RunOptions } from "../cli/parse.ts";
 import type { HttpRefs } from "../git/http_refs.ts";
 import type { Report, ReportError, TemplateResult } from "../model.ts";
 import { createLimiter, mapPool } from "./pool.ts";
+import { MAX_REDIRECT_HOPS, redirectTarget } from "../git/redirect.ts";
 import {
   lsRemote,
   promisorConfig,
@@ -33,6 +39,11 @@ export interface Plan {
   gitConfig: readonly (readonly [string, string])[];
   /** How to read its refs without git, or null/absent: with git. */
   httpRefs?: HttpRefs | null;
+  /**
+   * What to say when its credentials are refused, when the generic advice
+   * would mislead (no token was sent to it); null for the generic advice.
+   */
+  authAdvice?: string | null;
 }
 
 /** What every run reads: the version, the file, the branch, the bounds. */
@@ -119,6 +130,8 @@ export interface ReportHead {
   startedAt: string;
   /** Wall time of the run. */
   durationMs: number;
+  /** The options that shaped the run (see `rememberedOptions`). */
+  options: Record<string, string | string[] | boolean>;
 }
 
 /** What a mode gets besides the engine's wiring. */
@@ -127,6 +140,8 @@ export interface ModeDeps extends EngineDeps {
   backoff: Backoff;
   /** The token, for modes that call the forge API (dispatch). */
   token?: Token | null;
+  /** The origins the token may go to (`tokenOrigins` in credentials). */
+  tokenOrigins?: ReadonlySet<string>;
 }
 
 /**
@@ -148,6 +163,8 @@ export interface ModeRun {
   refused: number;
   /** The report, given its head (known once the run is over). */
   report(head: ReportHead): Report;
+  /** Warnings about the run as a whole, one line each. */
+  warnings?: string[];
 }
 
 /** The read settings of a run's options. */
@@ -170,12 +187,13 @@ export interface EngineRun<R> {
 }
 
 type Preflight =
-  | { ok: true; branch: string; tip: string }
+  | { ok: true; branch: string; tip: string; target: Target; moved: boolean }
   | { ok: false; error: ReportError; interrupted: boolean };
 
-/** The git context of one template. */
+/** The git context of one template, at `target` (its plan's, or moved). */
 function contextFor(
   plan: Plan,
+  target: Target,
   index: number,
   settings: ReadSettings,
   deps: EngineDeps,
@@ -183,27 +201,30 @@ function contextFor(
 ): RemoteContext {
   return {
     git: deps.git,
-    url: plan.target.url,
-    env: configEnv([
-      ...plan.gitConfig,
-      ...promisorConfig(plan.target.url),
-    ]),
+    url: target.url,
+    env: configEnv([...plan.gitConfig, ...promisorConfig(target.url)]),
     timeoutMs: settings.timeoutMs,
     gitDir: `${deps.workDir}/t${index}.git`,
     scratchDir: deps.workDir,
     signal: deps.signal,
-    httpRefs: plan.httpRefs ?? null,
+    httpRefs: plan.httpRefs ? { ...plan.httpRefs, url: target.url } : null,
     skeletons,
   };
 }
 
-/** Reads one target's default branch (or `--branch`) and its tip. */
+/**
+ * Reads one target's default branch (or `--branch`) and its tip. A
+ * redirect is followed within the target's origin (a renamed repository:
+ * the template goes on at the new URL); one to another origin fails the
+ * template as `moved`, and nothing is sent there.
+ */
 async function preflightOne(
-  ctx: RemoteContext,
-  target: Target,
+  plan: Plan,
+  ctxAt: (target: Target) => RemoteContext,
   settings: ReadSettings,
   signal: AbortSignal,
 ): Promise<Preflight> {
+  let target = plan.target;
   if (signal.aborted) {
     return {
       ok: false,
@@ -212,31 +233,77 @@ async function preflightOne(
     };
   }
   try {
-    const head = await lsRemote(ctx, settings.branch);
-    const branch = settings.branch ?? head.defaultBranch;
-    if (branch === null) {
-      throw new TemplateError(
-        "invalid",
-        head.tips.size === 0 && settings.branch === undefined
-          ? "the repository is empty or has no default branch; push a first commit by hand"
-          : "HEAD is detached on the server; pass --branch",
-      );
+    for (let hop = 0;; hop++) {
+      try {
+        const { branch, tip } = await readHead(ctxAt(target), settings);
+        return { ok: true, branch, tip, target, moved: hop > 0 };
+      } catch (error) {
+        const moved = error instanceof TemplateError && error.kind === "moved";
+        if (!moved || target.origin === null || hop >= MAX_REDIRECT_HOPS) {
+          throw error;
+        }
+        target = await followRedirect(target, settings, signal);
+      }
     }
-    const tip = head.tips.get(branch);
-    if (tip === undefined) {
-      throw new TemplateError(
-        "invalid",
-        `branch ${branch} does not exist (cascade never creates branches); check --branch`,
-      );
-    }
-    return { ok: true, branch, tip };
   } catch (error) {
     return {
       ok: false,
-      error: reportError(error, target.repo),
+      error: reportError(error, plan.target.repo),
       interrupted: error instanceof InterruptedError,
     };
   }
+}
+
+/** The branch to use and its tip, from the server's refs. */
+async function readHead(
+  ctx: RemoteContext,
+  settings: ReadSettings,
+): Promise<{ branch: string; tip: string }> {
+  const head = await lsRemote(ctx, settings.branch);
+  const branch = settings.branch ?? head.defaultBranch;
+  if (branch === null) {
+    throw new TemplateError(
+      "invalid",
+      head.tips.size === 0 && settings.branch === undefined
+        ? "the repository is empty or has no default branch; push a first commit by hand"
+        : "HEAD is detached on the server; pass --branch",
+    );
+  }
+  const tip = head.tips.get(branch);
+  if (tip === undefined) {
+    throw new TemplateError(
+      "invalid",
+      `branch ${branch} does not exist (cascade never creates branches); check --branch`,
+    );
+  }
+  return { branch, tip };
+}
+
+/**
+ * The target a redirect points at, when it stays on the target's origin;
+ * else a `moved` failure that says where the server pointed.
+ */
+async function followRedirect(
+  target: Target,
+  settings: ReadSettings,
+  signal: AbortSignal,
+): Promise<Target> {
+  const step = "reading the branches";
+  const check = await redirectTarget(target.url, settings.timeoutMs, signal);
+  if (check.kind === "unknown") {
+    throw new TemplateError(
+      "moved",
+      `${step}: the server answered with a redirect (${check.why}); check the target's URL`,
+    );
+  }
+  const origin = new URL(check.url).origin;
+  if (origin !== target.origin) {
+    throw new TemplateError(
+      "moved",
+      `${step}: the server redirects to ${check.url}, on another server; ${ADVICE.moved}`,
+    );
+  }
+  return { ...target, url: check.url };
 }
 
 /**
@@ -252,13 +319,11 @@ export async function runTemplates<R extends TemplateResult>(
   deps: EngineDeps,
 ): Promise<EngineRun<R>> {
   const skeletons: Skeletons = new Map();
-  const ctxOf = (plan: Plan, index: number) =>
-    contextFor(plan, index, settings, deps, skeletons);
+  const ctxAt = (plan: Plan, index: number) => (target: Target) =>
+    contextFor(plan, target, index, settings, deps, skeletons);
   const limit = createLimiter(Math.max(settings.concurrency, 8));
   const flights = plans.map((plan, index) =>
-    limit(() =>
-      preflightOne(ctxOf(plan, index), plan.target, settings, deps.signal)
-    )
+    limit(() => preflightOne(plan, ctxAt(plan, index), settings, deps.signal))
   );
   const refused = Promise.all(flights).then((all) =>
     all.filter((f) => !f.ok && f.error.kind === "auth").length
@@ -281,14 +346,24 @@ export async function runTemplates<R extends TemplateResult>(
       } else {
         deps.onStart?.(index);
         result = await step.run({
-          target: plan.target,
-          ctx: ctxOf(plan, index),
+          target: flight.target,
+          ctx: ctxAt(plan, index)(flight.target),
           branch: flight.branch,
           tip: flight.tip,
           log,
           signal: deps.signal,
           refused,
         });
+      }
+      if (flight.ok && flight.moved) result.movedTo = flight.target.url;
+      if (result.error?.kind === "auth" && plan.authAdvice) {
+        result.error = {
+          kind: "auth",
+          message: result.error.message.replace(
+            `the server refused the credentials; ${ADVICE.auth}`,
+            plan.authAdvice,
+          ),
+        };
       }
       if (result.error) {
         log.push(`${result.error.kind}: ${result.error.message}`);

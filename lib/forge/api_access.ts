@@ -2,7 +2,8 @@
  * How cascade reaches a template through the forge API: the API base and
  * `owner/repo` from the target's URL, and who may receive the token. The
  * token goes as `Authorization: token <t>`, and only to the target's own
- * origin (plus any `--token-origin`): that decision is made here, once.
+ * origin when the run's token may go there: that decision is made here,
+ * once ({@linkcode apiCredentials}).
  *
  * @example The API address of a target
  * ```ts
@@ -53,22 +54,42 @@ export function apiRepoOf(url: string): ApiRepo | null {
   return { apiBase: apiBaseFor(url), owner, repo };
 }
 
-/**
- * Who may receive the token on API calls for a target: its own origin and
- * the `--token-origin` ones, nothing else (a redirect elsewhere gets no
- * token).
- */
-export function tokenOriginsFor(
-  targetOrigin: string,
-  extraOrigins: readonly string[],
-): ReadonlySet<string> {
-  return new Set([targetOrigin, ...extraOrigins]);
+/** A template's API credentials, and where they may go. */
+export interface ApiCredentials {
+  /** `token <secret>`, or null when there is none for this target. */
+  authorization: string | null;
+  /** The origins the client may send it to: the target's own, only. */
+  allowedOrigins: ReadonlySet<string>;
+  /** Why there is none: no token set, or not for this origin. */
+  missing: "none" | "withheld" | null;
 }
 
 /**
- * The API's `Authorization` value for a secret (a token from the
- * environment, or a password embedded in the target URL), or null.
+ * The one decision where the API token goes: a password embedded in the
+ * target's URL stays with that URL; the run's token goes to the target
+ * only when its origin is one the token may go to (`allowed`: the
+ * `--base-url` server and `--token-origin`), and then to that origin only
+ * (the client follows no redirect elsewhere).
  */
-export function apiAuthorization(secret: string | null): string | null {
-  return secret === null || secret === "" ? null : `token ${secret}`;
+export function apiCredentials(
+  target: {
+    origin: string | null;
+    embedded: { user: string; password: string } | null;
+  },
+  token: string | null,
+  allowed: ReadonlySet<string>,
+): ApiCredentials {
+  const origin = target.origin ?? "";
+  const mayHaveToken = allowed.has(origin);
+  const secret = target.embedded?.password ||
+    (mayHaveToken ? token ?? "" : "");
+  return {
+    authorization: secret === "" ? null : `token ${secret}`,
+    allowedOrigins: new Set(origin === "" ? [] : [origin]),
+    missing: secret !== ""
+      ? null
+      : token !== null && !mayHaveToken
+      ? "withheld"
+      : "none",
+  };
 }

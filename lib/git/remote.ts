@@ -10,6 +10,10 @@
 import type { GitOutput, GitRunner } from "./runner.ts";
 import { FastImportStream } from "./fast_import.ts";
 import { type HttpRefs, readHttpRefs } from "./http_refs.ts";
+import { forLog } from "../neutralise.ts";
+import { networkProblem } from "./net_reason.ts";
+import { HTTP_TRACE_ENV, notGitServer, silentOverHttp } from "./not_git.ts";
+import { checkedHead, type RemoteHead } from "./refs.ts";
 import {
   ADVICE,
   classifyGitFailure,
@@ -42,14 +46,6 @@ export interface RemoteContext {
   skeletons: Skeletons;
 }
 
-/** What `ls-remote --symref` said: the default branch and branch tips. */
-export interface RemoteHead {
-  /** Branch HEAD points at (short name), or null when HEAD is detached. */
-  defaultBranch: string | null;
-  /** Tips by short branch name. */
-  tips: Map<string, string>;
-}
-
 /** One entry of a tree listing (`ls-tree` output). */
 export interface TreeEntry {
   /** File mode as git prints it (`100644`, `040000`, `120000`, ...). */
@@ -71,9 +67,18 @@ export type PushOutcome =
 export function gitFailure(out: GitOutput, step: string): never {
   if (out.aborted) throw new InterruptedError();
   const kind = classifyGitFailure(out);
-  const detail = kind === "rejected"
-    ? remoteWords(out.stderr) || "hook declined"
-    : firstErrorLine(out.stderr) || `exit ${out.code}`;
+  const url = out.args.find((a) => /^[a-z][a-z0-9+.-]*:\/\//i.test(a));
+  const notGit = url === undefined ? null : notGitServer(out.stderr, url);
+  if (notGit !== null) {
+    throw new TemplateError("not_found", `${step}: ${notGit}`);
+  }
+  let detail: string;
+  if (kind === "rejected") {
+    detail = remoteWords(out.stderr) || "hook declined";
+  } else if (kind === "network" && url !== undefined) {
+    const problem = networkProblem(out.stderr, url);
+    detail = `${problem.host}: ${problem.reason}`;
+  } else detail = firstErrorLine(out.stderr) || `exit ${out.code}`;
   throw stepFailure(kind, step, detail);
 }
 
@@ -95,7 +100,10 @@ function stepFailure(
       what = "the repository was not found";
       break;
     case "network":
-      what = "the server could not be reached";
+      what = `the server could not be reached${detail ? ` (${detail})` : ""}`;
+      break;
+    case "moved":
+      what = "the server answered with a redirect";
       break;
     case "timeout":
       what = "timed out";
@@ -113,7 +121,9 @@ function stepFailure(
  * The default branch and branch tips, as `git ls-remote --symref URL HEAD
  * [refs/heads/BRANCH]` prints them: read in-process over smart HTTP where
  * `ctx.httpRefs` allows (see `http_refs.ts`), else, or when that cannot
- * answer, with git.
+ * answer, with git. A HEAD branch cascade refuses as a branch name (see
+ * {@linkcode checkedHead}), or a line git printed that does not parse,
+ * fails with kind `invalid`.
  */
 export async function lsRemote(
   ctx: RemoteContext,
@@ -121,38 +131,83 @@ export async function lsRemote(
 ): Promise<RemoteHead> {
   const step = "reading the branches";
   if (ctx.httpRefs) {
-    const read = await readHttpRefs(ctx.httpRefs, ctx.timeoutMs, ctx.signal);
+    const read = await readHttpRefs(
+      ctx.httpRefs,
+      ctx.timeoutMs,
+      ctx.signal,
+      branch,
+    );
     if (read.ok) return read.head;
     if (read.reason === "timeout") throw stepFailure("timeout", step);
   }
   const refs = branch === undefined
     ? ["HEAD"]
     : ["HEAD", `refs/heads/${branch}`];
-  // Protocol v0 answers ls-remote in one request (the advertisement carries
-  // the HEAD symref); v2 needs two. Fetches stay on v2, where a shallow
-  // fetch by id takes one request less than on v0.
-  const out = await network(ctx, [
+  // Protocol v0: one request. On v2, git 2.39's ls-remote sends no
+  // `ref-prefix` for these patterns (measured with GIT_TRACE_PACKET against
+  // git's own upload-pack; only --heads becomes a prefix, and it drops HEAD),
+  // so v2 would bring the same refs in two requests (capabilities, ls-refs).
+  const args = [
     "-c",
     "protocol.version=0",
     "ls-remote",
     "--symref",
     ctx.url,
     ...refs,
-  ], ctx.scratchDir);
+  ];
+  const out = await network(ctx, args, ctx.scratchDir);
   if (out.code !== 0) gitFailure(out, step);
+  if (silentOverHttp(ctx.url, out.code, out.stdout)) {
+    // An empty repo, or a web server that is not git: git says nothing
+    // either way. Once more with the HTTP answer traced tells them apart.
+    const traced = await network(
+      ctx,
+      args,
+      ctx.scratchDir,
+      undefined,
+      HTTP_TRACE_ENV,
+    );
+    const notGit = notGitServer(traced.stderr, ctx.url);
+    if (notGit !== null) {
+      throw new TemplateError("not_found", `${step}: ${notGit}`);
+    }
+  }
+  return checkedHead(parseLsRemote(out.stdout, step), branch);
+}
+
+/**
+ * Parses `git ls-remote --symref` output strictly: `ref: <target>\t<name>`
+ * and `<oid>\t<name>` lines only (a line break in a ref name shows as a line
+ * that is neither: kind `invalid`).
+ */
+function parseLsRemote(stdout: string, step: string): RemoteHead {
   const head: RemoteHead = { defaultBranch: null, tips: new Map() };
-  for (const line of out.stdout.split("\n")) {
-    const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/.exec(line);
-    if (symref) {
-      head.defaultBranch = symref[1] ?? null;
-      continue;
+  let headTip: string | null = null;
+  let symref: string | null = null;
+  const lines = stdout.endsWith("\n") ? stdout.slice(0, -1) : stdout;
+  for (const line of lines === "" ? [] : lines.split("\n")) {
+    const ref = /^ref: ([^\t]+)\t([^\t]+)$/.exec(line);
+    const tip = /^([0-9a-f]{40}|[0-9a-f]{64})\t([^\t]+)$/.exec(line);
+    if (ref !== null) {
+      if (ref[2] === "HEAD") symref = ref[1] ?? "";
+    } else if (tip !== null) {
+      const [, oid = "", name = ""] = tip;
+      if (name === "HEAD") headTip = oid;
+      else if (name.startsWith("refs/heads/")) {
+        head.tips.set(name.slice("refs/heads/".length), oid);
+      }
+    } else {
+      throw new TemplateError(
+        "invalid",
+        `${step}: git printed a line cascade cannot read ("${
+          forLog(line, 80)
+        }"), likely a ref name with a line break; rename it on the server, then re-run`,
+      );
     }
-    const tip = /^([0-9a-f]{40,64})\trefs\/heads\/(\S+)$/.exec(line);
-    if (tip) head.tips.set(tip[2] ?? "", tip[1] ?? "");
-    const headTip = /^([0-9a-f]{40,64})\tHEAD$/.exec(line);
-    if (headTip && head.defaultBranch !== null) {
-      head.tips.set(head.defaultBranch, headTip[1] ?? "");
-    }
+  }
+  if (symref?.startsWith("refs/heads/")) {
+    head.defaultBranch = symref.slice("refs/heads/".length);
+    if (headTip !== null) head.tips.set(head.defaultBranch, headTip);
   }
   return head;
 }
@@ -505,10 +560,11 @@ function network(
   args: string[],
   cwd: string,
   stdin?: string,
+  env?: Readonly<Record<string, string>>,
 ): Promise<GitOutput> {
   return ctx.git(args, {
     cwd,
-    env: ctx.env,
+    env: env === undefined ? ctx.env : { ...ctx.env, ...env },
     timeoutMs: ctx.timeoutMs,
     ...signalOf(ctx),
     ...(stdin === undefined ? {} : { stdin }),

@@ -129,6 +129,10 @@ export function configEnv(
 export const BASE_GIT_CONFIG: readonly (readonly [string, string])[] = [
   ["credential.helper", ""],
   ["core.askPass", ""],
+  // A redirect is never followed by git: the token would go along to
+  // wherever it points. cascade resolves redirects itself (see
+  // `redirect.ts`): within the origin only.
+  ["http.followRedirects", "false"],
   ["protocol.version", "2"],
   ["advice.detachedHead", "false"],
   ["init.defaultBranch", "main"],
@@ -164,17 +168,8 @@ export function createGitRunner(baseEnv: Record<string, string>): GitRunner {
     const child = command.spawn();
     let timedOut = false;
     let aborted = false;
-    let killTimer: ReturnType<typeof setTimeout> | undefined;
-    const kill = () => {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      killTimer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }, KILL_GRACE_MS);
-    };
+    const killer = graceKiller(child);
+    const kill = killer.kill;
     const timer = options.timeoutMs === undefined ? undefined : setTimeout(
       () => {
         timedOut = true;
@@ -227,9 +222,27 @@ export function createGitRunner(baseEnv: Record<string, string>): GitRunner {
       };
     } finally {
       clearTimeout(timer);
-      clearTimeout(killTimer);
+      killer.cancel();
       options.signal?.removeEventListener("abort", onAbort);
     }
+  };
+}
+
+/** SIGTERM now, SIGKILL after the grace period unless cancelled. */
+function graceKiller(child: Deno.ChildProcess) {
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    kill: () => {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      killTimer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }, KILL_GRACE_MS);
+    },
+    cancel: () => clearTimeout(killTimer),
   };
 }
 

@@ -15,9 +15,9 @@ import type { Token } from "../credentials.ts";
 import type { Plan } from "../engine/engine.ts";
 import { EXIT, InterruptedError, UsageError } from "../errors.ts";
 import {
-  apiAuthorization,
+  type ApiCredentials,
+  apiCredentials,
   apiRepoOf,
-  tokenOriginsFor,
 } from "../forge/api_access.ts";
 import { ForgeClient, ForgeError } from "../forge/client.ts";
 import {
@@ -45,6 +45,8 @@ export interface DispatchAccess {
 export interface AccessDeps {
   /** The token, if any. */
   token?: Token | null | undefined;
+  /** The origins the token may go to. */
+  tokenOrigins?: ReadonlySet<string> | undefined;
   /** Aborted on interrupt. */
   signal: AbortSignal;
   /** Answers a net permission query (tests); `querySync` by default. */
@@ -73,25 +75,30 @@ export async function openDispatchAccess(
       );
     }
   }
-  const secretOf = (target: Target) =>
-    target.embedded?.password || deps.token?.value || null;
-  const tokenless = located.find(({ target }) => secretOf(target) === null);
-  if (tokenless !== undefined) {
-    throw new UsageError(
-      `${tokenless.target.repo}: --trigger dispatch needs a token that may run the templates' workflows: set CASCADE_TOKEN (or name the variable with --token-env)`,
-    );
+  const credentials = new Map(
+    located.map(({ target }) => [
+      target.key,
+      apiCredentials(
+        target,
+        deps.token?.value ?? null,
+        deps.tokenOrigins ?? new Set(),
+      ),
+    ]),
+  );
+  for (const { target } of located) {
+    const missing = credentials.get(target.key)?.missing ?? null;
+    if (missing !== null) throw new UsageError(noTokenProblem(target, missing));
   }
   const servers = new Map<string, Promise<ServerVersionInfo>>();
   const access = new Map<string, DispatchAccess>();
   for (const { target, apiBase, owner, repo } of located) {
-    const secret = secretOf(target);
+    const { authorization, allowedOrigins } = credentials.get(
+      target.key,
+    ) as ApiCredentials;
     const client = new ForgeClient({
       apiBase,
-      authorization: apiAuthorization(secret),
-      allowedOrigins: tokenOriginsFor(
-        target.origin ?? "",
-        options.tokenOrigin,
-      ),
+      authorization,
+      allowedOrigins,
       timeoutMs: options.timeout * 1000,
       signal: deps.signal,
     });
@@ -102,6 +109,13 @@ export async function openDispatchAccess(
     access.set(target.key, { client, owner, repo, server });
   }
   return access;
+}
+
+/** Why a target gets no token for the API (a dispatch needs one). */
+function noTokenProblem(target: Target, missing: "none" | "withheld"): string {
+  return missing === "withheld"
+    ? `${target.repo}: --trigger dispatch needs the token at ${target.origin}, and it goes only to the --base-url server and --token-origin; if the token is for that server, pass --token-origin ${target.origin}`
+    : `${target.repo}: --trigger dispatch needs a token that may run the templates' workflows: set CASCADE_TOKEN (or name the variable with --token-env)`;
 }
 
 /** The API address of an http(s) target; others are refused. */

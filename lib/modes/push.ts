@@ -52,6 +52,7 @@ export const PUSH: Mode = {
     const run = await runTemplates(plans, settings, pushStep(settings), deps);
     return {
       refused: run.refused,
+      warnings: prefixWarning(options.version, run.results),
       report: (head) => ({
         tool: head.tool,
         command: "push",
@@ -60,12 +61,36 @@ export const PUSH: Mode = {
         dryRun: options.dryRun,
         startedAt: head.startedAt,
         durationMs: head.durationMs,
+        options: head.options,
         results: run.results,
         summary: summarise(run.results),
       }),
     };
   },
 };
+
+/**
+ * A warning when the version starts with `v` and every template that held
+ * a version held one without it (`v0.1.8` against `0.1.7`): probably not
+ * what the templates' builds expect. The version is written as given.
+ */
+export function prefixWarning(
+  version: string,
+  results: readonly PushResult[],
+): string[] {
+  if (!/^v\d/.test(version)) return [];
+  const held = results.flatMap((r) =>
+    r.previous !== null && /^v?\d/.test(r.previous) ? [r.previous] : []
+  );
+  if (held.length === 0 || held.some((p) => p.startsWith("v"))) return [];
+  return [
+    `the version ${version} starts with "v" but every template held one without it (${
+      held[0]
+    }, …); it was written as given: if that is not what the templates expect, run again with ${
+      version.slice(1)
+    }`,
+  ];
+}
 
 /**
  * The push step: at most `concurrency` templates read (fetch, read, build

@@ -8,10 +8,21 @@
  */
 
 import type { ReadSettings, TemplateTask } from "../engine/engine.ts";
-import { ADVICE, type ErrorKind, InterruptedError } from "../errors.ts";
+import {
+  ADVICE,
+  type ErrorKind,
+  InterruptedError,
+  TemplateError,
+} from "../errors.ts";
 import type { PushResult } from "../model.ts";
 import type { createLimiter } from "../engine/pool.ts";
-import { fetchTip, isAncestor, lsRemote, push } from "../git/remote.ts";
+import {
+  fetchTip,
+  isAncestor,
+  lsRemote,
+  push,
+  type PushOutcome,
+} from "../git/remote.ts";
 import { type Backoff, backoffDelay, sleep } from "../engine/retry.ts";
 import { compareVersions } from "../version/order.ts";
 import {
@@ -83,16 +94,12 @@ export async function land(
   });
   for (let attempt = 1;; attempt++) {
     result.attempts = attempt;
-    const outcome = await push(ctx, commit, branch);
+    const outcome = await pushOrFindLanded(run, commit, attempt);
     if (outcome.ok) {
-      log.push(
-        `attempt ${attempt}: pushed ${commit.slice(0, 10)} to ${branch}`,
-      );
       result.commit = commit;
       return null;
     }
-    const head = await lsRemote(ctx, branch);
-    const remoteTip = head.tips.get(branch);
+    const { remoteTip } = outcome;
     const moved = remoteTip !== tip;
     const lock = /lock|failed to update ref|incorrect old value/i.test(
       `${outcome.reason} ${outcome.words}`,
@@ -138,6 +145,64 @@ export async function land(
       settings.author,
     );
   }
+}
+
+/** A push that did not land: git's reason, the server's words, the tip. */
+interface Rejected {
+  ok: false;
+  reason: string;
+  words: string;
+  remoteTip: string | undefined;
+}
+
+/**
+ * Pushes `commit` and says whether it landed. When the push's answer is
+ * lost (a dropped connection, a timeout, an unreadable answer after the
+ * server may have taken it), or a rejection looked like a lock race, the
+ * branch is read: if it holds the commit, the push landed — never
+ * "another publisher" about our own commit. Otherwise the push's own error
+ * stands, or the rejection with the branch's tip.
+ */
+async function pushOrFindLanded(
+  run: TemplateRun,
+  commit: string,
+  attempt: number,
+): Promise<{ ok: true } | Rejected> {
+  const { ctx, branch, log } = run;
+  const short = commit.slice(0, 10);
+  let outcome: PushOutcome;
+  try {
+    outcome = await push(ctx, commit, branch);
+  } catch (error) {
+    const lost = error instanceof TemplateError &&
+      ["network", "timeout", "unknown"].includes(error.kind) &&
+      !run.signal.aborted;
+    if (!lost) throw error;
+    let landed = false;
+    try {
+      const tip = (await lsRemote(ctx, branch)).tips.get(branch);
+      landed = tip !== undefined &&
+        (tip === commit || await isAncestor(ctx, commit, tip, branch));
+    } catch { /* the server is still away: the push's error says why */ }
+    if (!landed) throw error;
+    log.push(
+      `the push's answer was lost (${error.kind}), but ${branch} holds ${short}`,
+    );
+    return { ok: true };
+  }
+  if (outcome.ok) {
+    log.push(`attempt ${attempt}: pushed ${short} to ${branch}`);
+    return outcome;
+  }
+  const remoteTip = (await lsRemote(ctx, branch)).tips.get(branch);
+  if (remoteTip === commit) {
+    // Two answers crossed: the server took our commit.
+    log.push(
+      `attempt ${attempt}: rejected (${outcome.reason}), but ${branch} holds ${short}: it landed`,
+    );
+    return { ok: true };
+  }
+  return { ok: false, reason: outcome.reason, words: outcome.words, remoteTip };
 }
 
 /**

@@ -37,6 +37,7 @@ export const STATUS: Mode = {
         file: head.file,
         startedAt: head.startedAt,
         durationMs: head.durationMs,
+        options: head.options,
         results: run.results,
         summary: summariseStatus(run.results),
       }),

@@ -14,7 +14,8 @@ import {
   statesOf,
   type StatusResult,
 } from "../model.ts";
-import { changeOf } from "./render.ts";
+import { forLog } from "../neutralise.ts";
+import { changeOf, movedText } from "./render.ts";
 
 /** True when running inside a GitHub- or Gitea-Actions step. */
 export function inActions(env: (name: string) => string | undefined): boolean {
@@ -55,14 +56,19 @@ function annotationText(report: Report, result: PushResult | StatusResult) {
  */
 export function annotations(report: Report): string[] {
   const lines: string[] = [];
+  // Names and messages may hold a server's words: neutralised (no
+  // workflow command inside, no control characters), then escaped.
   const emit = (level: "error" | "warning", repo: string, text: string) => {
     lines.push(
-      `::${level} title=${escapeProperty(`cascade: ${repo}`)}::${
-        escapeData(`${repo}: ${text}`)
+      `::${level} title=${escapeProperty(forLog(`cascade: ${repo}`))}::${
+        escapeData(forLog(`${repo}: ${text}`))
       }`,
     );
   };
   for (const { result, info } of statedResults(report)) {
+    if (result.movedTo !== undefined) {
+      emit("warning", result.repo, movedText(result));
+    }
     if (info.annotation !== null) {
       emit(info.annotation, result.repo, annotationText(report, result));
     } else if (

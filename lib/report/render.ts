@@ -8,6 +8,7 @@
  * @module
  */
 
+import { forLog, forMarkdownCell } from "../neutralise.ts";
 import {
   type PushReport,
   type PushResult,
@@ -89,6 +90,13 @@ interface Layout {
 const errorText = (r: { error?: { kind: string; message: string } }) =>
   r.error ? `${r.error.kind}: ${r.error.message}` : "";
 
+/** "(moved to <url>: update the list)" for a renamed repository. */
+export function movedText(r: { movedTo?: string }): string {
+  return r.movedTo === undefined
+    ? ""
+    : `(moved to ${r.movedTo}: update the target list)`;
+}
+
 function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
   const rows = stated.map(({ result, info }): Row => {
     const r = result as PushResult;
@@ -98,19 +106,30 @@ function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
       info,
       word,
       cells: [r.repo, r.branch ?? "-", change],
-      detail: r.error ? errorText(r) : [
-        r.commit ? r.commit.slice(0, 10) : "",
-        r.verified ? "verified" : "",
-        r.downgrade ? "(downgrade)" : "",
-        r.reason ?? "",
+      detail: [
+        r.error ? errorText(r) : [
+          r.commit ? r.commit.slice(0, 10) : "",
+          r.verified ? "verified" : "",
+          r.downgrade ? "(downgrade)" : "",
+          r.reason ?? "",
+        ].filter(Boolean).join(" "),
+        movedText(r),
       ].filter(Boolean).join(" "),
       markdown: [
         cell(r.repo),
         cell(r.branch ?? "-"),
-        cell(change.replace(" -> ", " → ")),
+        cell(
+          `${change.replace(" -> ", " → ")}${
+            r.downgrade ? " (downgrade)" : ""
+          }`,
+        ),
         cell(word),
         r.commit ? `\`${r.commit.slice(0, 10)}\`` : "",
-        cell(r.error ? errorText(r) : r.reason ?? ""),
+        cell(
+          [r.error ? errorText(r) : r.reason ?? "", movedText(r)].filter(
+            Boolean,
+          ).join(" "),
+        ),
       ],
     };
   });
@@ -140,13 +159,18 @@ function statusLayout(report: StatusReport, stated: StatedResult[]): Layout {
       // One width for every state word, so the columns line up.
       word: state.padEnd(5),
       cells: [r.repo, r.branch ?? "-", current],
-      detail: errorText(r),
+      detail: [errorText(r) || r.reason || "", movedText(r)].filter(Boolean)
+        .join(" "),
       markdown: [
         cell(r.repo),
         cell(r.branch ?? "-"),
         cell(current),
         state,
-        cell(errorText(r)),
+        cell(
+          [errorText(r) || r.reason || "", movedText(r)].filter(Boolean).join(
+            " ",
+          ),
+        ),
       ],
     };
   });
@@ -172,7 +196,13 @@ function layoutOf(report: Report): Layout {
  */
 export function renderText(report: Report, style: TextStyle = PLAIN): string {
   const layout = layoutOf(report);
-  const { rows } = layout;
+  // Everything in a line may come from a server or a repo: neutralised
+  // for a terminal and an Actions log before it is measured or printed.
+  const rows = layout.rows.map((row) => ({
+    ...row,
+    cells: row.cells.map((c) => forLog(oneLine(c))),
+    detail: forLog(oneLine(row.detail)),
+  }));
   const widths = [0, 1, 2].map((i) =>
     Math.max(0, ...rows.map((r) => r.cells[i]?.length ?? 0))
   );
@@ -181,7 +211,7 @@ export function renderText(report: Report, style: TextStyle = PLAIN): string {
     const cells = row.cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ");
     const paint = style[row.info.tone];
     return `${paint(row.word.padEnd(wordWidth))}  ${cells}  ${
-      style.dim(oneLine(row.detail))
+      style.dim(row.detail)
     }`.trimEnd();
   });
   lines.push(`${layout.title}: ${summarySentence(report)}${layout.tail}`);
@@ -193,12 +223,9 @@ function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, " ");
 }
 
-/** Escapes a table cell for Markdown: pipes, backticks, newlines. */
+/** A Markdown table cell: see {@linkcode forMarkdownCell}. */
 function cell(text: string): string {
-  return text.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(
-    /\r?\n/g,
-    " ",
-  );
+  return forMarkdownCell(text);
 }
 
 /** The Markdown report: a heading, a table, a summary line. */

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { forTerminal } from "../neutralise.ts";
+
 /** Default path of the version file, relative to the repo root. */
 export const DEFAULT_VERSION_FILE = ".runtime-version";
 
@@ -99,29 +101,14 @@ export function parseVersionFile(bytes: Uint8Array): VersionFileContent {
 }
 
 /**
- * Cuts and escapes a value so it prints on one line of sane length: C0 and
- * C1 controls, line separators and bidirectional overrides (which could make
- * a report read differently from what it says) are escaped, and the cut
- * never splits a surrogate pair.
+ * Cuts and escapes a value so it prints on one line of sane length: the
+ * terminal form of {@linkcode forTerminal} (controls, line separators and
+ * bidirectional overrides, which could make a report read differently from
+ * what it says, are escaped), cut at {@linkcode MAX_DISPLAY_LENGTH}, never
+ * inside a surrogate pair.
  */
 export function displayValue(text: string): string {
-  let cut = text;
-  if (text.length > MAX_DISPLAY_LENGTH) {
-    cut = text.slice(0, MAX_DISPLAY_LENGTH).replace(/[\ud800-\udbff]$/, "");
-    cut += "...";
-  }
-  return cut.replace(
-    /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu,
-    (ch) => {
-      const code = ch.charCodeAt(0);
-      if (ch === "\n") return "\\n";
-      if (ch === "\r") return "\\r";
-      if (ch === "\t") return "\\t";
-      return code > 0xff
-        ? `\\u${code.toString(16)}`
-        : `\\x${code.toString(16).padStart(2, "0")}`;
-    },
-  );
+  return forTerminal(text, MAX_DISPLAY_LENGTH);
 }
 
 /** True when what the file holds already equals `version`. */

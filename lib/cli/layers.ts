@@ -1,0 +1,140 @@
+/**
+ * What stands behind the command line: the options an earlier report
+ * recorded (`--retry-failed`), then the config file (`--config`, or
+ * `cascade.json` in the working directory). Both are read once, before
+ * anything runs, and become {@linkcode OptionLayer}s for the parser; the
+ * report's failed targets come along for the target resolution.
+ *
+ * @module
+ */
+
+import type { Say } from "../inputs.ts";
+import { readInput } from "../inputs.ts";
+import { type EarlierReport, readEarlierReport } from "../targets.ts";
+import { type ConfigSchema, loadConfigFile } from "./config_file.ts";
+import {
+  flagOf,
+  type OptionName,
+  OPTIONS,
+  type OptionSpec,
+  type Raw,
+} from "./options.ts";
+import type { OptionLayer, RunOptions } from "./parse.ts";
+
+/** The layers of a run and the earlier report it retries, if any. */
+export interface Layers {
+  /** Highest priority first: the earlier report's options, the config. */
+  layers: OptionLayer[];
+  /** The report `--retry-failed` names, read and checked. */
+  retry: EarlierReport | null;
+}
+
+/** The config file's keys, from the option table. */
+export function configSchema(): ConfigSchema {
+  const schema: Record<
+    string,
+    { type: OptionSpec["configType"] & string; path?: boolean }
+  > = {};
+  for (
+    const [name, spec] of Object.entries(OPTIONS) as [string, OptionSpec][]
+  ) {
+    if (spec.configKey === null) continue;
+    schema[spec.configKey ?? name] = {
+      type: spec.configType ??
+        (spec.kind === "boolean"
+          ? "boolean"
+          : spec.kind === "list"
+          ? "string[]"
+          : "string"),
+      ...(spec.fsPath ? { path: true } : {}),
+    };
+  }
+  return schema;
+}
+
+/** Reads the layers `options` asks for (a first parse of the command line). */
+export async function loadLayers(
+  options: RunOptions,
+  cwd: string,
+  say: Say,
+): Promise<Layers> {
+  const layers: OptionLayer[] = [];
+  let retry: EarlierReport | null = null;
+  if (options.retryFailed !== undefined) {
+    const text = await readInput(options.retryFailed, "--retry-failed", cwd);
+    retry = readEarlierReport(text, options.retryFailed);
+    const values = rememberedValues(retry.options);
+    layers.push({ source: options.retryFailed, values });
+    const reused = (Object.keys(values) as OptionName[])
+      .filter((name) => !options.given.includes(name))
+      .map((name) => `--${flagOf(name)}`);
+    if (reused.length > 0) {
+      say.err(
+        `cascade: --retry-failed ${options.retryFailed}: reusing its ${
+          reused.join(", ")
+        } (give a flag again to change it)\n`,
+      );
+    }
+  }
+  const config = await loadConfigFile(options.config, cwd, configSchema());
+  if (config !== null) {
+    const values: Partial<Record<OptionName, Raw>> = {};
+    for (
+      const [name, spec] of Object.entries(OPTIONS) as [
+        OptionName,
+        OptionSpec,
+      ][]
+    ) {
+      if (spec.configKey === null) continue;
+      const value = config.values[spec.configKey ?? name];
+      if (value === undefined) continue;
+      values[name] = typeof value === "number" ? String(value) : value;
+    }
+    layers.push({ source: config.file, values });
+  }
+  return { layers, retry };
+}
+
+/**
+ * The options a report records: the remembered ones that are set (a flag
+ * that is on, a list with items, a string), by option name, as raw values
+ * a later run can parse again. Never a token: no option holds one.
+ */
+export function rememberedOptions(
+  raw: RunOptions["raw"],
+): Record<string, string | string[] | boolean> {
+  const out: Record<string, string | string[] | boolean> = {};
+  for (
+    const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]
+  ) {
+    if (!spec.remember) continue;
+    const value = raw[name];
+    if (value === undefined || value === false) continue;
+    if (Array.isArray(value) && value.length === 0) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * The remembered options of an earlier report, checked: unknown names are
+ * left out (a report from a newer cascade), and a value of the wrong type
+ * is ignored rather than trusted.
+ */
+function rememberedValues(
+  recorded: Record<string, unknown>,
+): Partial<Record<OptionName, Raw>> {
+  const values: Partial<Record<OptionName, Raw>> = {};
+  for (const [name, value] of Object.entries(recorded)) {
+    if (!Object.hasOwn(OPTIONS, name)) continue;
+    const spec: OptionSpec = OPTIONS[name as OptionName];
+    if (!spec.remember) continue;
+    const ok = spec.kind === "boolean"
+      ? typeof value === "boolean"
+      : spec.kind === "list"
+      ? Array.isArray(value) && value.every((v) => typeof v === "string")
+      : typeof value === "string";
+    if (ok) values[name as OptionName] = value as Raw;
+  }
+  return values;
+}

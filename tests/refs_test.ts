@@ -1,0 +1,251 @@
+import assert from "node:assert/strict";
+import {
+  branchNameProblem,
+  isValidBranchName,
+  refNameProblem,
+} from "../lib/git/refs.ts";
+import { TemplateError } from "../lib/errors.ts";
+import {
+  BASE_GIT_CONFIG,
+  configEnv,
+  type GitRunner,
+} from "../lib/git/runner.ts";
+import { lsRemote, type RemoteContext } from "../lib/git/remote.ts";
+import { Fixture } from "./support/fixtures.ts";
+import { int, pick, prng } from "./support/prng.ts";
+
+/** Pieces that hit every rule of `check-ref-format`, and some that do not. */
+const ATOMS = [
+  "a",
+  ".",
+  "..",
+  "/",
+  "//",
+  ".lock",
+  "@",
+  "@{",
+  "{",
+  "-",
+  "~",
+  "^",
+  ":",
+  "?",
+  "*",
+  "[",
+  "]",
+  "\\",
+  " ",
+  "\t",
+  "\n",
+  "\x1b",
+  "\x7f",
+  "\x01",
+  "é",
+  "\u202e",
+  "HEAD",
+  "x.lock",
+];
+
+/**
+ * Every atom alone and between two letters, and seeded names of two to
+ * four atoms: the same list on every run.
+ */
+function trickyNames(): string[] {
+  const names = new Set<string>([
+    "",
+    "main",
+    "release/1.x",
+    "-x",
+    "a/",
+    "a.lock",
+  ]);
+  for (const x of ATOMS) names.add(x).add(`a${x}b`);
+  const rand = prng(7);
+  while (names.size < 240) {
+    const count = 2 + int(rand, 3);
+    names.add(Array.from({ length: count }, () => pick(rand, ATOMS)).join(""));
+  }
+  return [...names];
+}
+
+/** Runs `git check-ref-format <flags> <name>` for each name: true = valid. */
+async function gitVerdicts(
+  fx: Fixture,
+  flags: string[],
+  names: readonly string[],
+): Promise<boolean[]> {
+  const verdicts: boolean[] = new Array(names.length);
+  let next = 0;
+  // Outside any repository, so `--branch` never expands `@{-1}` or `@`.
+  const options = {
+    cwd: fx.root,
+    env: { GIT_CEILING_DIRECTORIES: fx.root.replace(/\/[^/]*$/, "") },
+  };
+  const worker = async () => {
+    while (next < names.length) {
+      const i = next++;
+      const out = await fx.git(
+        ["check-ref-format", ...flags, names[i] ?? ""],
+        options,
+      );
+      verdicts[i] = out.code === 0;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return verdicts;
+}
+
+Deno.test("refNameProblem() agrees with git check-ref-format --allow-onelevel on generated tricky names", async () => {
+  await using fx = await Fixture.create();
+  // A name starting with '-' would be read as an option: these start with
+  // "refs/", or are the one-level names git can be asked about.
+  const names = trickyNames().map((n) => `refs/${n}`).concat(
+    trickyNames().filter((n) => !n.startsWith("-")),
+  );
+  const verdicts = await gitVerdicts(fx, ["--allow-onelevel"], names);
+  const disagreements = names.filter((name, i) =>
+    (refNameProblem(name) === null) !== verdicts[i]
+  );
+  assert.deepEqual(disagreements.map((n) => JSON.stringify(n)), []);
+  // The list exercises both answers.
+  assert.ok(verdicts.filter(Boolean).length > 50);
+  assert.ok(verdicts.filter((v) => !v).length > 300);
+});
+
+Deno.test("isValidBranchName() agrees with git check-ref-format --branch, plus cascade's '@' rule", async () => {
+  await using fx = await Fixture.create();
+  const names = trickyNames();
+  const verdicts = await gitVerdicts(fx, ["--branch"], names);
+  const disagreements = names.filter((name, i) =>
+    isValidBranchName(name) !== (verdicts[i] && name !== "@")
+  );
+  assert.deepEqual(disagreements.map((n) => JSON.stringify(n)), []);
+  // git itself refuses these as branch names.
+  for (const name of ["-x", "HEAD", "a..b", "a.lock", "a//b", "a/"]) {
+    assert.equal(verdicts[names.indexOf(name)], false, name);
+  }
+  assert.equal(verdicts[names.indexOf("@")], true, "git accepts '@'");
+  assert.equal(isValidBranchName("@"), false);
+});
+
+Deno.test("branchNameProblem() says which rule a name breaks", () => {
+  assert.equal(branchNameProblem("-f"), "the name starts with '-'");
+  assert.equal(branchNameProblem("a..b"), "the name contains '..'");
+  assert.equal(branchNameProblem("a b"), "the name contains ' '");
+  assert.equal(
+    branchNameProblem("x\x1b]52;c;aGk=\x07"),
+    "the name contains a control character",
+  );
+  assert.equal(branchNameProblem("a.lock"), "a component ends with '.lock'");
+  assert.equal(branchNameProblem("a/.b"), "a component starts with '.'");
+  assert.equal(branchNameProblem("a@{1}"), "the name contains '@{'");
+  assert.equal(branchNameProblem("a."), "the name ends with '.'");
+  assert.equal(branchNameProblem("main"), null);
+  assert.equal(refNameProblem("@"), "the name is '@'");
+  assert.match(refNameProblem("refs/heads/") ?? "", /empty component/);
+});
+
+/** A context for `lsRemote` over `git`, reading `url` with git only. */
+function gitContext(fx: Fixture, url: string, git = fx.git): RemoteContext {
+  return {
+    git,
+    url,
+    env: configEnv(BASE_GIT_CONFIG),
+    timeoutMs: 5000,
+    gitDir: `${fx.root}/work.git`,
+    scratchDir: fx.root,
+    skeletons: new Map(),
+  };
+}
+
+Deno.test("lsRemote() with git reports HEAD's branch and the asked branch only, on protocol v0", async () => {
+  await using fx = await Fixture.create();
+  const repo = await fx.repo("org/a", { f: "1\n" }, "trunk");
+  await fx.commit(repo, { branch: "side", files: { g: "2\n" } });
+  await fx.commit(repo, { branch: "other", files: { g: "3\n" } });
+  const argv: string[][] = [];
+  const recorded: GitRunner = (args, options) => {
+    argv.push([...args]);
+    return fx.git(args, options);
+  };
+  const head = await lsRemote(gitContext(fx, repo, recorded), "side");
+  assert.deepEqual(
+    { defaultBranch: head.defaultBranch, tips: Object.fromEntries(head.tips) },
+    {
+      defaultBranch: "trunk",
+      tips: {
+        trunk: await fx.tip(repo, "trunk"),
+        side: await fx.tip(repo, "side"),
+      },
+    },
+  );
+  assert.deepEqual(argv, [[
+    "-c",
+    "protocol.version=0",
+    "ls-remote",
+    "--symref",
+    repo,
+    "HEAD",
+    "refs/heads/side",
+  ]]);
+});
+
+Deno.test("lsRemote() with git fails kind invalid on a HEAD branch cascade refuses, shown neutralised", async () => {
+  await using fx = await Fixture.create();
+  const repo = await fx.repo("org/a", { f: "1\n" });
+  // git accepts refs/heads/-rf as a ref; as a branch name, neither git's
+  // --branch check nor cascade does.
+  const tip = await fx.tip(repo);
+  for (const name of ["-rf", "HEAD"]) {
+    for (
+      const args of [
+        ["update-ref", `refs/heads/${name}`, tip ?? ""],
+        ["symbolic-ref", "HEAD", `refs/heads/${name}`],
+      ]
+    ) {
+      const out = await fx.git(args, { cwd: repo });
+      assert.equal(out.code, 0, out.stderr);
+    }
+    await assert.rejects(
+      lsRemote(gitContext(fx, repo)),
+      (error: unknown) =>
+        error instanceof TemplateError && error.kind === "invalid" &&
+        error.message.includes(`invalid branch name "${name}"`),
+      name,
+    );
+  }
+});
+
+Deno.test("lsRemote() with git refuses output lines it cannot read (a ref name with a line break)", async () => {
+  await using fx = await Fixture.create();
+  const oid = "a".repeat(40);
+  const fake = (stdout: string): GitRunner => (args) =>
+    Promise.resolve({
+      args,
+      code: 0,
+      stdout,
+      stdoutBytes: new TextEncoder().encode(stdout),
+      stderr: "",
+      timedOut: false,
+      aborted: false,
+    });
+  const good = `ref: refs/heads/main\tHEAD\n${oid}\tHEAD\n`;
+  const head = await lsRemote(gitContext(fx, "/srv/a.git", fake(good)));
+  assert.deepEqual(Object.fromEntries(head.tips), { main: oid });
+  for (
+    const stdout of [
+      `ref: refs/heads/a\nb\tHEAD\n${oid}\tHEAD\n`,
+      `${oid}\tHEAD\n${oid}\trefs/heads/x\n\x1b]52;c;aGk=\x07\n`,
+      `${oid}\trefs/heads/a\tb\n`,
+    ]
+  ) {
+    await assert.rejects(
+      lsRemote(gitContext(fx, "/srv/a.git", fake(stdout)), "x"),
+      (error: unknown) =>
+        error instanceof TemplateError && error.kind === "invalid" &&
+        // deno-lint-ignore no-control-regex
+        !/[\x00-\x1f]/.test(error.message),
+      JSON.stringify(stdout),
+    );
+  }
+});
