@@ -538,3 +538,26 @@ Deno.test("dispatch flags: refused where they do nothing; status says it reads t
     assert.match(run.stderr, pattern, args.join(" "));
   }
 });
+
+Deno.test("status with trigger dispatch from a config file notes that it reads the file", async () => {
+  await using fx = await Fixture.create();
+  await fx.repo("org/app", template({}));
+  const config = await fx.write(
+    "cascade.json",
+    '{ "trigger": "dispatch", "workflow": "x.yml" }',
+  );
+  const run = await runCascade([
+    "status",
+    "0.1.7",
+    "--config",
+    config,
+    "--repo",
+    `${fx.root}/srv/org/app.git`,
+  ]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.equal(
+    run.stderr,
+    `cascade: note: ${config} sets trigger dispatch; status reads the version file, whatever the trigger\n`,
+  );
+  assert.match(run.stdout, /^ok\s+.*org\/app\.git\s+main\s+0\.1\.7$/m);
+});

@@ -168,3 +168,19 @@ export function checkTriggerFlags(
     );
   }
 }
+
+/**
+ * The note `status` prints when a config file or an earlier report sets
+ * `trigger: dispatch` (status reads the file whatever the trigger), or
+ * null. On the command line `--trigger` is refused for status instead.
+ */
+export function statusTriggerNote(
+  command: string,
+  layers: readonly { source: string; values: Record<string, unknown> }[],
+): string | null {
+  if (command !== "status") return null;
+  const layer = layers.find((l) => l.values["trigger"] === "dispatch");
+  return layer === undefined
+    ? null
+    : `cascade: note: ${layer.source} sets trigger dispatch; status reads the version file, whatever the trigger\n`;
+}
