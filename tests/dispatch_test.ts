@@ -561,3 +561,57 @@ Deno.test("status with trigger dispatch from a config file notes that it reads t
   );
   assert.match(run.stdout, /^ok\s+.*org\/app\.git\s+main\s+0\.1\.7$/m);
 });
+
+Deno.test("dispatch --retry-failed dispatches only the failed templates again, reusing the trigger", async () => {
+  await using fx = await Fixture.create();
+  await using gitea = await startGitea({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+    version: "1.24.0",
+  });
+  const wired = template({ ".gitea/workflows/publish-image.yml": WORKFLOW });
+  await fx.repo("org/ok", wired);
+  await fx.repo("org/denied", wired);
+  gitea.api.refuseDispatch("org/denied", 403, "forbidden");
+  const report = `${fx.root}/report.json`;
+  const first = await runCascade([
+    "push",
+    "0.1.8",
+    "--trigger",
+    "dispatch",
+    "--input",
+    "runtime_version=v{version}",
+    "--base-url",
+    gitea.origin,
+    "--repo",
+    "org/ok",
+    "--repo",
+    "org/denied",
+    "--json",
+    report,
+  ], ENV);
+  assert.equal(first.code, 1, first.stderr + first.stdout);
+  const options = (await readReport<Json>(report))["options"] as Json;
+  assert.equal(options["trigger"], "dispatch");
+  assert.deepEqual(options["input"], ["runtime_version=v{version}"]);
+  const before = posts(gitea.api.requests).length;
+  const retry = await runCascade([
+    "push",
+    "0.1.8",
+    "--retry-failed",
+    report,
+  ], ENV);
+  assert.equal(retry.code, 1, retry.stderr + retry.stdout);
+  assert.match(retry.stderr, /reusing its .*--trigger/);
+  assert.equal(posts(gitea.api.requests).length, before + 1);
+  const last = posts(gitea.api.requests).at(-1);
+  assert.equal(
+    last?.path,
+    "/api/v1/repos/org/denied/actions/workflows/publish-image.yml/dispatches",
+  );
+  assert.deepEqual(JSON.parse(last?.body ?? "null"), {
+    ref: "main",
+    inputs: { runtime_version: "v0.1.8" },
+  });
+  assert.equal(gitea.api.tasks("org/ok").length, 1, "not dispatched twice");
+});
