@@ -210,6 +210,8 @@ export interface StatusResult extends TemplateResult {
 
 /** What every report holds, whatever the command. */
 interface ReportHead {
+  /** The JSON Schema the report follows (see {@linkcode schemaUrl}). */
+  $schema?: string;
   /** The cascade version that wrote it. */
   tool: string;
   /** The version written or expected. */
@@ -253,6 +255,14 @@ export interface StatusReport extends ReportHead {
     errors: number;
     skipped?: number;
   };
+}
+
+/**
+ * The URL of the JSON Schema a report of `command` follows, for cascade
+ * `version`: the schema files are published with the package (`schema/`).
+ */
+export function schemaUrl(command: string, version: string): string {
+  return `https://jsr.io/@cascade/cascade/${version}/schema/${command}-report.schema.json`;
 }
 
 /** Either report. */

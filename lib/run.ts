@@ -34,7 +34,7 @@ import {
 } from "./git/runner.ts";
 import { httpRefsFor } from "./git/http_refs.ts";
 import { checkReportPaths, resolveTargets } from "./inputs.ts";
-import { anyFails, type Report } from "./model.ts";
+import { anyFails, type Report, schemaUrl } from "./model.ts";
 import { type Console, type Sinks, textStyle } from "./output.ts";
 import { PUSH } from "./modes/push.ts";
 import { DISPATCH } from "./modes/dispatch.ts";
@@ -124,7 +124,7 @@ export async function runTemplatesCommand(
     };
     return await modeOf(options).run(plans, options, deps);
   });
-  const report = ran.value.report({
+  const built = ran.value.report({
     tool: VERSION,
     version: options.version,
     file: options.file,
@@ -132,6 +132,10 @@ export async function runTemplatesCommand(
     durationMs: Math.round(performance.now() - t0),
     options: rememberedOptions(options.raw),
   });
+  const report = {
+    $schema: schemaUrl(built.command, VERSION),
+    ...built,
+  } as Report;
   out.progress("");
   // With `--json -` stdout carries the JSON alone; the text goes to stderr.
   const text = renderText(report, textStyle(io.sinks, io.env));

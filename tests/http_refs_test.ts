@@ -5,12 +5,14 @@ import { BASE_GIT_CONFIG, configEnv } from "../lib/git/runner.ts";
 import {
   httpRefsFor,
   MAX_ANSWER_BYTES,
+  readHttpRefs,
+} from "../lib/git/http_refs.ts";
+import {
   parseAdvertisement,
   parseLsRefs,
   parsePktLines,
   readCapped,
-  readHttpRefs,
-} from "../lib/git/http_refs.ts";
+} from "../lib/git/pkt_line.ts";
 import { forLog } from "../lib/neutralise.ts";
 import type { RemoteHead } from "../lib/git/refs.ts";
 import { parseTarget } from "../lib/targets.ts";

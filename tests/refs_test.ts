@@ -10,7 +10,8 @@ import {
   configEnv,
   type GitRunner,
 } from "../lib/git/runner.ts";
-import { lsRemote, type RemoteContext } from "../lib/git/remote.ts";
+import type { RemoteContext } from "../lib/git/context.ts";
+import { lsRemote } from "../lib/git/remote.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { int, pick, prng } from "./support/prng.ts";
 

@@ -5,7 +5,8 @@ import addFormats from "npm:ajv-formats@3.0.1";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
 import { startGitHttpServer } from "./support/http_server.ts";
 import { ERROR_KINDS } from "../lib/model.ts";
-import { summarise } from "../lib/model.ts";
+import { schemaUrl, summarise } from "../lib/model.ts";
+import { VERSION } from "../lib/tool_version.ts";
 import { OPTIONS, type OptionSpec } from "../lib/cli/options.ts";
 
 const SCHEMA_DIR = fileURLToPath(new URL("../schema/", import.meta.url));
@@ -257,6 +258,18 @@ Deno.test("schema: a report's options are exactly the options the table remember
         (spec as OptionSpec).remember
       ).map(([key]) => key).sort(),
       name,
+    );
+  }
+});
+
+Deno.test("schema: a report names the schema it follows, and the schema's $id is that URL", async () => {
+  const { push, status } = await reports();
+  for (const [report, name] of [[push, "push"], [status, "status"]] as const) {
+    const schema = await loadSchema(`${name}-report.schema.json`);
+    assert.equal(report["$schema"], schemaUrl(name, VERSION));
+    assert.equal(
+      schema["$id"],
+      `https://jsr.io/@cascade/cascade/${VERSION}/schema/${name}-report.schema.json`,
     );
   }
 });

@@ -21,12 +21,8 @@ import type { HttpRefs } from "../git/http_refs.ts";
 import type { Report, ReportError, TemplateResult } from "../model.ts";
 import { createLimiter, mapPool } from "./pool.ts";
 import { MAX_REDIRECT_HOPS, redirectTarget } from "../git/redirect.ts";
-import {
-  lsRemote,
-  promisorConfig,
-  type RemoteContext,
-  type Skeletons,
-} from "../git/remote.ts";
+import type { RemoteContext, Skeletons } from "../git/context.ts";
+import { lsRemote, promisorConfig } from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
 import type { Token } from "../credentials.ts";
 import type { Target } from "../targets.ts";

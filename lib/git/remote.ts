@@ -7,115 +7,25 @@
  * @module
  */
 
-import type { GitOutput, GitRunner } from "./runner.ts";
-import { FastImportStream } from "./fast_import.ts";
-import { type HttpRefs, readHttpRefs } from "./http_refs.ts";
+import type { GitOutput } from "./runner.ts";
+import { readHttpRefs } from "./http_refs.ts";
 import { forLog } from "../neutralise.ts";
-import { networkProblem } from "./net_reason.ts";
 import { HTTP_TRACE_ENV, notGitServer, silentOverHttp } from "./not_git.ts";
 import { checkedHead, type RemoteHead } from "./refs.ts";
+import { ADVICE, remoteWords, TemplateError } from "../errors.ts";
 import {
-  ADVICE,
-  classifyGitFailure,
-  type ErrorKind,
-  firstErrorLine,
-  InterruptedError,
-  remoteWords,
-  TemplateError,
-} from "../errors.ts";
-
-/** Everything a git call for one template needs. */
-export interface RemoteContext {
-  /** The git runner. */
-  git: GitRunner;
-  /** The target's URL or absolute path, without credentials. */
-  url: string;
-  /** Per-template environment: config (credentials), author. */
-  env: Record<string, string>;
-  /** Timeout per network operation, in milliseconds. */
-  timeoutMs: number;
-  /** The throwaway bare repository of this template. */
-  gitDir: string;
-  /** A directory to run commands that need no repository in. */
-  scratchDir: string;
-  /** Aborts in-flight git on interrupt. */
-  signal?: AbortSignal;
-  /** How to read refs without git, where that is allowed. */
-  httpRefs?: HttpRefs | null;
-  /** The run's work repo skeletons (see {@linkcode initRepo}). */
-  skeletons: Skeletons;
-}
-
-/** One entry of a tree listing (`ls-tree` output). */
-export interface TreeEntry {
-  /** File mode as git prints it (`100644`, `040000`, `120000`, ...). */
-  mode: string;
-  /** `blob`, `tree` or `commit`. */
-  type: string;
-  /** Object id. */
-  oid: string;
-  /** Entry name (one path segment). */
-  name: string;
-}
+  gitFailure,
+  network,
+  type RemoteContext,
+  signalOf,
+  type Skeleton,
+  stepFailure,
+} from "./context.ts";
 
 /** How a push ended. */
 export type PushOutcome =
   | { ok: true }
   | { ok: false; reason: string; words: string; output: GitOutput };
-
-/** Throws the classified error for a failed git step, or interruption. */
-export function gitFailure(out: GitOutput, step: string): never {
-  if (out.aborted) throw new InterruptedError();
-  const kind = classifyGitFailure(out);
-  const url = out.args.find((a) => /^[a-z][a-z0-9+.-]*:\/\//i.test(a));
-  const notGit = url === undefined ? null : notGitServer(out.stderr, url);
-  if (notGit !== null) {
-    throw new TemplateError("not_found", `${step}: ${notGit}`);
-  }
-  let detail: string;
-  if (kind === "rejected") {
-    detail = remoteWords(out.stderr) || "hook declined";
-  } else if (kind === "network" && url !== undefined) {
-    const problem = networkProblem(out.stderr, url);
-    detail = `${problem.host}: ${problem.reason}`;
-  } else detail = firstErrorLine(out.stderr) || `exit ${out.code}`;
-  throw stepFailure(kind, step, detail);
-}
-
-/**
- * The one-line error of a failed step: the step, what broke, what to do.
- * `detail` is quoted for refusals (the server's words) and unknown errors.
- */
-function stepFailure(
-  kind: ErrorKind,
-  step: string,
-  detail = "",
-): TemplateError {
-  let what: string;
-  switch (kind) {
-    case "auth":
-      what = "the server refused the credentials";
-      break;
-    case "not_found":
-      what = "the repository was not found";
-      break;
-    case "network":
-      what = `the server could not be reached${detail ? ` (${detail})` : ""}`;
-      break;
-    case "moved":
-      what = "the server answered with a redirect";
-      break;
-    case "timeout":
-      what = "timed out";
-      break;
-    case "rejected":
-      what = `the server refused: ${detail}`;
-      break;
-    default:
-      what = `git failed (${detail})`;
-  }
-  return new TemplateError(kind, `${step}: ${what}; ${ADVICE[kind]}`);
-}
 
 /**
  * The default branch and branch tips, as `git ls-remote --symref URL HEAD
@@ -225,17 +135,6 @@ export function promisorConfig(url: string): [string, string][] {
     [`remote.${url}.partialclonefilter`, "blob:none"],
   ];
 }
-
-/** An empty bare repo as `git init` made it: its directories and files. */
-export interface Skeleton {
-  /** Directories, each after its parent, relative to the repo. */
-  dirs: string[];
-  /** Files and their bytes, relative to the repo. */
-  files: { path: string; bytes: Uint8Array }[];
-}
-
-/** A run's skeletons, one per object format, made on first use. */
-export type Skeletons = Map<string, Promise<Skeleton>>;
 
 /**
  * Makes the template's throwaway bare repository, in the object format of
@@ -364,129 +263,6 @@ export async function openTip(
   return await fetchTip(ctx, branch, tip, depth);
 }
 
-/** An object read with `cat-file --batch`. */
-export interface GitObject {
-  /** `blob`, `tree` or `commit`. */
-  type: string;
-  /** Raw content. */
-  bytes: Uint8Array;
-}
-
-/**
- * Reads objects with one `git cat-file --batch` (objects the filtered fetch
- * left out are fetched lazily from the promisor remote). `specs` are object
- * names like `TIP^{tree}` or `TIP:path`; the result maps each spec to the
- * object, or null when it does not exist.
- */
-export async function readObjects(
-  ctx: RemoteContext,
-  specs: readonly string[],
-): Promise<Map<string, GitObject | null>> {
-  const result = new Map<string, GitObject | null>();
-  if (specs.length === 0) return result;
-  const out = await network(
-    ctx,
-    ["cat-file", "--batch"],
-    ctx.gitDir,
-    `${specs.join("\n")}\n`,
-  );
-  if (out.code !== 0) gitFailure(out, "reading files");
-  const bytes = out.stdoutBytes;
-  const decoder = new TextDecoder();
-  let pos = 0;
-  for (const spec of specs) {
-    const eol = bytes.indexOf(0x0a, pos);
-    if (eol < 0) break;
-    const header = decoder.decode(bytes.subarray(pos, eol));
-    pos = eol + 1;
-    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
-    if (!m) {
-      result.set(spec, null); // "<spec> missing" or "ambiguous"
-      continue;
-    }
-    const size = Number(m[2]);
-    result.set(spec, {
-      type: m[1] ?? "",
-      bytes: bytes.slice(pos, pos + size),
-    });
-    pos += size + 1;
-  }
-  return result;
-}
-
-/** Parses a raw tree object (as `cat-file --batch` prints it). */
-export function parseTree(bytes: Uint8Array, hashBytes: number): TreeEntry[] {
-  const entries: TreeEntry[] = [];
-  const decoder = new TextDecoder();
-  let pos = 0;
-  while (pos < bytes.length) {
-    const space = bytes.indexOf(0x20, pos);
-    const nul = bytes.indexOf(0, space);
-    if (space < 0 || nul < 0 || nul + hashBytes > bytes.length) break;
-    const mode = decoder.decode(bytes.subarray(pos, space)).padStart(6, "0");
-    const name = decoder.decode(bytes.subarray(space + 1, nul));
-    const oid = Array.from(
-      bytes.subarray(nul + 1, nul + 1 + hashBytes),
-      (b) => b.toString(16).padStart(2, "0"),
-    ).join("");
-    const type = mode === "040000"
-      ? "tree"
-      : mode === "160000"
-      ? "commit"
-      : "blob";
-    entries.push({ mode, type, oid, name });
-    pos = nul + 1 + hashBytes;
-  }
-  return entries;
-}
-
-/** A one-file commit for {@linkcode importCommit}. */
-export interface OneFileCommit {
-  /** The parent (the branch tip). */
-  parent: string;
-  /** Path of the file in the repo. */
-  path: string;
-  /** File mode to write (keep the existing one). */
-  mode: string;
-  /** New file content. */
-  content: Uint8Array;
-  /** Full commit message. */
-  message: string;
-  /** Author and committer. */
-  author: { name: string; email: string };
-}
-
-/**
- * Writes the one-file commit with one `git fast-import`: the blob, the trees
- * on the file's path (every other entry kept as is) and a commit whose only
- * parent is the tip. Returns the commit id.
- */
-export async function importCommit(
-  ctx: RemoteContext,
-  commit: OneFileCommit,
-): Promise<string> {
-  const who = `${commit.author.name} <${commit.author.email}> now`;
-  const stream = new FastImportStream();
-  // One local ref per parent: a retry on a new tip is never a non-fast-
-  // forward update of a ref fast-import would refuse.
-  stream.text(`feature done\ncommit refs/cascade/${commit.parent}\nmark :1\n`);
-  stream.text(`author ${who}\ncommitter ${who}\n`);
-  stream.data(commit.message);
-  stream.text(`from ${commit.parent}\n`);
-  stream.text(
-    `M ${commit.mode} inline "${commit.path.replaceAll('"', '\\"')}"\n`,
-  );
-  stream.data(commit.content);
-  stream.text("get-mark :1\ndone\n");
-  const out = await ctx.git(
-    ["fast-import", "--quiet", "--date-format=now"],
-    { cwd: ctx.gitDir, env: ctx.env, stdin: stream.bytes(), ...signalOf(ctx) },
-  );
-  const id = /^([0-9a-f]{40,64})$/m.exec(out.stdout)?.[1];
-  if (out.code !== 0 || id === undefined) gitFailure(out, "writing the commit");
-  return id;
-}
-
 /**
  * Pushes `commit` to the branch, never forced:
  * `git push --porcelain --no-thin URL COMMIT:refs/heads/BRANCH`.
@@ -548,25 +324,4 @@ export async function isAncestor(
     ...signalOf(ctx),
   });
   return out.code === 0;
-}
-
-function signalOf(ctx: RemoteContext): { signal?: AbortSignal } {
-  return ctx.signal === undefined ? {} : { signal: ctx.signal };
-}
-
-/** A git call that may talk to the server: it gets the timeout. */
-function network(
-  ctx: RemoteContext,
-  args: string[],
-  cwd: string,
-  stdin?: string,
-  env?: Readonly<Record<string, string>>,
-): Promise<GitOutput> {
-  return ctx.git(args, {
-    cwd,
-    env: env === undefined ? ctx.env : { ...ctx.env, ...env },
-    timeoutMs: ctx.timeoutMs,
-    ...signalOf(ctx),
-    ...(stdin === undefined ? {} : { stdin }),
-  });
 }

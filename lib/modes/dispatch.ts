@@ -113,10 +113,16 @@ export const DISPATCH: DispatchMode = {
     return {
       refused: run.refused,
       marks,
+      // The push report's shape and key order: a dispatch is a push trigger.
       report: (head) => ({
-        ...head,
+        tool: head.tool,
         command: "push",
+        version: head.version,
+        file: head.file,
         dryRun: options.dryRun,
+        startedAt: head.startedAt,
+        durationMs: head.durationMs,
+        options: head.options,
         results: run.results,
         summary: summarise(run.results),
       }),

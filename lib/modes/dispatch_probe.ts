@@ -14,7 +14,8 @@
  */
 
 import type { TemplateTask } from "../engine/engine.ts";
-import { openTip, readObjects } from "../git/remote.ts";
+import { readObjects } from "../git/objects.ts";
+import { openTip } from "../git/remote.ts";
 import { MAX_WORKFLOW_BYTES, workflowProblem } from "../forge/workflow_file.ts";
 import { notWired, readVersionState } from "../version/state.ts";
 

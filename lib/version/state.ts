@@ -8,13 +8,13 @@
  */
 
 import { TemplateError } from "../errors.ts";
+import type { RemoteContext } from "../git/context.ts";
 import {
   importCommit,
   parseTree,
   readObjects,
-  type RemoteContext,
   type TreeEntry,
-} from "../git/remote.ts";
+} from "../git/objects.ts";
 import {
   isCurrent,
   parseVersionFile,

@@ -1,0 +1,130 @@
+/**
+ * One template's git context and the calls every git step shares: the
+ * context (runner, URL, environment, timeout, work repo, interrupt), the
+ * network call that gets the timeout, and the one place a failed git step
+ * becomes a {@linkcode TemplateError} that says what broke and what to do.
+ *
+ * @module
+ */
+
+import type { GitOutput, GitRunner } from "./runner.ts";
+import type { HttpRefs } from "./http_refs.ts";
+import { networkProblem } from "./net_reason.ts";
+import { notGitServer } from "./not_git.ts";
+import {
+  ADVICE,
+  classifyGitFailure,
+  type ErrorKind,
+  firstErrorLine,
+  InterruptedError,
+  remoteWords,
+  TemplateError,
+} from "../errors.ts";
+
+/** Everything a git call for one template needs. */
+export interface RemoteContext {
+  /** The git runner. */
+  git: GitRunner;
+  /** The target's URL or absolute path, without credentials. */
+  url: string;
+  /** Per-template environment: config (credentials), author. */
+  env: Record<string, string>;
+  /** Timeout per network operation, in milliseconds. */
+  timeoutMs: number;
+  /** The throwaway bare repository of this template. */
+  gitDir: string;
+  /** A directory to run commands that need no repository in. */
+  scratchDir: string;
+  /** Aborts in-flight git on interrupt. */
+  signal?: AbortSignal;
+  /** How to read refs without git, where that is allowed. */
+  httpRefs?: HttpRefs | null;
+  /** The run's work repo skeletons (see {@linkcode initRepo}). */
+  skeletons: Skeletons;
+}
+
+/** An empty bare repo as `git init` made it: its directories and files. */
+export interface Skeleton {
+  /** Directories, each after its parent, relative to the repo. */
+  dirs: string[];
+  /** Files and their bytes, relative to the repo. */
+  files: { path: string; bytes: Uint8Array }[];
+}
+
+/** A run's skeletons, one per object format, made on first use. */
+export type Skeletons = Map<string, Promise<Skeleton>>;
+
+/** Throws the classified error for a failed git step, or interruption. */
+export function gitFailure(out: GitOutput, step: string): never {
+  if (out.aborted) throw new InterruptedError();
+  const kind = classifyGitFailure(out);
+  const url = out.args.find((a) => /^[a-z][a-z0-9+.-]*:\/\//i.test(a));
+  const notGit = url === undefined ? null : notGitServer(out.stderr, url);
+  if (notGit !== null) {
+    throw new TemplateError("not_found", `${step}: ${notGit}`);
+  }
+  let detail: string;
+  if (kind === "rejected") {
+    detail = remoteWords(out.stderr) || "hook declined";
+  } else if (kind === "network" && url !== undefined) {
+    const problem = networkProblem(out.stderr, url);
+    detail = `${problem.host}: ${problem.reason}`;
+  } else detail = firstErrorLine(out.stderr) || `exit ${out.code}`;
+  throw stepFailure(kind, step, detail);
+}
+
+/**
+ * The one-line error of a failed step: the step, what broke, what to do.
+ * `detail` is quoted for refusals (the server's words) and unknown errors.
+ */
+export function stepFailure(
+  kind: ErrorKind,
+  step: string,
+  detail = "",
+): TemplateError {
+  let what: string;
+  switch (kind) {
+    case "auth":
+      what = "the server refused the credentials";
+      break;
+    case "not_found":
+      what = "the repository was not found";
+      break;
+    case "network":
+      what = `the server could not be reached${detail ? ` (${detail})` : ""}`;
+      break;
+    case "moved":
+      what = "the server answered with a redirect";
+      break;
+    case "timeout":
+      what = "timed out";
+      break;
+    case "rejected":
+      what = `the server refused: ${detail}`;
+      break;
+    default:
+      what = `git failed (${detail})`;
+  }
+  return new TemplateError(kind, `${step}: ${what}; ${ADVICE[kind]}`);
+}
+
+export function signalOf(ctx: RemoteContext): { signal?: AbortSignal } {
+  return ctx.signal === undefined ? {} : { signal: ctx.signal };
+}
+
+/** A git call that may talk to the server: it gets the timeout. */
+export function network(
+  ctx: RemoteContext,
+  args: string[],
+  cwd: string,
+  stdin?: string,
+  env?: Readonly<Record<string, string>>,
+): Promise<GitOutput> {
+  return ctx.git(args, {
+    cwd,
+    env: env === undefined ? ctx.env : { ...ctx.env, ...env },
+    timeoutMs: ctx.timeoutMs,
+    ...signalOf(ctx),
+    ...(stdin === undefined ? {} : { stdin }),
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * Objects of a template's work repo: reading trees and files with one
+ * `git cat-file --batch`, and writing the one-file commit with one
+ * `git fast-import`.
+ *
+ * @module
+ */
+
+import { FastImportStream } from "./fast_import.ts";
+import {
+  gitFailure,
+  network,
+  type RemoteContext,
+  signalOf,
+} from "./context.ts";
+
+/** One entry of a tree listing (`ls-tree` output). */
+export interface TreeEntry {
+  /** File mode as git prints it (`100644`, `040000`, `120000`, ...). */
+  mode: string;
+  /** `blob`, `tree` or `commit`. */
+  type: string;
+  /** Object id. */
+  oid: string;
+  /** Entry name (one path segment). */
+  name: string;
+}
+
+/** An object read with `cat-file --batch`. */
+export interface GitObject {
+  /** `blob`, `tree` or `commit`. */
+  type: string;
+  /** Raw content. */
+  bytes: Uint8Array;
+}
+
+/**
+ * Reads objects with one `git cat-file --batch` (objects the filtered fetch
+ * left out are fetched lazily from the promisor remote). `specs` are object
+ * names like `TIP^{tree}` or `TIP:path`; the result maps each spec to the
+ * object, or null when it does not exist.
+ */
+export async function readObjects(
+  ctx: RemoteContext,
+  specs: readonly string[],
+): Promise<Map<string, GitObject | null>> {
+  const result = new Map<string, GitObject | null>();
+  if (specs.length === 0) return result;
+  const out = await network(
+    ctx,
+    ["cat-file", "--batch"],
+    ctx.gitDir,
+    `${specs.join("\n")}\n`,
+  );
+  if (out.code !== 0) gitFailure(out, "reading files");
+  const bytes = out.stdoutBytes;
+  const decoder = new TextDecoder();
+  let pos = 0;
+  for (const spec of specs) {
+    const eol = bytes.indexOf(0x0a, pos);
+    if (eol < 0) break;
+    const header = decoder.decode(bytes.subarray(pos, eol));
+    pos = eol + 1;
+    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+    if (!m) {
+      result.set(spec, null); // "<spec> missing" or "ambiguous"
+      continue;
+    }
+    const size = Number(m[2]);
+    result.set(spec, {
+      type: m[1] ?? "",
+      bytes: bytes.slice(pos, pos + size),
+    });
+    pos += size + 1;
+  }
+  return result;
+}
+
+/** Parses a raw tree object (as `cat-file --batch` prints it). */
+export function parseTree(bytes: Uint8Array, hashBytes: number): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  const decoder = new TextDecoder();
+  let pos = 0;
+  while (pos < bytes.length) {
+    const space = bytes.indexOf(0x20, pos);
+    const nul = bytes.indexOf(0, space);
+    if (space < 0 || nul < 0 || nul + hashBytes > bytes.length) break;
+    const mode = decoder.decode(bytes.subarray(pos, space)).padStart(6, "0");
+    const name = decoder.decode(bytes.subarray(space + 1, nul));
+    const oid = Array.from(
+      bytes.subarray(nul + 1, nul + 1 + hashBytes),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    const type = mode === "040000"
+      ? "tree"
+      : mode === "160000"
+      ? "commit"
+      : "blob";
+    entries.push({ mode, type, oid, name });
+    pos = nul + 1 + hashBytes;
+  }
+  return entries;
+}
+
+/** A one-file commit for {@linkcode importCommit}. */
+export interface OneFileCommit {
+  /** The parent (the branch tip). */
+  parent: string;
+  /** Path of the file in the repo. */
+  path: string;
+  /** File mode to write (keep the existing one). */
+  mode: string;
+  /** New file content. */
+  content: Uint8Array;
+  /** Full commit message. */
+  message: string;
+  /** Author and committer. */
+  author: { name: string; email: string };
+}
+
+/**
+ * Writes the one-file commit with one `git fast-import`: the blob, the trees
+ * on the file's path (every other entry kept as is) and a commit whose only
+ * parent is the tip. Returns the commit id.
+ */
+export async function importCommit(
+  ctx: RemoteContext,
+  commit: OneFileCommit,
+): Promise<string> {
+  const who = `${commit.author.name} <${commit.author.email}> now`;
+  const stream = new FastImportStream();
+  // One local ref per parent: a retry on a new tip is never a non-fast-
+  // forward update of a ref fast-import would refuse.
+  stream.text(`feature done\ncommit refs/cascade/${commit.parent}\nmark :1\n`);
+  stream.text(`author ${who}\ncommitter ${who}\n`);
+  stream.data(commit.message);
+  stream.text(`from ${commit.parent}\n`);
+  stream.text(
+    `M ${commit.mode} inline "${commit.path.replaceAll('"', '\\"')}"\n`,
+  );
+  stream.data(commit.content);
+  stream.text("get-mark :1\ndone\n");
+  const out = await ctx.git(
+    ["fast-import", "--quiet", "--date-format=now"],
+    { cwd: ctx.gitDir, env: ctx.env, stdin: stream.bytes(), ...signalOf(ctx) },
+  );
+  const id = /^([0-9a-f]{40,64})$/m.exec(out.stdout)?.[1];
+  if (out.code !== 0 || id === undefined) gitFailure(out, "writing the commit");
+  return id;
+}
