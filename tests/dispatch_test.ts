@@ -615,3 +615,36 @@ Deno.test("dispatch --retry-failed dispatches only the failed templates again, r
   });
   assert.equal(gitea.api.tasks("org/ok").length, 1, "not dispatched twice");
 });
+
+Deno.test("dispatch from a config file: trigger, workflow and input are config keys", async () => {
+  await using fx = await Fixture.create();
+  await using gitea = await startGitea({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+    version: "1.25.4",
+  });
+  const app = await fx.repo(
+    "org/app",
+    template({ ".github/workflows/build.yml": WORKFLOW }),
+  );
+  const config = await fx.write(
+    "cascade.json",
+    JSON.stringify({
+      baseUrl: gitea.origin,
+      repos: ["org/app"],
+      trigger: "dispatch",
+      workflow: "build.yml",
+      input: ["runtime_version={version}", "reason=release {version}"],
+    }),
+  );
+  const run = await runCascade(["push", "3.1.4", "--config", config], ENV);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.deepEqual(dispatches(gitea.api.requests), [[
+    "/api/v1/repos/org/app/actions/workflows/build.yml/dispatches",
+    {
+      ref: "main",
+      inputs: { runtime_version: "3.1.4", reason: "release 3.1.4" },
+    },
+  ]]);
+  assert.equal(await fx.count(app), 1, "nothing committed");
+});
