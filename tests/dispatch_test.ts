@@ -648,3 +648,39 @@ Deno.test("dispatch from a config file: trigger, workflow and input are config k
   ]]);
   assert.equal(await fx.count(app), 1, "nothing committed");
 });
+
+Deno.test("dispatch: credentials refused in the preflight stop every dispatch (exit 3)", async () => {
+  await using fx = await Fixture.create();
+  await using gitea = await startGitea({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+    version: "1.24.0",
+  });
+  const wired = template({ ".gitea/workflows/publish-image.yml": WORKFLOW });
+  await fx.repo("org/good", wired);
+  await fx.repo("org/bad", wired);
+  const port = new URL(gitea.origin).port;
+  const report = `${fx.root}/report.json`;
+  const run = await runCascade([
+    "push",
+    "0.1.8",
+    "--trigger",
+    "dispatch",
+    "--base-url",
+    gitea.origin,
+    "--repo",
+    "org/good",
+    "--repo",
+    `http://cascade:wrong-pw@127.0.0.1:${port}/org/bad.git`,
+    "--json",
+    report,
+  ], ENV);
+  assert.equal(run.code, 3, run.stderr + run.stdout);
+  assert.deepEqual(posts(gitea.api.requests), []);
+  const results = (await readReport<Json>(report))["results"] as Json[];
+  assert.deepEqual(
+    results.map((r) => [r["status"], r["skip"] ?? (r["error"] as Json)?.kind]),
+    [["skipped", "aborted"], ["failed", "auth"]],
+  );
+  assert.doesNotMatch(run.stdout + run.stderr, /wrong-pw/);
+});
