@@ -42,6 +42,7 @@
 import { inActions } from "./lib/report/actions.ts";
 import { loadLayers } from "./lib/cli/layers.ts";
 import { parseCommand, usage } from "./lib/cli/parse.ts";
+import { statusTriggerNote } from "./lib/cli/dispatch_options.ts";
 import { permissionErrorProblem } from "./lib/cli/permissions.ts";
 import { runDemo } from "./lib/demo.ts";
 import { EXIT, UsageError } from "./lib/errors.ts";
@@ -106,6 +107,8 @@ export async function main(
           wiring.cwd,
           say,
         );
+        const note = statusTriggerNote(command.command, layers);
+        if (note !== null) out.err(note);
         const layered = layers.length === 0
           ? command
           : parseCommand(args, layers);

@@ -87,6 +87,8 @@ export interface StateInfo {
   always: boolean;
   /** The step output that lists the templates in it. */
   output: string;
+  /** Its word in a dry run, when the run stops short of it. */
+  dryPhrase?: string;
 }
 
 /** How a template ended in `cascade push`. */
@@ -96,11 +98,15 @@ export type PushStatus =
   | "skipped"
   | "failed"
   | "superseded"
-  | "interrupted";
+  | "interrupted"
+  | "dispatched";
 
 /** The meaning of each push status, in report order. */
 export const PUSH_STATES: Readonly<Record<PushStatus, StateInfo>> = {
-  updated: state("good", "updated", { always: true }),
+  updated: state("good", "updated", {
+    always: true,
+    dryPhrase: "would update",
+  }),
   unchanged: state("good", "unchanged", { always: true }),
   skipped: state("warn", "skipped", { always: true, annotation: "warning" }),
   failed: state("bad", "failed", {
@@ -113,6 +119,7 @@ export const PUSH_STATES: Readonly<Record<PushStatus, StateInfo>> = {
     fails: true,
     annotation: "error",
   }),
+  dispatched: state("good", "dispatched", { dryPhrase: "would dispatch" }),
 };
 
 /** How a template stands in `cascade status`. */
@@ -351,9 +358,8 @@ export function summarySentence(report: Report): string {
   return statesOf(report)
     .filter((info) => info.always || (counts.get(info) ?? 0) > 0)
     .map((info) => {
-      const phrase = report.command === "push" && report.dryRun &&
-          info === PUSH_STATES.updated
-        ? "would update"
+      const phrase = report.command === "push" && report.dryRun
+        ? info.dryPhrase ?? info.phrase
         : info.phrase;
       return `${counts.get(info) ?? 0} ${phrase}`;
     })

@@ -37,6 +37,7 @@ import { checkReportPaths, resolveTargets } from "./inputs.ts";
 import { anyFails, type Report, schemaUrl } from "./model.ts";
 import { type Console, type Sinks, textStyle } from "./output.ts";
 import { PUSH } from "./modes/push.ts";
+import { DISPATCH } from "./modes/dispatch.ts";
 import type { Redactor } from "./redact.ts";
 import { renderText } from "./report/render.ts";
 import { type Backoff, DEFAULT_BACKOFF } from "./engine/retry.ts";
@@ -52,6 +53,13 @@ export const MODES: Readonly<Record<ModeName, Mode>> = {
   push: PUSH,
   status: STATUS,
 };
+
+/** The mode that runs `options`: push's `--trigger` picks commit or dispatch. */
+export function modeOf(options: RunOptions): Mode {
+  return options.command === "push" && options.trigger === "dispatch"
+    ? DISPATCH
+    : MODES[options.command as ModeName];
+}
 
 /** What a run is wired to; tests replace parts of it through `main`. */
 export interface RunIo {
@@ -105,9 +113,13 @@ export async function runTemplatesCommand(
       workDir,
       signal,
       backoff: io.backoff ?? DEFAULT_BACKOFF,
+      token,
+      tokenOrigins: token === null
+        ? new Set<string>()
+        : tokenOrigins(targets, options, io.env),
       ...progressHooks(targets, options, io.sinks, out),
     };
-    return await MODES[options.command as ModeName].run(plans, options, deps);
+    return await modeOf(options).run(plans, options, deps);
   });
   const built = ran.value.report({
     tool: VERSION,

@@ -282,7 +282,10 @@ Deno.test("ForgeClient retries a 502 for GET but never re-sends a POST", async (
     token: TOKEN,
     version: "1.24.0",
   });
-  await fx.repo("org/app", { ".runtime-version": "0.1.0\n" });
+  await fx.repo("org/app", {
+    ".runtime-version": "0.1.0\n",
+    ".gitea/workflows/build.yml": "on: workflow_dispatch\n",
+  });
   const { client } = clientFor(gitea.origin);
   gitea.api.inject(1, () => new Response("bad gateway", { status: 502 }));
   assert.equal((await client.getRepo("org", "app")).value.name, "app");
@@ -453,7 +456,10 @@ Deno.test("ForgeClient reads topics, tasks, and knows 1.22 has no dispatch", asy
     root: `${fx.root}/srv`,
     token: TOKEN,
   });
-  await fx.repo("org/app", { ".runtime-version": "0.1.0\n" });
+  await fx.repo("org/app", {
+    ".runtime-version": "0.1.0\n",
+    ".github/workflows/build.yml": "on: workflow_dispatch\n",
+  });
   gitea.api.setFlags("org/app", { topics: ["template"] });
   const { client } = clientFor(gitea.origin);
   assert.deepEqual((await client.repoTopics("org", "app")).value.topics, [

@@ -346,10 +346,13 @@ Deno.test("stand-in offers dispatch from 1.24 and Forgejo 8, tasks from 1.23", a
     root: `${fx.root}/srv`,
     token: TOKEN,
   });
-  await fx.repo("org/app", { ".runtime-version": "0.1\n" });
-  const dispatch = async () => {
+  await fx.repo("org/app", {
+    ".runtime-version": "0.1\n",
+    ".gitea/workflows/build.yml": "on: workflow_dispatch\n",
+  });
+  const dispatch = async (workflow = "build.yml") => {
     const response = await fetch(
-      `${gitea.origin}/api/v1/repos/org/app/actions/workflows/build.yml/dispatches`,
+      `${gitea.origin}/api/v1/repos/org/app/actions/workflows/${workflow}/dispatches`,
       {
         method: "POST",
         headers: { Authorization: `token ${TOKEN}` },
@@ -368,6 +371,7 @@ Deno.test("stand-in offers dispatch from 1.24 and Forgejo 8, tasks from 1.23", a
   assert.equal(await tasks(), 404);
   gitea.api.version = "1.24.0";
   assert.equal(await dispatch(), 204);
+  assert.equal(await dispatch("other.yml"), 404, "no such workflow file");
   assert.equal(await tasks(), 200);
   assert.deepEqual(gitea.api.tasks("org/app").map((t) => t.event), [
     "workflow_dispatch",

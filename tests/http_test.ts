@@ -567,5 +567,6 @@ Deno.test("http: a parallel run gives the same results and ordered report as --c
     failed: 1,
     superseded: 0,
     interrupted: 0,
+    dispatched: 0,
   });
 });

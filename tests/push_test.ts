@@ -80,6 +80,7 @@ Deno.test("push updates templates on their own default branches with one-file co
     failed: 0,
     superseded: 0,
     interrupted: 0,
+    dispatched: 0,
   });
   assert.deepEqual(
     report.results.map((

@@ -1,7 +1,7 @@
 /**
  * The flags of discovery (`--org`, `--match`, `--exclude`, `--topic`): the
  * option table's entries for targets read from the server's API, with
- * their checks. `options.ts` takes them into {@linkcode OPTIONS} as they
+ * their checks; and `--check`, the list-drift gate of `cascade targets`. `options.ts` takes them into {@linkcode OPTIONS} as they
  * are; each check throws a `UsageError` naming the flag.
  *
  * @module
@@ -11,7 +11,10 @@ import { UsageError } from "../errors.ts";
 
 const list = (raw: unknown) => (raw as string[] | undefined) ?? [];
 
-/** The discovery entries of the option table, in `--help` order. */
+/**
+ * The discovery entries of the option table, in `--help` order, and
+ * `check`, the `targets` command's gate.
+ */
 export const DISCOVERY_OPTIONS = {
   org: {
     kind: "list" as const,
@@ -40,6 +43,14 @@ export const DISCOVERY_OPTIONS = {
     arg: "<name>",
     help: "keep discovered repos with this topic (repeatable)",
     value: (raw: unknown) => list(raw).map((t) => topicName(t)),
+  },
+  check: {
+    configKey: null,
+    kind: "string" as const,
+    group: "check" as const,
+    arg: "<file>",
+    help: "compare this repos file with the server; exit 1 on a difference",
+    value: (raw: unknown) => raw as string | undefined,
   },
 };
 

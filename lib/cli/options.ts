@@ -11,6 +11,7 @@
 import type { ConfigType } from "./config_file.ts";
 import { UsageError } from "../errors.ts";
 import { DISCOVERY_OPTIONS } from "./discovery_options.ts";
+import { DISPATCH_OPTIONS } from "./dispatch_options.ts";
 import {
   DEFAULT_VERSION_FILE,
   normaliseVersionFilePath,
@@ -31,7 +32,7 @@ export interface OptionSpec<T = unknown> {
   /** `string`, `boolean`, or `list` (a repeatable string). */
   kind: "string" | "boolean" | "list";
   /** Where `--help` and the README list it. */
-  group: "targets" | "discovery" | "common" | "push" | "check";
+  group: "targets" | "discovery" | "common" | "push" | "dispatch" | "check";
   /** The placeholder after the flag in `--help` (`<file>`). */
   arg?: string;
   /** A one-letter alias. */
@@ -277,15 +278,10 @@ export const OPTIONS = {
     help: "allow [skip ci]-style markers in the message",
     value: flag,
   }),
-  check: option({
-    configKey: null,
-    fsPath: true,
-    kind: "string",
-    group: "check",
-    arg: "<file>",
-    help: "compare this repos file with the server; exit 1 on a difference",
-    value: text,
-  }),
+  trigger: option(DISPATCH_OPTIONS.trigger),
+  workflow: option(DISPATCH_OPTIONS.workflow),
+  input: option(DISPATCH_OPTIONS.input),
+  check: option(DISCOVERY_OPTIONS.check),
   help: option({
     configKey: null,
     kind: "boolean",

@@ -29,6 +29,7 @@ import {
   type OptionValues,
   type Raw,
 } from "./options.ts";
+import { checkTriggerFlags } from "./dispatch_options.ts";
 import { closest } from "./suggest.ts";
 import { versionProblem } from "../version/file.ts";
 
@@ -70,13 +71,16 @@ export type Command =
   | { command: "demo" }
   | { command: RunCommandName; options: RunOptions };
 
+/** Groups of options only `push` takes (status stays about the file). */
+const PUSH_ONLY: readonly OptionSpec["group"][] = ["push", "dispatch"];
+
 /** The table's options that `command` takes. */
 function optionsOf(command: RunCommandName): OptionName[] {
-  const not: OptionSpec["group"][] = command === "push"
+  const not: readonly OptionSpec["group"][] = command === "push"
     ? ["check"]
     : command === "status"
-    ? ["push", "check"]
-    : ["push"];
+    ? [...PUSH_ONLY, "check"]
+    : PUSH_ONLY;
   return (Object.keys(OPTIONS) as OptionName[]).filter((name) =>
     !not.includes(OPTIONS[name].group)
   );
@@ -161,6 +165,7 @@ export function parseCommand(
     given: Object.keys(given) as OptionName[],
     raw,
   };
+  if (first === "push") checkTriggerFlags(values.trigger, options.given);
   if (first === "push" && !values.allowSkipCi) {
     const lower = options.commitMessage.toLowerCase();
     const marker = SKIP_CI_MARKERS.find((m) => lower.includes(m));
@@ -194,8 +199,11 @@ function checkFlags(
     );
     if (other !== undefined) {
       const owner = OPTIONS[other].group === "check" ? "targets" : "push";
+      const why = OPTIONS[other].group === "dispatch"
+        ? " (status reads the version file, whatever the trigger)"
+        : "";
       throw new UsageError(
-        `${command}: ${flag} is an option of ${owner} only; ${command} does not take it`,
+        `${command}: ${flag} is an option of ${owner} only; ${command} does not take it${why}`,
       );
     }
     const near = closest(flag, known);
@@ -314,6 +322,9 @@ const GROUP_TITLES = {
   check: "Targets options:",
   common: "Common options:",
   push: "Push options:",
+  dispatch:
+    "Dispatch options (a dispatch is not idempotent: each one starts a build;\n" +
+    "--dry-run dispatches nothing):",
 } as const;
 
 /** The `--help` lines of one group of options, from the table. */
@@ -338,7 +349,7 @@ function optionLines(group: OptionSpec["group"]): string {
 
 const EXIT_CODES: Record<RunCommandName | "all", string> = {
   push:
-    `Exit codes: ${EXIT.ok} every template updated, unchanged, skipped or superseded;
+    `Exit codes: ${EXIT.ok} every template updated, unchanged, dispatched, skipped or superseded;
   ${EXIT.failed} a template failed or was interrupted; ${EXIT.usage} usage or input error (nothing touched);
   ${EXIT.credentials} credentials refused in the preflight (nothing pushed); ${EXIT.interrupted} interrupted.
 `,
@@ -365,7 +376,7 @@ export function usage(topic?: RunCommandName): string {
       optionLines("targets")
     }\n${optionLines("discovery")}\n${optionLines("common")}\n${
       optionLines("push")
-    }\n${EXIT_CODES.push}`;
+    }\n${optionLines("dispatch")}\n${EXIT_CODES.push}`;
   }
   if (topic === "targets") {
     return `Usage: cascade targets [targets] [options]\n\nRead only: lists the targets (repo, default branch, wired by --probe or not)\nand, with --check FILE, compares a checked-in repos file with the server.\n\n${

@@ -24,6 +24,7 @@ import { MAX_REDIRECT_HOPS, redirectTarget } from "../git/redirect.ts";
 import type { RemoteContext, Skeletons } from "../git/context.ts";
 import { lsRemote, promisorConfig } from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
+import type { Token } from "../credentials.ts";
 import type { Target } from "../targets.ts";
 
 /** One target and how its git processes and reads are set up. */
@@ -133,6 +134,10 @@ export interface ReportHead {
 export interface ModeDeps extends EngineDeps {
   /** Backoff between attempts. */
   backoff: Backoff;
+  /** The token, for modes that call the forge API (dispatch). */
+  token?: Token | null;
+  /** The origins the token may go to (`tokenOrigins` in credentials). */
+  tokenOrigins?: ReadonlySet<string>;
 }
 
 /**

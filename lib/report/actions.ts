@@ -89,7 +89,7 @@ export function annotations(report: Report): string[] {
 /**
  * Step outputs (`name=value` lines for `$GITHUB_OUTPUT`): one per state,
  * named by the state table (push: `updated`, `unchanged`, `skipped`,
- * `failed`, `superseded`, `interrupted`; status: `current`, `drifted`,
+ * `failed`, `superseded`, `interrupted`, `dispatched`; status: `current`, `drifted`,
  * `failed`), each the space-separated template names, then
  * `failed-count`.
  */

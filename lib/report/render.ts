@@ -100,9 +100,7 @@ export function movedText(r: { movedTo?: string }): string {
 function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
   const rows = stated.map(({ result, info }): Row => {
     const r = result as PushResult;
-    const word = report.dryRun && r.status === "updated"
-      ? "would update"
-      : r.status;
+    const word = report.dryRun ? info.dryPhrase ?? r.status : r.status;
     const change = changeOf(r, report.version);
     return {
       info,

@@ -64,6 +64,8 @@ export interface ApiRequest {
   query: string;
   /** The `Authorization` header, or null. */
   authorization: string | null;
+  /** The body of a POST, as text (null for other methods). */
+  body: string | null;
 }
 
 /** How to build the stand-in. */
@@ -143,6 +145,7 @@ export class GiteaApi {
   readonly #renames = new Map<string, string>();
   readonly #state = new Map<string, RepoState>();
   readonly #injected: Injected[] = [];
+  readonly #refusals = new Map<string, { status: number; message: string }>();
   readonly #hung = new Set<() => void>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #nextId = 1;
@@ -163,6 +166,14 @@ export class GiteaApi {
   /** Makes `from` (`owner/name`) a renamed repo now at `to`. */
   rename(from: string, to: string): void {
     this.#renames.set(from, to);
+  }
+
+  /**
+   * Makes every dispatch to `owner/name` answer `status` with Gitea's JSON
+   * error `message` (403 without permission, 422 for refused inputs).
+   */
+  refuseDispatch(fullName: string, status: number, message: string): void {
+    this.#refusals.set(fullName, { status, message });
   }
 
   /** The next `count` API requests get `respond()` (or hang until close). */
@@ -230,11 +241,15 @@ export class GiteaApi {
         `/${to}${moved[3] ?? ""}${moved[4] ?? ""}${url.search}`,
       );
     }
+    const body = request.method === "POST"
+      ? await request.clone().text()
+      : null;
     this.requests.push({
       method: request.method,
       path: url.pathname,
       query: url.search.slice(1),
       authorization: request.headers.get("authorization"),
+      body,
     });
     const injected = this.#injected.shift()?.();
     if (injected === "hang") {
@@ -330,6 +345,16 @@ export class GiteaApi {
       const branch = body.ref.replace(/^refs\/heads\//, "");
       const sha = await this.#resolve(fullName, branch);
       if (sha === null) return notFound();
+      const refusal = this.#refusals.get(fullName);
+      if (refusal) {
+        return json(
+          { message: refusal.message, url: this.#swagger() },
+          refusal.status,
+        );
+      }
+      if (!await this.#hasWorkflow(fullName, sha, dispatch[1] ?? "")) {
+        return json({ message: "workflow not found", url: "" }, 404);
+      }
       const state = this.#repoState(fullName);
       state.tasks.push({
         id: this.#nextId++,
@@ -345,6 +370,34 @@ export class GiteaApi {
       return new Response(null, { status: 204 });
     }
     return notFound();
+  }
+
+  /**
+   * Whether the commit holds the workflow file (as Gitea looks it up:
+   * `.gitea/workflows`, then `.github/workflows`).
+   */
+  async #hasWorkflow(
+    fullName: string,
+    sha: string,
+    file: string,
+  ): Promise<boolean> {
+    for (const dir of [".gitea/workflows", ".github/workflows"]) {
+      const out = await new Deno.Command("git", {
+        args: ["cat-file", "-e", `${sha}:${dir}/${file}`],
+        cwd: this.#dir(fullName),
+        clearEnv: true,
+        env: {
+          PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+          GIT_CONFIG_NOSYSTEM: "1",
+          GIT_CONFIG_GLOBAL: "/dev/null",
+          LC_ALL: "C",
+        },
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      if (out.success) return true;
+    }
+    return false;
   }
 
   #auth(header: string | null, route: string): Response | null {

@@ -1,0 +1,73 @@
+/**
+ * What a forge's version string says it can do. Gitea answers
+ * `GET /version` with e.g. `1.24.0` (development builds add
+ * `+dev-12-gabc`); Forgejo with its own version and the Gitea version it
+ * is compatible with, e.g. `8.0.0+gitea-1.22.0`. The workflow dispatch
+ * API came with Gitea 1.24 and Forgejo 8; the runs list
+ * (`/actions/tasks`) with Gitea 1.23.
+ *
+ * @example A Forgejo 8 server can dispatch, Gitea 1.22 cannot
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { canDispatch, parseServerVersion } from "./server_version.ts";
+ *
+ * const forgejo = parseServerVersion("8.0.0+gitea-1.22.0");
+ * assert.equal(forgejo?.name, "Forgejo");
+ * assert.equal(forgejo !== null && canDispatch(forgejo), true);
+ * const gitea = parseServerVersion("1.22.6");
+ * assert.equal(gitea !== null && canDispatch(gitea), false);
+ * ```
+ *
+ * @module
+ */
+
+/** What the dispatch trigger needs, in the words every refusal uses. */
+export const DISPATCH_NEEDS = "Gitea 1.24 or later, or Forgejo 8 or later";
+
+/** A forge and its version, read from `GET /version`. */
+export interface ServerVersionInfo {
+  /** Which forge. */
+  name: "Gitea" | "Forgejo";
+  /** Major version (Forgejo: its own, e.g. 8). */
+  major: number;
+  /** Minor version. */
+  minor: number;
+  /** The version as the server said it (checked to be printable). */
+  text: string;
+}
+
+/** A version string safe to print: short, without odd characters. */
+const PRINTABLE = /^[0-9A-Za-z][0-9A-Za-z.+_~-]{0,63}$/;
+
+/**
+ * Reads a version string; null when it is not one cascade can read (too
+ * long, odd characters, no leading `major.minor`).
+ */
+export function parseServerVersion(text: string): ServerVersionInfo | null {
+  if (!PRINTABLE.test(text)) return null;
+  const m = /^v?(\d{1,4})\.(\d{1,4})(?:[.+-]|$)/.exec(text);
+  if (m === null) return null;
+  return {
+    name: /\+gitea-\d/.test(text) ? "Forgejo" : "Gitea",
+    major: Number(m[1]),
+    minor: Number(m[2]),
+    text,
+  };
+}
+
+/** True when the server has the workflow dispatch API. */
+export function canDispatch(v: ServerVersionInfo): boolean {
+  if (v.name === "Forgejo") return v.major >= 8;
+  return v.major > 1 || (v.major === 1 && v.minor >= 24);
+}
+
+/** True when the server lists workflow runs at `/actions/tasks`. */
+export function hasTasksList(v: ServerVersionInfo): boolean {
+  return v.name === "Gitea" &&
+    (v.major > 1 || (v.major === 1 && v.minor >= 23));
+}
+
+/** A version string as a refusal shows it: itself if printable. */
+export function shownVersion(text: string): string {
+  return PRINTABLE.test(text) ? text : "an unreadable version";
+}

@@ -1,0 +1,310 @@
+/**
+ * The dispatch trigger (`cascade push --trigger dispatch`): instead of a
+ * commit, one `POST /repos/{o}/{r}/actions/workflows/{workflow}/dispatches`
+ * per template with `{"ref": <its branch>, "inputs": {…}}`; a `204` makes
+ * it `dispatched`. Nothing is committed or pushed. A dispatch is not
+ * idempotent: each one starts a build.
+ *
+ * Before any template starts, the servers are checked
+ * (`dispatch_access.ts`). Per template: the probe (with `--probe`, see
+ * `dispatch_probe.ts`), then, where the server lists runs, the ids of the
+ * workflow's dispatched runs so far (what a follower needs to find the new
+ * run, see {@linkcode DispatchMark}), then the dispatch.
+ *
+ * @module
+ */
+
+import type { RunOptions } from "../cli/parse.ts";
+import {
+  type Mode,
+  type ModeDeps,
+  type ModeRun,
+  type Plan,
+  type ReadSettings,
+  readSettings,
+  runTemplates,
+  type Step,
+  type TemplateTask,
+} from "../engine/engine.ts";
+import { InterruptedError, reportError } from "../errors.ts";
+import type { ForgeClient } from "../forge/client.ts";
+import { dispatchRunIds } from "../forge/dispatch_runs.ts";
+import { hasTasksList } from "../forge/server_version.ts";
+import { type PushResult, type ReportError, summarise } from "../model.ts";
+import { type DispatchAccess, openDispatchAccess } from "./dispatch_access.ts";
+import { dispatchFailure } from "./dispatch_errors.ts";
+import { probeWorkflow } from "./dispatch_probe.ts";
+
+/** What a dispatch run needs besides the read settings. */
+export interface DispatchSettings extends ReadSettings {
+  /** The workflow's file name. */
+  workflow: string;
+  /** The inputs sent, `{version}` already replaced. */
+  inputs: Record<string, string>;
+  /** `--probe` paths; any turns the workflow check on. */
+  probes: readonly string[];
+  /** Dispatch nothing. */
+  dryRun: boolean;
+}
+
+/**
+ * What a follower (`--wait`) needs to find the run a dispatch started:
+ * pass it to `findDispatchedRun` (`lib/forge/dispatch_runs.ts`).
+ */
+export interface DispatchMark {
+  /** A client for the template's server. */
+  client: ForgeClient;
+  /** Owner in the API. */
+  owner: string;
+  /** Repo name in the API. */
+  repo: string;
+  /** The workflow's file name. */
+  workflow: string;
+  /** The branch dispatched on. */
+  branch: string;
+  /**
+   * Ids of that workflow's dispatched runs on that branch listed before
+   * the dispatch; null when the server has no runs list (Gitea before
+   * 1.23, Forgejo) or it could not be read.
+   */
+  before: ReadonlySet<number> | null;
+}
+
+/** A dispatch run's outcome: the mode's, plus a mark per dispatched target. */
+export interface DispatchModeRun extends ModeRun {
+  /** By target key: the templates dispatched (not in a dry run). */
+  marks: ReadonlyMap<string, DispatchMark>;
+}
+
+/** The dispatch mode: a mode whose run also gives the marks. */
+export interface DispatchMode extends Mode {
+  /** Runs the dispatch over the plans. */
+  run(
+    plans: readonly Plan[],
+    options: RunOptions,
+    deps: ModeDeps,
+  ): Promise<DispatchModeRun>;
+}
+
+/** The settings of a dispatch run. */
+export function dispatchSettings(options: RunOptions): DispatchSettings {
+  return {
+    ...readSettings(options),
+    workflow: options.workflow,
+    inputs: Object.fromEntries(
+      options.input.map((i) => [
+        i.name,
+        i.value.replaceAll("{version}", options.version),
+      ]),
+    ),
+    probes: options.probe,
+    dryRun: options.dryRun,
+  };
+}
+
+/** `cascade push --trigger dispatch`: the dispatch step and its report. */
+export const DISPATCH: DispatchMode = {
+  async run(plans, options, deps) {
+    const settings = dispatchSettings(options);
+    const access = await openDispatchAccess(plans, options, deps);
+    const marks = new Map<string, DispatchMark>();
+    const step = dispatchStep(settings, access, marks);
+    const run = await runTemplates(plans, settings, step, deps);
+    return {
+      refused: run.refused,
+      marks,
+      // The push report's shape and key order: a dispatch is a push trigger.
+      report: (head) => ({
+        tool: head.tool,
+        command: "push",
+        version: head.version,
+        file: head.file,
+        dryRun: options.dryRun,
+        startedAt: head.startedAt,
+        durationMs: head.durationMs,
+        options: head.options,
+        results: run.results,
+        summary: summarise(run.results),
+      }),
+    };
+  },
+};
+
+function baseResult(
+  target: { repo: string; url: string },
+  branch: string | null,
+): PushResult {
+  return {
+    repo: target.repo,
+    url: target.url,
+    branch,
+    status: "failed",
+    previous: null,
+    commit: null,
+    attempts: 0,
+    durationMs: 0,
+  };
+}
+
+/** The dispatch step: at most `concurrency` templates at once. */
+export function dispatchStep(
+  settings: DispatchSettings,
+  access: ReadonlyMap<string, DispatchAccess>,
+  marks: Map<string, DispatchMark>,
+): Step<PushResult> {
+  return {
+    slots: settings.concurrency,
+    run: async (task) => {
+      const started = performance.now();
+      const result = await dispatchTemplate(task, settings, access, marks);
+      result.durationMs = Math.round(performance.now() - started);
+      return result;
+    },
+    unreached: (why) => {
+      const base = baseResult(why.target, why.branch);
+      if (why.interrupted) {
+        return {
+          ...base,
+          status: "interrupted",
+          reason: "not dispatched before the interrupt",
+        };
+      }
+      return { ...base, ...(why.error ? { error: why.error } : {}) };
+    },
+    title: (result) =>
+      `${result.repo} (${
+        settings.dryRun && result.status === "dispatched"
+          ? "would dispatch"
+          : result.status
+      })`,
+  };
+}
+
+/** The inputs as a log line shows them: `a=1, b=2`. */
+function shownInputs(inputs: Record<string, string>): string {
+  const pairs = Object.entries(inputs).map(([k, v]) => `${k}=${v}`);
+  return pairs.length === 0 ? "no inputs" : pairs.join(", ");
+}
+
+/** One template: probe, note the runs so far, dispatch. */
+async function dispatchTemplate(
+  task: TemplateTask,
+  settings: DispatchSettings,
+  access: ReadonlyMap<string, DispatchAccess>,
+  marks: Map<string, DispatchMark>,
+): Promise<PushResult> {
+  const result = baseResult(task.target, task.branch);
+  const { workflow, inputs } = settings;
+  try {
+    if (settings.probes.length > 0) {
+      const found = await probeWorkflow(task, {
+        ...settings,
+        inputs: Object.keys(inputs),
+      });
+      result.previous = found.previous;
+      if (found.skip !== null) {
+        return {
+          ...result,
+          status: "skipped",
+          skip: "probe",
+          reason: found.skip,
+        };
+      }
+    }
+    const refused = await task.refused;
+    if (refused > 0) {
+      return {
+        ...result,
+        status: "skipped",
+        skip: "aborted",
+        reason:
+          `not attempted: credentials were refused for ${refused} template(s), so nothing was dispatched`,
+      };
+    }
+    if (settings.dryRun) {
+      task.log.push(
+        `dry run: would dispatch ${workflow} on ${task.branch} with ${
+          shownInputs(inputs)
+        }`,
+      );
+      return {
+        ...result,
+        status: "dispatched",
+        reason: "dry run: not dispatched",
+      };
+    }
+    const api = access.get(task.target.key) as DispatchAccess;
+    return await send(task, settings, api, marks, result);
+  } catch (error) {
+    if (error instanceof InterruptedError || task.signal.aborted) {
+      return {
+        ...result,
+        status: "interrupted",
+        reason:
+          "interrupted before the dispatch was confirmed: check the template's runs before re-running (a dispatch is not idempotent)",
+      };
+    }
+    const failure: ReportError = dispatchFailure(error, task.target.repo, {
+      workflow,
+      branch: task.branch,
+    }) ?? reportError(error, task.target.repo);
+    return { ...result, status: "failed", error: failure };
+  }
+}
+
+/** Notes the runs so far, dispatches, and marks the template for a follower. */
+async function send(
+  task: TemplateTask,
+  settings: DispatchSettings,
+  api: DispatchAccess,
+  marks: Map<string, DispatchMark>,
+  result: PushResult,
+): Promise<PushResult> {
+  const { workflow, inputs } = settings;
+  const before = await runsBefore(task, api, workflow);
+  const sent = await api.client.dispatchWorkflow(
+    api.owner,
+    api.repo,
+    workflow,
+    task.branch,
+    inputs,
+  );
+  const { client, owner, repo } = api;
+  marks.set(task.target.key, {
+    client,
+    owner,
+    repo,
+    workflow,
+    branch: task.branch,
+    before,
+  });
+  const what = `${workflow} on ${task.branch} with ${shownInputs(inputs)}`;
+  task.log.push(`dispatched ${what}`);
+  return {
+    ...result,
+    status: "dispatched",
+    reason: `dispatched ${what}`,
+    ...(sent.movedTo ? { movedTo: sent.movedTo } : {}),
+  };
+}
+
+/** The workflow's dispatched run ids before the dispatch, where listed. */
+async function runsBefore(
+  task: TemplateTask,
+  api: DispatchAccess,
+  workflow: string,
+): Promise<ReadonlySet<number> | null> {
+  if (!hasTasksList(api.server)) return null;
+  try {
+    return await dispatchRunIds(api.client, api.owner, api.repo, {
+      workflow,
+      branch: task.branch,
+    });
+  } catch (error) {
+    if (error instanceof InterruptedError) throw error;
+    task.log.push(
+      "the runs list could not be read; a follower cannot find the run",
+    );
+    return null;
+  }
+}

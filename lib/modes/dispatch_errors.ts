@@ -1,0 +1,59 @@
+/**
+ * A failed dispatch as the report holds it: the client's kind, one line
+ * naming the template, the workflow and branch, what the server answered
+ * (its words bounded and escaped by the client), and what to do for that
+ * answer (no such workflow, not allowed, inputs refused).
+ *
+ * @module
+ */
+
+import { ADVICE, type ReportError } from "../errors.ts";
+import { ForgeError } from "../forge/client.ts";
+
+/** What was dispatched. */
+export interface DispatchWhat {
+  /** The workflow's file name. */
+  workflow: string;
+  /** The branch. */
+  branch: string;
+}
+
+/** What to do after a refused dispatch, by HTTP status. */
+function adviceFor(error: ForgeError, what: DispatchWhat): string {
+  switch (error.status) {
+    case 404:
+      return `the server has no workflow ${what.workflow} on ${what.branch} (or the token cannot see the repo): add .gitea/workflows/${what.workflow} with an on: workflow_dispatch trigger, or pass --workflow`;
+    case 401:
+    case 403:
+      return "the token may not run this repo's workflows: give the bot write access to the repo and check that Actions are enabled";
+    case 400:
+    case 422:
+      return "the server refused the ref or the inputs: check --input names against the workflow's workflow_dispatch inputs (--probe checks them), and --branch";
+    default:
+      return error.kind === "moved"
+        ? "update the repo's address to where it moved, if that is right"
+        : ADVICE[error.kind];
+  }
+}
+
+/**
+ * The report error of a failed dispatch, or null when `error` is not the
+ * client's (the caller classifies it).
+ */
+export function dispatchFailure(
+  error: unknown,
+  repo: string,
+  what: DispatchWhat,
+): ReportError | null {
+  if (!(error instanceof ForgeError)) return null;
+  // The client's message ends with general advice; this one is specific.
+  const cut = error.message.lastIndexOf("; ");
+  const answer = cut < 0 ? error.message : error.message.slice(0, cut);
+  return {
+    kind: error.kind,
+    message:
+      `${repo}: dispatching ${what.workflow} on ${what.branch}: ${answer}; ${
+        adviceFor(error, what)
+      }`,
+  };
+}
