@@ -48,7 +48,8 @@ export interface Resolved {
 /**
  * The targets from flags, repos files, an earlier report and the server
  * (`--org`, filtered), deduplicated and sharded; null when there is
- * nothing to do (said on `say`). Verbose runs log each repo left out.
+ * nothing to do (said on `say`). Verbose runs log each repo left out;
+ * discovery that leaves nothing is a usage error (exit 2).
  */
 export async function resolveTargets(
   options: RunOptions,
@@ -65,8 +66,13 @@ export async function resolveTargets(
     }
   }
   if (resolved.targets.length === 0) {
-    say.out(`cascade: no targets left after the filters: nothing to do\n`);
-    return null;
+    // A token that may not see an organisation's repos lists none, with no
+    // error: a run over nothing must not pass for a cascade.
+    throw new UsageError(
+      `no targets: --org ${
+        options.org.join(", ")
+      } gave ${resolved.excluded.length} repositories, all left out (-v says why); check the filters and that the token may read them`,
+    );
   }
   return resolved.targets;
 }

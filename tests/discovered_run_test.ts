@@ -59,3 +59,17 @@ Deno.test("push and status run over discovered targets; the server holds the com
   );
   assert.equal(drifted.code, 1, "t-docs is still at 0.1.0");
 });
+
+Deno.test("push over an --org whose repos are all left out is an input error (exit 2), never a green run over nothing", async () => {
+  await using w = await world();
+  const run = await runCascade(
+    ["push", "0.2.0", "--org", "tpl", "--match", "nothing-*"],
+    w.env,
+  );
+  assert.equal(run.code, 2, run.stdout + run.stderr);
+  assert.match(
+    run.stderr,
+    /no targets: --org tpl gave 60 repositories, all left out/,
+  );
+  assert.equal(await w.fx.count(`${w.srv}/tpl/t-node.git`), 1);
+});
