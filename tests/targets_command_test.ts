@@ -236,6 +236,16 @@ Deno.test("an unknown --org is a usage error naming it (exit 2); a refused token
   assert.match(refused.stderr, /--org tpl: the server refused the token/);
   assert.ok(!refused.stderr.includes("wrong-token"));
   assert.equal(await w.fx.count(`${w.srv}/tpl/t-node.git`), 1);
+  // A list alone: the lookup of a listed repo meets the refusal too.
+  const listed = await runCascade(
+    ["targets", "--repo", "tpl/t-node"],
+    { ...w.env, CASCADE_TOKEN: "wrong-token" },
+  );
+  assert.equal(listed.code, 3, listed.stderr);
+  assert.match(
+    listed.stderr,
+    /--repo tpl\/t-node: the server refused the token/,
+  );
   const asked = w.gitea.api.requests.length;
   const summary = await runCascade(
     ["targets", "--org", "tpl", "--summary", `${w.fx.root}/s.md`],
