@@ -26,16 +26,42 @@ export interface World extends AsyncDisposable {
   srv: string;
 }
 
-/** The organisation `tpl`, the user `alice`, on a stand-in of `version`. */
+/**
+ * The organisation `tpl`, the user `alice`, on a stand-in of `version`;
+ * a setup that fails removes what it made.
+ */
 export async function world(version = "1.22.6"): Promise<World> {
   const fx = await Fixture.create();
+  let gitea: GiteaServer | null = null;
+  try {
+    gitea = await startGitea({
+      root: `${fx.root}/srv`,
+      token: TOKEN,
+      version,
+      users: ["alice"],
+    });
+    await populate(fx, gitea);
+  } catch (error) {
+    await gitea?.close();
+    await fx[Symbol.asyncDispose]();
+    throw error;
+  }
+  const server = gitea;
+  return {
+    fx,
+    gitea: server,
+    srv: `${fx.root}/srv`,
+    env: { CASCADE_TOKEN: TOKEN, GITEA_URL: server.origin },
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      await fx[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** The repos, flags and rename of the world. */
+async function populate(fx: Fixture, gitea: GiteaServer): Promise<void> {
   const srv = `${fx.root}/srv`;
-  const gitea = await startGitea({
-    root: srv,
-    token: TOKEN,
-    version,
-    users: ["alice"],
-  });
   // Empty filler repos (a HEAD, no commits) put the templates on page 2.
   for (let i = 0; i < FILLERS; i++) {
     const dir = `${srv}/tpl/a-filler-${String(i).padStart(2, "0")}.git`;
@@ -67,16 +93,6 @@ export async function world(version = "1.22.6"): Promise<World> {
   api.setFlags("tpl/t-mirror", { mirror: true });
   api.setFlags("tpl/t-fork", { fork: true });
   api.rename("tpl/t-ruby-old", "tpl/t-python");
-  return {
-    fx,
-    gitea,
-    srv,
-    env: { CASCADE_TOKEN: TOKEN, GITEA_URL: gitea.origin },
-    async [Symbol.asyncDispose]() {
-      await gitea.close();
-      await fx[Symbol.asyncDispose]();
-    },
-  };
 }
 
 /** Copies a directory tree (a bare repo's files). */
