@@ -41,7 +41,8 @@
 
 import { inActions } from "./lib/report/actions.ts";
 import { loadLayers } from "./lib/cli/layers.ts";
-import { parseCommand, usage } from "./lib/cli/parse.ts";
+import { parseCommand } from "./lib/cli/parse.ts";
+import { usage } from "./lib/cli/usage.ts";
 import { statusTriggerNote } from "./lib/cli/dispatch_options.ts";
 import { permissionErrorProblem } from "./lib/cli/permissions.ts";
 import { runDemo } from "./lib/demo.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { parseCommand, usage } from "../lib/cli/parse.ts";
+import { parseCommand } from "../lib/cli/parse.ts";
+import { usage } from "../lib/cli/usage.ts";
 import { flagOf, OPTIONS, type OptionSpec } from "../lib/cli/options.ts";
 
 const README = fileURLToPath(new URL("../README.md", import.meta.url));

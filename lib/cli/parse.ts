@@ -20,7 +20,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { EXIT, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import {
   flagOf,
   type OptionName,
@@ -314,97 +314,4 @@ export function buildMessage(
   return trailers.length === 0
     ? `${body}\n`
     : `${body}\n\n${trailers.join("\n")}\n`;
-}
-
-const GROUP_TITLES = {
-  targets: "Targets (at least one):",
-  discovery: "Targets from the server (need --allow-net):",
-  check: "Targets options:",
-  common: "Common options:",
-  push: "Push options:",
-  dispatch:
-    "Dispatch options (a dispatch is not idempotent: each one starts a build;\n" +
-    "--dry-run dispatches nothing):",
-} as const;
-
-/** The `--help` lines of one group of options, from the table. */
-function optionLines(group: OptionSpec["group"]): string {
-  const lines = (Object.keys(OPTIONS) as OptionName[])
-    .filter((name) => OPTIONS[name].group === group && name !== "help")
-    .map((name) => {
-      const spec: OptionSpec = OPTIONS[name];
-      const long = `--${flagOf(name)}${spec.arg ? ` ${spec.arg}` : ""}`;
-      const left = spec.short ? `-${spec.short}, ${long}` : long;
-      const extra = spec.kind === "list" && !spec.help.includes("repeatable")
-        ? " (repeatable)"
-        : "";
-      const shown = spec.shownDefault ? ` (default: ${spec.shownDefault})` : "";
-      const help = `${spec.help}${extra}${shown}`;
-      return left.length < 24
-        ? `  ${left.padEnd(24)}${help}`
-        : `  ${left}\n  ${"".padEnd(24)}${help}`;
-    });
-  return `${GROUP_TITLES[group]}\n${lines.join("\n")}\n`;
-}
-
-const EXIT_CODES: Record<RunCommandName | "all", string> = {
-  push:
-    `Exit codes: ${EXIT.ok} every template updated, unchanged, dispatched, skipped or superseded;
-  ${EXIT.failed} a template failed or was interrupted; ${EXIT.usage} usage or input error (nothing touched);
-  ${EXIT.credentials} credentials refused in the preflight (nothing pushed); ${EXIT.interrupted} interrupted.
-`,
-  status: `Exit codes: ${EXIT.ok} every template is at the version;
-  ${EXIT.failed} a template drifted or could not be read; ${EXIT.usage} usage or input error;
-  ${EXIT.credentials} credentials refused; ${EXIT.interrupted} interrupted.
-`,
-  targets:
-    `Exit codes: ${EXIT.ok} every target read (with --check: the file agrees);
-  ${EXIT.failed} a target could not be read, or --check found a difference;
-  ${EXIT.usage} usage or input error, or an unknown --org; ${EXIT.credentials} the server refused the token.
-`,
-  all:
-    `Exit codes: ${EXIT.ok} all updated/unchanged/skipped/superseded (status: all at the version),
-  ${EXIT.failed} a template failed (status: drift or unreadable), ${EXIT.usage} usage or input error,
-  ${EXIT.credentials} credentials refused (nothing pushed), ${EXIT.interrupted} interrupted.
-`,
-};
-
-/** The usage text of `cascade --help` (and per command). */
-export function usage(topic?: RunCommandName): string {
-  if (topic === "push") {
-    return `Usage: cascade push <version> [targets] [options]\n\nWrites <version> into the version file of every template, commits and pushes\nto its default branch (never forced), so each template's CI rebuilds.\n\n${
-      optionLines("targets")
-    }\n${optionLines("discovery")}\n${optionLines("common")}\n${
-      optionLines("push")
-    }\n${optionLines("dispatch")}\n${EXIT_CODES.push}`;
-  }
-  if (topic === "targets") {
-    return `Usage: cascade targets [targets] [options]\n\nRead only: lists the targets (repo, default branch, wired by --probe or not)\nand, with --check FILE, compares a checked-in repos file with the server.\n\n${
-      optionLines("targets")
-    }\n${optionLines("discovery")}\n${optionLines("common")}\n${
-      optionLines("check")
-    }\n${EXIT_CODES.targets}`;
-  }
-  if (topic === "status") {
-    return `Usage: cascade status <version> [targets] [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>.\n\n${
-      optionLines("targets")
-    }\n${optionLines("discovery")}\n${
-      optionLines("common")
-    }\n${EXIT_CODES.status}`;
-  }
-  return `cascade: pin a runtime version in many template repos and push, so each rebuilds.
-
-Usage:
-  cascade push <version> [targets] [options]
-  cascade status <version> [targets] [options]
-  cascade targets [targets] [--probe <path>] [--check <file>]
-  cascade demo              try it on throwaway local repos
-  cascade --help | --version
-  cascade push --help       (or status, targets --help) for every option
-
-Example:
-  CASCADE_TOKEN=... cascade push 0.1.8 --base-url https://git.example.com \\
-    --repos-file templates.txt --json report.json
-
-${EXIT_CODES.all}`;
 }
