@@ -59,7 +59,7 @@ Deno.test("bad inputs exit 2 with a one-line reason and touch nothing", async ()
       ["push", "1.0", ...r, "--attempts", "-1"],
       /--attempts/,
     ],
-    ["timeout text", ["push", "1.0", ...r, "--timeout", "1m"], /--timeout/],
+    ["timeout text", ["push", "1.0", ...r, "--timeout", "1x"], /--timeout/],
     [
       "timeout fraction",
       ["push", "1.0", ...r, "--timeout", "1.5"],

@@ -10,6 +10,7 @@
 
 import type { ConfigType } from "./config_file.ts";
 import { UsageError } from "../errors.ts";
+import { parseDuration } from "./duration.ts";
 import {
   DEFAULT_VERSION_FILE,
   normaliseVersionFilePath,
@@ -30,7 +31,7 @@ export interface OptionSpec<T = unknown> {
   /** `string`, `boolean`, or `list` (a repeatable string). */
   kind: "string" | "boolean" | "list";
   /** Where `--help` and the README list it. */
-  group: "targets" | "common" | "push";
+  group: "targets" | "common" | "push" | "ci";
   /** The placeholder after the flag in `--help` (`<file>`). */
   arg?: string;
   /** A one-letter alias. */
@@ -149,10 +150,10 @@ export const OPTIONS = {
     configType: "number",
     kind: "string",
     group: "common",
-    arg: "<seconds>",
+    arg: "<duration>",
     shownDefault: "120",
-    help: "per git network operation",
-    value: (raw) => positiveInt("--timeout", text(raw), 120, 86400),
+    help: "per network operation (90, 90s, 5m; in seconds)",
+    value: (raw) => timeoutSeconds(raw),
   }),
   json: option({
     fsPath: true,
@@ -272,6 +273,63 @@ export const OPTIONS = {
     help: "allow [skip ci]-style markers in the message",
     value: flag,
   }),
+  wait: option({
+    kind: "boolean",
+    group: "ci",
+    help: "push: after pushing, follow each template's CI to its result",
+    value: flag,
+  }),
+  waitTimeout: option({
+    kind: "string",
+    group: "ci",
+    arg: "<duration>",
+    shownDefault: "30m",
+    help: "the whole wait; CI still running then is pending",
+    value: (raw) => duration("--wait-timeout", raw, "30m"),
+  }),
+  waitStart: option({
+    kind: "string",
+    group: "ci",
+    arg: "<duration>",
+    shownDefault: "2m",
+    help: "no CI status at all by then is the outcome none",
+    value: (raw) => duration("--wait-start", raw, "2m"),
+  }),
+  ciContext: option({
+    remember: true,
+    kind: "list",
+    group: "ci",
+    arg: "<glob>",
+    help: "only CI contexts matching this glob count (* = any text)",
+    value: (raw) => list(raw).map(ciContextGlob),
+  }),
+  canary: option({
+    configType: "number",
+    kind: "string",
+    group: "ci",
+    arg: "<n>",
+    help:
+      "push: with --wait, push the first n, go on only if their CI is green",
+    value: (raw) =>
+      raw === undefined
+        ? undefined
+        : positiveInt("--canary", asText(raw), 1, 10000),
+  }),
+  ci: option({
+    kind: "boolean",
+    group: "ci",
+    help: "status: each template's CI at its branch tip",
+    value: flag,
+  }),
+  apiUrl: option({
+    remember: true,
+    kind: "string",
+    group: "ci",
+    arg: "<url>",
+    shownDefault: "each target's origin + /api/v1",
+    help: "the forge API base, e.g. https://git.example.com/api/v1",
+    value: (raw) => apiUrl(text(raw)),
+  }),
   help: option({
     configKey: null,
     kind: "boolean",
@@ -313,6 +371,62 @@ function originOf(text: string): string {
     );
   }
   return url.origin;
+}
+
+/** A raw value as text (a config file gives numbers). */
+function asText(raw: Raw | number): string | undefined {
+  return typeof raw === "number" ? String(raw) : text(raw as Raw);
+}
+
+/** A duration flag in milliseconds (see `duration.ts`). */
+function duration(flag: string, raw: Raw, fallback: string): number {
+  return parseDuration(flag, asText(raw) ?? fallback);
+}
+
+/** `--timeout` in whole seconds (a duration, 1 s to a day). */
+function timeoutSeconds(raw: Raw | number): number {
+  const given = asText(raw);
+  if (given === undefined) return 120;
+  const ms = parseDuration("--timeout", given);
+  if (ms % 1000 !== 0 || ms > 86_400_000) {
+    throw new UsageError(
+      `--timeout must be whole seconds up to a day (90, 90s, 5m), not ${
+        JSON.stringify(given.slice(0, 20))
+      }`,
+    );
+  }
+  return ms / 1000;
+}
+
+/** A `--ci-context` glob: one line of printable text. */
+function ciContextGlob(glob: string): string {
+  // deno-lint-ignore no-control-regex
+  if (glob === "" || glob.length > 200 || /[\x00-\x1f\x7f]/.test(glob)) {
+    throw new UsageError(
+      `--ci-context must be a non-empty glob on one line, e.g. "publish-image / *"`,
+    );
+  }
+  return glob;
+}
+
+/** `--api-url`: an http(s) URL without credentials, query or fragment. */
+function apiUrl(given: string | undefined): string | undefined {
+  if (given === undefined) return undefined;
+  let url: URL | null = null;
+  try {
+    url = new URL(given);
+  } catch { /* refused below */ }
+  if (
+    url === null || !/^https?:$/.test(url.protocol) || url.username !== "" ||
+    url.password !== "" || url.search !== "" || url.hash !== ""
+  ) {
+    throw new UsageError(
+      `--api-url must be an http(s) URL like https://git.example.com/api/v1 (no credentials), not ${
+        JSON.stringify(given.slice(0, 80))
+      }`,
+    );
+  }
+  return url.href.replace(/\/+$/, "");
 }
 
 /** A positive integer option within bounds; `fallback` when absent. */

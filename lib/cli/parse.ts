@@ -156,7 +156,38 @@ export function parseCommand(
       );
     }
   }
+  checkCiFlags(options);
   return { command: first, options };
+}
+
+/** The CI flags that belong to one command, or only go with another. */
+function checkCiFlags(options: RunOptions): void {
+  const given = (name: OptionName) => options.given.includes(name);
+  if (options.command === "status") {
+    for (const name of ["wait", "canary"] as const) {
+      if (given(name)) {
+        throw new UsageError(
+          `status: --${flagOf(name)} is for push; status reads CI with --ci`,
+        );
+      }
+    }
+    return;
+  }
+  if (given("ci")) {
+    throw new UsageError(
+      `push: --ci is for status; push follows CI with --wait`,
+    );
+  }
+  if (options.canary !== undefined && !options.wait) {
+    throw new UsageError(
+      `push: --canary needs --wait (it waits for the canaries' CI)`,
+    );
+  }
+  if (options.wait && options.dryRun) {
+    throw new UsageError(
+      `push: --wait follows pushed commits; --dry-run pushes none`,
+    );
+  }
 }
 
 /**
@@ -290,6 +321,7 @@ const GROUP_TITLES = {
   targets: "Targets (at least one):",
   common: "Common options:",
   push: "Push options:",
+  ci: "CI options (push --wait, status --ci; need --allow-net):",
 } as const;
 
 /** The `--help` lines of one group of options, from the table. */
@@ -334,12 +366,14 @@ export function usage(topic?: RunCommandName): string {
   if (topic === "push") {
     return `Usage: cascade push <version> [targets] [options]\n\nWrites <version> into the version file of every template, commits and pushes\nto its default branch (never forced), so each template's CI rebuilds.\n\n${
       optionLines("targets")
-    }\n${optionLines("common")}\n${optionLines("push")}\n${EXIT_CODES.push}`;
+    }\n${optionLines("common")}\n${optionLines("push")}\n${
+      optionLines("ci")
+    }\n${EXIT_CODES.push}`;
   }
   if (topic === "status") {
     return `Usage: cascade status <version> [targets] [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>.\n\n${
       optionLines("targets")
-    }\n${optionLines("common")}\n${EXIT_CODES.status}`;
+    }\n${optionLines("common")}\n${optionLines("ci")}\n${EXIT_CODES.status}`;
   }
   return `cascade: pin a runtime version in many template repos and push, so each rebuilds.
 
