@@ -30,6 +30,12 @@ import { checkReportPaths, resolveTargets } from "./inputs.ts";
 import { anyFails, type Report } from "./model.ts";
 import { type Console, type Sinks, textStyle } from "./output.ts";
 import { PUSH } from "./modes/push.ts";
+import {
+  apiTokenOrigins,
+  checkApiPermission,
+  type CiPolling,
+  CiReader,
+} from "./modes/ci_reader.ts";
 import type { Redactor } from "./redact.ts";
 import { renderJson, renderMarkdown, renderText } from "./report/render.ts";
 import { type Backoff, DEFAULT_BACKOFF } from "./engine/retry.ts";
@@ -59,6 +65,8 @@ export interface RunIo {
   backoff?: Backoff | undefined;
   /** Wraps the git runner (tests count or record calls). */
   wrapGit?: ((git: GitRunner) => GitRunner) | undefined;
+  /** CI poll intervals and API retries (tests shorten them). */
+  ciPolling?: CiPolling | undefined;
 }
 
 /**
@@ -80,6 +88,8 @@ export async function runTemplatesCommand(
   });
   if (targets === null) return EXIT.ok;
   await checkReportPaths(options, io.cwd);
+  const ciFlag = options.wait ? "--wait" : options.ci ? "--ci" : null;
+  if (ciFlag !== null) checkApiPermission(targets, options, ciFlag);
   const plans = planTargets(targets, token, options, redactor);
   const startedAt = new Date();
   const t0 = performance.now();
@@ -93,6 +103,18 @@ export async function runTemplatesCommand(
       signal,
       backoff: io.backoff ?? DEFAULT_BACKOFF,
       ...progressHooks(targets, options, io.sinks, out),
+      ci: ciFlag === null ? undefined : new CiReader({
+        token: token?.value ?? null,
+        allowedOrigins: apiTokenOrigins(targets, options),
+        apiUrl: options.apiUrl,
+        contexts: options.ciContext,
+        waitTimeoutMs: options.waitTimeout,
+        waitStartMs: options.waitStart,
+        timeoutMs: options.timeout * 1000,
+        concurrency: options.concurrency,
+        signal,
+        polling: io.ciPolling,
+      }),
     };
     return await MODES[options.command].run(plans, options, deps);
   });

@@ -22,6 +22,7 @@ import {
   type Skeletons,
 } from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
+import type { CiReader } from "../modes/ci_reader.ts";
 import type { Target } from "../targets.ts";
 
 /** One target and how its git processes and reads are set up. */
@@ -124,6 +125,8 @@ export interface ReportHead {
 export interface ModeDeps extends EngineDeps {
   /** Backoff between attempts. */
   backoff: Backoff;
+  /** Reads CI over the forge API (`--wait`, `status --ci`), else absent. */
+  ci?: CiReader | undefined;
 }
 
 /**

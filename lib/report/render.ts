@@ -9,6 +9,7 @@
  */
 
 import {
+  type CiOutcome,
   type PushReport,
   type PushResult,
   type Report,
@@ -89,7 +90,70 @@ interface Layout {
 const errorText = (r: { error?: { kind: string; message: string } }) =>
   r.error ? `${r.error.kind}: ${r.error.message}` : "";
 
+/**
+ * A server's text made printable: control characters escaped, cut to
+ * `max` characters (context names, descriptions and notes come from the
+ * forge and are untrusted).
+ */
+function printable(text: string, max = 200): string {
+  const escaped = text.replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+  return escaped.length > max ? `${escaped.slice(0, max - 3)}...` : escaped;
+}
+
+/** A run link fit to print: an http(s) URL as the URL parser writes it. */
+export function safeLink(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    const parsed = new URL(url);
+    if (!/^https?:$/.test(parsed.protocol)) return null;
+    return parsed.href.replace(
+      /[()\s]/g,
+      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+    );
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One line on a template's CI: "ci failure: ctx failure (Failing after
+ * 1s) <link>", the note for none and pending; printable text only.
+ */
+export function ciText(ci: CiOutcome): string {
+  const failing = ci.contexts.filter((c) =>
+    c.state === "failure" || c.state === "error"
+  );
+  const shown = (ci.state === "failure" ? failing : ci.contexts).slice(0, 3)
+    .map((c) =>
+      `${printable(c.context, 80)} ${printable(c.state, 20)}${
+        c.description ? ` (${printable(c.description, 80)})` : ""
+      }`
+    );
+  const link = safeLink(ci.url);
+  return [
+    `ci ${ci.state}:`,
+    shown.join(", "),
+    link ?? "",
+    ci.note ? `(${printable(ci.note, 300)})` : "",
+  ].filter(Boolean).join(" ");
+}
+
+/** The Markdown CI cell: the state, linked to the failing run if any. */
+function ciCell(ci: CiOutcome | undefined): string {
+  if (ci === undefined) return "";
+  const link = safeLink(
+    ci.url ?? ci.contexts.find((c) => c.targetUrl)?.targetUrl ?? null,
+  );
+  const word = link ? `[${ci.state}](${link})` : ci.state;
+  return ci.note ? `${word} ${cell(printable(ci.note, 300))}` : word;
+}
+
 function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
+  const withCi = report.results.some((r) => r.ci !== undefined);
   const rows = stated.map(({ result, info }): Row => {
     const r = result as PushResult;
     const word = report.dryRun && r.status === "updated"
@@ -105,6 +169,7 @@ function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
         r.verified ? "verified" : "",
         r.downgrade ? "(downgrade)" : "",
         r.reason ?? "",
+        r.ci ? ciText(r.ci) : "",
       ].filter(Boolean).join(" "),
       markdown: [
         cell(r.repo),
@@ -113,6 +178,7 @@ function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
         cell(word),
         r.commit ? `\`${r.commit.slice(0, 10)}\`` : "",
         cell(r.error ? errorText(r) : r.reason ?? ""),
+        ...(withCi ? [ciCell(r.ci)] : []),
       ],
     };
   });
@@ -128,12 +194,14 @@ function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
       "status",
       "commit",
       "error",
+      ...(withCi ? ["CI"] : []),
     ],
     rows,
   };
 }
 
 function statusLayout(report: StatusReport, stated: StatedResult[]): Layout {
+  const withCi = report.results.some((r) => r.ci !== undefined);
   const rows = stated.map(({ result, state, info }): Row => {
     const r = result as StatusResult;
     const current = r.current ?? "(none)";
@@ -142,13 +210,16 @@ function statusLayout(report: StatusReport, stated: StatedResult[]): Layout {
       // One width for every state word, so the columns line up.
       word: state.padEnd(5),
       cells: [r.repo, r.branch ?? "-", current],
-      detail: errorText(r),
+      detail: [errorText(r), r.ci ? ciText(r.ci) : ""].filter(Boolean).join(
+        " ",
+      ),
       markdown: [
         cell(r.repo),
         cell(r.branch ?? "-"),
         cell(current),
         state,
         cell(errorText(r)),
+        ...(withCi ? [ciCell(r.ci)] : []),
       ],
     };
   });
@@ -156,7 +227,14 @@ function statusLayout(report: StatusReport, stated: StatedResult[]): Layout {
     title: `cascade status ${report.version}`,
     tail: ` (${report.results.length} templates)`,
     markdownTitle: "",
-    headers: ["template", "branch", "current", "state", "error"],
+    headers: [
+      "template",
+      "branch",
+      "current",
+      "state",
+      "error",
+      ...(withCi ? ["CI"] : []),
+    ],
     rows,
   };
 }

@@ -1,0 +1,568 @@
+import assert from "node:assert/strict";
+import {
+  Fixture,
+  readReport,
+  runCascade,
+  runCascadeProcess,
+} from "./support/fixtures.ts";
+import {
+  type CiPlan,
+  type GiteaServer,
+  startGitea,
+} from "./support/gitea_api.ts";
+import type { PushReport, StatusReport } from "../lib/model.ts";
+import type { CiPolling } from "../lib/modes/ci_reader.ts";
+
+const TOKEN = "wait-t0ken-5c1e";
+const BUILD = "publish-image / build (push)";
+const LINT = "publish-image / lint (push)";
+
+/** Fast polling and API retries for the stand-in's millisecond runs. */
+const FAST: CiPolling = {
+  minIntervalMs: 15,
+  maxIntervalMs: 40,
+  retry: { attempts: 3, baseMs: 10, maxMs: 30, random: () => 0.5 },
+};
+
+/** Bare repos `org/<name>` at 0.1, and the stand-in Gitea serving them. */
+async function setup(
+  fx: Fixture,
+  names: string[],
+  plan: CiPlan | null,
+  files: Record<string, string> = { ".runtime-version": "0.1\n" },
+): Promise<{ gitea: GiteaServer; repos: string[] }> {
+  const repos = await Promise.all(
+    names.map((n) => fx.repo(`org/${n}`, files)),
+  );
+  const gitea = await startGitea({ root: `${fx.root}/srv`, token: TOKEN });
+  if (plan !== null) {
+    for (const n of names) await gitea.api.configureCi(`org/${n}`, plan);
+  }
+  return { gitea, repos };
+}
+
+function args(gitea: GiteaServer, names: string[], more: string[]): string[] {
+  return [
+    "push",
+    "0.2",
+    "--base-url",
+    gitea.origin,
+    ...names.flatMap((n) => ["--repo", `org/${n}`]),
+    ...more,
+  ];
+}
+
+const ENV = { CASCADE_TOKEN: TOKEN };
+
+/** Requests the stand-in served for commit statuses. */
+function statusRequests(gitea: GiteaServer, name?: string): number {
+  return gitea.api.requests.filter((r) =>
+    /\/commits\/[^/]+\/status$/.test(r.path) &&
+    (name === undefined || r.path.includes(`/repos/org/${name}/`))
+  ).length;
+}
+
+function receivePacks(gitea: GiteaServer, name: string): number {
+  return gitea.git.requests.filter((r) =>
+    r.method === "POST" && r.path === `/org/${name}.git/git-receive-pack`
+  ).length;
+}
+
+Deno.test("push --wait: green CI on every pushed commit exits 0 and reports ci", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a", "b"], { contexts: [BUILD] });
+  await using _ = gitea;
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade(
+    args(gitea, ["a", "b"], ["--wait", "--json", json]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const report = await readReport<PushReport>(json);
+  for (const [i, result] of report.results.entries()) {
+    assert.equal(result.status, "updated");
+    assert.equal(result.ci?.state, "success");
+    assert.deepEqual(result.ci?.contexts.map((c) => [c.context, c.state]), [
+      [BUILD, "success"],
+    ]);
+    assert.equal(result.ci?.url, null);
+    assert.equal(
+      await fx.text(repos[i] ?? "", "main", ".runtime-version"),
+      "0.2\n",
+    );
+    // The commit followed is the one pushed.
+    assert.equal(await fx.tip(repos[i] ?? ""), result.commit);
+  }
+  assert.equal(report.apiRequests, gitea.api.requests.length);
+  assert.ok(
+    gitea.api.requests.every((r) => r.authorization === `token ${TOKEN}`),
+    "the API gets the token as `token <t>`",
+  );
+  assert.match(
+    run.stdout,
+    /ci success: publish-image \/ build \(push\) success/,
+  );
+  assert.match(run.stdout, /; CI: 2 green \(2 templates/);
+  assert.ok(!run.stdout.includes(TOKEN));
+});
+
+Deno.test("push --wait: a red CI exits 1 with the run's link in text, Markdown and ::error", async () => {
+  await using fx = await Fixture.create();
+  const { gitea } = await setup(fx, ["a", "b"], {
+    contexts: [BUILD],
+    outcome: "failure",
+  });
+  await using _ = gitea;
+  await gitea.api.configureCi("org/b", { contexts: [BUILD] });
+  const json = `${fx.root}/r.json`;
+  const summary = `${fx.root}/summary.md`;
+  const output = `${fx.root}/output.txt`;
+  const run = await runCascade(
+    args(gitea, ["a", "b"], ["--wait", "--json", json]),
+    {
+      ...ENV,
+      GITHUB_ACTIONS: "true",
+      GITHUB_STEP_SUMMARY: summary,
+      GITHUB_OUTPUT: output,
+    },
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const report = await readReport<PushReport>(json);
+  const link = `${gitea.origin}/org/a/actions/runs/1/jobs/0`;
+  assert.equal(report.results[0]?.ci?.state, "failure");
+  assert.equal(report.results[0]?.ci?.url, link);
+  assert.equal(
+    report.results[0]?.ci?.contexts[0]?.description,
+    "Failing after 1s",
+  );
+  assert.equal(report.results[1]?.ci?.state, "success");
+  const textLine = run.stdout.split("\n").find((l) =>
+    l.startsWith("updated") && l.includes("org/a")
+  );
+  assert.ok(
+    textLine?.includes(
+      `ci failure: ${BUILD} failure (Failing after 1s) ${link}`,
+    ),
+    textLine,
+  );
+  const markdown = await Deno.readTextFile(summary);
+  assert.ok(markdown.includes(`[failure](${link})`), markdown);
+  assert.ok(markdown.includes("| CI |"), markdown);
+  const errors = run.stdout.split("\n").filter((l) => l.startsWith("::error"));
+  assert.equal(errors.length, 1, run.stdout);
+  assert.ok(errors[0]?.includes("org/a") && errors[0]?.includes(link));
+  assert.match(await Deno.readTextFile(output), /^ci-failed=org\/a$/m);
+});
+
+Deno.test("push --wait: no status ever is none after --wait-start, with the likely causes", async () => {
+  await using fx = await Fixture.create();
+  const { gitea } = await setup(fx, ["a"], {
+    contexts: [BUILD],
+    outcome: "none",
+  });
+  await using _ = gitea;
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade(
+    args(gitea, ["a"], ["--wait", "--wait-start", "300ms", "--json", json]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 1);
+  const ci = (await readReport<PushReport>(json)).results[0]?.ci;
+  assert.equal(ci?.state, "none");
+  assert.deepEqual(ci?.contexts, []);
+  assert.match(
+    ci?.note ?? "",
+    /no status after 0 s; possible causes: .*skip-ci/,
+  );
+  assert.ok((ci?.waitedMs ?? 0) >= 300, String(ci?.waitedMs));
+  assert.match(run.stdout, /ci none: \(no status after/);
+});
+
+Deno.test("push --wait: CI still running at --wait-timeout is pending", async () => {
+  await using fx = await Fixture.create();
+  const { gitea } = await setup(fx, ["a"], {
+    contexts: [BUILD],
+    runMs: 20_000,
+  });
+  await using _ = gitea;
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade(
+    args(gitea, ["a"], ["--wait", "--wait-timeout", "400ms", "--json", json]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 1);
+  const ci = (await readReport<PushReport>(json)).results[0]?.ci;
+  assert.equal(ci?.state, "pending");
+  assert.deepEqual(ci?.contexts.map((c) => c.state), ["pending"]);
+  assert.match(ci?.note ?? "", /still pending after 0 s/);
+});
+
+Deno.test("push --wait: two contexts, and --ci-context counts only the matching ones", async () => {
+  await using fx = await Fixture.create();
+  const plan: CiPlan = {
+    contexts: [BUILD, LINT],
+    outcome: ["success", "failure"],
+  };
+  const { gitea } = await setup(fx, ["a", "b"], plan);
+  await using _ = gitea;
+  const all = `${fx.root}/all.json`;
+  const run = await runCascade(
+    args(gitea, ["a"], ["--wait", "--json", all]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 1);
+  const ci = (await readReport<PushReport>(all)).results[0]?.ci;
+  assert.equal(ci?.state, "failure");
+  assert.deepEqual(ci?.contexts.map((c) => [c.context, c.state]), [
+    [BUILD, "success"],
+    [LINT, "failure"],
+  ]);
+  assert.equal(ci?.url, `${gitea.origin}/org/a/actions/runs/1/jobs/1`);
+  const some = `${fx.root}/some.json`;
+  const only = await runCascade(
+    args(gitea, ["b"], [
+      "--wait",
+      "--ci-context",
+      "*/ build *",
+      "--json",
+      some,
+    ]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(only.code, 0, only.stdout);
+  const ciB = (await readReport<PushReport>(some)).results[0]?.ci;
+  assert.equal(ciB?.state, "success");
+  assert.deepEqual(ciB?.contexts.map((c) => c.context), [BUILD]);
+});
+
+Deno.test("push --wait: a second push that cancels our run is followed when it keeps the version", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a"], {
+    contexts: [BUILD],
+    queueMs: 30,
+    runMs: 600,
+  });
+  await using _ = gitea;
+  const repo = repos[0] ?? "";
+  const seed = await fx.tip(repo);
+  const json = `${fx.root}/r.json`;
+  const running = runCascade(
+    args(gitea, ["a"], ["--wait", "--json", json]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  // Another publisher pushes on top of ours while our run is going.
+  while ((await fx.tip(repo)) === seed) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const ours = await fx.tip(repo);
+  await new Promise((r) => setTimeout(r, 100));
+  const theirs = await fx.commit(repo, {
+    branch: "main",
+    files: { "README.md": "docs\n" },
+    message: "docs\n",
+  });
+  gitea.api.onPush(repo);
+  const run = await running;
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const result = (await readReport<PushReport>(json)).results[0];
+  assert.equal(result?.commit, ours);
+  assert.equal(result?.ci?.state, "success");
+  assert.match(
+    result?.ci?.note ?? "",
+    new RegExp(
+      `run for ${
+        ours?.slice(0, 10)
+      } was cancelled by a newer push to main; followed ${
+        theirs.slice(0, 10)
+      }, which still holds the version`,
+    ),
+  );
+  assert.ok(statusRequests(gitea) >= 2);
+  assert.ok(
+    gitea.api.requests.some((r) =>
+      r.path.includes(`/commits/${theirs}/status`)
+    ),
+    "the new tip's CI was read",
+  );
+});
+
+Deno.test("push --wait: a 429 with Retry-After is waited out", async () => {
+  await using fx = await Fixture.create();
+  const { gitea } = await setup(fx, ["a"], { contexts: [BUILD] });
+  await using _ = gitea;
+  gitea.api.inject(
+    1,
+    () =>
+      new Response(JSON.stringify({ message: "slow down" }), {
+        status: 429,
+        headers: { "Retry-After": "1", "Content-Type": "application/json" },
+      }),
+  );
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade(
+    args(gitea, ["a"], ["--wait", "--json", json]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 0, run.stdout);
+  const report = await readReport<PushReport>(json);
+  assert.equal(report.results[0]?.ci?.state, "success");
+  assert.ok(
+    (report.results[0]?.ci?.waitedMs ?? 0) >= 900,
+    "waited for Retry-After",
+  );
+  const [first, second] = gitea.api.requests;
+  assert.equal(first?.path, second?.path, "the refused request was sent again");
+  assert.equal(report.apiRequests, gitea.api.requests.length);
+});
+
+Deno.test("push --wait: the API down while git works lands every push and reports CI unknown", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a", "b"], { contexts: [BUILD] });
+  await using _ = gitea;
+  gitea.api.inject(1000, () => new Response("bad gateway", { status: 502 }));
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade(
+    args(gitea, ["a", "b"], ["--wait", "--json", json]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 1);
+  const report = await readReport<PushReport>(json);
+  for (const [i, result] of report.results.entries()) {
+    assert.equal(result.status, "updated");
+    assert.equal(result.ci?.state, "pending");
+    assert.match(
+      result.ci?.note ?? "",
+      /could not read the CI over the API \(network: .*answered 502/,
+    );
+    assert.equal(
+      await fx.text(repos[i] ?? "", "main", ".runtime-version"),
+      "0.2\n",
+    );
+  }
+  // Three attempts each (FAST.retry), then the template is not polled again.
+  assert.equal(gitea.api.requests.length, 6);
+});
+
+Deno.test("push --wait: an unchanged template's CI is that of its branch tip", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a"], { contexts: [BUILD] }, {
+    ".runtime-version": "0.2\n",
+  });
+  await using _ = gitea;
+  const tip = (await fx.tip(repos[0] ?? "")) ?? "";
+  gitea.api.postStatus("org/a", tip, {
+    status: "success",
+    context: BUILD,
+    description: "Successful in 9s",
+    target_url: `${gitea.origin}/org/a/actions/runs/7/jobs/0`,
+  });
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade(
+    args(gitea, ["a"], ["--wait", "--json", json]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 0, run.stdout);
+  const result = (await readReport<PushReport>(json)).results[0];
+  assert.equal(result?.status, "unchanged");
+  assert.equal(result?.ci?.state, "success");
+  assert.equal(await fx.count(repos[0] ?? ""), 1, "nothing pushed");
+  assert.ok(
+    gitea.api.requests.every((r) => r.path.includes(`/commits/${tip}/status`)),
+  );
+});
+
+Deno.test("push --wait --canary: a red canary stops the rest, nothing pushed to them", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a", "b", "c"], {
+    contexts: [BUILD],
+  });
+  await using _ = gitea;
+  await gitea.api.configureCi("org/a", {
+    contexts: [BUILD],
+    outcome: "failure",
+  });
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade(
+    args(gitea, ["a", "b", "c"], ["--wait", "--canary", "1", "--json", json]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 1);
+  const report = await readReport<PushReport>(json);
+  const link = `${gitea.origin}/org/a/actions/runs/1/jobs/0`;
+  assert.equal(report.results[0]?.ci?.state, "failure");
+  for (const [i, result] of report.results.slice(1).entries()) {
+    assert.equal(result.status, "skipped");
+    assert.equal(result.skip, "aborted");
+    assert.ok(
+      result.reason?.includes(`canary org/a: CI failure (${link})`),
+      result.reason,
+    );
+    assert.equal(
+      await fx.count(repos[i + 1] ?? ""),
+      1,
+      "no commit on the rest",
+    );
+    assert.equal(receivePacks(gitea, ["b", "c"][i] ?? ""), 0);
+  }
+  assert.equal(receivePacks(gitea, "a"), 1);
+});
+
+Deno.test("push --wait --canary: a green canary lets the rest through", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a", "b", "c"], {
+    contexts: [BUILD],
+  });
+  await using _ = gitea;
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade(
+    args(gitea, ["a", "b", "c"], ["--wait", "--canary", "1", "--json", json]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const report = await readReport<PushReport>(json);
+  assert.deepEqual(report.results.map((r) => [r.repo, r.status, r.ci?.state]), [
+    ["org/a", "updated", "success"],
+    ["org/b", "updated", "success"],
+    ["org/c", "updated", "success"],
+  ]);
+  for (const repo of repos) {
+    assert.equal(await fx.text(repo, "main", ".runtime-version"), "0.2\n");
+  }
+});
+
+Deno.test("status --ci: each template's CI at its tip; red or none exits 1", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a", "b", "c"], null, {
+    ".runtime-version": "0.2\n",
+  });
+  await using _ = gitea;
+  const post = async (name: string, i: number, status: string) =>
+    gitea.api.postStatus(`org/${name}`, (await fx.tip(repos[i] ?? "")) ?? "", {
+      status,
+      context: BUILD,
+      description: status,
+      target_url: `${gitea.origin}/org/${name}/actions/runs/1/jobs/0`,
+    });
+  await post("a", 0, "success");
+  await post("b", 1, "failure");
+  const json = `${fx.root}/s.json`;
+  const base = [
+    "status",
+    "0.2",
+    "--base-url",
+    gitea.origin,
+    "--ci",
+    "--json",
+    json,
+  ];
+  const run = await runCascade(
+    [...base, "--repo", "org/a", "--repo", "org/b", "--repo", "org/c"],
+    ENV,
+  );
+  assert.equal(run.code, 1, run.stdout);
+  const report = await readReport<StatusReport>(json);
+  assert.deepEqual(report.results.map((r) => r.ci?.state), [
+    "success",
+    "failure",
+    "none",
+  ]);
+  assert.equal(
+    report.results[1]?.ci?.url,
+    `${gitea.origin}/org/b/actions/runs/1/jobs/0`,
+  );
+  assert.equal(report.apiRequests, 3);
+  assert.equal(statusRequests(gitea), 3);
+  const green = await runCascade([...base, "--repo", "org/a"], ENV);
+  assert.equal(green.code, 0, green.stdout);
+});
+
+Deno.test("push --wait without --allow-net: exit 2 naming the flag, before any push", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a"], { contexts: [BUILD] });
+  await using _ = gitea;
+  const run = await runCascadeProcess(
+    args(gitea, ["a"], ["--wait"]),
+    { tmpDir: fx.root, env: ENV },
+  );
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(
+    run.stderr,
+    /--wait reads CI over the forge API and needs --allow-net=127\.0\.0\.1:\d+/,
+  );
+  assert.equal(gitea.git.requests.length, 0, "no git request at all");
+  assert.equal(gitea.api.requests.length, 0);
+  assert.equal(await fx.count(repos[0] ?? ""), 1);
+});
+
+Deno.test("push --wait: an interrupt during the wait exits 130 with the CI seen so far", async () => {
+  await using fx = await Fixture.create();
+  const { gitea } = await setup(fx, ["a"], {
+    contexts: [BUILD],
+    queueMs: 10,
+    runMs: 20_000,
+  });
+  await using _ = gitea;
+  const json = `${fx.root}/r.json`;
+  const stop = new AbortController();
+  const running = runCascade(
+    args(gitea, ["a"], ["--wait", "--json", json]),
+    ENV,
+    { ciPolling: FAST, signal: stop.signal },
+  );
+  // Abort once the follow has seen the run pending.
+  while (
+    !gitea.api.tasks("org/a").some((t) => t.status === "running") ||
+    statusRequests(gitea) < 3
+  ) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  stop.abort();
+  const run = await running;
+  assert.equal(run.code, 130);
+  const result = (await readReport<PushReport>(json)).results[0];
+  assert.equal(result?.status, "updated");
+  assert.equal(result?.ci?.state, "pending");
+  assert.deepEqual(result?.ci?.contexts.map((c) => c.state), ["pending"]);
+  assert.match(result?.ci?.note ?? "", /interrupted while waiting/);
+});
+
+Deno.test("push --wait: real poll intervals cost about one request per template per second or less", async () => {
+  await using fx = await Fixture.create();
+  const names = ["a", "b", "c", "d"];
+  const { gitea } = await setup(fx, names, {
+    contexts: [BUILD],
+    queueMs: 100,
+    runMs: 1500,
+  });
+  await using _ = gitea;
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade(
+    args(gitea, names, ["--wait", "--json", json]),
+    ENV,
+  );
+  assert.equal(run.code, 0, run.stdout);
+  const report = await readReport<PushReport>(json);
+  assert.equal(report.apiRequests, gitea.api.requests.length);
+  for (const [i, result] of report.results.entries()) {
+    const waited = result.ci?.waitedMs ?? 0;
+    const served = statusRequests(gitea, names[i]);
+    // Intervals start at 1 s and grow 1.5x: at most 1 + waited/800ms polls.
+    assert.ok(
+      served <= 1 + Math.ceil(waited / 800),
+      `${served} requests in ${waited} ms`,
+    );
+    assert.ok(served >= 2, "polled until final");
+  }
+});
