@@ -17,6 +17,10 @@
  * @module
  */
 
+import type { CiOutcome, CiState } from "./ci_outcome.ts";
+
+export type { CiContextResult, CiOutcome, CiState } from "./ci_outcome.ts";
+
 /** Why a template failed; stable names used in reports and by tooling. */
 export type ErrorKind =
   | "auth"
@@ -161,35 +165,6 @@ function state(
     output: name,
     ...more,
   };
-}
-
-/** A commit's CI as cascade reports it (`--wait`, `status --ci`). */
-export type CiState = "success" | "failure" | "pending" | "none";
-
-/** One CI context's newest status; the server's text, kept exact. */
-export interface CiContextResult {
-  /** E.g. `publish-image / build (push)`. */
-  context: string;
-  /** Its newest state (`pending`, `success`, `failure`, ...). */
-  state: string;
-  /** Link to the run, or null. */
-  targetUrl: string | null;
-  /** The server's description, e.g. "Failing after 12s". */
-  description: string;
-}
-
-/** What cascade found of a template's CI. */
-export interface CiOutcome {
-  /** The outcome; `pending`: not final when the wait ended. */
-  state: CiState;
-  /** Every counted context, sorted by name. */
-  contexts: CiContextResult[];
-  /** Target URL of the first failing context, or null. */
-  url: string | null;
-  /** Time spent waiting, in milliseconds. */
-  waitedMs: number;
-  /** Why `none` or `pending`, or that a newer tip was followed. */
-  note?: string;
 }
 
 /** The meaning of each CI outcome; any but `success` fails the run. */

@@ -10,7 +10,16 @@
 
 import type { ConfigType } from "./config_file.ts";
 import { UsageError } from "../errors.ts";
-import { parseDuration } from "./duration.ts";
+import {
+  apiUrl,
+  asText,
+  checkBranch,
+  ciContextGlob,
+  duration,
+  originOf,
+  positiveInt,
+  timeoutSeconds,
+} from "./flag_values.ts";
 import {
   DEFAULT_VERSION_FILE,
   normaliseVersionFilePath,
@@ -353,102 +362,6 @@ export function flagOf(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** An http(s) origin (`https://host[:port]`) as given to a flag. */
-function originOf(text: string): string {
-  let url: URL | null = null;
-  try {
-    url = new URL(text);
-  } catch { /* refused below */ }
-  if (
-    url === null || !/^https?:$/.test(url.protocol) ||
-    url.username !== "" || url.password !== "" ||
-    (url.pathname !== "/" && url.pathname !== "") || url.search !== ""
-  ) {
-    throw new UsageError(
-      `--token-origin ${
-        JSON.stringify(text.slice(0, 80))
-      } must be an origin like https://git.example.com (no path, no credentials)`,
-    );
-  }
-  return url.origin;
-}
-
-/** A raw value as text (a config file gives numbers). */
-function asText(raw: Raw | number): string | undefined {
-  return typeof raw === "number" ? String(raw) : text(raw as Raw);
-}
-
-/** A duration flag in milliseconds (see `duration.ts`). */
-function duration(flag: string, raw: Raw, fallback: string): number {
-  return parseDuration(flag, asText(raw) ?? fallback);
-}
-
-/** `--timeout` in whole seconds (a duration, 1 s to a day). */
-function timeoutSeconds(raw: Raw | number): number {
-  const given = asText(raw);
-  if (given === undefined) return 120;
-  const ms = parseDuration("--timeout", given);
-  if (ms % 1000 !== 0 || ms > 86_400_000) {
-    throw new UsageError(
-      `--timeout must be whole seconds up to a day (90, 90s, 5m), not ${
-        JSON.stringify(given.slice(0, 20))
-      }`,
-    );
-  }
-  return ms / 1000;
-}
-
-/** A `--ci-context` glob: one line of printable text. */
-function ciContextGlob(glob: string): string {
-  // deno-lint-ignore no-control-regex
-  if (glob === "" || glob.length > 200 || /[\x00-\x1f\x7f]/.test(glob)) {
-    throw new UsageError(
-      `--ci-context must be a non-empty glob on one line, e.g. "publish-image / *"`,
-    );
-  }
-  return glob;
-}
-
-/** `--api-url`: an http(s) URL without credentials, query or fragment. */
-function apiUrl(given: string | undefined): string | undefined {
-  if (given === undefined) return undefined;
-  let url: URL | null = null;
-  try {
-    url = new URL(given);
-  } catch { /* refused below */ }
-  if (
-    url === null || !/^https?:$/.test(url.protocol) || url.username !== "" ||
-    url.password !== "" || url.search !== "" || url.hash !== ""
-  ) {
-    throw new UsageError(
-      `--api-url must be an http(s) URL like https://git.example.com/api/v1 (no credentials), not ${
-        JSON.stringify(given.slice(0, 80))
-      }`,
-    );
-  }
-  return url.href.replace(/\/+$/, "");
-}
-
-/** A positive integer option within bounds; `fallback` when absent. */
-function positiveInt(
-  flag: string,
-  text: string | undefined,
-  fallback: number,
-  max: number,
-): number {
-  if (text === undefined) return fallback;
-  if (
-    !/^\d{1,9}$/.test(text.trim()) || Number(text) < 1 || Number(text) > max
-  ) {
-    throw new UsageError(
-      `${flag} must be a whole number from 1 to ${max}, not ${
-        JSON.stringify(text.slice(0, 20))
-      }`,
-    );
-  }
-  return Number(text);
-}
-
 function versionFilePath(flag: string, path: string): string {
   const normal = normaliseVersionFilePath(path);
   if (typeof normal !== "string") {
@@ -476,22 +389,4 @@ export function parsePerson(
     throw new UsageError(`${flag} must look like "Name <email@host>"`);
   }
   return { name: m[1] ?? "", email: m[2] ?? "" };
-}
-
-function checkBranch(branch: string | undefined): string | undefined {
-  if (branch === undefined) return undefined;
-  const bad = branch === "" || branch.startsWith("-") ||
-    branch.startsWith("/") ||
-    branch.endsWith("/") || branch.endsWith(".lock") || branch.endsWith(".") ||
-    branch.includes("..") || branch.includes("@{") || branch.includes("//") ||
-    // deno-lint-ignore no-control-regex
-    /[\x00-\x20\x7f~^:?*[\\]/.test(branch) || branch.startsWith("refs/");
-  if (bad) {
-    throw new UsageError(
-      `--branch ${
-        JSON.stringify(branch.slice(0, 60))
-      } is not a valid branch name`,
-    );
-  }
-  return branch;
 }
