@@ -30,6 +30,7 @@ const GROUPS = {
   targets: "**Targets**",
   common: "**Options** (push and status)",
   push: "**Options** (push only)",
+  ci: "**Options** (CI",
 } as const;
 
 Deno.test("the README's flag tables list exactly the option table's flags, with its defaults", async () => {

@@ -305,7 +305,6 @@ export const OPTIONS = {
     value: (raw) => duration("--wait-start", raw, "2m"),
   }),
   ciContext: option({
-    remember: true,
     kind: "list",
     group: "ci",
     arg: "<glob>",
@@ -331,7 +330,6 @@ export const OPTIONS = {
     value: flag,
   }),
   apiUrl: option({
-    remember: true,
     kind: "string",
     group: "ci",
     arg: "<url>",

@@ -347,11 +347,13 @@ function optionLines(group: OptionSpec["group"]): string {
 const EXIT_CODES: Record<RunCommandName | "all", string> = {
   push:
     `Exit codes: ${EXIT.ok} every template updated, unchanged, skipped or superseded;
-  ${EXIT.failed} a template failed or was interrupted; ${EXIT.usage} usage or input error (nothing touched);
+  ${EXIT.failed} a template failed or was interrupted, or (--wait) its CI is not green;
+  ${EXIT.usage} usage or input error (nothing touched);
   ${EXIT.credentials} credentials refused in the preflight (nothing pushed); ${EXIT.interrupted} interrupted.
 `,
   status: `Exit codes: ${EXIT.ok} every template is at the version;
-  ${EXIT.failed} a template drifted or could not be read; ${EXIT.usage} usage or input error;
+  ${EXIT.failed} a template drifted or could not be read, or (--ci) its CI is not green;
+  ${EXIT.usage} usage or input error;
   ${EXIT.credentials} credentials refused; ${EXIT.interrupted} interrupted.
 `,
   all:
