@@ -83,6 +83,10 @@ export interface FollowOptions extends CiOptions {
   minIntervalMs?: number;
   /** Longest poll interval (default 15 s). */
   maxIntervalMs?: number;
+  /** Each interval is the previous one times this (default 1.5). */
+  growth?: number;
+  /** Each wait is the interval ± this fraction, at random (default 0.2). */
+  jitter?: number;
   /** Stops the follow: it then throws {@linkcode InterruptedError}. */
   signal?: AbortSignal;
   /** A newer push cancelled our run: maybe follow the new tip. */
@@ -263,9 +267,15 @@ export async function followCommit(
     const next = result.state === "none"
       ? Math.min(shaSince + waitStartMs, start + waitTimeoutMs)
       : start + waitTimeoutMs;
-    const jittered = Math.round(interval * (0.8 + 0.4 * random()));
+    const jitter = options.jitter ?? 0.2;
+    const jittered = Math.round(
+      interval * (1 - jitter + 2 * jitter * random()),
+    );
     const wait = Math.max(1, Math.min(jittered, next - now()));
     if (!await pause(wait, options.signal)) throw new InterruptedError();
-    interval = Math.min(maxIntervalMs, Math.round(interval * 1.5));
+    interval = Math.min(
+      maxIntervalMs,
+      Math.round(interval * (options.growth ?? 1.5)),
+    );
   }
 }

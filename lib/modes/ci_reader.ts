@@ -13,6 +13,7 @@ import { InterruptedError, UsageError } from "../errors.ts";
 import type { CiOutcome } from "../model.ts";
 import type { RunOptions } from "../cli/parse.ts";
 import { createLimiter } from "../engine/pool.ts";
+import { sleep } from "../engine/retry.ts";
 import {
   apiBaseFor,
   ForgeClient,
@@ -43,10 +44,14 @@ export interface ApiTarget {
 
 /** Polling intervals (tests shorten them). */
 export interface CiPolling {
-  /** First interval, in milliseconds (default 1 s). */
+  /** First interval, in milliseconds. */
   minIntervalMs: number;
-  /** Longest interval, in milliseconds (default 15 s). */
+  /** Longest interval, in milliseconds. */
   maxIntervalMs: number;
+  /** Each interval is the previous one times this (default 1.5). */
+  growth?: number;
+  /** Each wait is the interval ± this fraction (default 0.2). */
+  jitter?: number;
   /** Retries of the API client for 429/5xx (default: the client's). */
   retry?: ForgeRetry;
 }
@@ -125,6 +130,20 @@ export function checkApiPermission(
   }
 }
 
+/**
+ * The default intervals: 1.7 s (the first poll of a commit just pushed
+ * comes after one, since its CI has not started), then 1.15 times the
+ * last, up to 15 s (after about a minute), each with ±10% jitter. A run
+ * that ends within seconds is seen within 2 s, at about one request per
+ * template per 2 s; a long one costs one request per 15 s.
+ */
+export const DEFAULT_POLLING: CiPolling = {
+  minIntervalMs: 1700,
+  maxIntervalMs: 15_000,
+  growth: 1.15,
+  jitter: 0.1,
+};
+
 /** What a CI reader needs from a run. */
 export interface CiReaderOptions {
   /** The token, if any (sent as `token <t>` to allowed origins). */
@@ -177,6 +196,7 @@ export class CiReader {
     target: Target,
     sha: string,
     branch: string,
+    fresh: boolean,
     moved?: BranchMoved,
   ): Promise<CiOutcome> {
     const api = apiTargetOf(target, this.#o.apiUrl);
@@ -184,20 +204,25 @@ export class CiReader {
     const started = Date.now();
     const seen: { statuses: CommitStatus[] | null } = { statuses: null };
     const reader = this.#reader(api.base, seen);
+    const polling = this.#o.polling ?? DEFAULT_POLLING;
+    const globs = this.#globs();
     try {
-      const result = await followCommit(
-        reader,
-        { ...api, sha, branch },
-        {
-          contexts: this.#o.contexts.length > 0 ? this.#o.contexts : undefined,
-          waitTimeoutMs: this.#o.waitTimeoutMs,
-          waitStartMs: this.#o.waitStartMs,
-          signal: this.#o.signal,
-          ...(this.#o.polling ?? {}),
-          ...(moved ? { branchMoved: moved } : {}),
-        } as Parameters<typeof followCommit>[2],
-      );
-      return outcomeOf(result);
+      // A commit pushed a moment ago has no status yet: skip that request.
+      if (fresh && !await sleep(polling.minIntervalMs, this.#o.signal)) {
+        throw new InterruptedError();
+      }
+      const result = await followCommit(reader, { ...api, sha, branch }, {
+        ...(globs ? { contexts: globs } : {}),
+        waitTimeoutMs: this.#o.waitTimeoutMs,
+        waitStartMs: this.#o.waitStartMs,
+        signal: this.#o.signal,
+        minIntervalMs: polling.minIntervalMs,
+        maxIntervalMs: polling.maxIntervalMs,
+        ...(polling.growth ? { growth: polling.growth } : {}),
+        ...(polling.jitter ? { jitter: polling.jitter } : {}),
+        ...(moved ? { branchMoved: moved } : {}),
+      });
+      return { ...outcomeOf(result), waitedMs: Date.now() - started };
     } catch (error) {
       const waitedMs = Date.now() - started;
       const sofar = seen.statuses === null

@@ -24,24 +24,14 @@ import {
   type TemplateTask,
 } from "../engine/engine.ts";
 import type { BranchMoved } from "../forge/ci.ts";
-import { fetchTip, lsRemote, type RemoteContext } from "../git/remote.ts";
+import { fetchTip, lsRemote } from "../git/remote.ts";
 import type { PushResult } from "../model.ts";
 import { readVersionState } from "../version/state.ts";
 import type { Target } from "../targets.ts";
 import type { CiReader } from "./ci_reader.ts";
 import type { PushSettings } from "./push_land.ts";
 
-/** What the wait needs of a template the push step ran. */
-interface Tracked {
-  /** Its git context (its work repo stays until the run ends). */
-  ctx: RemoteContext;
-  /** The tip the preflight saw (what an `unchanged` template holds). */
-  tip: string;
-  /** Its branch. */
-  branch: string;
-}
-
-/** Runs the push step over `plans`, then follows their CI. */
+/** Runs the push step over `plans`, following each pushed template's CI. */
 export async function pushAndWait(
   plans: readonly Plan[],
   settings: PushSettings,
@@ -98,41 +88,50 @@ async function pushThenFollow(
   deps: EngineDeps,
   reader: CiReader,
 ): Promise<EngineRun<PushResult>> {
-  const tracked = new Map<Target, Tracked>();
+  const follows: Promise<void>[] = [];
   const inner = step(settings);
   const run = await runTemplates(plans, settings, {
     ...inner,
-    run: (task: TemplateTask) => {
-      tracked.set(task.target, {
-        ctx: task.ctx,
-        tip: task.tip,
-        branch: task.branch,
-      });
-      return inner.run(task);
+    run: async (task: TemplateTask) => {
+      const result = await inner.run(task);
+      // Each template's CI is followed from the moment it is pushed, out
+      // of the step's slots, so the next templates push meanwhile.
+      follows.push(follow(task, result, settings, deps.signal, reader));
+      return result;
     },
   }, deps);
-  await Promise.all(run.results.map(async (result, i) => {
-    const plan = plans[i];
-    const where = plan && tracked.get(plan.target);
-    if (plan === undefined || where === undefined) return;
-    const sha = result.status === "updated"
-      ? result.commit
-      : result.status === "unchanged"
-      ? where.tip
-      : null;
-    if (sha === null || deps.signal.aborted) return;
-    result.ci = await reader.follow(
-      plan.target,
-      sha,
-      where.branch,
-      branchMoved(where, settings),
-    );
-  }));
+  await Promise.all(follows);
   return run;
 }
 
+/** Follows one template's CI; sets `result.ci` (pushed or current only). */
+async function follow(
+  task: TemplateTask,
+  result: PushResult,
+  settings: PushSettings,
+  signal: AbortSignal,
+  reader: CiReader,
+): Promise<void> {
+  const sha = result.status === "updated"
+    ? result.commit
+    : result.status === "unchanged"
+    ? task.tip
+    : null;
+  if (sha === null || signal.aborted) return;
+  result.ci = await reader.follow(
+    task.target,
+    sha,
+    task.branch,
+    result.status === "updated",
+    branchMoved(task, settings),
+  );
+}
+
 /** How the follow learns a newer tip and whether it holds the version. */
-function branchMoved(where: Tracked, settings: PushSettings): BranchMoved {
+function branchMoved(
+  where: Pick<TemplateTask, "ctx" | "branch">,
+  settings: PushSettings,
+): BranchMoved {
   const depth = Math.max(
     ...[settings.file, ...settings.probes].map((p) => p.split("/").length),
   );
