@@ -11,7 +11,12 @@ import {
   startGitea,
 } from "./support/gitea_api.ts";
 import type { PushReport, StatusReport } from "../lib/model.ts";
-import type { CiPolling } from "../lib/modes/ci_reader.ts";
+import {
+  apiTargetOf,
+  apiTokenOrigins,
+  type CiPolling,
+} from "../lib/modes/ci_reader.ts";
+import { parseTarget } from "../lib/targets.ts";
 
 const TOKEN = "wait-t0ken-5c1e";
 const BUILD = "publish-image / build (push)";
@@ -565,4 +570,116 @@ Deno.test("push --wait: default poll intervals cost about one request per templa
     // The CI ends 3 s after the push; the follow starts after it.
     assert.ok(waited <= 3000 + 2000, `saw the end ${waited - 3000} ms late`);
   }
+});
+
+Deno.test("push --wait --api-url: a local-path target's CI, the token only to --token-origin", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a"], { contexts: [BUILD] });
+  await using _ = gitea;
+  const target = ["push", "0.2", "--repo", repos[0] ?? "", "--wait"];
+  const api = ["--api-url", `${gitea.origin}/api/v1`];
+  const denied = `${fx.root}/denied.json`;
+  // Without --token-origin the API's origin gets no token: Gitea says 401.
+  const first = await runCascade([...target, ...api, "--json", denied], ENV, {
+    ciPolling: FAST,
+  });
+  assert.equal(first.code, 1);
+  const ci = (await readReport<PushReport>(denied)).results[0]?.ci;
+  assert.equal(ci?.state, "pending");
+  assert.match(
+    ci?.note ?? "",
+    /org\/a\.git: could not read the CI over the API \(auth: /,
+  );
+  assert.ok(gitea.api.requests.every((r) => r.authorization === null));
+  // Now at the version: the second run follows the tip, green already.
+  const tip = (await fx.tip(repos[0] ?? "")) ?? "";
+  gitea.api.postStatus("org/a", tip, {
+    status: "success",
+    context: BUILD,
+    description: "Successful in 3s",
+    target_url: "",
+  });
+  const allowed = `${fx.root}/allowed.json`;
+  const second = await runCascade(
+    [...target, ...api, "--token-origin", gitea.origin, "--json", allowed],
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(second.code, 0, second.stdout);
+  const ok = (await readReport<PushReport>(allowed)).results[0]?.ci;
+  assert.equal(ok?.state, "success");
+  assert.equal(gitea.api.requests.at(-1)?.authorization, `token ${TOKEN}`);
+});
+
+Deno.test("push --wait: the server's context names, descriptions and links are printed escaped, kept exact in JSON", async () => {
+  await using fx = await Fixture.create();
+  const evil = "build \u001b[31m|x| `y` <b>\nforged";
+  const { gitea, repos } = await setup(fx, ["a"], null, {
+    ".runtime-version": "0.2\n",
+  });
+  await using _ = gitea;
+  const tip = (await fx.tip(repos[0] ?? "")) ?? "";
+  gitea.api.postStatus("org/a", tip, {
+    status: "failure",
+    context: evil,
+    description: "bad\r\n::error::forged annotation",
+    target_url: "javascript:alert(1)",
+  });
+  for (let i = 0; i < 60; i++) {
+    gitea.api.postStatus("org/a", tip, {
+      status: "success",
+      context: `ctx ${String(i).padStart(2, "0")}`,
+      description: "x".repeat(5000),
+      target_url: "",
+    });
+  }
+  const json = `${fx.root}/r.json`;
+  const summary = `${fx.root}/s.md`;
+  const run = await runCascade(
+    args(gitea, ["a"], ["--wait", "--json", json, "--summary", summary]),
+    { ...ENV, GITHUB_ACTIONS: "true" },
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 1);
+  const ci = (await readReport<PushReport>(json)).results[0]?.ci;
+  assert.equal(ci?.contexts.length, 50);
+  assert.equal(ci?.contexts.find((c) => c.state === "failure")?.context, evil);
+  assert.ok(ci?.contexts.every((c) => c.description.length <= 1024));
+  assert.match(ci?.note ?? "", /11 more contexts not listed/);
+  assert.equal(ci?.url, "javascript:alert(1)");
+  assert.ok(!run.stdout.includes("\u001b"), "no escape sequence printed");
+  assert.ok(!run.stdout.includes("javascript:"), "no non-http link printed");
+  const lines = run.stdout.split("\n");
+  assert.ok(!lines.some((l) => l.startsWith("::error::forged")));
+  assert.ok(!lines.some((l) => l.startsWith("forged")));
+  const markdown = await Deno.readTextFile(summary);
+  assert.ok(!markdown.includes("\u001b") && !markdown.includes("javascript:"));
+  const row = markdown.split("\n").find((l) => l.startsWith("| org/a"));
+  // Every pipe in the row is a cell border or escaped.
+  assert.equal(row?.replace(/\\\|/g, "").split("|").length, 9, row);
+});
+
+Deno.test("apiTargetOf() and apiTokenOrigins(): the API of each target, the token to its own origin only", () => {
+  const http = parseTarget(
+    "https://git.example.com/gitea/org/app.git",
+    undefined,
+    "/",
+  );
+  const ssh = parseTarget("git@git.example.com:org/app.git", undefined, "/");
+  const local = parseTarget("/srv/org/app.git", undefined, "/");
+  assert.deepEqual(apiTargetOf(http, undefined), {
+    base: "https://git.example.com/gitea/api/v1",
+    owner: "org",
+    repo: "app",
+  });
+  assert.equal(apiTargetOf(ssh, undefined), null);
+  assert.deepEqual(apiTargetOf(local, "https://api.example.com/api/v1"), {
+    base: "https://api.example.com/api/v1",
+    owner: "org",
+    repo: "app",
+  });
+  assert.deepEqual(
+    [...apiTokenOrigins([http, ssh, local], { tokenOrigin: [] })],
+    ["https://git.example.com"],
+  );
 });

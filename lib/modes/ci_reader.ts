@@ -67,10 +67,13 @@ export function apiTargetOf(
   apiUrl: string | undefined,
 ): ApiTarget | null {
   let path: string;
-  if (target.scheme === "http" || target.scheme === "ssh") {
+  if (target.scheme === "file") {
+    path = target.url.replace(/^file:\/\//, "");
+  } else if (URL.canParse(target.url)) {
     path = new URL(target.url).pathname;
   } else {
-    path = target.url.replace(/^file:\/\//, "");
+    // scp-like ssh: `user@host:owner/name.git`
+    path = target.url.slice(target.url.indexOf(":") + 1);
   }
   const parts = decodeURIComponent(path).replace(/\/+$/, "").split("/")
     .filter(Boolean);
@@ -300,13 +303,38 @@ export class CiReader {
 
 /** The report's form of a follow's result (the commit id left out). */
 function outcomeOf(result: CiResult): CiOutcome {
+  // The server's text stays exact but bounded: at most MAX_CONTEXTS
+  // contexts (failing ones first), each string cut.
+  const failing = (c: { state: string }) =>
+    c.state === "failure" || c.state === "error";
+  const kept = [
+    ...result.contexts.filter(failing),
+    ...result.contexts.filter((c) => !failing(c)),
+  ].slice(0, MAX_CONTEXTS).sort((a, b) => (a.context < b.context ? -1 : 1));
+  const left = result.contexts.length - kept.length;
+  const notes = [
+    result.note,
+    left > 0 ? `${left} more contexts not listed` : undefined,
+  ].filter((n) => n !== undefined);
   return {
     state: result.state,
-    contexts: result.contexts,
-    url: result.url,
+    contexts: kept.map((c) => ({
+      context: cut(c.context, 256),
+      state: cut(c.state, 32),
+      targetUrl: c.targetUrl === null ? null : cut(c.targetUrl, 2048),
+      description: cut(c.description, 1024),
+    })),
+    url: result.url === null ? null : cut(result.url, 2048),
     waitedMs: Math.max(0, Math.round(result.waitedMs)),
-    ...(result.note === undefined ? {} : { note: result.note }),
+    ...(notes.length > 0 ? { note: notes.join("; ") } : {}),
   };
+}
+
+/** Contexts a result lists at most. */
+const MAX_CONTEXTS = 50;
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function unreachable(target: Target): CiOutcome {
