@@ -683,3 +683,38 @@ Deno.test("apiTargetOf() and apiTokenOrigins(): the API of each target, the toke
     ["https://git.example.com"],
   );
 });
+
+Deno.test("push --wait --canary: credentials refused for a later target stop the canary's push too", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a", "b"], { contexts: [BUILD] });
+  await using _ = gitea;
+  const bad = `http://cascade:wrong@${new URL(gitea.origin).host}/org/b.git`;
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade(
+    [
+      "push",
+      "0.2",
+      "--base-url",
+      gitea.origin,
+      "--repo",
+      "org/a",
+      "--repo",
+      bad,
+      "--wait",
+      "--canary",
+      "1",
+      "--json",
+      json,
+    ],
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 3, run.stdout + run.stderr);
+  const report = await readReport<PushReport>(json);
+  assert.deepEqual(report.results.map((r) => [r.status, r.skip ?? null]), [
+    ["skipped", "aborted"],
+    ["failed", null],
+  ]);
+  for (const repo of repos) assert.equal(await fx.count(repo), 1);
+  assert.equal(receivePacks(gitea, "a"), 0);
+});

@@ -1,8 +1,8 @@
 /**
- * `cascade push --wait`: the push phase, then each pushed (or already
- * current) template's CI followed to its result, every template at once
- * (the API requests bounded by `--concurrency`). With `--canary <n>` the
- * first n templates are pushed and followed first; the rest are pushed
+ * `cascade push --wait`: each pushed (or already current) template's CI
+ * followed to its result from the moment it is pushed, every template at
+ * once (the API requests bounded by `--concurrency`). With `--canary <n>`
+ * the first n templates are pushed and followed first; the rest are pushed
  * only when every canary is green, else they are skipped (`aborted`, so a
  * retry takes them) with the canary's name and run link.
  *
@@ -31,7 +31,14 @@ import type { Target } from "../targets.ts";
 import type { CiReader } from "./ci_reader.ts";
 import type { PushSettings } from "./push_land.ts";
 
-/** Runs the push step over `plans`, following each pushed template's CI. */
+/**
+ * Runs the push step over `plans` in one engine run (one preflight over
+ * every target, so credentials refused anywhere still stop every push),
+ * following each pushed template's CI from the moment it is pushed. With a
+ * canary, templates past the first n wait at a gate, holding nothing but
+ * their slot, until every canary's CI is known: green lets them push; else
+ * they are skipped without pushing.
+ */
 export async function pushAndWait(
   plans: readonly Plan[],
   settings: PushSettings,
@@ -40,68 +47,68 @@ export async function pushAndWait(
   reader: CiReader,
   canary: number | undefined,
 ): Promise<EngineRun<PushResult>> {
-  const n = canary === undefined
-    ? plans.length
-    : Math.min(canary, plans.length);
-  const first = await pushThenFollow(
-    plans.slice(0, n),
-    settings,
-    step,
-    deps,
-    reader,
-  );
-  if (n === plans.length) return first;
-  const rest = plans.slice(n);
-  const red = canaryVerdict(first.results);
-  if (red !== null || deps.signal.aborted) {
-    const skipped = rest.map((plan) =>
-      deps.signal.aborted
-        ? step(settings).unreached({
-          target: plan.target,
-          branch: null,
-          interrupted: true,
-          notStarted: true,
-        })
-        : canarySkipped(plan.target, red ?? "")
-    );
-    return { results: [...first.results, ...skipped], refused: first.refused };
-  }
-  // The rest get work repos of their own (the engine names them by index).
-  const workDir = `${deps.workDir}/rest`;
-  await Deno.mkdir(workDir);
-  const second = await pushThenFollow(rest, settings, step, {
-    ...deps,
-    workDir,
-    onStart: (i) => deps.onStart?.(i + n),
-    onDone: (i, title, log) => deps.onDone?.(i + n, title, log),
-  }, reader);
-  return {
-    results: [...first.results, ...second.results],
-    refused: first.refused + second.refused,
-  };
-}
-
-async function pushThenFollow(
-  plans: readonly Plan[],
-  settings: PushSettings,
-  step: (settings: PushSettings) => Step<PushResult>,
-  deps: EngineDeps,
-  reader: CiReader,
-): Promise<EngineRun<PushResult>> {
-  const follows: Promise<void>[] = [];
   const inner = step(settings);
+  const n = Math.min(canary ?? plans.length, plans.length);
+  const canaries = new Set(plans.slice(0, n).map((p) => p.target));
+  const follows: Promise<void>[] = [];
+  const gate = canaryGate(n, deps.signal);
   const run = await runTemplates(plans, settings, {
     ...inner,
     run: async (task: TemplateTask) => {
+      const isCanary = canaries.has(task.target);
+      if (!isCanary) {
+        const verdict = await gate.verdict;
+        if (deps.signal.aborted) {
+          return inner.unreached({
+            target: task.target,
+            branch: task.branch,
+            interrupted: true,
+            notStarted: true,
+          });
+        }
+        if (verdict !== null) {
+          return canarySkipped(task.target, task.branch, verdict);
+        }
+      }
       const result = await inner.run(task);
-      // Each template's CI is followed from the moment it is pushed, out
-      // of the step's slots, so the next templates push meanwhile.
-      follows.push(follow(task, result, settings, deps.signal, reader));
+      const following = follow(task, result, settings, deps.signal, reader);
+      follows.push(following);
+      if (isCanary) gate.settled(result, following);
+      return result;
+    },
+    unreached: (why) => {
+      const result = inner.unreached(why);
+      if (canaries.has(why.target)) gate.settled(result, Promise.resolve());
       return result;
     },
   }, deps);
   await Promise.all(follows);
+  gate.close();
   return run;
+}
+
+/**
+ * The canaries' verdict: resolves once all `n` have settled (pushed and
+ * followed, or not reached), or at once on interrupt.
+ */
+function canaryGate(n: number, signal: AbortSignal) {
+  const results: PushResult[] = [];
+  const follows: Promise<void>[] = [];
+  let open: (verdict: string | null) => void = () => {};
+  const verdict = new Promise<string | null>((resolve) => (open = resolve));
+  const onAbort = () => open("interrupted");
+  signal.addEventListener("abort", onAbort);
+  return {
+    verdict,
+    settled(result: PushResult, following: Promise<void>) {
+      results.push(result);
+      follows.push(following);
+      if (results.length === n) {
+        void Promise.all(follows).then(() => open(canaryVerdict(results)));
+      }
+    },
+    close: () => signal.removeEventListener("abort", onAbort),
+  };
 }
 
 /** Follows one template's CI; sets `result.ci` (pushed or current only). */
@@ -185,11 +192,15 @@ function canaryVerdict(results: readonly PushResult[]): string | null {
   return null;
 }
 
-function canarySkipped(target: Target, why: string): PushResult {
+function canarySkipped(
+  target: Target,
+  branch: string,
+  why: string,
+): PushResult {
   return {
     repo: target.repo,
     url: target.url,
-    branch: null,
+    branch,
     status: "skipped",
     skip: "aborted",
     previous: null,
