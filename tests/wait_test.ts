@@ -180,7 +180,7 @@ Deno.test("push --wait: no status ever is none after --wait-start, with the like
   assert.deepEqual(ci?.contexts, []);
   assert.match(
     ci?.note ?? "",
-    /no status after 0 s; possible causes: .*skip-ci/,
+    /no status after 0.3 s; possible causes: .*skip-ci/,
   );
   assert.ok((ci?.waitedMs ?? 0) >= 300, String(ci?.waitedMs));
   assert.match(run.stdout, /ci none: \(no status after/);
@@ -203,7 +203,7 @@ Deno.test("push --wait: CI still running at --wait-timeout is pending", async ()
   const ci = (await readReport<PushReport>(json)).results[0]?.ci;
   assert.equal(ci?.state, "pending");
   assert.deepEqual(ci?.contexts.map((c) => c.state), ["pending"]);
-  assert.match(ci?.note ?? "", /still pending after 0 s/);
+  assert.match(ci?.note ?? "", /still pending after 0.4 s/);
 });
 
 Deno.test("push --wait: two contexts, and --ci-context counts only the matching ones", async () => {
