@@ -5,73 +5,18 @@ import {
   runCascade,
   runCascadeProcess,
 } from "./support/fixtures.ts";
+import type { CiPlan } from "./support/gitea_api.ts";
+import type { PushReport } from "../lib/model.ts";
 import {
-  type CiPlan,
-  type GiteaServer,
-  startGitea,
-} from "./support/gitea_api.ts";
-import type { PushReport, StatusReport } from "../lib/model.ts";
-import {
-  apiTargetOf,
-  apiTokenOrigins,
-  type CiPolling,
-} from "../lib/modes/ci_reader.ts";
-import { parseTarget } from "../lib/targets.ts";
-
-const TOKEN = "wait-t0ken-5c1e";
-const BUILD = "publish-image / build (push)";
-const LINT = "publish-image / lint (push)";
-
-/** Fast polling and API retries for the stand-in's millisecond runs. */
-const FAST: CiPolling = {
-  minIntervalMs: 15,
-  maxIntervalMs: 40,
-  retry: { attempts: 3, baseMs: 10, maxMs: 30, random: () => 0.5 },
-};
-
-/** Bare repos `org/<name>` at 0.1, and the stand-in Gitea serving them. */
-async function setup(
-  fx: Fixture,
-  names: string[],
-  plan: CiPlan | null,
-  files: Record<string, string> = { ".runtime-version": "0.1\n" },
-): Promise<{ gitea: GiteaServer; repos: string[] }> {
-  const repos = await Promise.all(
-    names.map((n) => fx.repo(`org/${n}`, files)),
-  );
-  const gitea = await startGitea({ root: `${fx.root}/srv`, token: TOKEN });
-  if (plan !== null) {
-    for (const n of names) await gitea.api.configureCi(`org/${n}`, plan);
-  }
-  return { gitea, repos };
-}
-
-function args(gitea: GiteaServer, names: string[], more: string[]): string[] {
-  return [
-    "push",
-    "0.2",
-    "--base-url",
-    gitea.origin,
-    ...names.flatMap((n) => ["--repo", `org/${n}`]),
-    ...more,
-  ];
-}
-
-const ENV = { CASCADE_TOKEN: TOKEN };
-
-/** Requests the stand-in served for commit statuses. */
-function statusRequests(gitea: GiteaServer, name?: string): number {
-  return gitea.api.requests.filter((r) =>
-    /\/commits\/[^/]+\/status$/.test(r.path) &&
-    (name === undefined || r.path.includes(`/repos/org/${name}/`))
-  ).length;
-}
-
-function receivePacks(gitea: GiteaServer, name: string): number {
-  return gitea.git.requests.filter((r) =>
-    r.method === "POST" && r.path === `/org/${name}.git/git-receive-pack`
-  ).length;
-}
+  args,
+  BUILD,
+  ENV,
+  FAST,
+  LINT,
+  setup,
+  statusRequests,
+  TOKEN,
+} from "./support/wait_fixtures.ts";
 
 Deno.test("push --wait: green CI on every pushed commit exits 0 and reports ci", async () => {
   await using fx = await Fixture.create();
@@ -386,113 +331,6 @@ Deno.test("push --wait: an unchanged template's CI is that of its branch tip", a
   );
 });
 
-Deno.test("push --wait --canary: a red canary stops the rest, nothing pushed to them", async () => {
-  await using fx = await Fixture.create();
-  const { gitea, repos } = await setup(fx, ["a", "b", "c"], {
-    contexts: [BUILD],
-  });
-  await using _ = gitea;
-  await gitea.api.configureCi("org/a", {
-    contexts: [BUILD],
-    outcome: "failure",
-  });
-  const json = `${fx.root}/r.json`;
-  const run = await runCascade(
-    args(gitea, ["a", "b", "c"], ["--wait", "--canary", "1", "--json", json]),
-    ENV,
-    { ciPolling: FAST },
-  );
-  assert.equal(run.code, 1);
-  const report = await readReport<PushReport>(json);
-  const link = `${gitea.origin}/org/a/actions/runs/1/jobs/0`;
-  assert.equal(report.results[0]?.ci?.state, "failure");
-  for (const [i, result] of report.results.slice(1).entries()) {
-    assert.equal(result.status, "skipped");
-    assert.equal(result.skip, "aborted");
-    assert.ok(
-      result.reason?.includes(`canary org/a: CI failure (${link})`),
-      result.reason,
-    );
-    assert.equal(
-      await fx.count(repos[i + 1] ?? ""),
-      1,
-      "no commit on the rest",
-    );
-    assert.equal(receivePacks(gitea, ["b", "c"][i] ?? ""), 0);
-  }
-  assert.equal(receivePacks(gitea, "a"), 1);
-});
-
-Deno.test("push --wait --canary: a green canary lets the rest through", async () => {
-  await using fx = await Fixture.create();
-  const { gitea, repos } = await setup(fx, ["a", "b", "c"], {
-    contexts: [BUILD],
-  });
-  await using _ = gitea;
-  const json = `${fx.root}/r.json`;
-  const run = await runCascade(
-    args(gitea, ["a", "b", "c"], ["--wait", "--canary", "1", "--json", json]),
-    ENV,
-    { ciPolling: FAST },
-  );
-  assert.equal(run.code, 0, run.stdout + run.stderr);
-  const report = await readReport<PushReport>(json);
-  assert.deepEqual(report.results.map((r) => [r.repo, r.status, r.ci?.state]), [
-    ["org/a", "updated", "success"],
-    ["org/b", "updated", "success"],
-    ["org/c", "updated", "success"],
-  ]);
-  for (const repo of repos) {
-    assert.equal(await fx.text(repo, "main", ".runtime-version"), "0.2\n");
-  }
-});
-
-Deno.test("status --ci: each template's CI at its tip; red or none exits 1", async () => {
-  await using fx = await Fixture.create();
-  const { gitea, repos } = await setup(fx, ["a", "b", "c"], null, {
-    ".runtime-version": "0.2\n",
-  });
-  await using _ = gitea;
-  const post = async (name: string, i: number, status: string) =>
-    gitea.api.postStatus(`org/${name}`, (await fx.tip(repos[i] ?? "")) ?? "", {
-      status,
-      context: BUILD,
-      description: status,
-      target_url: `${gitea.origin}/org/${name}/actions/runs/1/jobs/0`,
-    });
-  await post("a", 0, "success");
-  await post("b", 1, "failure");
-  const json = `${fx.root}/s.json`;
-  const base = [
-    "status",
-    "0.2",
-    "--base-url",
-    gitea.origin,
-    "--ci",
-    "--json",
-    json,
-  ];
-  const run = await runCascade(
-    [...base, "--repo", "org/a", "--repo", "org/b", "--repo", "org/c"],
-    ENV,
-  );
-  assert.equal(run.code, 1, run.stdout);
-  const report = await readReport<StatusReport>(json);
-  assert.deepEqual(report.results.map((r) => r.ci?.state), [
-    "success",
-    "failure",
-    "none",
-  ]);
-  assert.equal(
-    report.results[1]?.ci?.url,
-    `${gitea.origin}/org/b/actions/runs/1/jobs/0`,
-  );
-  assert.equal(report.apiRequests, 3);
-  assert.equal(statusRequests(gitea), 3);
-  const green = await runCascade([...base, "--repo", "org/a"], ENV);
-  assert.equal(green.code, 0, green.stdout);
-});
-
 Deno.test("push --wait without --allow-net: exit 2 naming the flag, before any push", async () => {
   await using fx = await Fixture.create();
   const { gitea, repos } = await setup(fx, ["a"], { contexts: [BUILD] });
@@ -543,74 +381,6 @@ Deno.test("push --wait: an interrupt during the wait exits 130 with the CI seen 
   assert.match(result?.ci?.note ?? "", /interrupted while waiting/);
 });
 
-Deno.test("push --wait: default poll intervals cost about one request per template per 2 s, and see the end within 2 s", async () => {
-  await using fx = await Fixture.create();
-  const names = ["a", "b", "c", "d"];
-  const { gitea } = await setup(fx, names, {
-    contexts: [BUILD],
-    queueMs: 200,
-    runMs: 2800,
-  });
-  await using _ = gitea;
-  const json = `${fx.root}/r.json`;
-  const run = await runCascade(
-    args(gitea, names, ["--wait", "--json", json]),
-    ENV,
-  );
-  assert.equal(run.code, 0, run.stdout);
-  const report = await readReport<PushReport>(json);
-  assert.equal(report.apiRequests, gitea.api.requests.length);
-  for (const [i, result] of report.results.entries()) {
-    const waited = result.ci?.waitedMs ?? 0;
-    const served = statusRequests(gitea, names[i]);
-    assert.ok(
-      served <= 1 + waited / 2000,
-      `${served} requests in ${waited} ms`,
-    );
-    // The CI ends 3 s after the push; the follow starts after it.
-    assert.ok(waited <= 3000 + 2000, `saw the end ${waited - 3000} ms late`);
-  }
-});
-
-Deno.test("push --wait --api-url: a local-path target's CI, the token only to --token-origin", async () => {
-  await using fx = await Fixture.create();
-  const { gitea, repos } = await setup(fx, ["a"], { contexts: [BUILD] });
-  await using _ = gitea;
-  const target = ["push", "0.2", "--repo", repos[0] ?? "", "--wait"];
-  const api = ["--api-url", `${gitea.origin}/api/v1`];
-  const denied = `${fx.root}/denied.json`;
-  // Without --token-origin the API's origin gets no token: Gitea says 401.
-  const first = await runCascade([...target, ...api, "--json", denied], ENV, {
-    ciPolling: FAST,
-  });
-  assert.equal(first.code, 1);
-  const ci = (await readReport<PushReport>(denied)).results[0]?.ci;
-  assert.equal(ci?.state, "pending");
-  assert.match(
-    ci?.note ?? "",
-    /org\/a\.git: could not read the CI over the API \(auth: /,
-  );
-  assert.ok(gitea.api.requests.every((r) => r.authorization === null));
-  // Now at the version: the second run follows the tip, green already.
-  const tip = (await fx.tip(repos[0] ?? "")) ?? "";
-  gitea.api.postStatus("org/a", tip, {
-    status: "success",
-    context: BUILD,
-    description: "Successful in 3s",
-    target_url: "",
-  });
-  const allowed = `${fx.root}/allowed.json`;
-  const second = await runCascade(
-    [...target, ...api, "--token-origin", gitea.origin, "--json", allowed],
-    ENV,
-    { ciPolling: FAST },
-  );
-  assert.equal(second.code, 0, second.stdout);
-  const ok = (await readReport<PushReport>(allowed)).results[0]?.ci;
-  assert.equal(ok?.state, "success");
-  assert.equal(gitea.api.requests.at(-1)?.authorization, `token ${TOKEN}`);
-});
-
 Deno.test("push --wait: the server's context names, descriptions and links are printed escaped, kept exact in JSON", async () => {
   await using fx = await Fixture.create();
   const evil = "build \u001b[31m|x| `y` <b>\nforged";
@@ -657,64 +427,4 @@ Deno.test("push --wait: the server's context names, descriptions and links are p
   const row = markdown.split("\n").find((l) => l.startsWith("| org/a"));
   // Every pipe in the row is a cell border or escaped.
   assert.equal(row?.replace(/\\\|/g, "").split("|").length, 9, row);
-});
-
-Deno.test("apiTargetOf() and apiTokenOrigins(): the API of each target, the token to its own origin only", () => {
-  const http = parseTarget(
-    "https://git.example.com/gitea/org/app.git",
-    undefined,
-    "/",
-  );
-  const ssh = parseTarget("git@git.example.com:org/app.git", undefined, "/");
-  const local = parseTarget("/srv/org/app.git", undefined, "/");
-  assert.deepEqual(apiTargetOf(http, undefined), {
-    base: "https://git.example.com/gitea/api/v1",
-    owner: "org",
-    repo: "app",
-  });
-  assert.equal(apiTargetOf(ssh, undefined), null);
-  assert.deepEqual(apiTargetOf(local, "https://api.example.com/api/v1"), {
-    base: "https://api.example.com/api/v1",
-    owner: "org",
-    repo: "app",
-  });
-  assert.deepEqual(
-    [...apiTokenOrigins([http, ssh, local], { tokenOrigin: [] })],
-    ["https://git.example.com"],
-  );
-});
-
-Deno.test("push --wait --canary: credentials refused for a later target stop the canary's push too", async () => {
-  await using fx = await Fixture.create();
-  const { gitea, repos } = await setup(fx, ["a", "b"], { contexts: [BUILD] });
-  await using _ = gitea;
-  const bad = `http://cascade:wrong@${new URL(gitea.origin).host}/org/b.git`;
-  const json = `${fx.root}/r.json`;
-  const run = await runCascade(
-    [
-      "push",
-      "0.2",
-      "--base-url",
-      gitea.origin,
-      "--repo",
-      "org/a",
-      "--repo",
-      bad,
-      "--wait",
-      "--canary",
-      "1",
-      "--json",
-      json,
-    ],
-    ENV,
-    { ciPolling: FAST },
-  );
-  assert.equal(run.code, 3, run.stdout + run.stderr);
-  const report = await readReport<PushReport>(json);
-  assert.deepEqual(report.results.map((r) => [r.status, r.skip ?? null]), [
-    ["skipped", "aborted"],
-    ["failed", null],
-  ]);
-  for (const repo of repos) assert.equal(await fx.count(repo), 1);
-  assert.equal(receivePacks(gitea, "a"), 0);
 });
