@@ -27,7 +27,7 @@ import {
 } from "./git/runner.ts";
 import { httpRefsFor } from "./git/http_refs.ts";
 import { checkReportPaths, resolveTargets } from "./inputs.ts";
-import { anyFails, type Report } from "./model.ts";
+import { anyFails, type CiOutcome, type Report } from "./model.ts";
 import { type Console, type Sinks, textStyle } from "./output.ts";
 import { PUSH } from "./modes/push.ts";
 import {
@@ -37,7 +37,12 @@ import {
   CiReader,
 } from "./modes/ci_reader.ts";
 import type { Redactor } from "./redact.ts";
-import { renderJson, renderMarkdown, renderText } from "./report/render.ts";
+import {
+  ciText,
+  renderJson,
+  renderMarkdown,
+  renderText,
+} from "./report/render.ts";
 import { type Backoff, DEFAULT_BACKOFF } from "./engine/retry.ts";
 import { STATUS } from "./modes/status.ts";
 import type { Target } from "./targets.ts";
@@ -181,13 +186,16 @@ function progressHooks(
   out: Console,
 ) {
   const inFlight = new Set<number>();
+  const waiting = new Set<number>();
   let done = 0;
+  const names = (set: Set<number>) =>
+    [...set].map((i) => targets[i]?.repo).join(", ");
   const progress = () =>
     out.progress(
       inFlight.size === 0 && done === targets.length
-        ? ""
+        ? waiting.size === 0 ? "" : `cascade: waiting for CI: ${names(waiting)}`
         : `cascade: ${done}/${targets.length} done; in flight: ${
-          [...inFlight].map((i) => targets[i]?.repo).join(", ")
+          names(inFlight)
         }`,
     );
   return {
@@ -200,6 +208,16 @@ function progressHooks(
       done++;
       // Logs are for CI logs; a terminal has the live progress line.
       if (!sinks.isTerminal || options.verbose) out.block(title, log);
+      progress();
+    },
+    onCi: (i: number, ci: CiOutcome | null) => {
+      if (ci === null) waiting.add(i);
+      else {
+        waiting.delete(i);
+        if (!sinks.isTerminal || options.verbose) {
+          out.block(`${targets[i]?.repo} (ci ${ci.state})`, [ciText(ci)]);
+        }
+      }
       progress();
     },
   };

@@ -54,6 +54,8 @@ Deno.test("push --wait: green CI on every pushed commit exits 0 and reports ci",
     /ci success: publish-image \/ build \(push\) success/,
   );
   assert.match(run.stdout, /; CI: 2 green \(2 templates/);
+  // Each template's CI gets its own log block once it is known.
+  assert.match(run.stderr, /org\/a \(ci success\)\]?\n\s*ci success: /);
   assert.ok(!run.stdout.includes(TOKEN));
 });
 

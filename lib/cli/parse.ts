@@ -373,7 +373,7 @@ export function usage(topic?: RunCommandName): string {
     }\n${EXIT_CODES.push}`;
   }
   if (topic === "status") {
-    return `Usage: cascade status <version> [targets] [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>.\n\n${
+    return `Usage: cascade status <version> [targets] [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>; with --ci, also its CI at the branch tip.\n\n${
       optionLines("targets")
     }\n${optionLines("common")}\n${optionLines("ci")}\n${EXIT_CODES.status}`;
   }

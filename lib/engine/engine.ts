@@ -13,7 +13,12 @@ import { InterruptedError, reportError, TemplateError } from "../errors.ts";
 import { configEnv, type GitRunner } from "../git/runner.ts";
 import type { RunOptions } from "../cli/parse.ts";
 import type { HttpRefs } from "../git/http_refs.ts";
-import type { Report, ReportError, TemplateResult } from "../model.ts";
+import type {
+  CiOutcome,
+  Report,
+  ReportError,
+  TemplateResult,
+} from "../model.ts";
 import { createLimiter, mapPool } from "./pool.ts";
 import {
   lsRemote,
@@ -127,6 +132,8 @@ export interface ModeDeps extends EngineDeps {
   backoff: Backoff;
   /** Reads CI over the forge API (`--wait`, `status --ci`), else absent. */
   ci?: CiReader | undefined;
+  /** A template's CI: null when the wait starts, then its outcome. */
+  onCi?: (index: number, ci: CiOutcome | null) => void;
 }
 
 /**

@@ -16,8 +16,8 @@
  */
 
 import {
-  type EngineDeps,
   type EngineRun,
+  type ModeDeps,
   type Plan,
   runTemplates,
   type Step,
@@ -25,7 +25,7 @@ import {
 } from "../engine/engine.ts";
 import type { BranchMoved } from "../forge/ci.ts";
 import { fetchTip, lsRemote } from "../git/remote.ts";
-import type { PushResult } from "../model.ts";
+import type { CiOutcome, PushResult } from "../model.ts";
 import { readVersionState } from "../version/state.ts";
 import type { Target } from "../targets.ts";
 import type { CiReader } from "./ci_reader.ts";
@@ -43,11 +43,14 @@ export async function pushAndWait(
   plans: readonly Plan[],
   settings: PushSettings,
   step: (settings: PushSettings) => Step<PushResult>,
-  deps: EngineDeps,
+  deps: ModeDeps,
   reader: CiReader,
   canary: number | undefined,
 ): Promise<EngineRun<PushResult>> {
   const inner = step(settings);
+  const indexOf = new Map(plans.map((p, i) => [p.target, i]));
+  const onCi = (task: TemplateTask, ci: CiOutcome | null) =>
+    deps.onCi?.(indexOf.get(task.target) ?? 0, ci);
   const n = Math.min(canary ?? plans.length, plans.length);
   const canaries = new Set(plans.slice(0, n).map((p) => p.target));
   const follows: Promise<void>[] = [];
@@ -71,7 +74,11 @@ export async function pushAndWait(
         }
       }
       const result = await inner.run(task);
-      const following = follow(task, result, settings, deps.signal, reader);
+      const following = follow(task, result, settings, deps.signal, reader)
+        .then(() => result.ci && onCi(task, result.ci));
+      if (result.status === "updated" || result.status === "unchanged") {
+        onCi(task, null);
+      }
       follows.push(following);
       if (isCanary) gate.settled(result, following);
       return result;
