@@ -151,3 +151,60 @@ Deno.test("apiTargetOf() and apiTokenOrigins(): the API of each target, the toke
     ["https://git.example.com"],
   );
 });
+
+Deno.test("push --wait: a target whose API is unknown is refused before any push; --api-url names it", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a"], { contexts: [BUILD] });
+  await using _ = gitea;
+  const run = await runCascade([
+    "push",
+    "0.2",
+    "--repo",
+    repos[0] ?? "",
+    "--wait",
+  ], ENV);
+  assert.equal(run.code, 2);
+  assert.match(
+    run.stderr,
+    /--wait reads CI over the forge API, and .*org\/a\.git is not an http\(s\) target with owner\/name: pass --api-url/,
+  );
+  assert.equal(await fx.count(repos[0] ?? ""), 1, "nothing pushed");
+});
+
+Deno.test("push --wait: an API that refuses connections leaves the pushes and a pending CI with the reason", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a"], { contexts: [BUILD] });
+  await using _ = gitea;
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade(
+    args(gitea, ["a"], [
+      "--wait",
+      "--api-url",
+      `http://127.0.0.1:${port}/api/v1`,
+      "--json",
+      json,
+    ]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 1);
+  const result = (await readReport<PushReport>(json)).results[0];
+  assert.equal(result?.status, "updated");
+  assert.equal(result?.ci?.state, "pending");
+  assert.match(
+    result?.ci?.note ?? "",
+    /could not read the CI over the API \(network: .*could not be reached/,
+  );
+  assert.equal(
+    await fx.text(repos[0] ?? "", "main", ".runtime-version"),
+    "0.2\n",
+  );
+  assert.equal(
+    gitea.api.requests.length,
+    0,
+    "the stand-in's API was not asked",
+  );
+});

@@ -104,7 +104,8 @@ export function apiTokenOrigins(
 }
 
 /**
- * Refuses CI flags without `--allow-net` for every API host (never a
+ * Refuses CI flags for a target whose API is unknown (not http(s), no
+ * `--api-url`) and without `--allow-net` for every API host (never a
  * prompt): a {@linkcode UsageError} naming the flag, raised before
  * anything is pushed.
  */
@@ -117,7 +118,12 @@ export function checkApiPermission(
   const hosts = new Set<string>();
   for (const target of targets) {
     const api = apiTargetOf(target, options.apiUrl);
-    if (api !== null) hosts.add(new URL(api.base).host);
+    if (api === null) {
+      throw new UsageError(
+        `${flag} reads CI over the forge API, and ${target.repo} is not an http(s) target with owner/name: pass --api-url (e.g. https://git.example.com/api/v1)`,
+      );
+    }
+    hosts.add(new URL(api.base).host);
   }
   const missing = [...hosts].filter((host) =>
     query({ name: "net", host }) !== "granted"
