@@ -293,7 +293,8 @@ export const OPTIONS = {
     group: "ci",
     arg: "<duration>",
     shownDefault: "30m",
-    help: "the whole wait; CI still running then is pending",
+    help:
+      "the wait for a template, from its push; CI still running then is pending",
     value: (raw) => duration("--wait-timeout", raw, "30m"),
   }),
   waitStart: option({
