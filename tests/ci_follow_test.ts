@@ -306,7 +306,7 @@ Deno.test("followCommit() moves to the new tip when a newer push cancelled its r
   const path = await templateRepo(fx, gitea, {
     contexts: [BUILD],
     queueMs: 10,
-    runMs: 150,
+    runMs: 1500, // long enough that the second push lands while it runs
   });
   const first = await pushCommit(fx, gitea, path, "0.2.0");
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -343,7 +343,7 @@ Deno.test("followCommit() stays red when the new tip no longer holds the version
   const path = await templateRepo(fx, gitea, {
     contexts: [BUILD],
     queueMs: 10,
-    runMs: 150,
+    runMs: 1500, // long enough that the second push lands while it runs
   });
   const first = await pushCommit(fx, gitea, path, "0.2.0");
   await new Promise((resolve) => setTimeout(resolve, 50));
