@@ -198,7 +198,7 @@ Deno.test("push --wait: a second push that cancels our run is followed when it k
   const { gitea, repos } = await setup(fx, ["a"], {
     contexts: [BUILD],
     queueMs: 30,
-    runMs: 600,
+    runMs: 1500,
   });
   await using _ = gitea;
   const repo = repos[0] ?? "";
