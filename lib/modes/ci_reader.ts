@@ -142,7 +142,7 @@ export function checkApiPermission(
 /**
  * The default intervals: 1.7 s (the first poll of a commit just pushed
  * comes after one, since its CI has not started), then 1.15 times the
- * last, up to 15 s (after about a minute), each with ±10% jitter. A run
+ * last, up to 15 s (after about 95 s), each with ±10% jitter. A run
  * that ends within seconds is seen within 2 s, at about one request per
  * template per 2 s; a long one costs one request per 15 s.
  */
