@@ -58,6 +58,8 @@ export { EXIT, VERSION };
 export type { RunIo as MainIo };
 export type { Sinks } from "./lib/output.ts";
 export type { Backoff } from "./lib/engine/retry.ts";
+export type { CiPolling } from "./lib/modes/ci_reader.ts";
+export type { ForgeRetry } from "./lib/forge/client.ts";
 export type { GitOutput, GitRunner, GitRunOptions } from "./lib/git/runner.ts";
 
 /**
@@ -78,6 +80,7 @@ export async function main(
     signal: io.signal,
     backoff: io.backoff,
     wrapGit: io.wrapGit,
+    ciPolling: io.ciPolling,
   };
   const redactor = new Redactor();
   const out = new Console(wiring.sinks, redactor, inActions(wiring.env));

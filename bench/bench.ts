@@ -16,7 +16,8 @@
  * built here and removed afterwards.
  *
  * Options: --n 16 --delay 40 --commits 3000 --asset-mib 8 --concurrency 8
- * --runs 3 --settle 35
+ * --runs 3 --settle 35; `--wait` runs the `push --wait` case instead
+ * (`wait_bench.ts`).
  *
  * @module
  */
@@ -34,6 +35,7 @@ import {
 import { createBareRepo, seedCommit } from "../lib/demo.ts";
 import { FastImportStream } from "../lib/git/fast_import.ts";
 import { basicCredentials } from "../lib/redact.ts";
+import { benchWait } from "./wait_bench.ts";
 import {
   type GitHttpServer,
   startGitHttpServer,
@@ -52,6 +54,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "8" },
     runs: { type: "string", default: "3" },
     settle: { type: "string", default: "35" },
+    wait: { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -62,6 +65,12 @@ const ASSET_MIB = Number(values["asset-mib"]);
 const CONCURRENCY = values.concurrency;
 const RUNS = Math.max(1, Number(values.runs));
 const SETTLE_S = Math.max(0, Number(values.settle));
+
+if (values.wait) {
+  // The --wait case alone (see wait_bench.ts): CI 3 s after each push.
+  await benchWait(N, CONCURRENCY);
+  Deno.exit(0);
+}
 
 const root = await Deno.makeTempDir({ prefix: "cascade-bench-" });
 try {

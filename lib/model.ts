@@ -17,6 +17,10 @@
  * @module
  */
 
+import type { CiOutcome, CiState } from "./ci_outcome.ts";
+
+export type { CiContextResult, CiOutcome, CiState } from "./ci_outcome.ts";
+
 /** Why a template failed; stable names used in reports and by tooling. */
 export type ErrorKind =
   | "auth"
@@ -170,6 +174,28 @@ function state(
   };
 }
 
+/** The meaning of each CI outcome; any but `success` fails the run. */
+export const CI_STATES: Readonly<Record<CiState, StateInfo>> = {
+  success: { ...state("good", "ci-success", {}), phrase: "green" },
+  failure: {
+    ...state("bad", "ci-failure", { fails: true, annotation: "error" }),
+    phrase: "red",
+  },
+  pending: {
+    ...state("bad", "ci-pending", { fails: true, annotation: "error" }),
+    phrase: "still running",
+  },
+  none: {
+    ...state("bad", "ci-none", { fails: true, annotation: "error" }),
+    phrase: "without CI",
+  },
+};
+
+/** True when a result's CI (if it was followed or read) fails the run. */
+export function ciFails(result: { ci?: CiOutcome }): boolean {
+  return result.ci !== undefined && CI_STATES[result.ci.state].fails;
+}
+
 /** One template's result in `cascade push`. */
 export interface PushResult extends TemplateResult {
   /** The branch pushed to (or that would have been), null if unknown. */
@@ -196,6 +222,8 @@ export interface PushResult extends TemplateResult {
   downgrade?: boolean;
   /** For `superseded`: the newer value another publisher wrote. */
   current?: string;
+  /** With `--wait`: the CI of the pushed commit (or the branch's tip). */
+  ci?: CiOutcome;
 }
 
 /** One template's result in `cascade status`. */
@@ -206,6 +234,8 @@ export interface StatusResult extends TemplateResult {
   drift: boolean;
   /** True when `--probe` found the template not wired (see `reason`). */
   skipped?: boolean;
+  /** With `--ci`: the CI of the commit at the branch tip. */
+  ci?: CiOutcome;
 }
 
 /** What every report holds, whatever the command. */
@@ -240,6 +270,8 @@ export interface PushReport extends ReportHead {
   results: PushResult[];
   /** Counts per status. */
   summary: Record<PushStatus, number>;
+  /** With `--wait`: requests made to the forge API. */
+  apiRequests?: number;
 }
 
 /** The whole `cascade status` report. */
@@ -255,6 +287,8 @@ export interface StatusReport extends ReportHead {
     errors: number;
     skipped?: number;
   };
+  /** With `--ci`: requests made to the forge API. */
+  apiRequests?: number;
 }
 
 /**
@@ -335,14 +369,32 @@ export function summariseStatus(
   return summary;
 }
 
-/** Templates whose state counts in `failed-count`. */
+/** Templates whose state (or CI) counts in `failed-count`. */
 export function failedCount(report: Report): number {
-  return statedResults(report).filter((s) => s.info.failedCount).length;
+  return statedResults(report).filter((s) =>
+    s.info.failedCount || ciFails(s.result)
+  ).length;
 }
 
-/** True when any template's state fails the run (exit code 1). */
+/** True when any template's state or CI fails the run (exit code 1). */
 export function anyFails(report: Report): boolean {
-  return statedResults(report).some((s) => s.info.fails);
+  return statedResults(report).some((s) => s.info.fails || ciFails(s.result));
+}
+
+/** "CI: 2 green, 1 red" over the results that have a `ci`, or "". */
+export function ciSentence(report: Report): string {
+  const counts = new Map<StateInfo, number>();
+  for (const { result } of statedResults(report)) {
+    if (result.ci === undefined) continue;
+    const info = CI_STATES[result.ci.state];
+    counts.set(info, (counts.get(info) ?? 0) + 1);
+  }
+  if (counts.size === 0) return "";
+  return `CI: ${
+    Object.values(CI_STATES).filter((info) => counts.has(info)).map((info) =>
+      `${counts.get(info)} ${info.phrase}`
+    ).join(", ")
+  }`;
 }
 
 /**
@@ -363,5 +415,5 @@ export function summarySentence(report: Report): string {
         : info.phrase;
       return `${counts.get(info) ?? 0} ${phrase}`;
     })
-    .join(", ");
+    .join(", ") + (ciSentence(report) ? `; ${ciSentence(report)}` : "");
 }

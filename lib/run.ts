@@ -34,12 +34,18 @@ import {
 } from "./git/runner.ts";
 import { httpRefsFor } from "./git/http_refs.ts";
 import { checkReportPaths, resolveTargets } from "./inputs.ts";
-import { anyFails, type Report, schemaUrl } from "./model.ts";
+import { anyFails, type CiOutcome, type Report, schemaUrl } from "./model.ts";
 import { type Console, type Sinks, textStyle } from "./output.ts";
 import { PUSH } from "./modes/push.ts";
 import { DISPATCH } from "./modes/dispatch.ts";
+import {
+  apiTokenOrigins,
+  checkApiPermission,
+  type CiPolling,
+  CiReader,
+} from "./modes/ci_reader.ts";
 import type { Redactor } from "./redact.ts";
-import { renderText } from "./report/render.ts";
+import { ciText, renderText } from "./report/render.ts";
 import { type Backoff, DEFAULT_BACKOFF } from "./engine/retry.ts";
 import { STATUS } from "./modes/status.ts";
 import type { EarlierReport, Target } from "./targets.ts";
@@ -77,6 +83,8 @@ export interface RunIo {
   backoff?: Backoff | undefined;
   /** Wraps the git runner (tests count or record calls). */
   wrapGit?: ((git: GitRunner) => GitRunner) | undefined;
+  /** CI poll intervals and API retries (tests shorten them). */
+  ciPolling?: CiPolling | undefined;
 }
 
 /**
@@ -101,6 +109,8 @@ export async function runTemplatesCommand(
   });
   if (targets === null) return EXIT.ok;
   await checkReportPaths(options, io.cwd);
+  const ciFlag = options.wait ? "--wait" : options.ci ? "--ci" : null;
+  if (ciFlag !== null) checkApiPermission(targets, options, ciFlag);
   const plans = planTargets(targets, token, options, io.env, redactor);
   const startedAt = new Date();
   const t0 = performance.now();
@@ -118,6 +128,18 @@ export async function runTemplatesCommand(
         ? new Set<string>()
         : tokenOrigins(targets, options, io.env),
       ...progressHooks(targets, options, io.sinks, out),
+      ci: ciFlag === null ? undefined : new CiReader({
+        token: token?.value ?? null,
+        allowedOrigins: apiTokenOrigins(targets, options),
+        apiUrl: options.apiUrl,
+        contexts: options.ciContext,
+        waitTimeoutMs: options.waitTimeout,
+        waitStartMs: options.waitStart,
+        timeoutMs: options.timeout * 1000,
+        concurrency: options.concurrency,
+        signal,
+        polling: io.ciPolling,
+      }),
     };
     return await modeOf(options).run(plans, options, deps);
   });
@@ -242,13 +264,16 @@ export function progressHooks(
   out: Console,
 ) {
   const inFlight = new Set<number>();
+  const waiting = new Set<number>();
   let done = 0;
+  const names = (set: Set<number>) =>
+    [...set].map((i) => targets[i]?.repo).join(", ");
   const progress = () =>
     out.progress(
       inFlight.size === 0 && done === targets.length
-        ? ""
+        ? waiting.size === 0 ? "" : `cascade: waiting for CI: ${names(waiting)}`
         : `cascade: ${done}/${targets.length} done; in flight: ${
-          [...inFlight].map((i) => targets[i]?.repo).join(", ")
+          names(inFlight)
         }`,
     );
   return {
@@ -261,6 +286,16 @@ export function progressHooks(
       done++;
       // Logs are for CI logs; a terminal has the live progress line.
       if (!sinks.isTerminal || options.verbose) out.block(title, log);
+      progress();
+    },
+    onCi: (i: number, ci: CiOutcome | null) => {
+      if (ci === null) waiting.add(i);
+      else {
+        waiting.delete(i);
+        if (!sinks.isTerminal || options.verbose) {
+          out.block(`${targets[i]?.repo} (ci ${ci.state})`, [ciText(ci)]);
+        }
+      }
       progress();
     },
   };

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { Fixture } from "./support/fixtures.ts";
 import { startGitHttpServer } from "./support/http_server.ts";
+import { startGitea } from "./support/gitea_api.ts";
 import {
   type ActionRun,
   readActionFile,
@@ -31,6 +32,7 @@ const OUTPUTS = [
   "skipped",
   "failed",
   "failed-count",
+  "ci-failed",
   "report",
 ];
 
@@ -271,6 +273,7 @@ Deno.test("action: lands the version over HTTP, sets its outputs, and fails the 
     skipped: "org/legacy",
     failed: "",
     "failed-count": "0",
+    "ci-failed": "", // written only with wait
     report: `${fx.root}/runner/cascade-report.json`,
   });
   const report = JSON.parse(
@@ -346,4 +349,42 @@ Deno.test("action: a message holding $(…) and backticks lands as text; a versi
     assert.ok(!await exists(file), `${file} was created`);
   }
   await assertScriptsClean(refused, TOKEN);
+});
+
+Deno.test("action: wait: true follows the CI; a red one fails the step, with its run in ::error, the summary and ci-failed", async () => {
+  await using fx = await Fixture.create();
+  const a = await fx.repo("org/a", { ".runtime-version": "0.1.7\n" });
+  await fx.repo("org/b", { ".runtime-version": "0.1.7\n" });
+  await using gitea = await startGitea({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  const build = "publish-image / build (push)";
+  await gitea.api.configureCi("org/a", {
+    contexts: [build],
+    outcome: "failure",
+  });
+  await gitea.api.configureCi("org/b", { contexts: [build] });
+  await Deno.mkdir(`${fx.root}/ws`, { recursive: true });
+  const run = await runAction(fx, {
+    version: "0.1.8",
+    token: TOKEN,
+    "base-url": gitea.origin,
+    repos: "org/a org/b",
+    wait: "true",
+  });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.equal(await fx.count(a), 2, "pushed before the CI failed");
+  assert.equal(run.outputs["ci-failed"], "org/a");
+  assert.equal(run.outputs["updated"], "org/a org/b");
+  assert.equal(run.outputs["failed-count"], "1");
+  const link = `${gitea.origin}/org/a/actions/runs/1/jobs/0`;
+  const errors = run.stdout.split("\n").filter((l) => l.startsWith("::error"));
+  assert.equal(errors.length, 1, run.stdout);
+  assert.ok(errors[0]?.includes(link), errors[0]);
+  assert.ok(run.summary.includes(`[failure](${link})`), run.summary);
+  assert.ok(gitea.api.requests.length > 0);
+  assert.ok(
+    gitea.api.requests.every((r) => r.authorization === `token ${TOKEN}`),
+  );
 });

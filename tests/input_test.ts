@@ -6,6 +6,7 @@ import {
   runCascadeProcess,
 } from "./support/fixtures.ts";
 import type { PushReport } from "../lib/model.ts";
+import { parseCommand } from "../lib/cli/parse.ts";
 
 Deno.test("bad inputs exit 2 with a one-line reason and touch nothing", async () => {
   await using fx = await Fixture.create();
@@ -59,11 +60,59 @@ Deno.test("bad inputs exit 2 with a one-line reason and touch nothing", async ()
       ["push", "1.0", ...r, "--attempts", "-1"],
       /--attempts/,
     ],
-    ["timeout text", ["push", "1.0", ...r, "--timeout", "1m"], /--timeout/],
+    ["timeout text", ["push", "1.0", ...r, "--timeout", "1x"], /--timeout/],
     [
       "timeout fraction",
       ["push", "1.0", ...r, "--timeout", "1.5"],
       /--timeout/,
+    ],
+    ["timeout ms", ["push", "1.0", ...r, "--timeout", "1500ms"], /--timeout/],
+    [
+      "wait-timeout text",
+      ["push", "1.0", ...r, "--wait", "--wait-timeout", "5x"],
+      /--wait-timeout/,
+    ],
+    [
+      "wait-start zero",
+      ["push", "1.0", ...r, "--wait-start", "0"],
+      /--wait-start/,
+    ],
+    ["wait on status", ["status", "1.0", ...r, "--wait"], /--wait is for push/],
+    [
+      "canary on status",
+      ["status", "1.0", ...r, "--canary", "1"],
+      /--canary is for push/,
+    ],
+    ["ci on push", ["push", "1.0", ...r, "--ci"], /--ci is for status/],
+    [
+      "canary without wait",
+      ["push", "1.0", ...r, "--canary", "1"],
+      /--canary needs --wait/,
+    ],
+    [
+      "canary zero",
+      ["push", "1.0", ...r, "--wait", "--canary", "0"],
+      /--canary/,
+    ],
+    [
+      "wait dry run",
+      ["push", "1.0", ...r, "--wait", "--dry-run"],
+      /--dry-run pushes none/,
+    ],
+    [
+      "api-url scheme",
+      ["push", "1.0", ...r, "--api-url", "ftp://h/api"],
+      /--api-url/,
+    ],
+    [
+      "api-url credentials",
+      ["push", "1.0", ...r, "--api-url", "https://u:p@h/api/v1"],
+      /--api-url/,
+    ],
+    [
+      "ci-context newline",
+      ["push", "1.0", ...r, "--ci-context", "a\nb"],
+      /--ci-context/,
     ],
     ["author", ["push", "1.0", ...r, "--author", "bot"], /--author/],
     ["co-author", ["push", "1.0", ...r, "--co-author", "x <y>"], /--co-author/],
@@ -287,4 +336,30 @@ Deno.test("a TMPDIR cascade cannot use exits 2 with what to do, not an internal 
     assert.doesNotMatch(run.stderr, /internal error|--allow-all flag|at /);
   }
   assert.equal(await fx.tip(repo), tip, "nothing pushed");
+});
+
+Deno.test("durations: --timeout 2m is 120 s; --wait-timeout and --wait-start take 90, 90s, 5m, 1h", () => {
+  const parse = (more: string[]) => {
+    const command = parseCommand(["push", "1.0", "--repo", "a/b", ...more]);
+    if (command.command !== "push") throw new Error("not push");
+    return command.options;
+  };
+  assert.equal(parse(["--timeout", "2m"]).timeout, 120);
+  assert.equal(parse(["--timeout", "90"]).timeout, 90);
+  assert.equal(parse([]).timeout, 120);
+  const defaults = parse(["--wait"]);
+  assert.deepEqual([defaults.waitTimeout, defaults.waitStart], [
+    1_800_000,
+    120_000,
+  ]);
+  const given = parse([
+    "--wait",
+    "--wait-timeout",
+    "1h",
+    "--wait-start",
+    "90s",
+  ]);
+  assert.deepEqual([given.waitTimeout, given.waitStart], [3_600_000, 90_000]);
+  assert.equal(parse(["--wait-start", "90"]).waitStart, 90_000);
+  assert.equal(parse(["--wait", "--canary", "2"]).canary, 2);
 });

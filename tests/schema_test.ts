@@ -4,6 +4,7 @@ import { Ajv2020, type ValidateFunction } from "npm:ajv@8.20.0/dist/2020.js";
 import addFormats from "npm:ajv-formats@3.0.1";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
 import { startGitHttpServer } from "./support/http_server.ts";
+import { startGitea } from "./support/gitea_api.ts";
 import { ERROR_KINDS } from "../lib/model.ts";
 import { schemaUrl, summarise } from "../lib/model.ts";
 import { VERSION } from "../lib/tool_version.ts";
@@ -272,4 +273,32 @@ Deno.test("schema: a report names the schema it follows, and the schema's $id is
       `https://jsr.io/@cascade/cascade/${VERSION}/schema/${name}-report.schema.json`,
     );
   }
+});
+
+Deno.test("schemas: real push --wait and status --ci reports, with ci and apiRequests, are valid", async () => {
+  await using fx = await Fixture.create();
+  await fx.repo("org/a", { ".runtime-version": "0.1\n" });
+  await using gitea = await startGitea({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  await gitea.api.configureCi("org/a", {
+    contexts: ["ci / build (push)", "ci / lint (push)"],
+    outcome: ["success", "failure"],
+  });
+  const push = `${fx.root}/push.json`;
+  const status = `${fx.root}/status.json`;
+  const common = ["0.2", "--repo", `${gitea.origin}/org/a.git`];
+  const polling = { minIntervalMs: 15, maxIntervalMs: 40 };
+  const env = { CASCADE_TOKEN: TOKEN };
+  await runCascade(["push", ...common, "--wait", "--json", push], env, {
+    ciPolling: polling,
+  });
+  await runCascade(["status", ...common, "--ci", "--json", status], env);
+  const pushed = await readReport<Json>(push);
+  const read = await readReport<Json>(status);
+  assert.equal((pushed["results"] as Json[])[0]?.["ci"] !== undefined, true);
+  assert.equal(typeof read["apiRequests"], "number");
+  assertValid(await validator("push-report.schema.json"), pushed, "push");
+  assertValid(await validator("status-report.schema.json"), read, "status");
 });

@@ -13,6 +13,16 @@ import { UsageError } from "../errors.ts";
 import { DISCOVERY_OPTIONS } from "./discovery_options.ts";
 import { DISPATCH_OPTIONS } from "./dispatch_options.ts";
 import {
+  apiUrl,
+  asText,
+  checkBranch,
+  ciContextGlob,
+  duration,
+  originOf,
+  positiveInt,
+  timeoutSeconds,
+} from "./flag_values.ts";
+import {
   DEFAULT_VERSION_FILE,
   normaliseVersionFilePath,
 } from "../version/file.ts";
@@ -32,7 +42,14 @@ export interface OptionSpec<T = unknown> {
   /** `string`, `boolean`, or `list` (a repeatable string). */
   kind: "string" | "boolean" | "list";
   /** Where `--help` and the README list it. */
-  group: "targets" | "discovery" | "common" | "push" | "dispatch" | "check";
+  group:
+    | "targets"
+    | "discovery"
+    | "common"
+    | "push"
+    | "dispatch"
+    | "ci"
+    | "check";
   /** The placeholder after the flag in `--help` (`<file>`). */
   arg?: string;
   /** A one-letter alias. */
@@ -155,10 +172,10 @@ export const OPTIONS = {
     configType: "number",
     kind: "string",
     group: "common",
-    arg: "<seconds>",
+    arg: "<duration>",
     shownDefault: "120",
-    help: "per git network operation",
-    value: (raw) => positiveInt("--timeout", text(raw), 120, 86400),
+    help: "per network operation (90, 90s, 5m; in seconds)",
+    value: (raw) => timeoutSeconds(raw),
   }),
   json: option({
     fsPath: true,
@@ -282,6 +299,62 @@ export const OPTIONS = {
   workflow: option(DISPATCH_OPTIONS.workflow),
   input: option(DISPATCH_OPTIONS.input),
   check: option(DISCOVERY_OPTIONS.check),
+  wait: option({
+    kind: "boolean",
+    group: "ci",
+    help: "push: after pushing, follow each template's CI to its result",
+    value: flag,
+  }),
+  waitTimeout: option({
+    kind: "string",
+    group: "ci",
+    arg: "<duration>",
+    shownDefault: "30m",
+    help:
+      "the wait for a template, from its push; CI still running then is pending",
+    value: (raw) => duration("--wait-timeout", raw, "30m"),
+  }),
+  waitStart: option({
+    kind: "string",
+    group: "ci",
+    arg: "<duration>",
+    shownDefault: "2m",
+    help: "no CI status at all by then is the outcome none",
+    value: (raw) => duration("--wait-start", raw, "2m"),
+  }),
+  ciContext: option({
+    kind: "list",
+    group: "ci",
+    arg: "<glob>",
+    help: "only CI contexts matching this glob count (* = any text)",
+    value: (raw) => list(raw).map(ciContextGlob),
+  }),
+  canary: option({
+    configType: "number",
+    kind: "string",
+    group: "ci",
+    arg: "<n>",
+    help:
+      "push: with --wait, push the first n, go on only if their CI is green",
+    value: (raw) =>
+      raw === undefined
+        ? undefined
+        : positiveInt("--canary", asText(raw), 1, 10000),
+  }),
+  ci: option({
+    kind: "boolean",
+    group: "ci",
+    help: "status: each template's CI at its branch tip",
+    value: flag,
+  }),
+  apiUrl: option({
+    kind: "string",
+    group: "ci",
+    arg: "<url>",
+    shownDefault: "each target's origin + /api/v1",
+    help: "the forge API base, e.g. https://git.example.com/api/v1",
+    value: (raw) => apiUrl(text(raw)),
+  }),
   help: option({
     configKey: null,
     kind: "boolean",
@@ -303,46 +376,6 @@ export type OptionValues = {
 /** The flag of an option: `reposFile` → `repos-file`. */
 export function flagOf(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-/** An http(s) origin (`https://host[:port]`) as given to a flag. */
-function originOf(text: string): string {
-  let url: URL | null = null;
-  try {
-    url = new URL(text);
-  } catch { /* refused below */ }
-  if (
-    url === null || !/^https?:$/.test(url.protocol) ||
-    url.username !== "" || url.password !== "" ||
-    (url.pathname !== "/" && url.pathname !== "") || url.search !== ""
-  ) {
-    throw new UsageError(
-      `--token-origin ${
-        JSON.stringify(text.slice(0, 80))
-      } must be an origin like https://git.example.com (no path, no credentials)`,
-    );
-  }
-  return url.origin;
-}
-
-/** A positive integer option within bounds; `fallback` when absent. */
-function positiveInt(
-  flag: string,
-  text: string | undefined,
-  fallback: number,
-  max: number,
-): number {
-  if (text === undefined) return fallback;
-  if (
-    !/^\d{1,9}$/.test(text.trim()) || Number(text) < 1 || Number(text) > max
-  ) {
-    throw new UsageError(
-      `${flag} must be a whole number from 1 to ${max}, not ${
-        JSON.stringify(text.slice(0, 20))
-      }`,
-    );
-  }
-  return Number(text);
 }
 
 function versionFilePath(flag: string, path: string): string {
@@ -372,22 +405,4 @@ export function parsePerson(
     throw new UsageError(`${flag} must look like "Name <email@host>"`);
   }
   return { name: m[1] ?? "", email: m[2] ?? "" };
-}
-
-function checkBranch(branch: string | undefined): string | undefined {
-  if (branch === undefined) return undefined;
-  const bad = branch === "" || branch.startsWith("-") ||
-    branch.startsWith("/") ||
-    branch.endsWith("/") || branch.endsWith(".lock") || branch.endsWith(".") ||
-    branch.includes("..") || branch.includes("@{") || branch.includes("//") ||
-    // deno-lint-ignore no-control-regex
-    /[\x00-\x20\x7f~^:?*[\\]/.test(branch) || branch.startsWith("refs/");
-  if (bad) {
-    throw new UsageError(
-      `--branch ${
-        JSON.stringify(branch.slice(0, 60))
-      } is not a valid branch name`,
-    );
-  }
-  return branch;
 }

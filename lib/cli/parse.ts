@@ -80,7 +80,7 @@ function optionsOf(command: RunCommandName): OptionName[] {
     ? ["check"]
     : command === "status"
     ? [...PUSH_ONLY, "check"]
-    : PUSH_ONLY;
+    : [...PUSH_ONLY, "ci"];
   return (Object.keys(OPTIONS) as OptionName[]).filter((name) =>
     !not.includes(OPTIONS[name].group)
   );
@@ -175,7 +175,38 @@ export function parseCommand(
       );
     }
   }
+  checkCiFlags(options);
   return { command: first, options };
+}
+
+/** The CI flags that belong to one command, or only go with another. */
+function checkCiFlags(options: RunOptions): void {
+  const given = (name: OptionName) => options.given.includes(name);
+  if (options.command === "status") {
+    for (const name of ["wait", "canary"] as const) {
+      if (given(name)) {
+        throw new UsageError(
+          `status: --${flagOf(name)} is for push; status reads CI with --ci`,
+        );
+      }
+    }
+    return;
+  }
+  if (given("ci")) {
+    throw new UsageError(
+      `push: --ci is for status; push follows CI with --wait`,
+    );
+  }
+  if (options.canary !== undefined && !options.wait) {
+    throw new UsageError(
+      `push: --canary needs --wait (it waits for the canaries' CI)`,
+    );
+  }
+  if (options.wait && options.dryRun) {
+    throw new UsageError(
+      `push: --wait follows pushed commits; --dry-run pushes none`,
+    );
+  }
 }
 
 /**

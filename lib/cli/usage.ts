@@ -23,6 +23,7 @@ const GROUP_TITLES = {
   dispatch:
     "Dispatch options (a dispatch is not idempotent: each one starts a build;\n" +
     "--dry-run dispatches nothing):",
+  ci: "CI options (push --wait, status --ci; need --allow-net):",
 } as const;
 
 /** The `--help` lines of one group of options, from the table. */
@@ -48,11 +49,13 @@ function optionLines(group: OptionSpec["group"]): string {
 const EXIT_CODES: Record<RunCommandName | "all", string> = {
   push:
     `Exit codes: ${EXIT.ok} every template updated, unchanged, dispatched, skipped or superseded;
-  ${EXIT.failed} a template failed or was interrupted; ${EXIT.usage} usage or input error (nothing touched);
+  ${EXIT.failed} a template failed or was interrupted, or (--wait) its CI is not green;
+  ${EXIT.usage} usage or input error (nothing touched);
   ${EXIT.credentials} credentials refused in the preflight (nothing pushed); ${EXIT.interrupted} interrupted.
 `,
   status: `Exit codes: ${EXIT.ok} every template is at the version;
-  ${EXIT.failed} a template drifted or could not be read; ${EXIT.usage} usage or input error;
+  ${EXIT.failed} a template drifted or could not be read, or (--ci) its CI is not green;
+  ${EXIT.usage} usage or input error;
   ${EXIT.credentials} credentials refused; ${EXIT.interrupted} interrupted.
 `,
   targets:
@@ -74,7 +77,7 @@ export function usage(topic?: RunCommandName): string {
       optionLines("targets")
     }\n${optionLines("discovery")}\n${optionLines("common")}\n${
       optionLines("push")
-    }\n${optionLines("dispatch")}\n${EXIT_CODES.push}`;
+    }\n${optionLines("dispatch")}\n${optionLines("ci")}\n${EXIT_CODES.push}`;
   }
   if (topic === "targets") {
     return `Usage: cascade targets [targets] [options]\n\nRead only: lists the targets (repo, default branch, wired by --probe or not)\nand, with --check FILE, compares a checked-in repos file with the server.\n\n${
@@ -84,10 +87,10 @@ export function usage(topic?: RunCommandName): string {
     }\n${EXIT_CODES.targets}`;
   }
   if (topic === "status") {
-    return `Usage: cascade status <version> [targets] [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>.\n\n${
+    return `Usage: cascade status <version> [targets] [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>; with --ci, also its CI at the branch tip.\n\n${
       optionLines("targets")
-    }\n${optionLines("discovery")}\n${
-      optionLines("common")
+    }\n${optionLines("discovery")}\n${optionLines("common")}\n${
+      optionLines("ci")
     }\n${EXIT_CODES.status}`;
   }
   return `cascade: pin a runtime version in many template repos and push, so each rebuilds.

@@ -18,13 +18,19 @@ import {
 import { configEnv, type GitRunner } from "../git/runner.ts";
 import type { RunOptions } from "../cli/parse.ts";
 import type { HttpRefs } from "../git/http_refs.ts";
-import type { Report, ReportError, TemplateResult } from "../model.ts";
+import type {
+  CiOutcome,
+  Report,
+  ReportError,
+  TemplateResult,
+} from "../model.ts";
 import { createLimiter, mapPool } from "./pool.ts";
 import { MAX_REDIRECT_HOPS, redirectTarget } from "../git/redirect.ts";
 import type { RemoteContext, Skeletons } from "../git/context.ts";
 import { lsRemote, promisorConfig } from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
 import type { Token } from "../credentials.ts";
+import type { CiReader } from "../modes/ci_reader.ts";
 import type { Target } from "../targets.ts";
 
 /** One target and how its git processes and reads are set up. */
@@ -138,6 +144,10 @@ export interface ModeDeps extends EngineDeps {
   token?: Token | null;
   /** The origins the token may go to (`tokenOrigins` in credentials). */
   tokenOrigins?: ReadonlySet<string>;
+  /** Reads CI over the forge API (`--wait`, `status --ci`), else absent. */
+  ci?: CiReader | undefined;
+  /** A template's CI: null when the wait starts, then its outcome. */
+  onCi?: (index: number, ci: CiOutcome | null) => void;
 }
 
 /**

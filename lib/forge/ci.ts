@@ -83,6 +83,10 @@ export interface FollowOptions extends CiOptions {
   minIntervalMs?: number;
   /** Longest poll interval (default 15 s). */
   maxIntervalMs?: number;
+  /** Each interval is the previous one times this (default 1.5). */
+  growth?: number;
+  /** Each wait is the interval ± this fraction, at random (default 0.2). */
+  jitter?: number;
   /** Stops the follow: it then throws {@linkcode InterruptedError}. */
   signal?: AbortSignal;
   /** A newer push cancelled our run: maybe follow the new tip. */
@@ -213,39 +217,33 @@ export async function followCommit(
     );
     const result = evaluateStatuses(value.statuses, options.contexts);
     const elapsed = now() - start;
-    if (result.state === "failure" && options.branchMoved) {
-      const failing = result.contexts.filter((c) =>
-        c.state === "failure" || c.state === "error"
-      );
-      if (failing.every((c) => /has been cancelled/i.test(c.description))) {
-        const tip = await options.branchMoved.tipOf();
-        if (tip !== null && tip !== sha) {
-          if (await options.branchMoved.followable(tip)) {
-            notes.push(
-              `the run for ${
-                sha.slice(0, 10)
-              } was cancelled by a newer push to ${target.branch}; followed ${
-                tip.slice(0, 10)
-              }, which still holds the version`,
-            );
-            sha = tip;
-            shaSince = now();
-            continue;
-          }
-          return done(
-            result,
-            `cancelled by a newer push to ${target.branch} (${
-              tip.slice(0, 10)
-            }) that no longer holds the version`,
-          );
-        }
+    const moved = await newerTip(result, sha, options.branchMoved);
+    if (moved !== null) {
+      const was = `the run for ${
+        sha.slice(0, 10)
+      } was cancelled by a newer push to ${target.branch}`;
+      if (!moved.followable) {
+        return done(
+          result,
+          `cancelled by a newer push to ${target.branch} (${
+            moved.tip.slice(0, 10)
+          }) that no longer holds the version`,
+        );
       }
+      notes.push(
+        `${was}; followed ${
+          moved.tip.slice(0, 10)
+        }, which still holds the version`,
+      );
+      sha = moved.tip;
+      shaSince = now();
+      continue;
     }
     if (result.state === "success" || result.state === "failure") {
       return done(result);
     }
     if (result.state === "none" && now() - shaSince >= waitStartMs) {
-      const seconds = Math.round(waitStartMs / 1000);
+      const seconds = shownSeconds(waitStartMs);
       const others = new Set(value.statuses.map((s) => s.context)).size;
       return done(
         result,
@@ -257,15 +255,48 @@ export async function followCommit(
     if (elapsed >= waitTimeoutMs) {
       return done(
         result,
-        `still ${result.state} after ${Math.round(waitTimeoutMs / 1000)} s`,
+        `still ${result.state} after ${shownSeconds(waitTimeoutMs)} s`,
       );
     }
     const next = result.state === "none"
       ? Math.min(shaSince + waitStartMs, start + waitTimeoutMs)
       : start + waitTimeoutMs;
-    const jittered = Math.round(interval * (0.8 + 0.4 * random()));
-    const wait = Math.max(1, Math.min(jittered, next - now()));
+    const jitter = options.jitter ?? 0.2;
+    const jittered = interval * (1 - jitter + 2 * jitter * random());
+    const wait = Math.max(1, Math.round(Math.min(jittered, next - now())));
     if (!await pause(wait, options.signal)) throw new InterruptedError();
-    interval = Math.min(maxIntervalMs, Math.round(interval * 1.5));
+    interval = Math.min(
+      maxIntervalMs,
+      Math.round(interval * (options.growth ?? 1.5)),
+    );
   }
+}
+
+/** Seconds as a note says them: `0.3`, `90`. */
+function shownSeconds(ms: number): string {
+  return ms < 10_000
+    ? String(Math.round(ms / 100) / 10)
+    : String(Math.round(ms / 1000));
+}
+
+/**
+ * When every failing context of a red result was cancelled and the branch
+ * has a newer tip: that tip and whether it still holds the version; else
+ * null.
+ */
+async function newerTip(
+  result: Pick<CiResult, "state" | "contexts">,
+  sha: string,
+  branchMoved: BranchMoved | undefined,
+): Promise<{ tip: string; followable: boolean } | null> {
+  if (result.state !== "failure" || branchMoved === undefined) return null;
+  const failing = result.contexts.filter((c) =>
+    c.state === "failure" || c.state === "error"
+  );
+  if (!failing.every((c) => /has been cancelled/i.test(c.description))) {
+    return null;
+  }
+  const tip = await branchMoved.tipOf();
+  if (tip === null || tip === sha) return null;
+  return { tip, followable: await branchMoved.followable(tip) };
 }

@@ -34,6 +34,8 @@ import {
   writeVersionCommit,
 } from "../version/state.ts";
 
+import { pushAndWait } from "./push_wait.ts";
+
 export type { PushSettings } from "./push_land.ts";
 
 /** `cascade push`: the push step over every template, and its report. */
@@ -49,7 +51,17 @@ export const PUSH: Mode = {
       noDowngrade: options.noDowngrade,
       backoff: deps.backoff,
     };
-    const run = await runTemplates(plans, settings, pushStep(settings), deps);
+    const run = deps.ci && options.wait
+      ? await pushAndWait(
+        plans,
+        settings,
+        pushStep,
+        deps,
+        deps.ci,
+        options.canary,
+      )
+      : await runTemplates(plans, settings, pushStep(settings), deps);
+    const ci = deps.ci;
     return {
       refused: run.refused,
       warnings: prefixWarning(options.version, run.results),
@@ -64,6 +76,7 @@ export const PUSH: Mode = {
         options: head.options,
         results: run.results,
         summary: summarise(run.results),
+        ...(ci ? { apiRequests: ci.requests } : {}),
       }),
     };
   },

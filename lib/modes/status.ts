@@ -17,6 +17,7 @@ import { reportError } from "../errors.ts";
 import { type StatusResult, summariseStatus } from "../model.ts";
 import { openTip } from "../git/remote.ts";
 import { notWired, readVersionState } from "../version/state.ts";
+import type { CiReader } from "./ci_reader.ts";
 
 /** `cascade status`: the status step over every template, and its report. */
 export const STATUS: Mode = {
@@ -25,9 +26,10 @@ export const STATUS: Mode = {
     const run = await runTemplates(
       plans,
       settings,
-      statusStep(settings, options.probe),
+      statusStep(settings, options.probe, options.ci ? deps.ci : undefined),
       deps,
     );
+    const ci = options.ci ? deps.ci : undefined;
     return {
       refused: run.refused,
       report: (head) => ({
@@ -40,6 +42,7 @@ export const STATUS: Mode = {
         options: head.options,
         results: run.results,
         summary: summariseStatus(run.results),
+        ...(ci ? { apiRequests: ci.requests } : {}),
       }),
     };
   },
@@ -48,10 +51,13 @@ export const STATUS: Mode = {
 /**
  * The status step, with at most `concurrency` templates read at once. With
  * probes, a template none of them wires to the file is skipped, not drift.
+ * With a CI reader (`--ci`), each wired template's CI at its tip is read
+ * once, without waiting.
  */
 export function statusStep(
   settings: ReadSettings,
   probes: readonly string[],
+  ci?: CiReader,
 ): Step<StatusResult> {
   return {
     slots: settings.concurrency,
@@ -83,6 +89,7 @@ export function statusStep(
           ...base,
           current: state.content?.display ?? null,
           drift: !state.current,
+          ...(ci ? { ci: await ci.read(target, fetched) } : {}),
         };
       } catch (error) {
         return { ...base, error: reportError(error, target.repo) };

@@ -7,6 +7,8 @@
  */
 
 import {
+  CI_STATES,
+  ciFails,
   failedCount,
   type PushResult,
   type Report,
@@ -15,7 +17,7 @@ import {
   type StatusResult,
 } from "../model.ts";
 import { forLog } from "../neutralise.ts";
-import { changeOf, movedText } from "./render.ts";
+import { changeOf, ciText, movedText } from "./render.ts";
 
 /** True when running inside a GitHub- or Gitea-Actions step. */
 export function inActions(env: (name: string) => string | undefined): boolean {
@@ -69,6 +71,14 @@ export function annotations(report: Report): string[] {
     if (result.movedTo !== undefined) {
       emit("warning", result.repo, movedText(result));
     }
+    const ci = result.ci;
+    if (ci !== undefined && CI_STATES[ci.state].annotation !== null) {
+      emit(
+        CI_STATES[ci.state].annotation ?? "error",
+        result.repo,
+        `${result.branch ?? "?"}: ${ciText(ci)}`,
+      );
+    }
     if (info.annotation !== null) {
       emit(info.annotation, result.repo, annotationText(report, result));
     } else if (
@@ -91,7 +101,8 @@ export function annotations(report: Report): string[] {
  * named by the state table (push: `updated`, `unchanged`, `skipped`,
  * `failed`, `superseded`, `interrupted`, `dispatched`; status: `current`, `drifted`,
  * `failed`), each the space-separated template names, then
- * `failed-count`.
+ * `failed-count`; with CI followed or read, `ci-failed`: the templates
+ * whose CI is not green.
  */
 export function outputs(report: Report): string {
   const stated = statedResults(report);
@@ -100,6 +111,12 @@ export function outputs(report: Report): string {
     names(stated.filter((s) => s.info === info).map((s) => s.result)),
   ]);
   pairs.push(["failed-count", String(failedCount(report))]);
+  if (stated.some((s) => s.result.ci !== undefined)) {
+    pairs.push([
+      "ci-failed",
+      names(stated.filter((s) => ciFails(s.result)).map((s) => s.result)),
+    ]);
+  }
   return pairs.map(([k, v]) => `${k}=${v.replace(/[\r\n]/g, " ")}\n`).join(
     "",
   );

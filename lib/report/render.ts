@@ -10,6 +10,7 @@
 
 import { forLog, forMarkdownCell } from "../neutralise.ts";
 import {
+  type CiOutcome,
   type PushReport,
   type PushResult,
   type Report,
@@ -97,7 +98,64 @@ export function movedText(r: { movedTo?: string }): string {
     : `(moved to ${r.movedTo}: update the target list)`;
 }
 
+/**
+ * A server's text made printable and short (context names, descriptions
+ * and notes come from the forge): see {@linkcode forLog}.
+ */
+function printable(text: string, max = 200): string {
+  return forLog(text, max);
+}
+
+/** A run link fit to print: an http(s) URL as the URL parser writes it. */
+export function safeLink(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    const parsed = new URL(url);
+    if (!/^https?:$/.test(parsed.protocol)) return null;
+    return parsed.href.replace(
+      /[()\s]/g,
+      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+    );
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One line on a template's CI: "ci failure: ctx failure (Failing after
+ * 1s) <link>", the note for none and pending; printable text only.
+ */
+export function ciText(ci: CiOutcome): string {
+  const failing = ci.contexts.filter((c) =>
+    c.state === "failure" || c.state === "error"
+  );
+  const shown = (ci.state === "failure" ? failing : ci.contexts).slice(0, 3)
+    .map((c) =>
+      `${printable(c.context, 80)} ${printable(c.state, 20)}${
+        c.description ? ` (${printable(c.description, 80)})` : ""
+      }`
+    );
+  const link = safeLink(ci.url);
+  return [
+    `ci ${ci.state}:`,
+    shown.join(", "),
+    link ?? "",
+    ci.note ? `(${printable(ci.note, 300)})` : "",
+  ].filter(Boolean).join(" ");
+}
+
+/** The Markdown CI cell: the state, linked to the failing run if any. */
+function ciCell(ci: CiOutcome | undefined): string {
+  if (ci === undefined) return "";
+  const link = safeLink(
+    ci.url ?? ci.contexts.find((c) => c.targetUrl)?.targetUrl ?? null,
+  );
+  const word = link ? `[${ci.state}](${link})` : ci.state;
+  return ci.note ? `${word} ${cell(printable(ci.note, 300))}` : word;
+}
+
 function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
+  const withCi = report.results.some((r) => r.ci !== undefined);
   const rows = stated.map(({ result, info }): Row => {
     const r = result as PushResult;
     const word = report.dryRun ? info.dryPhrase ?? r.status : r.status;
@@ -112,6 +170,7 @@ function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
           r.verified ? "verified" : "",
           r.downgrade ? "(downgrade)" : "",
           r.reason ?? "",
+          r.ci ? ciText(r.ci) : "",
         ].filter(Boolean).join(" "),
         movedText(r),
       ].filter(Boolean).join(" "),
@@ -130,6 +189,7 @@ function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
             Boolean,
           ).join(" "),
         ),
+        ...(withCi ? [ciCell(r.ci)] : []),
       ],
     };
   });
@@ -145,12 +205,14 @@ function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
       "status",
       "commit",
       "error",
+      ...(withCi ? ["CI"] : []),
     ],
     rows,
   };
 }
 
 function statusLayout(report: StatusReport, stated: StatedResult[]): Layout {
+  const withCi = report.results.some((r) => r.ci !== undefined);
   const rows = stated.map(({ result, state, info }): Row => {
     const r = result as StatusResult;
     const current = r.current ?? "(none)";
@@ -159,8 +221,11 @@ function statusLayout(report: StatusReport, stated: StatedResult[]): Layout {
       // One width for every state word, so the columns line up.
       word: state.padEnd(5),
       cells: [r.repo, r.branch ?? "-", current],
-      detail: [errorText(r) || r.reason || "", movedText(r)].filter(Boolean)
-        .join(" "),
+      detail: [
+        errorText(r) || r.reason || "",
+        r.ci ? ciText(r.ci) : "",
+        movedText(r),
+      ].filter(Boolean).join(" "),
       markdown: [
         cell(r.repo),
         cell(r.branch ?? "-"),
@@ -171,6 +236,7 @@ function statusLayout(report: StatusReport, stated: StatedResult[]): Layout {
             " ",
           ),
         ),
+        ...(withCi ? [ciCell(r.ci)] : []),
       ],
     };
   });
@@ -178,7 +244,14 @@ function statusLayout(report: StatusReport, stated: StatedResult[]): Layout {
     title: `cascade status ${report.version}`,
     tail: ` (${report.results.length} templates)`,
     markdownTitle: "",
-    headers: ["template", "branch", "current", "state", "error"],
+    headers: [
+      "template",
+      "branch",
+      "current",
+      "state",
+      "error",
+      ...(withCi ? ["CI"] : []),
+    ],
     rows,
   };
 }

@@ -1,0 +1,37 @@
+/**
+ * What cascade reports of a template's CI (`push --wait`, `status --ci`):
+ * the outcome and the newest status of each counted context, with the
+ * server's text kept exact (renderers make it printable). Types only; the
+ * meaning of each outcome is in `model.ts` (`CI_STATES`).
+ *
+ * @module
+ */
+
+/** A commit's CI as cascade reports it (`--wait`, `status --ci`). */
+export type CiState = "success" | "failure" | "pending" | "none";
+
+/** One CI context's newest status; the server's text, kept exact. */
+export interface CiContextResult {
+  /** E.g. `publish-image / build (push)`. */
+  context: string;
+  /** Its newest state (`pending`, `success`, `failure`, ...). */
+  state: string;
+  /** Link to the run, or null. */
+  targetUrl: string | null;
+  /** The server's description, e.g. "Failing after 12s". */
+  description: string;
+}
+
+/** What cascade found of a template's CI. */
+export interface CiOutcome {
+  /** The outcome; `pending`: not final when the wait ended. */
+  state: CiState;
+  /** Every counted context, sorted by name. */
+  contexts: CiContextResult[];
+  /** Target URL of the first failing context, or null. */
+  url: string | null;
+  /** Time spent waiting, in milliseconds. */
+  waitedMs: number;
+  /** Why `none` or `pending`, or that a newer tip was followed. */
+  note?: string;
+}

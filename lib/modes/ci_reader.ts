@@ -1,0 +1,376 @@
+/**
+ * Reaching each template's CI over the forge API: where its API is (the
+ * target's origin and path prefix, or `--api-url`), who may get the token,
+ * the `--allow-net` check made before anything is pushed, and one
+ * {@linkcode CiReader} per run that follows (`--wait`) or reads
+ * (`status --ci`) a commit's CI with every request counted and at most
+ * `--concurrency` requests in flight.
+ *
+ * @module
+ */
+
+import { InterruptedError, UsageError } from "../errors.ts";
+import type { CiOutcome } from "../model.ts";
+import type { RunOptions } from "../cli/parse.ts";
+import { createLimiter } from "../engine/pool.ts";
+import { sleep } from "../engine/retry.ts";
+import {
+  apiBaseFor,
+  ForgeClient,
+  ForgeError,
+  type ForgeRetry,
+} from "../forge/client.ts";
+import {
+  type BranchMoved,
+  type CiResult,
+  evaluateStatuses,
+  followCommit,
+  readCommitCi,
+  type StatusReader,
+} from "../forge/ci.ts";
+import type { CommitStatus } from "../forge/types.ts";
+import { type PermissionQuery, queryPermission } from "../cli/permissions.ts";
+import type { Target } from "../targets.ts";
+
+/** Where one template's API is. */
+export interface ApiTarget {
+  /** E.g. `https://git.example.com/api/v1`. */
+  base: string;
+  /** Repo owner. */
+  owner: string;
+  /** Repo name. */
+  repo: string;
+}
+
+/** Polling intervals (tests shorten them). */
+export interface CiPolling {
+  /** First interval, in milliseconds. */
+  minIntervalMs: number;
+  /** Longest interval, in milliseconds. */
+  maxIntervalMs: number;
+  /** Each interval is the previous one times this (default 1.5). */
+  growth?: number;
+  /** Each wait is the interval ± this fraction (default 0.2). */
+  jitter?: number;
+  /** Retries of the API client for 429/5xx (default: the client's). */
+  retry?: ForgeRetry;
+}
+
+/**
+ * The API of a target: `--api-url` if given, else its origin plus any path
+ * prefix before owner/name, then `/api/v1`; owner/name are the last two
+ * path segments. Null for a target that is not http(s) without
+ * `--api-url`, or whose path has no owner/name.
+ */
+export function apiTargetOf(
+  target: Target,
+  apiUrl: string | undefined,
+): ApiTarget | null {
+  let path: string;
+  if (target.scheme === "file") {
+    path = target.url.replace(/^file:\/\//, "");
+  } else if (URL.canParse(target.url)) {
+    path = new URL(target.url).pathname;
+  } else {
+    // scp-like ssh: `user@host:owner/name.git`
+    path = target.url.slice(target.url.indexOf(":") + 1);
+  }
+  const parts = decodeURIComponent(path).replace(/\/+$/, "").split("/")
+    .filter(Boolean);
+  const owner = parts.at(-2);
+  const repo = parts.at(-1)?.replace(/\.git$/, "");
+  if (owner === undefined || repo === undefined || repo === "") return null;
+  if (apiUrl !== undefined) return { base: apiUrl, owner, repo };
+  if (target.scheme !== "http") return null;
+  return { base: apiBaseFor(target.url), owner, repo };
+}
+
+/**
+ * The origins the token may be sent to over the API: each target's own
+ * origin (the rule git's credentials follow) and `--token-origin`s. The
+ * one place this is decided, so a shared rule can replace it.
+ */
+export function apiTokenOrigins(
+  targets: readonly Target[],
+  options: Pick<RunOptions, "tokenOrigin">,
+): Set<string> {
+  const origins = new Set<string>(options.tokenOrigin);
+  for (const target of targets) {
+    if (target.scheme === "http" && target.origin !== null) {
+      origins.add(target.origin);
+    }
+  }
+  return origins;
+}
+
+/**
+ * Refuses CI flags for a target whose API is unknown (not http(s), no
+ * `--api-url`) and without `--allow-net` for every API host (never a
+ * prompt): a {@linkcode UsageError} naming the flag, raised before
+ * anything is pushed.
+ */
+export function checkApiPermission(
+  targets: readonly Target[],
+  options: Pick<RunOptions, "apiUrl">,
+  flag: string,
+  query: PermissionQuery = queryPermission,
+): void {
+  const hosts = new Set<string>();
+  for (const target of targets) {
+    const api = apiTargetOf(target, options.apiUrl);
+    if (api === null) {
+      throw new UsageError(
+        `${flag} reads CI over the forge API, and ${target.repo} is not an http(s) target with owner/name: pass --api-url (e.g. https://git.example.com/api/v1)`,
+      );
+    }
+    hosts.add(new URL(api.base).host);
+  }
+  const missing = [...hosts].filter((host) =>
+    query({ name: "net", host }) !== "granted"
+  );
+  if (missing.length > 0) {
+    throw new UsageError(
+      `${flag} reads CI over the forge API and needs --allow-net${
+        missing.length === 1 ? `=${missing[0]}` : ""
+      } (not granted for ${
+        missing.slice(0, 3).join(", ")
+      }); add it to the deno run command, or drop ${flag}`,
+    );
+  }
+}
+
+/**
+ * The default intervals: 1.7 s (the first poll of a commit just pushed
+ * comes after one, since its CI has not started), then 1.15 times the
+ * last, up to 15 s (after about 95 s), each with ±10% jitter. A run
+ * that ends within seconds is seen within 2 s, at about one request per
+ * template per 2 s; a long one costs one request per 15 s.
+ */
+export const DEFAULT_POLLING: CiPolling = {
+  minIntervalMs: 1700,
+  maxIntervalMs: 15_000,
+  growth: 1.15,
+  jitter: 0.1,
+};
+
+/** What a CI reader needs from a run. */
+export interface CiReaderOptions {
+  /** The token, if any (sent as `token <t>` to allowed origins). */
+  token: string | null;
+  /** Origins the token may go to. */
+  allowedOrigins: ReadonlySet<string>;
+  /** `--api-url`. */
+  apiUrl: string | undefined;
+  /** `--ci-context` globs (empty: every context). */
+  contexts: readonly string[];
+  /** `--wait-timeout` in ms. */
+  waitTimeoutMs: number;
+  /** `--wait-start` in ms. */
+  waitStartMs: number;
+  /** `--timeout` in ms: the budget of one request with its retries. */
+  timeoutMs: number;
+  /** API requests in flight at once. */
+  concurrency: number;
+  /** Stops every follow. */
+  signal: AbortSignal;
+  /** Poll intervals (tests). */
+  polling?: CiPolling | undefined;
+}
+
+/** Follows or reads templates' CI; one per run. */
+export class CiReader {
+  readonly #o: CiReaderOptions;
+  readonly #clients = new Map<string, ForgeClient>();
+  readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
+
+  /** Makes a reader; sends nothing. */
+  constructor(options: CiReaderOptions) {
+    this.#o = options;
+    this.#limit = createLimiter(Math.max(1, options.concurrency));
+  }
+
+  /** API requests sent so far, retries included. */
+  get requests(): number {
+    let sum = 0;
+    for (const client of this.#clients.values()) sum += client.requestCount;
+    return sum;
+  }
+
+  /**
+   * Follows `sha`'s CI on `branch` to its result (see `followCommit`).
+   * Never throws but on interrupt, where it returns the CI seen so far
+   * with a note: an API failure is a `pending` outcome that says why.
+   */
+  async follow(
+    target: Target,
+    sha: string,
+    branch: string,
+    fresh: boolean,
+    moved?: BranchMoved,
+  ): Promise<CiOutcome> {
+    const api = apiTargetOf(target, this.#o.apiUrl);
+    if (api === null) return unreachable(target);
+    const started = Date.now();
+    const seen: { statuses: CommitStatus[] | null } = { statuses: null };
+    const reader = this.#reader(api.base, seen);
+    const polling = this.#o.polling ?? DEFAULT_POLLING;
+    const globs = this.#globs();
+    try {
+      // A commit pushed a moment ago has no status yet: skip that request.
+      if (fresh && !await sleep(polling.minIntervalMs, this.#o.signal)) {
+        throw new InterruptedError();
+      }
+      const result = await followCommit(reader, { ...api, sha, branch }, {
+        ...(globs ? { contexts: globs } : {}),
+        waitTimeoutMs: this.#o.waitTimeoutMs,
+        waitStartMs: this.#o.waitStartMs,
+        signal: this.#o.signal,
+        minIntervalMs: polling.minIntervalMs,
+        maxIntervalMs: polling.maxIntervalMs,
+        ...(polling.growth ? { growth: polling.growth } : {}),
+        ...(polling.jitter ? { jitter: polling.jitter } : {}),
+        ...(moved ? { branchMoved: moved } : {}),
+      });
+      return { ...outcomeOf(result), waitedMs: Date.now() - started };
+    } catch (error) {
+      const waitedMs = Date.now() - started;
+      const sofar = seen.statuses === null
+        ? { state: "none" as const, contexts: [], url: null }
+        : evaluateStatuses(seen.statuses, this.#globs());
+      if (error instanceof InterruptedError || this.#o.signal.aborted) {
+        return {
+          ...sofar,
+          state: sofar.state === "success" || sofar.state === "failure"
+            ? sofar.state
+            : "pending",
+          waitedMs,
+          note: "interrupted while waiting; the CI seen so far",
+        };
+      }
+      return failedRead(target, error, waitedMs, sofar);
+    }
+  }
+
+  /** Reads `sha`'s CI once, without waiting (`status --ci`). */
+  async read(target: Target, sha: string): Promise<CiOutcome> {
+    const api = apiTargetOf(target, this.#o.apiUrl);
+    if (api === null) return unreachable(target);
+    const reader = this.#reader(api.base, { statuses: null });
+    try {
+      return outcomeOf(
+        await readCommitCi(reader, { ...api, sha, branch: "" }, {
+          ...(this.#o.contexts.length > 0
+            ? { contexts: this.#o.contexts }
+            : {}),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof InterruptedError) throw error;
+      return failedRead(target, error, 0, {
+        state: "none",
+        contexts: [],
+        url: null,
+      });
+    }
+  }
+
+  #globs(): readonly string[] | undefined {
+    return this.#o.contexts.length > 0 ? this.#o.contexts : undefined;
+  }
+
+  /** A status reader over the base's client, limited, remembering answers. */
+  #reader(
+    base: string,
+    seen: { statuses: CommitStatus[] | null },
+  ): StatusReader {
+    let client = this.#clients.get(base);
+    if (client === undefined) {
+      client = new ForgeClient({
+        apiBase: base,
+        authorization: this.#o.token === null ? null : `token ${this.#o.token}`,
+        allowedOrigins: this.#o.allowedOrigins,
+        timeoutMs: this.#o.timeoutMs,
+        signal: this.#o.signal,
+        ...(this.#o.polling?.retry ? { retry: this.#o.polling.retry } : {}),
+      });
+      this.#clients.set(base, client);
+    }
+    const forge = client;
+    return {
+      combinedStatus: (owner, repo, ref) =>
+        this.#limit(async () => {
+          const answer = await forge.combinedStatus(owner, repo, ref);
+          seen.statuses = answer.value.statuses;
+          return answer;
+        }),
+    };
+  }
+}
+
+/** The report's form of a follow's result (the commit id left out). */
+function outcomeOf(result: CiResult): CiOutcome {
+  // The server's text stays exact but bounded: at most MAX_CONTEXTS
+  // contexts (failing ones first), each string cut.
+  const failing = (c: { state: string }) =>
+    c.state === "failure" || c.state === "error";
+  const kept = [
+    ...result.contexts.filter(failing),
+    ...result.contexts.filter((c) => !failing(c)),
+  ].slice(0, MAX_CONTEXTS).sort((a, b) => (a.context < b.context ? -1 : 1));
+  const left = result.contexts.length - kept.length;
+  const notes = [
+    result.note,
+    left > 0 ? `${left} more contexts not listed` : undefined,
+  ].filter((n) => n !== undefined);
+  return {
+    state: result.state,
+    contexts: kept.map((c) => ({
+      context: cut(c.context, 256),
+      state: cut(c.state, 32),
+      targetUrl: c.targetUrl === null ? null : cut(c.targetUrl, 2048),
+      description: cut(c.description, 1024),
+    })),
+    url: result.url === null ? null : cut(result.url, 2048),
+    waitedMs: Math.max(0, Math.round(result.waitedMs)),
+    ...(notes.length > 0 ? { note: notes.join("; ") } : {}),
+  };
+}
+
+/** Contexts a result lists at most. */
+const MAX_CONTEXTS = 50;
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function unreachable(target: Target): CiOutcome {
+  return {
+    state: "none",
+    contexts: [],
+    url: null,
+    waitedMs: 0,
+    note:
+      `${target.repo} is not an http(s) target: its API is unknown; pass --api-url`,
+  };
+}
+
+/** An API failure: CI not known to be final, with the reason. */
+function failedRead(
+  target: Target,
+  error: unknown,
+  waitedMs: number,
+  sofar: Pick<CiOutcome, "state" | "contexts" | "url">,
+): CiOutcome {
+  const why = error instanceof ForgeError
+    ? `${error.kind}: ${error.message}`
+    : error instanceof Error
+    ? error.message.split("\n")[0]
+    : String(error);
+  return {
+    state: sofar.state === "failure" ? "failure" : "pending",
+    contexts: sofar.contexts,
+    url: sofar.url,
+    waitedMs,
+    note: `${target.repo}: could not read the CI over the API (${why})`,
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * `cascade push --wait`: each pushed (or already current) template's CI
+ * followed to its result from the moment it is pushed, every template at
+ * once (the API requests bounded by `--concurrency`). With `--canary <n>`
+ * the first n templates are pushed and followed first; the rest are pushed
+ * only when every canary is green, else they are skipped (`aborted`, so a
+ * retry takes them) with the canary's name and run link.
+ *
+ * When a newer push cancels the run on our commit, the follow moves to the
+ * branch's new tip if that tip still holds the version. Whether it does is
+ * read with git, through the template's own work repo (fetch the tip,
+ * read the file), the very code that decided `unchanged`: no second
+ * definition of "holds the version" and no API endpoint more to trust.
+ *
+ * @module
+ */
+
+import {
+  type EngineRun,
+  type ModeDeps,
+  type Plan,
+  runTemplates,
+  type Step,
+  type TemplateTask,
+} from "../engine/engine.ts";
+import type { BranchMoved } from "../forge/ci.ts";
+import { fetchTip, lsRemote } from "../git/remote.ts";
+import type { CiOutcome, PushResult } from "../model.ts";
+import { readVersionState } from "../version/state.ts";
+import type { Target } from "../targets.ts";
+import type { CiReader } from "./ci_reader.ts";
+import type { PushSettings } from "./push_land.ts";
+
+/**
+ * Runs the push step over `plans` in one engine run (one preflight over
+ * every target, so credentials refused anywhere still stop every push),
+ * following each pushed template's CI from the moment it is pushed. With a
+ * canary, templates past the first n wait at a gate, holding nothing but
+ * their slot, until every canary's CI is known: green lets them push; else
+ * they are skipped without pushing.
+ */
+export async function pushAndWait(
+  plans: readonly Plan[],
+  settings: PushSettings,
+  step: (settings: PushSettings) => Step<PushResult>,
+  deps: ModeDeps,
+  reader: CiReader,
+  canary: number | undefined,
+): Promise<EngineRun<PushResult>> {
+  const inner = step(settings);
+  const indexOf = new Map(plans.map((p, i) => [p.target, i]));
+  const onCi = (task: TemplateTask, ci: CiOutcome | null) =>
+    deps.onCi?.(indexOf.get(task.target) ?? 0, ci);
+  const n = Math.min(canary ?? plans.length, plans.length);
+  const canaries = new Set(plans.slice(0, n).map((p) => p.target));
+  const follows: Promise<void>[] = [];
+  const gate = canaryGate(n, deps.signal);
+  const run = await runTemplates(plans, settings, {
+    ...inner,
+    run: async (task: TemplateTask) => {
+      const isCanary = canaries.has(task.target);
+      if (!isCanary) {
+        const verdict = await gate.verdict;
+        if (deps.signal.aborted) {
+          return inner.unreached({
+            target: task.target,
+            branch: task.branch,
+            interrupted: true,
+            notStarted: true,
+          });
+        }
+        if (verdict !== null) {
+          return canarySkipped(task.target, task.branch, verdict);
+        }
+      }
+      const result = await inner.run(task);
+      const following = follow(task, result, settings, deps.signal, reader)
+        .then(() => result.ci && onCi(task, result.ci));
+      if (result.status === "updated" || result.status === "unchanged") {
+        onCi(task, null);
+      }
+      follows.push(following);
+      if (isCanary) gate.settled(result, following);
+      return result;
+    },
+    unreached: (why) => {
+      const result = inner.unreached(why);
+      if (canaries.has(why.target)) gate.settled(result, Promise.resolve());
+      return result;
+    },
+  }, deps);
+  await Promise.all(follows);
+  gate.close();
+  return run;
+}
+
+/**
+ * The canaries' verdict: resolves once all `n` have settled (pushed and
+ * followed, or not reached), or at once on interrupt.
+ */
+function canaryGate(n: number, signal: AbortSignal) {
+  const results: PushResult[] = [];
+  const follows: Promise<void>[] = [];
+  let open: (verdict: string | null) => void = () => {};
+  const verdict = new Promise<string | null>((resolve) => (open = resolve));
+  const onAbort = () => open("interrupted");
+  signal.addEventListener("abort", onAbort);
+  return {
+    verdict,
+    settled(result: PushResult, following: Promise<void>) {
+      results.push(result);
+      follows.push(following);
+      if (results.length === n) {
+        void Promise.all(follows).then(() => open(canaryVerdict(results)));
+      }
+    },
+    close: () => signal.removeEventListener("abort", onAbort),
+  };
+}
+
+/** Follows one template's CI; sets `result.ci` (pushed or current only). */
+async function follow(
+  task: TemplateTask,
+  result: PushResult,
+  settings: PushSettings,
+  signal: AbortSignal,
+  reader: CiReader,
+): Promise<void> {
+  const sha = result.status === "updated"
+    ? result.commit
+    : result.status === "unchanged"
+    ? task.tip
+    : null;
+  if (sha === null || signal.aborted) return;
+  result.ci = await reader.follow(
+    task.target,
+    sha,
+    task.branch,
+    result.status === "updated",
+    branchMoved(task, settings),
+  );
+}
+
+/** How the follow learns a newer tip and whether it holds the version. */
+function branchMoved(
+  where: Pick<TemplateTask, "ctx" | "branch">,
+  settings: PushSettings,
+): BranchMoved {
+  const depth = Math.max(
+    ...[settings.file, ...settings.probes].map((p) => p.split("/").length),
+  );
+  return {
+    tipOf: async () => {
+      try {
+        return (await lsRemote(where.ctx, where.branch)).tips.get(
+          where.branch,
+        ) ?? null;
+      } catch {
+        return null;
+      }
+    },
+    followable: async (sha) => {
+      try {
+        const tip = await fetchTip(where.ctx, where.branch, sha, depth);
+        const state = await readVersionState(
+          where.ctx,
+          tip,
+          settings.file,
+          settings.version,
+          [],
+        );
+        return state.current;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/**
+ * Null when the canaries let the rest through: none failed or was
+ * interrupted, and every one that was pushed (or was current) is green,
+ * at least one of them. Else why not, naming the canary and its run.
+ */
+function canaryVerdict(results: readonly PushResult[]): string | null {
+  for (const r of results) {
+    if (r.status === "failed" || r.status === "interrupted") {
+      return `canary ${r.repo} ${r.status}`;
+    }
+    if (r.ci !== undefined && r.ci.state !== "success") {
+      return `canary ${r.repo}: CI ${r.ci.state}${
+        r.ci.url ? ` (${r.ci.url})` : ""
+      }`;
+    }
+  }
+  if (!results.some((r) => r.ci?.state === "success")) {
+    return "no canary reached a green CI";
+  }
+  return null;
+}
+
+function canarySkipped(
+  target: Target,
+  branch: string,
+  why: string,
+): PushResult {
+  return {
+    repo: target.repo,
+    url: target.url,
+    branch,
+    status: "skipped",
+    skip: "aborted",
+    previous: null,
+    commit: null,
+    attempts: 0,
+    durationMs: 0,
+    reason: `not attempted: ${why}; nothing pushed (a retry takes it)`,
+  };
+}

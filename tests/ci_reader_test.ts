@@ -1,0 +1,210 @@
+import assert from "node:assert/strict";
+import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
+import type { PushReport, StatusReport } from "../lib/model.ts";
+import { apiTargetOf, apiTokenOrigins } from "../lib/modes/ci_reader.ts";
+import { parseTarget } from "../lib/targets.ts";
+import {
+  args,
+  BUILD,
+  ENV,
+  FAST,
+  setup,
+  statusRequests,
+  TOKEN,
+} from "./support/wait_fixtures.ts";
+
+Deno.test("status --ci: each template's CI at its tip; red or none exits 1", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a", "b", "c"], null, {
+    ".runtime-version": "0.2\n",
+  });
+  await using _ = gitea;
+  const post = async (name: string, i: number, status: string) =>
+    gitea.api.postStatus(`org/${name}`, (await fx.tip(repos[i] ?? "")) ?? "", {
+      status,
+      context: BUILD,
+      description: status,
+      target_url: `${gitea.origin}/org/${name}/actions/runs/1/jobs/0`,
+    });
+  await post("a", 0, "success");
+  await post("b", 1, "failure");
+  const json = `${fx.root}/s.json`;
+  const base = [
+    "status",
+    "0.2",
+    "--base-url",
+    gitea.origin,
+    "--ci",
+    "--json",
+    json,
+  ];
+  const run = await runCascade(
+    [...base, "--repo", "org/a", "--repo", "org/b", "--repo", "org/c"],
+    ENV,
+  );
+  assert.equal(run.code, 1, run.stdout);
+  const report = await readReport<StatusReport>(json);
+  assert.deepEqual(report.results.map((r) => r.ci?.state), [
+    "success",
+    "failure",
+    "none",
+  ]);
+  assert.equal(
+    report.results[1]?.ci?.url,
+    `${gitea.origin}/org/b/actions/runs/1/jobs/0`,
+  );
+  assert.equal(report.apiRequests, 3);
+  assert.equal(statusRequests(gitea), 3);
+  const green = await runCascade([...base, "--repo", "org/a"], ENV);
+  assert.equal(green.code, 0, green.stdout);
+});
+
+Deno.test("push --wait: default poll intervals cost about one request per template per 2 s, and see the end within 2 s", async () => {
+  await using fx = await Fixture.create();
+  const names = ["a", "b", "c", "d"];
+  const { gitea } = await setup(fx, names, {
+    contexts: [BUILD],
+    queueMs: 200,
+    runMs: 2800,
+  });
+  await using _ = gitea;
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade(
+    args(gitea, names, ["--wait", "--json", json]),
+    ENV,
+  );
+  assert.equal(run.code, 0, run.stdout);
+  const report = await readReport<PushReport>(json);
+  assert.equal(report.apiRequests, gitea.api.requests.length);
+  for (const [i, result] of report.results.entries()) {
+    const waited = result.ci?.waitedMs ?? 0;
+    const served = statusRequests(gitea, names[i]);
+    assert.ok(
+      served <= 1 + waited / 2000,
+      `${served} requests in ${waited} ms`,
+    );
+    // The CI ends 3 s after the push; the follow starts after it.
+    assert.ok(waited <= 3000 + 2000, `saw the end ${waited - 3000} ms late`);
+  }
+});
+
+Deno.test("push --wait --api-url: a local-path target's CI, the token only to --token-origin", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a"], { contexts: [BUILD] });
+  await using _ = gitea;
+  const target = ["push", "0.2", "--repo", repos[0] ?? "", "--wait"];
+  const api = ["--api-url", `${gitea.origin}/api/v1`];
+  const denied = `${fx.root}/denied.json`;
+  // Without --token-origin the API's origin gets no token: Gitea says 401.
+  const first = await runCascade([...target, ...api, "--json", denied], ENV, {
+    ciPolling: FAST,
+  });
+  assert.equal(first.code, 1);
+  const ci = (await readReport<PushReport>(denied)).results[0]?.ci;
+  assert.equal(ci?.state, "pending");
+  assert.match(
+    ci?.note ?? "",
+    /org\/a\.git: could not read the CI over the API \(auth: /,
+  );
+  assert.ok(gitea.api.requests.every((r) => r.authorization === null));
+  // Now at the version: the second run follows the tip, green already.
+  const tip = (await fx.tip(repos[0] ?? "")) ?? "";
+  gitea.api.postStatus("org/a", tip, {
+    status: "success",
+    context: BUILD,
+    description: "Successful in 3s",
+    target_url: "",
+  });
+  const allowed = `${fx.root}/allowed.json`;
+  const second = await runCascade(
+    [...target, ...api, "--token-origin", gitea.origin, "--json", allowed],
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(second.code, 0, second.stdout);
+  const ok = (await readReport<PushReport>(allowed)).results[0]?.ci;
+  assert.equal(ok?.state, "success");
+  assert.equal(gitea.api.requests.at(-1)?.authorization, `token ${TOKEN}`);
+});
+
+Deno.test("apiTargetOf() and apiTokenOrigins(): the API of each target, the token to its own origin only", () => {
+  const http = parseTarget(
+    "https://git.example.com/gitea/org/app.git",
+    undefined,
+    "/",
+  );
+  const ssh = parseTarget("git@git.example.com:org/app.git", undefined, "/");
+  const local = parseTarget("/srv/org/app.git", undefined, "/");
+  assert.deepEqual(apiTargetOf(http, undefined), {
+    base: "https://git.example.com/gitea/api/v1",
+    owner: "org",
+    repo: "app",
+  });
+  assert.equal(apiTargetOf(ssh, undefined), null);
+  assert.deepEqual(apiTargetOf(local, "https://api.example.com/api/v1"), {
+    base: "https://api.example.com/api/v1",
+    owner: "org",
+    repo: "app",
+  });
+  assert.deepEqual(
+    [...apiTokenOrigins([http, ssh, local], { tokenOrigin: [] })],
+    ["https://git.example.com"],
+  );
+});
+
+Deno.test("push --wait: a target whose API is unknown is refused before any push; --api-url names it", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a"], { contexts: [BUILD] });
+  await using _ = gitea;
+  const run = await runCascade([
+    "push",
+    "0.2",
+    "--repo",
+    repos[0] ?? "",
+    "--wait",
+  ], ENV);
+  assert.equal(run.code, 2);
+  assert.match(
+    run.stderr,
+    /--wait reads CI over the forge API, and .*org\/a\.git is not an http\(s\) target with owner\/name: pass --api-url/,
+  );
+  assert.equal(await fx.count(repos[0] ?? ""), 1, "nothing pushed");
+});
+
+Deno.test("push --wait: an API that refuses connections leaves the pushes and a pending CI with the reason", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, repos } = await setup(fx, ["a"], { contexts: [BUILD] });
+  await using _ = gitea;
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const json = `${fx.root}/r.json`;
+  const run = await runCascade(
+    args(gitea, ["a"], [
+      "--wait",
+      "--api-url",
+      `http://127.0.0.1:${port}/api/v1`,
+      "--json",
+      json,
+    ]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 1);
+  const result = (await readReport<PushReport>(json)).results[0];
+  assert.equal(result?.status, "updated");
+  assert.equal(result?.ci?.state, "pending");
+  assert.match(
+    result?.ci?.note ?? "",
+    /could not read the CI over the API \(network: .*could not be reached/,
+  );
+  assert.equal(
+    await fx.text(repos[0] ?? "", "main", ".runtime-version"),
+    "0.2\n",
+  );
+  assert.equal(
+    gitea.api.requests.length,
+    0,
+    "the stand-in's API was not asked",
+  );
+});
