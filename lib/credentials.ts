@@ -86,7 +86,7 @@ export function isLoopbackHost(hostname: string): boolean {
  */
 export function tokenOrigins(
   targets: readonly Target[],
-  options: CredentialOptions,
+  options: Pick<CredentialOptions, "baseUrl" | "tokenOrigin">,
   env: (name: string) => string | undefined,
 ): Set<string> {
   const allowed = new Set<string>(options.tokenOrigin ?? []);

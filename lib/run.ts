@@ -39,7 +39,6 @@ import { type Console, type Sinks, textStyle } from "./output.ts";
 import { PUSH } from "./modes/push.ts";
 import { DISPATCH } from "./modes/dispatch.ts";
 import {
-  apiTokenOrigins,
   checkApiPermission,
   type CiPolling,
   CiReader,
@@ -111,7 +110,11 @@ export async function runTemplatesCommand(
   await checkReportPaths(options, io.cwd);
   const ciFlag = options.wait ? "--wait" : options.ci ? "--ci" : null;
   if (ciFlag !== null) checkApiPermission(targets, options, ciFlag);
-  const plans = planTargets(targets, token, options, io.env, redactor);
+  // Where the token may go: one decision for git, the API and dispatches.
+  const allowed = token === null
+    ? new Set<string>()
+    : tokenOrigins(targets, options, io.env);
+  const plans = planTargets(targets, token, options, allowed, redactor);
   const startedAt = new Date();
   const t0 = performance.now();
   const ran = await withWorkDir(io, out, async (workDir, signal) => {
@@ -124,13 +127,11 @@ export async function runTemplatesCommand(
       signal,
       backoff: io.backoff ?? DEFAULT_BACKOFF,
       token,
-      tokenOrigins: token === null
-        ? new Set<string>()
-        : tokenOrigins(targets, options, io.env),
+      tokenOrigins: allowed,
       ...progressHooks(targets, options, io.sinks, out),
       ci: ciFlag === null ? undefined : new CiReader({
         token: token?.value ?? null,
-        allowedOrigins: apiTokenOrigins(targets, options),
+        allowedOrigins: allowed,
         apiUrl: options.apiUrl,
         contexts: options.ciContext,
         waitTimeoutMs: options.waitTimeout,
@@ -225,13 +226,10 @@ export function planTargets(
   targets: readonly Target[],
   token: Token | null,
   options: RunOptions,
-  env: (name: string) => string | undefined,
+  allowed: ReadonlySet<string>,
   redactor: Redactor,
 ): Plan[] {
   const gitOnly = new Set<string>();
-  const allowed = token === null
-    ? new Set<string>()
-    : tokenOrigins(targets, options, env);
   return targets.map((target) => {
     const { authorization, choice } = credentialsFor(
       target,

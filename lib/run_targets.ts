@@ -10,7 +10,7 @@
 
 import { resolve } from "node:path";
 import type { RunOptions } from "./cli/parse.ts";
-import { readToken } from "./credentials.ts";
+import { readToken, tokenOrigins } from "./credentials.ts";
 import { readSettings, runTemplates } from "./engine/engine.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { escapeData, inActions } from "./report/actions.ts";
@@ -134,7 +134,10 @@ export async function runTargetsCommand(
   const prepared = await prepare(options, retry, io, out);
   if (prepared === null) return EXIT.ok;
   const { resolved, placed, checked, targets } = prepared;
-  const plans = planTargets(targets, token, options, io.env, redactor);
+  const allowed = token === null
+    ? new Set<string>()
+    : tokenOrigins(targets, options, io.env);
+  const plans = planTargets(targets, token, options, allowed, redactor);
   const settings = readSettings(options);
   const ran = await withWorkDir(io, out, async (workDir, signal) => {
     const home = `${workDir}/home`;

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
 import type { PushReport, StatusReport } from "../lib/model.ts";
-import { apiTargetOf, apiTokenOrigins } from "../lib/modes/ci_reader.ts";
+import { apiTargetOf } from "../lib/modes/ci_reader.ts";
+import { tokenOrigins } from "../lib/credentials.ts";
 import { parseTarget } from "../lib/targets.ts";
 import {
   args,
@@ -127,7 +128,7 @@ Deno.test("push --wait --api-url: a local-path target's CI, the token only to --
   assert.equal(gitea.api.requests.at(-1)?.authorization, `token ${TOKEN}`);
 });
 
-Deno.test("apiTargetOf() and apiTokenOrigins(): the API of each target, the token to its own origin only", () => {
+Deno.test("apiTargetOf(): the API of each target; tokenOrigins(): the token to the one server", () => {
   const http = parseTarget(
     "https://git.example.com/gitea/org/app.git",
     undefined,
@@ -147,7 +148,7 @@ Deno.test("apiTargetOf() and apiTokenOrigins(): the API of each target, the toke
     repo: "app",
   });
   assert.deepEqual(
-    [...apiTokenOrigins([http, ssh, local], { tokenOrigin: [] })],
+    [...tokenOrigins([http, ssh, local], { tokenOrigin: [] }, () => undefined)],
     ["https://git.example.com"],
   );
 });

@@ -6,14 +6,10 @@ import {
   nameProblem,
   shownName,
 } from "../lib/forge/discover.ts";
-import {
-  apiBaseOf,
-  apiTokenOrigins,
-  discoveryError,
-  openForge,
-} from "../lib/forge/session.ts";
+import { apiBaseOf, discoveryError, openForge } from "../lib/forge/session.ts";
 import { ForgeClient, ForgeError } from "../lib/forge/client.ts";
 import { EXIT, UsageError } from "../lib/errors.ts";
+import { tokenOrigins } from "../lib/credentials.ts";
 import { listDifferences } from "../lib/modes/targets_check.ts";
 import type { TargetResult } from "../lib/modes/targets.ts";
 import { Fixture } from "./support/fixtures.ts";
@@ -72,8 +68,15 @@ Deno.test("apiBaseOf() keeps the base's path prefix; refuses no server or creden
   );
   assert.throws(() => apiBaseOf("ssh://git@x/", "--org"), /http\(s\)/);
   assert.deepEqual(
-    [...apiTokenOrigins("https://git.example.com/gitea/api/v1")],
+    [
+      ...tokenOrigins(
+        [],
+        { baseUrl: "https://git.example.com/gitea", tokenOrigin: [] },
+        () => undefined,
+      ),
+    ],
     ["https://git.example.com"],
+    "the API token goes to the --base-url server",
   );
 });
 

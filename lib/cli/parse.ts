@@ -229,7 +229,12 @@ function checkFlags(
       `--${flagOf(n)}` === flag
     );
     if (other !== undefined) {
-      const owner = OPTIONS[other].group === "check" ? "targets" : "push";
+      const group = OPTIONS[other].group;
+      const owner = group === "check"
+        ? "targets"
+        : group === "ci"
+        ? "push and status"
+        : "push";
       const why = OPTIONS[other].group === "dispatch"
         ? " (status reads the version file, whatever the trigger)"
         : "";

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { isLoopbackHost, readToken } from "../credentials.ts";
+import { isLoopbackHost, readToken, tokenOrigins } from "../credentials.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { type PermissionQuery, queryPermission } from "../cli/permissions.ts";
 import { ForgeClient, ForgeError } from "./client.ts";
@@ -20,6 +20,8 @@ import { ForgeClient, ForgeError } from "./client.ts";
 export interface ForgeSettings {
   /** `--base-url`. */
   baseUrl?: string | undefined;
+  /** `--token-origin`. */
+  tokenOrigin?: readonly string[];
   /** `--token-env`. */
   tokenEnv?: string | undefined;
   /** `--allow-insecure-http`. */
@@ -48,14 +50,6 @@ export function apiBaseOf(baseUrl: string | undefined, flag: string): string {
     );
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}/api/v1`;
-}
-
-/**
- * The origins the API token may go to: the API base's own origin, nothing
- * else (a redirect elsewhere is never followed either).
- */
-export function apiTokenOrigins(apiBase: string): Set<string> {
-  return new Set([new URL(apiBase).origin]);
 }
 
 /**
@@ -88,7 +82,9 @@ export function openForge(
   return new ForgeClient({
     apiBase,
     authorization: token === null ? null : `token ${token.value}`,
-    allowedOrigins: apiTokenOrigins(apiBase),
+    // The shared rule (the --base-url origin and --token-origin): the API
+    // base is on the --base-url origin.
+    allowedOrigins: tokenOrigins([], settings, env),
     timeoutMs: settings.timeout * 1000,
   });
 }

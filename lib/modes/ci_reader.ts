@@ -86,24 +86,6 @@ export function apiTargetOf(
 }
 
 /**
- * The origins the token may be sent to over the API: each target's own
- * origin (the rule git's credentials follow) and `--token-origin`s. The
- * one place this is decided, so a shared rule can replace it.
- */
-export function apiTokenOrigins(
-  targets: readonly Target[],
-  options: Pick<RunOptions, "tokenOrigin">,
-): Set<string> {
-  const origins = new Set<string>(options.tokenOrigin);
-  for (const target of targets) {
-    if (target.scheme === "http" && target.origin !== null) {
-      origins.add(target.origin);
-    }
-  }
-  return origins;
-}
-
-/**
  * Refuses CI flags for a target whose API is unknown (not http(s), no
  * `--api-url`) and without `--allow-net` for every API host (never a
  * prompt): a {@linkcode UsageError} naming the flag, raised before
