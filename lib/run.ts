@@ -34,7 +34,8 @@ import {
 } from "./git/runner.ts";
 import { httpRefsFor } from "./git/http_refs.ts";
 import { checkReportPaths, resolveTargets } from "./inputs.ts";
-import { anyFails, type CiOutcome, type Report, schemaUrl } from "./model.ts";
+import { type CiOutcome, type Report, schemaUrl } from "./model.ts";
+import { anyFails } from "./report/summary.ts";
 import { type Console, type Sinks, textStyle } from "./output.ts";
 import { PUSH } from "./modes/push.ts";
 import { DISPATCH } from "./modes/dispatch.ts";

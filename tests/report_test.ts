@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type PushReport, summarise } from "../lib/model.ts";
+import type { PushReport } from "../lib/model.ts";
+import { summarise } from "../lib/report/summary.ts";
 import {
   renderJson,
   renderMarkdown,

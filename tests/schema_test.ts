@@ -6,7 +6,8 @@ import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
 import { startGitHttpServer } from "./support/http_server.ts";
 import { startGitea } from "./support/gitea_api.ts";
 import { ERROR_KINDS } from "../lib/model.ts";
-import { schemaUrl, summarise } from "../lib/model.ts";
+import { schemaUrl } from "../lib/model.ts";
+import { summarise } from "../lib/report/summary.ts";
 import { VERSION } from "../lib/tool_version.ts";
 import { OPTIONS, type OptionSpec } from "../lib/cli/options.ts";
 

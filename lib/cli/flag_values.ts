@@ -8,6 +8,7 @@
 
 import { UsageError } from "../errors.ts";
 import { parseDuration } from "./duration.ts";
+import { normaliseVersionFilePath } from "../version/file.ts";
 
 /** A raw value as `parseArgs` gives it (a config file may give a number). */
 export type RawValue = string | string[] | boolean | number | undefined;
@@ -129,4 +130,33 @@ export function checkBranch(branch: string | undefined): string | undefined {
     );
   }
   return branch;
+}
+
+export function versionFilePath(flag: string, path: string): string {
+  const normal = normaliseVersionFilePath(path);
+  if (typeof normal !== "string") {
+    throw new UsageError(normal.problem.replace("--file", flag));
+  }
+  return normal;
+}
+
+export function authUser(user: string | undefined): string | undefined {
+  if (user !== undefined && !/^[^\s:]{1,64}$/.test(user)) {
+    throw new UsageError(`--auth-user must be a name without spaces or ':'`);
+  }
+  return user;
+}
+
+const PERSON = /^\s*([^<>\p{Cc}]+?)\s*<([^<>\s\p{Cc}]+@[^<>\s\p{Cc}]+)>\s*$/u;
+
+/** `Name <email>`, one line. */
+export function parsePerson(
+  flag: string,
+  text: string,
+): { name: string; email: string } {
+  const m = PERSON.exec(text);
+  if (!m) {
+    throw new UsageError(`${flag} must look like "Name <email@host>"`);
+  }
+  return { name: m[1] ?? "", email: m[2] ?? "" };
 }

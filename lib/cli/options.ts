@@ -9,23 +9,22 @@
  */
 
 import type { ConfigType } from "./config_file.ts";
-import { UsageError } from "../errors.ts";
 import { DISCOVERY_OPTIONS } from "./discovery_options.ts";
 import { DISPATCH_OPTIONS } from "./dispatch_options.ts";
 import {
   apiUrl,
   asText,
+  authUser,
   checkBranch,
   ciContextGlob,
   duration,
   originOf,
+  parsePerson,
   positiveInt,
   timeoutSeconds,
+  versionFilePath,
 } from "./flag_values.ts";
-import {
-  DEFAULT_VERSION_FILE,
-  normaliseVersionFilePath,
-} from "../version/file.ts";
+import { DEFAULT_VERSION_FILE } from "../version/file.ts";
 
 /** The default commit message; `{version}` is replaced. */
 export const DEFAULT_MESSAGE =
@@ -376,33 +375,4 @@ export type OptionValues = {
 /** The flag of an option: `reposFile` → `repos-file`. */
 export function flagOf(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-function versionFilePath(flag: string, path: string): string {
-  const normal = normaliseVersionFilePath(path);
-  if (typeof normal !== "string") {
-    throw new UsageError(normal.problem.replace("--file", flag));
-  }
-  return normal;
-}
-
-function authUser(user: string | undefined): string | undefined {
-  if (user !== undefined && !/^[^\s:]{1,64}$/.test(user)) {
-    throw new UsageError(`--auth-user must be a name without spaces or ':'`);
-  }
-  return user;
-}
-
-const PERSON = /^\s*([^<>\p{Cc}]+?)\s*<([^<>\s\p{Cc}]+@[^<>\s\p{Cc}]+)>\s*$/u;
-
-/** `Name <email>`, one line. */
-export function parsePerson(
-  flag: string,
-  text: string,
-): { name: string; email: string } {
-  const m = PERSON.exec(text);
-  if (!m) {
-    throw new UsageError(`${flag} must look like "Name <email@host>"`);
-  }
-  return { name: m[1] ?? "", email: m[2] ?? "" };
 }

@@ -17,7 +17,8 @@ import {
   type Unreached,
 } from "../engine/engine.ts";
 import { InterruptedError, reportError } from "../errors.ts";
-import { type PushResult, summarise } from "../model.ts";
+import type { PushResult } from "../model.ts";
+import { summarise } from "../report/summary.ts";
 import { createLimiter } from "../engine/pool.ts";
 import {
   land,

@@ -14,7 +14,8 @@ import {
   type Unreached,
 } from "../engine/engine.ts";
 import { reportError } from "../errors.ts";
-import { type StatusResult, summariseStatus } from "../model.ts";
+import type { StatusResult } from "../model.ts";
+import { summariseStatus } from "../report/summary.ts";
 import { openTip } from "../git/remote.ts";
 import { notWired, readVersionState } from "../version/state.ts";
 import type { CiReader } from "./ci_reader.ts";

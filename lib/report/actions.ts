@@ -9,13 +9,11 @@
 import {
   CI_STATES,
   ciFails,
-  failedCount,
   type PushResult,
   type Report,
-  statedResults,
-  statesOf,
   type StatusResult,
 } from "../model.ts";
+import { failedCount, statedResults, statesOf } from "./summary.ts";
 import { forLog } from "../neutralise.ts";
 import { changeOf, ciText, movedText } from "./render.ts";
 

@@ -9,18 +9,20 @@
  */
 
 import { forLog, forMarkdownCell } from "../neutralise.ts";
+import type {
+  CiOutcome,
+  PushReport,
+  PushResult,
+  Report,
+  StateInfo,
+  StatusReport,
+  StatusResult,
+} from "../model.ts";
 import {
-  type CiOutcome,
-  type PushReport,
-  type PushResult,
-  type Report,
   type StatedResult,
   statedResults,
-  type StateInfo,
-  type StatusReport,
-  type StatusResult,
   summarySentence,
-} from "../model.ts";
+} from "./summary.ts";
 
 /** The JSON report, pretty-printed with a final newline. */
 export function renderJson(report: Report): string {
