@@ -675,5 +675,5 @@ async function machine(): Promise<string> {
 }
 
 function kib(bytes: number): string {
-  return `${(bytes / 1024).toFixed(0)} KiB`;
+  return bytes < 10_240 ? `${bytes} B` : `${(bytes / 1024).toFixed(0)} KiB`;
 }
