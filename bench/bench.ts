@@ -438,7 +438,9 @@ function mib(bytes: number): string {
  * times `cascade push` on each set in `--runs` rounds (the order alternates
  * from round to round; each round after the `--settle` pause), then prints
  * the medians, (d)/(c), and what one template costs on each: HTTP requests
- * and the bytes of the ref advertisements it reads.
+ * and the bytes of the ref advertisements it reads. The CPU time of each
+ * run (cascade, git on both sides, the server) is printed beside its wall
+ * time: on a shared machine it moves less with other load.
  */
 async function refsOnly(): Promise<void> {
   const root = await Deno.makeTempDir({ prefix: "cascade-bench-refs-" });
@@ -475,11 +477,18 @@ async function refsOnly(): Promise<void> {
     await spawnCascade("1.0.8", urls("refs"));
     const c: number[] = [];
     const d: number[] = [];
+    const cpu = { c: [] as number[], d: [] as number[] };
     for (let round = 1; round <= RUNS; round++) {
       await settle();
       const version = `1.${round}.2`;
-      const tiny = () => timed(() => spawnCascade(version, urls("tiny")));
-      const refs = () => timed(() => spawnCascade(version, urls("refs")));
+      const run = async (kind: "tiny" | "refs") => {
+        const before = await cpuSeconds();
+        const { ms } = await timed(() => spawnCascade(version, urls(kind)));
+        cpu[kind === "tiny" ? "c" : "d"].push(await cpuSeconds() - before);
+        return { ms };
+      };
+      const tiny = () => run("tiny");
+      const refs = () => run("refs");
       // Alternate which goes first, so neither always runs on a file system
       // still busy with the other's cleanup.
       if (round % 2 === 1) {
@@ -492,15 +501,40 @@ async function refsOnly(): Promise<void> {
       console.log(
         `round ${round}: (c) ${secs(c.at(-1)!)}  (d) ${
           secs(d.at(-1)!)
-        }  (d)/(c) ${(d.at(-1)! / c.at(-1)!).toFixed(2)}`,
+        }  (d)/(c) ${(d.at(-1)! / c.at(-1)!).toFixed(2)};  CPU (c) ${
+          cpu.c.at(-1)!.toFixed(2)
+        } s  (d) ${cpu.d.at(-1)!.toFixed(2)} s`,
       );
     }
     printRefsSummary(c, d);
+    const [cc, cd] = [median(cpu.c), median(cpu.d)];
+    console.log(
+      `CPU, client and server: (c) ${cc.toFixed(2)} s, (d) ${
+        cd.toFixed(2)
+      } s, (d)/(c) ${(cd / cc).toFixed(2)} (less sensitive to other load)`,
+    );
     await printRefCosts(server);
     console.log(`\n${await machine()}`);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+}
+
+/**
+ * CPU seconds (user and system) used so far by this process and the
+ * children it has waited for, theirs included: the cascade runs and the
+ * server's git services. Read with `cat`, as {@linkcode watchPeakRss}
+ * does; assumes 100 clock ticks per second (Linux).
+ */
+async function cpuSeconds(): Promise<number> {
+  const out = await new Deno.Command("cat", {
+    args: [`/proc/${Deno.pid}/stat`],
+  }).output();
+  const stat = new TextDecoder().decode(out.stdout);
+  // Fields after the command name, from state (field 3): utime is field 14,
+  // stime 15, cutime 16, cstime 17.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0) / 100;
 }
 
 /** A tiny template, as the full bench makes them. */
