@@ -301,8 +301,7 @@ export const OPTIONS = {
   wait: option({
     kind: "boolean",
     group: "ci",
-    help:
-      "push: after pushing (or dispatching), follow each template's CI (or run) to its result",
+    help: "push: after a push or dispatch, follow each CI to its result",
     value: flag,
   }),
   waitTimeout: option({
