@@ -196,7 +196,7 @@ async function pushTemplate(run: TemplateRun): Promise<PushResult> {
       };
     }
     if (settings.dryRun) {
-      log.push(`dry run: built ${read.commit.slice(0, 10)}, not pushed`);
+      log.push(`built ${read.commit.slice(0, 10)}`);
       return { ...result, status: "updated", reason: "dry run: not pushed" };
     }
     const landed = await run.landing(() => land(run, result, read, depth));
