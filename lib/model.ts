@@ -226,6 +226,26 @@ export interface PushResult extends TemplateResult {
   ci?: CiOutcome;
 }
 
+/**
+ * A push result to fill in: the target, the branch (null when unknown),
+ * nothing done yet.
+ */
+export function pushResultOf(
+  target: { repo: string; url: string },
+  branch: string | null,
+): PushResult {
+  return {
+    repo: target.repo,
+    url: target.url,
+    branch,
+    status: "failed",
+    previous: null,
+    commit: null,
+    attempts: 0,
+    durationMs: 0,
+  };
+}
+
 /** One template's result in `cascade status`. */
 export interface StatusResult extends TemplateResult {
   /** The file's value (safe display form), null when absent or unread. */

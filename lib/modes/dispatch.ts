@@ -30,7 +30,7 @@ import { InterruptedError, reportError } from "../errors.ts";
 import type { ForgeClient } from "../forge/client.ts";
 import { dispatchRunIds } from "../forge/dispatch_runs.ts";
 import { hasTasksList } from "../forge/server_version.ts";
-import type { PushResult, ReportError } from "../model.ts";
+import { type PushResult, pushResultOf, type ReportError } from "../model.ts";
 import { summarise } from "../report/summary.ts";
 import { type DispatchAccess, openDispatchAccess } from "./dispatch_access.ts";
 import { dispatchFailure } from "./dispatch_errors.ts";
@@ -131,22 +131,6 @@ export const DISPATCH: DispatchMode = {
   },
 };
 
-function baseResult(
-  target: { repo: string; url: string },
-  branch: string | null,
-): PushResult {
-  return {
-    repo: target.repo,
-    url: target.url,
-    branch,
-    status: "failed",
-    previous: null,
-    commit: null,
-    attempts: 0,
-    durationMs: 0,
-  };
-}
-
 /** The dispatch step: at most `concurrency` templates at once. */
 export function dispatchStep(
   settings: DispatchSettings,
@@ -162,7 +146,7 @@ export function dispatchStep(
       return result;
     },
     unreached: (why) => {
-      const base = baseResult(why.target, why.branch);
+      const base = pushResultOf(why.target, why.branch);
       if (why.interrupted) {
         return {
           ...base,
@@ -194,7 +178,7 @@ async function dispatchTemplate(
   access: ReadonlyMap<string, DispatchAccess>,
   marks: Map<string, DispatchMark>,
 ): Promise<PushResult> {
-  const result = baseResult(task.target, task.branch);
+  const result = pushResultOf(task.target, task.branch);
   const { workflow, inputs } = settings;
   try {
     if (settings.probes.length > 0) {

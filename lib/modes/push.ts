@@ -17,7 +17,7 @@ import {
   type Unreached,
 } from "../engine/engine.ts";
 import { InterruptedError, reportError } from "../errors.ts";
-import type { PushResult } from "../model.ts";
+import { type PushResult, pushResultOf } from "../model.ts";
 import { summarise } from "../report/summary.ts";
 import { createLimiter } from "../engine/pool.ts";
 import {
@@ -27,11 +27,11 @@ import {
   type TemplateRun,
   verify,
 } from "./push_land.ts";
-import { openTip } from "../git/remote.ts";
 import { compareVersions } from "../version/order.ts";
 import {
   notWired,
-  readVersionState,
+  readAtTip,
+  treeDepth,
   writeVersionCommit,
 } from "../version/state.ts";
 
@@ -142,7 +142,7 @@ export function pushStep(settings: PushSettings): Step<PushResult> {
 }
 
 function unreachedPush(why: Unreached): PushResult {
-  const base = baseResult(why.target, why.branch);
+  const base = pushResultOf(why.target, why.branch);
   if (why.notStarted) {
     return {
       ...base,
@@ -158,32 +158,14 @@ function unreachedPush(why: Unreached): PushResult {
   };
 }
 
-function baseResult(
-  target: { repo: string; url: string },
-  branch: string | null,
-): PushResult {
-  return {
-    repo: target.repo,
-    url: target.url,
-    branch,
-    status: "failed",
-    previous: null,
-    commit: null,
-    attempts: 0,
-    durationMs: 0,
-  };
-}
-
 /** Pushes one template; every outcome, failures included, is a result. */
 async function pushTemplate(run: TemplateRun): Promise<PushResult> {
-  const result = baseResult(run.target, run.branch);
+  const result = pushResultOf(run.target, run.branch);
   const { settings, log } = run;
   try {
     // Trees down to the deepest path read, so that nothing is fetched lazily.
-    const depth = Math.max(
-      ...[settings.file, ...settings.probes].map((p) => p.split("/").length),
-    );
-    const read = await run.reading(() => prepare(run, result, depth));
+    const depth = treeDepth(settings.file, settings.probes);
+    const read = await run.reading(() => prepare(run, result));
     if ("status" in read) return read;
     const refused = await run.refused;
     if (refused > 0) {
@@ -230,18 +212,18 @@ function interruptedResult(base: PushResult): PushResult {
 async function prepare(
   run: TemplateRun,
   result: PushResult,
-  depth: number,
 ): Promise<Prepared | PushResult> {
   const { ctx, settings, log } = run;
-  const tip = await openTip(ctx, run.tip, run.branch, depth);
-  log.push(`${run.branch} at ${tip.slice(0, 10)}`);
-  const first = await readVersionState(
+  const first = await readAtTip(
     ctx,
-    tip,
+    run.tip,
+    run.branch,
     settings.file,
     settings.version,
     settings.probes,
   );
+  const tip = first.tip;
+  log.push(`${run.branch} at ${tip.slice(0, 10)}`);
   result.previous = first.content?.display ?? null;
   log.push(`${settings.file}: ${result.previous ?? "(none)"}`);
   const unwired = notWired(first, settings.probes, settings.file);
