@@ -258,6 +258,22 @@ export interface StatusResult extends TemplateResult {
   ci?: CiOutcome;
 }
 
+/** What a run knows of its report before the results: the head fields. */
+export interface RunHead {
+  /** The cascade version. */
+  tool: string;
+  /** The version written or expected. */
+  version: string;
+  /** The version file's path. */
+  file: string;
+  /** ISO 8601 start time. */
+  startedAt: string;
+  /** Wall time of the run. */
+  durationMs: number;
+  /** The options that shaped the run (see `rememberedOptions`). */
+  options: Record<string, string | string[] | boolean>;
+}
+
 /** What every report holds, whatever the command. */
 interface ReportHead {
   /** The JSON Schema the report follows (see {@linkcode schemaUrl}). */

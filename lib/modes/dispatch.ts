@@ -31,7 +31,7 @@ import type { ForgeClient } from "../forge/client.ts";
 import { dispatchRunIds } from "../forge/dispatch_runs.ts";
 import { hasTasksList } from "../forge/server_version.ts";
 import { type PushResult, pushResultOf, type ReportError } from "../model.ts";
-import { summarise } from "../report/summary.ts";
+import { pushReportOf } from "../report/summary.ts";
 import { type DispatchAccess, openDispatchAccess } from "./dispatch_access.ts";
 import { dispatchFailure } from "./dispatch_errors.ts";
 import { probeWorkflow } from "./dispatch_probe.ts";
@@ -115,18 +115,7 @@ export const DISPATCH: DispatchMode = {
       refused: run.refused,
       marks,
       // The push report's shape and key order: a dispatch is a push trigger.
-      report: (head) => ({
-        tool: head.tool,
-        command: "push",
-        version: head.version,
-        file: head.file,
-        dryRun: options.dryRun,
-        startedAt: head.startedAt,
-        durationMs: head.durationMs,
-        options: head.options,
-        results: run.results,
-        summary: summarise(run.results),
-      }),
+      report: (head) => pushReportOf(head, options.dryRun, run.results),
     };
   },
 };

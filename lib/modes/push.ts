@@ -18,7 +18,7 @@ import {
 } from "../engine/engine.ts";
 import { InterruptedError, reportError } from "../errors.ts";
 import { type PushResult, pushResultOf } from "../model.ts";
-import { summarise } from "../report/summary.ts";
+import { pushReportOf } from "../report/summary.ts";
 import { createLimiter } from "../engine/pool.ts";
 import {
   land,
@@ -66,19 +66,8 @@ export const PUSH: Mode = {
     return {
       refused: run.refused,
       warnings: prefixWarning(options.version, run.results),
-      report: (head) => ({
-        tool: head.tool,
-        command: "push",
-        version: head.version,
-        file: head.file,
-        dryRun: options.dryRun,
-        startedAt: head.startedAt,
-        durationMs: head.durationMs,
-        options: head.options,
-        results: run.results,
-        summary: summarise(run.results),
-        ...(ci ? { apiRequests: ci.requests } : {}),
-      }),
+      report: (head) =>
+        pushReportOf(head, options.dryRun, run.results, ci?.requests),
     };
   },
 };
