@@ -301,7 +301,8 @@ export const OPTIONS = {
   wait: option({
     kind: "boolean",
     group: "ci",
-    help: "push: after pushing, follow each template's CI to its result",
+    help:
+      "push: after pushing (or dispatching), follow each template's CI (or run) to its result",
     value: flag,
   }),
   waitTimeout: option({

@@ -204,7 +204,9 @@ function checkCiFlags(options: RunOptions): void {
   }
   if (options.wait && options.dryRun) {
     throw new UsageError(
-      `push: --wait follows pushed commits; --dry-run pushes none`,
+      options.trigger === "dispatch"
+        ? `push: --wait follows dispatched runs; --dry-run dispatches none`
+        : `push: --wait follows pushed commits; --dry-run pushes none`,
     );
   }
 }

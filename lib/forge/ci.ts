@@ -261,9 +261,7 @@ export async function followCommit(
     const next = result.state === "none"
       ? Math.min(shaSince + waitStartMs, start + waitTimeoutMs)
       : start + waitTimeoutMs;
-    const jitter = options.jitter ?? 0.2;
-    const jittered = interval * (1 - jitter + 2 * jitter * random());
-    const wait = Math.max(1, Math.round(Math.min(jittered, next - now())));
+    const wait = pollPause(interval, next - now(), options.jitter, random);
     if (!await pause(wait, options.signal)) throw new InterruptedError();
     interval = Math.min(
       maxIntervalMs,
@@ -272,8 +270,23 @@ export async function followCommit(
   }
 }
 
+/**
+ * The pause before a follow's next poll: `interval` ± `jitter` (a
+ * fraction, default 0.2) at random, never past `untilMs` from now, at
+ * least 1 ms. The follows of commits and of dispatched runs pace alike.
+ */
+export function pollPause(
+  interval: number,
+  untilMs: number,
+  jitter = 0.2,
+  random: () => number = Math.random,
+): number {
+  const jittered = interval * (1 - jitter + 2 * jitter * random());
+  return Math.max(1, Math.round(Math.min(jittered, untilMs)));
+}
+
 /** Seconds as a note says them: `0.3`, `90`. */
-function shownSeconds(ms: number): string {
+export function shownSeconds(ms: number): string {
   return ms < 10_000
     ? String(Math.round(ms / 100) / 10)
     : String(Math.round(ms / 1000));

@@ -83,3 +83,28 @@ export async function findDispatchedRun(
   }
   return newest;
 }
+
+/**
+ * The jobs of the run a dispatch started, as the list shows them now: of
+ * the matching tasks whose id was not in `before`, those of the newest run
+ * (highest `run_number`), the newest task per job name (a re-run lists a
+ * job again); empty while no runner has taken any of its jobs. Throws the
+ * client's `ForgeError`.
+ */
+export async function findDispatchedJobs(
+  client: TaskLister,
+  owner: string,
+  repo: string,
+  query: DispatchedRunQuery,
+): Promise<ActionTask[]> {
+  const fresh = (await matchingTasks(client, owner, repo, query))
+    .filter((t) => !query.before.has(t.id))
+    .sort((a, b) => b.run_number - a.run_number || b.id - a.id);
+  const run = fresh[0]?.run_number;
+  const jobs = new Map<string, ActionTask>();
+  for (const task of fresh) {
+    if (task.run_number !== run) break;
+    if (!jobs.has(task.name)) jobs.set(task.name, task);
+  }
+  return [...jobs.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+}

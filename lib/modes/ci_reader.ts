@@ -159,10 +159,23 @@ export interface CiReaderOptions {
   polling?: CiPolling | undefined;
 }
 
+/** What every follow of a run shares (see `CiReader.followSettings`). */
+export interface FollowSettings {
+  /** `--wait-timeout` in ms. */
+  waitTimeoutMs: number;
+  /** `--wait-start` in ms. */
+  waitStartMs: number;
+  /** Poll intervals. */
+  polling: CiPolling;
+  /** Stops every follow. */
+  signal: AbortSignal;
+}
+
 /** Follows or reads templates' CI; one per run. */
 export class CiReader {
   readonly #o: CiReaderOptions;
   readonly #clients = new Map<string, ForgeClient>();
+  readonly #counted = new Set<ForgeClient>();
   readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
 
   /** Makes a reader; sends nothing. */
@@ -175,7 +188,28 @@ export class CiReader {
   get requests(): number {
     let sum = 0;
     for (const client of this.#clients.values()) sum += client.requestCount;
+    for (const client of this.#counted) sum += client.requestCount;
     return sum;
+  }
+
+  /** Counts `client`'s requests (one made elsewhere) into `requests`. */
+  count(client: ForgeClient): void {
+    this.#counted.add(client);
+  }
+
+  /** Runs an API request within the `--concurrency` bound of the reader. */
+  limited<T>(request: () => Promise<T>): Promise<T> {
+    return this.#limit(request);
+  }
+
+  /** The wait bounds, poll intervals and interrupt every follow uses. */
+  get followSettings(): FollowSettings {
+    return {
+      waitTimeoutMs: this.#o.waitTimeoutMs,
+      waitStartMs: this.#o.waitStartMs,
+      polling: this.#o.polling ?? DEFAULT_POLLING,
+      signal: this.#o.signal,
+    };
   }
 
   /**

@@ -27,7 +27,6 @@ import {
   type TemplateTask,
 } from "../engine/engine.ts";
 import { InterruptedError, reportError } from "../errors.ts";
-import type { ForgeClient } from "../forge/client.ts";
 import { dispatchRunIds } from "../forge/dispatch_runs.ts";
 import { hasTasksList } from "../forge/server_version.ts";
 import { type PushResult, pushResultOf, type ReportError } from "../model.ts";
@@ -35,6 +34,9 @@ import { pushReportOf } from "../report/summary.ts";
 import { type DispatchAccess, openDispatchAccess } from "./dispatch_access.ts";
 import { dispatchFailure } from "./dispatch_errors.ts";
 import { probeWorkflow } from "./dispatch_probe.ts";
+import { dispatchAndWait, type DispatchMark } from "./dispatch_wait.ts";
+
+export type { DispatchMark } from "./dispatch_wait.ts";
 
 /** What a dispatch run needs besides the read settings. */
 export interface DispatchSettings extends ReadSettings {
@@ -46,29 +48,6 @@ export interface DispatchSettings extends ReadSettings {
   probes: readonly string[];
   /** Dispatch nothing. */
   dryRun: boolean;
-}
-
-/**
- * What a follower (`--wait`) needs to find the run a dispatch started:
- * pass it to `findDispatchedRun` (`lib/forge/dispatch_runs.ts`).
- */
-export interface DispatchMark {
-  /** A client for the template's server. */
-  client: ForgeClient;
-  /** Owner in the API. */
-  owner: string;
-  /** Repo name in the API. */
-  repo: string;
-  /** The workflow's file name. */
-  workflow: string;
-  /** The branch dispatched on. */
-  branch: string;
-  /**
-   * Ids of that workflow's dispatched runs on that branch listed before
-   * the dispatch; null when the server has no runs list (Gitea before
-   * 1.23, Forgejo) or it could not be read.
-   */
-  before: ReadonlySet<number> | null;
 }
 
 /** A dispatch run's outcome: the mode's, plus a mark per dispatched target. */
@@ -110,12 +89,25 @@ export const DISPATCH: DispatchMode = {
     const access = await openDispatchAccess(plans, options, deps);
     const marks = new Map<string, DispatchMark>();
     const step = dispatchStep(settings, access, marks);
-    const run = await runTemplates(plans, settings, step, deps);
+    const ci = options.wait ? deps.ci : undefined;
+    for (const api of access.values()) ci?.count(api.client);
+    const run = ci
+      ? await dispatchAndWait(
+        plans,
+        settings,
+        step,
+        marks,
+        deps,
+        ci,
+        options.canary,
+      )
+      : await runTemplates(plans, settings, step, deps);
     return {
       refused: run.refused,
       marks,
       // The push report's shape and key order: a dispatch is a push trigger.
-      report: (head) => pushReportOf(head, options.dryRun, run.results),
+      report: (head) =>
+        pushReportOf(head, options.dryRun, run.results, ci?.requests),
     };
   },
 };
@@ -251,6 +243,7 @@ async function send(
     workflow,
     branch: task.branch,
     before,
+    runsListed: hasTasksList(api.server),
   });
   const what = `${workflow} on ${task.branch} with ${shownInputs(inputs)}`;
   task.log.push(`dispatched ${what}`);

@@ -19,6 +19,7 @@ import {
   type EngineRun,
   type ModeDeps,
   type Plan,
+  type ReadSettings,
   runTemplates,
   type Step,
   type TemplateTask,
@@ -39,7 +40,7 @@ import type { PushSettings } from "./push_land.ts";
  * their slot, until every canary's CI is known: green lets them push; else
  * they are skipped without pushing.
  */
-export async function pushAndWait(
+export function pushAndWait(
   plans: readonly Plan[],
   settings: PushSettings,
   step: (settings: PushSettings) => Step<PushResult>,
@@ -47,7 +48,38 @@ export async function pushAndWait(
   reader: CiReader,
   canary: number | undefined,
 ): Promise<EngineRun<PushResult>> {
-  const inner = step(settings);
+  return runWithCi(plans, settings, step(settings), deps, {
+    follows: (r) => r.status === "updated" || r.status === "unchanged",
+    follow: (task, result) =>
+      follow(task, result, settings, deps.signal, reader),
+    done: "pushed",
+  }, canary);
+}
+
+/** How a run follows a template's CI once its step is done. */
+export interface CiFollower {
+  /** Whether the step's result has a CI to follow. */
+  follows(result: PushResult): boolean;
+  /** Follows it to its result and sets `result.ci`. */
+  follow(task: TemplateTask, result: PushResult): Promise<void>;
+  /** What the step does, as a skip says it: "nothing pushed". */
+  done: string;
+}
+
+/**
+ * Runs `inner` over `plans` in one engine run, following each template's
+ * CI (with `follower`) from the moment its step is done; with a canary,
+ * templates past the first n wait at a gate until every canary's CI is
+ * known, and are skipped (`aborted`) unless all of them are green.
+ */
+export async function runWithCi(
+  plans: readonly Plan[],
+  settings: ReadSettings,
+  inner: Step<PushResult>,
+  deps: ModeDeps,
+  follower: CiFollower,
+  canary: number | undefined,
+): Promise<EngineRun<PushResult>> {
   const indexOf = new Map(plans.map((p, i) => [p.target, i]));
   const onCi = (task: TemplateTask, ci: CiOutcome | null) =>
     deps.onCi?.(indexOf.get(task.target) ?? 0, ci);
@@ -70,15 +102,16 @@ export async function pushAndWait(
           });
         }
         if (verdict !== null) {
-          return canarySkipped(task.target, task.branch, verdict);
+          return canarySkipped(task.target, task.branch, verdict, follower);
         }
       }
       const result = await inner.run(task);
-      const following = follow(task, result, settings, deps.signal, reader)
-        .then(() => result.ci && onCi(task, result.ci));
-      if (result.status === "updated" || result.status === "unchanged") {
-        onCi(task, null);
-      }
+      const following = follower.follows(result) && !deps.signal.aborted
+        ? follower.follow(task, result).then(() =>
+          result.ci && onCi(task, result.ci)
+        )
+        : Promise.resolve();
+      if (follower.follows(result)) onCi(task, null);
       follows.push(following);
       if (isCanary) gate.settled(result, following);
       return result;
@@ -203,6 +236,7 @@ function canarySkipped(
   target: Target,
   branch: string,
   why: string,
+  follower: CiFollower,
 ): PushResult {
   return {
     repo: target.repo,
@@ -214,6 +248,7 @@ function canarySkipped(
     commit: null,
     attempts: 0,
     durationMs: 0,
-    reason: `not attempted: ${why}; nothing pushed (a retry takes it)`,
+    reason:
+      `not attempted: ${why}; nothing ${follower.done} (a retry takes it)`,
   };
 }

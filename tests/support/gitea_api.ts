@@ -37,6 +37,24 @@ export interface CiPlan {
   workflowFile?: string;
 }
 
+/**
+ * How one repo's dispatched runs behave. Without a plan a dispatch lists
+ * a run that stays `waiting`; with one, the run's jobs are listed only
+ * once a runner takes them (after `queueMs`, as `running`), then end.
+ */
+export interface DispatchPlan {
+  /** Job names, one task each (default `["build"]`). */
+  jobs?: string[];
+  /** Until a runner takes the jobs (not listed), in ms (default 20). */
+  queueMs?: number;
+  /** From `running` to the outcome, in ms (default 40). */
+  runMs?: number;
+  /** The task status each job ends with; `none`: never listed. */
+  outcome?: "success" | "failure" | "cancelled" | "skipped" | "none";
+  /** The `url` each task gives (default the run's web page). */
+  url?: string;
+}
+
 /** What one simulated job ends with. */
 export type JobOutcome = "success" | "failure" | "skipped" | "none";
 
@@ -100,6 +118,7 @@ interface Task {
   status: string;
   workflow_id: string;
   at: string;
+  url?: string;
 }
 
 interface Run {
@@ -117,6 +136,7 @@ interface RepoState {
   tips: Map<string, string>;
   runNumber: number;
   plan: CiPlan | null;
+  dispatchPlan: DispatchPlan | null;
 }
 
 type Injected = () => Response | "hang";
@@ -186,6 +206,11 @@ export class GiteaApi {
     const state = this.#repoState(fullName);
     state.plan = plan;
     state.tips = await this.#readTips(this.#dir(fullName));
+  }
+
+  /** Configures how the runs dispatches start on `owner/name` behave. */
+  configureDispatch(fullName: string, plan: DispatchPlan): void {
+    this.#repoState(fullName).dispatchPlan = plan;
   }
 
   /** Posts a status as a CI would (`POST /statuses/{sha}`, in-process). */
@@ -356,15 +381,20 @@ export class GiteaApi {
         return json({ message: "workflow not found", url: "" }, 404);
       }
       const state = this.#repoState(fullName);
+      const run = { branch, sha, workflow: dispatch[1] ?? "" };
+      if (state.dispatchPlan !== null) {
+        this.#startDispatchRun(state, state.dispatchPlan, run);
+        return new Response(null, { status: 204 });
+      }
       state.tasks.push({
         id: this.#nextId++,
-        name: dispatch[1] ?? "",
+        name: run.workflow,
         head_branch: branch,
         head_sha: sha,
         run_number: ++state.runNumber,
         event: "workflow_dispatch",
         status: "waiting",
-        workflow_id: dispatch[1] ?? "",
+        workflow_id: run.workflow,
         at: this.#now(),
       });
       return new Response(null, { status: 204 });
@@ -549,6 +579,38 @@ export class GiteaApi {
     }));
   }
 
+  /** A dispatched run by `plan`: listed once taken, then its outcome. */
+  #startDispatchRun(
+    state: RepoState,
+    plan: DispatchPlan,
+    run: { branch: string; sha: string; workflow: string },
+  ): void {
+    const number = ++state.runNumber;
+    if (plan.outcome === "none") return;
+    const tasks: Task[] = [];
+    this.#after(plan.queueMs ?? 20, () => {
+      for (const job of plan.jobs ?? ["build"]) {
+        const task: Task = {
+          id: this.#nextId++,
+          name: job,
+          head_branch: run.branch,
+          head_sha: run.sha,
+          run_number: number,
+          event: "workflow_dispatch",
+          status: "running",
+          workflow_id: run.workflow,
+          at: this.#now(),
+          ...(plan.url === undefined ? {} : { url: plan.url }),
+        };
+        tasks.push(task);
+        state.tasks.push(task);
+      }
+    });
+    this.#after((plan.queueMs ?? 20) + (plan.runMs ?? 40), () => {
+      for (const task of tasks) task.status = plan.outcome ?? "success";
+    });
+  }
+
   #after(ms: number, task: () => void): ReturnType<typeof setTimeout> {
     if (this.#closed) return setTimeout(() => {}, 0);
     const timer = setTimeout(() => {
@@ -578,6 +640,7 @@ export class GiteaApi {
         tips: new Map(),
         runNumber: 0,
         plan: null,
+        dispatchPlan: null,
       };
       this.#state.set(fullName, state);
     }
@@ -764,7 +827,7 @@ export class GiteaApi {
       display_title: "update .runtime-version",
       status: t.status,
       workflow_id: t.workflow_id,
-      url: `${this.origin}/${fullName}/actions/runs/${t.run_number}`,
+      url: t.url ?? `${this.origin}/${fullName}/actions/runs/${t.run_number}`,
       created_at: t.at,
       updated_at: t.at,
       run_started_at: t.at,
