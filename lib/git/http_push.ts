@@ -252,12 +252,13 @@ function lost(
   return new TemplateError(kind, `${step}: ${why}; ${ADVICE[kind]}`);
 }
 
-/** Whether `fetch` failed while connecting, before sending anything. */
+/**
+ * Whether `fetch` failed while connecting, before sending anything (Deno
+ * names it `client error (Connect)`: refused, unreachable, DNS).
+ */
 function connectFailed(error: unknown): boolean {
   return error instanceof TypeError &&
-    /\b(tcp connect|Connect\)|connection refused|dns error)/i.test(
-      error.message,
-    );
+    /client error \(Connect\)/.test(`${error.message} ${error.cause}`);
 }
 
 function host(origin: string): string {
