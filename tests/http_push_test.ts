@@ -90,6 +90,14 @@ Deno.test("http push: lands in one POST to git-receive-pack, no receive-pack ref
   assert.deepEqual(receivePacks(seen), [
     { method: "POST", path: "/org/a.git/git-receive-pack" },
   ]);
+  // Packing fetched nothing lazily (deep/er was left out by the filter).
+  assert.deepEqual(seen.map((r) => `${r.method} ${r.path}`), [
+    "POST /org/a.git/git-upload-pack", // preflight (v2 ls-refs)
+    "GET /org/a.git/info/refs?service=git-upload-pack", // fetch
+    "POST /org/a.git/git-upload-pack", // fetch
+    "POST /org/a.git/git-receive-pack", // the push
+    "POST /org/a.git/git-upload-pack", // verification
+  ]);
   const tip = await fx.tip(repo);
   assert.equal(result.commit, tip);
   const commit = await fx.show(repo, tip!);
