@@ -40,18 +40,16 @@
  */
 
 import { inActions } from "./lib/report/actions.ts";
-import { loadLayers } from "./lib/cli/layers.ts";
 import { parseCommand } from "./lib/cli/parse.ts";
 import { usage } from "./lib/cli/usage.ts";
-import { statusTriggerNote } from "./lib/cli/dispatch_options.ts";
 import { permissionErrorProblem } from "./lib/cli/permissions.ts";
 import { runDemo } from "./lib/demo.ts";
 import { EXIT, UsageError } from "./lib/errors.ts";
 import { readEnv } from "./lib/git/runner.ts";
 import { Console, processSinks } from "./lib/output.ts";
 import { Redactor } from "./lib/redact.ts";
-import { type RunIo, runTemplatesCommand } from "./lib/run.ts";
-import { runTargetsCommand } from "./lib/run_targets.ts";
+import { runCommand } from "./lib/commands.ts";
+import type { RunIo } from "./lib/run.ts";
 import { VERSION } from "./lib/tool_version.ts";
 
 export { EXIT, VERSION };
@@ -98,42 +96,14 @@ export async function main(
           (demoArgs) => main(demoArgs, { ...io, sinks: wiring.sinks }),
           (text) => out.out(text),
         );
-      default: {
-        // Flags first; behind them an earlier report's options, then the
-        // config file: read once, then the command line is read again
-        // with them.
-        const say = {
-          out: (t: string) => out.out(t),
-          err: (t: string) => out.err(t),
-        };
-        const { layers, retry } = await loadLayers(
+      default:
+        return await runCommand(
+          args,
           command.options,
-          wiring.cwd,
-          say,
-        );
-        const note = statusTriggerNote(command.command, layers);
-        if (note !== null) out.err(note);
-        const layered = layers.length === 0
-          ? command
-          : parseCommand(args, layers);
-        if (!("options" in layered)) return EXIT.usage;
-        if (layered.options.command === "targets") {
-          return await runTargetsCommand(
-            layered.options,
-            retry,
-            wiring,
-            out,
-            redactor,
-          );
-        }
-        return await runTemplatesCommand(
-          layered.options,
-          retry,
           wiring,
           out,
           redactor,
         );
-      }
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -226,6 +226,26 @@ export interface PushResult extends TemplateResult {
   ci?: CiOutcome;
 }
 
+/**
+ * A push result to fill in: the target, the branch (null when unknown),
+ * nothing done yet.
+ */
+export function pushResultOf(
+  target: { repo: string; url: string },
+  branch: string | null,
+): PushResult {
+  return {
+    repo: target.repo,
+    url: target.url,
+    branch,
+    status: "failed",
+    previous: null,
+    commit: null,
+    attempts: 0,
+    durationMs: 0,
+  };
+}
+
 /** One template's result in `cascade status`. */
 export interface StatusResult extends TemplateResult {
   /** The file's value (safe display form), null when absent or unread. */
@@ -236,6 +256,22 @@ export interface StatusResult extends TemplateResult {
   skipped?: boolean;
   /** With `--ci`: the CI of the commit at the branch tip. */
   ci?: CiOutcome;
+}
+
+/** What a run knows of its report before the results: the head fields. */
+export interface RunHead {
+  /** The cascade version. */
+  tool: string;
+  /** The version written or expected. */
+  version: string;
+  /** The version file's path. */
+  file: string;
+  /** ISO 8601 start time. */
+  startedAt: string;
+  /** Wall time of the run. */
+  durationMs: number;
+  /** The options that shaped the run (see `rememberedOptions`). */
+  options: Record<string, string | string[] | boolean>;
 }
 
 /** What every report holds, whatever the command. */

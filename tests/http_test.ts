@@ -142,7 +142,9 @@ Deno.test("http: no git argv, output, report or file on disk ever holds the toke
   });
   assert.equal(direct.code, 0, direct.stdout + direct.stderr);
   const directArgv = (await Deno.readTextFile(argvLog)).slice(gitRuns);
-  assert.match(directArgv, /^push --porcelain /m);
+  // ... and pushed in-process too: git only packs the objects.
+  assert.match(directArgv, /^pack-objects --revs --stdout -q$/m);
+  assert.doesNotMatch(directArgv, /^push /m);
   assert.doesNotMatch(directArgv, /ls-remote/);
   assertNoSecret(directArgv, "git argv");
   for (const run of [ok, bad, direct]) {
@@ -392,7 +394,7 @@ Deno.test("http: DISPATCH_TOKEN fallback, --token-env and --auth-user", async ()
   );
 });
 
-Deno.test("http: an update costs six requests and a no-op three, refs read without git", async () => {
+Deno.test("http: an update costs five requests and a no-op three, refs read and pushed without git", async () => {
   await using fx = await Fixture.create();
   const repo = await fx.repo("org/a", { ".runtime-version": "0.1\n" });
   await using server = await startGitHttpServer({
@@ -421,7 +423,7 @@ Deno.test("http: an update costs six requests and a no-op three, refs read witho
     lsRefs, // preflight
     advert, // fetch: capabilities (v2)
     "POST /org/a.git/git-upload-pack", // fetch: the tip, by id
-    advert, // push: receive-pack's refs
+    // The push: no GET of receive-pack's refs (every ref of the repo) first.
     "POST /org/a.git/git-receive-pack",
     lsRefs, // verification
   ]);
@@ -430,7 +432,8 @@ Deno.test("http: an update costs six requests and a no-op three, refs read witho
     "fetch",
     "cat-file",
     "fast-import",
-    "push",
+    "cat-file", // the commit's parent: the old value of the ref update
+    "pack-objects",
   ]);
   assert.equal((await run("0.2")).code, 0);
   assert.equal(await fx.count(repo), 2, "no commit on the re-run");

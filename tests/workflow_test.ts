@@ -344,6 +344,11 @@ Deno.test("demo runs a cascade twice on throwaway repos and removes them", async
     run.stdout,
     /cascade push 0\.1\.8: 0 updated, 3 unchanged, 1 skipped, 0 failed/,
   );
+  assert.match(
+    run.stdout,
+    /cascade status 0\.1\.8: 3 at the version, 0 drifted, 1 skipped, 0 unreadable/,
+  );
+  assert.match(run.stdout, /\nexit 0 \(legacy-java is skipped on purpose/);
   const root = /under (\S+), default/.exec(run.stdout)?.[1];
   assert.ok(root);
   await assert.rejects(Deno.stat(root), Deno.errors.NotFound);

@@ -112,116 +112,160 @@ interface JsonErrorSite {
  * cannot go on. Only called on text `JSON.parse` refused.
  */
 function locateJsonError(text: string): JsonErrorSite {
-  let i = 0;
-  class Stop {
-    constructor(readonly site: JsonErrorSite) {}
-  }
-  const fail = (expected: string): never => {
-    throw new Stop({ offset: i, expected });
-  };
-  const space = () => {
-    while (/[ \t\n\r]/.test(text[i] ?? "")) i++;
-  };
-  const string = () => {
-    if (text[i] !== '"') fail("a double-quoted string");
-    i++;
-    while (text[i] !== '"') {
-      const c = text[i];
-      if (c === undefined) fail('a closing "');
-      else if (c < " ") fail('a closing " before the end of the line');
-      else if (c === "\\") {
-        i++;
-        if (text[i] === "u") {
-          for (let k = 1; k <= 4; k++) {
-            if (!/[0-9a-fA-F]/.test(text[i + k] ?? "")) {
-              i += k;
-              fail("four hex digits after \\u");
-            }
-          }
-          i += 5;
-        } else if (/["\\/bfnrt]/.test(text[i] ?? "")) i++;
-        else fail('an escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\u)');
-      } else i++;
-    }
-    i++;
-  };
-  let depth = 0;
-  const value = (): void => {
-    if (++depth > 1000) fail("less nesting (at most 1000 levels)");
-    try {
-      oneValue();
-    } finally {
-      depth--;
-    }
-  };
-  const oneValue = (): void => {
-    space();
-    const c = text[i];
-    if (c === "{") {
-      i++;
-      space();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      while (true) {
-        space();
-        if (text[i] !== '"') fail("a double-quoted key");
-        string();
-        space();
-        if (text[i] !== ":") fail('":" after the key');
-        i++;
-        value();
-        space();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") {
-          i++;
-          return;
-        } else fail('"," or "}"');
-      }
-    }
-    if (c === "[") {
-      i++;
-      space();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      while (true) {
-        value();
-        space();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") {
-          i++;
-          return;
-        } else fail('"," or "]"');
-      }
-    }
-    if (c === '"') return string();
-    const literal = /^(?:true|false|null)/.exec(text.slice(i, i + 5));
-    if (literal) {
-      i += literal[0].length;
-      return;
-    }
-    const number = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(
-      text.slice(i, i + 400),
-    );
-    if (number && number[0] !== "-") {
-      i += number[0].length;
-      return;
-    }
-    fail("a value");
-  };
+  const walk = new JsonWalk(text);
   try {
-    value();
-    space();
-    if (i < text.length) fail("the end of the file");
+    walk.value();
+    walk.space();
+    if (walk.i < text.length) walk.fail("the end of the file");
   } catch (error) {
     if (error instanceof Stop) return error.site;
     throw error;
   }
   // JSON.parse refused what this walk accepted (nothing known does).
   return { offset: 0, expected: "valid JSON" };
+}
+
+/** Thrown by {@linkcode JsonWalk.fail}: where the walk stopped, and why. */
+class Stop {
+  constructor(readonly site: JsonErrorSite) {}
+}
+
+/**
+ * A walk over JSON text as `JSON.parse` reads it, `i` the offset reached.
+ * Each method reads one production from `i` on and throws {@linkcode Stop}
+ * at the first character that cannot come next.
+ */
+class JsonWalk {
+  /** The offset reached. */
+  i = 0;
+  #depth = 0;
+
+  constructor(readonly text: string) {}
+
+  /** Stops the walk at `i`: `expected` was expected there. */
+  fail(expected: string): never {
+    throw new Stop({ offset: this.i, expected });
+  }
+
+  /** Skips JSON white space. */
+  space(): void {
+    while (/[ \t\n\r]/.test(this.text[this.i] ?? "")) this.i++;
+  }
+
+  /** A double-quoted string with its escapes. */
+  string(): void {
+    const text = this.text;
+    if (text[this.i] !== '"') this.fail("a double-quoted string");
+    this.i++;
+    while (text[this.i] !== '"') {
+      const c = text[this.i];
+      if (c === undefined) this.fail('a closing "');
+      else if (c < " ") this.fail('a closing " before the end of the line');
+      else if (c === "\\") {
+        this.i++;
+        this.#escape();
+      } else this.i++;
+    }
+    this.i++;
+  }
+
+  /** What follows a backslash in a string. */
+  #escape(): void {
+    const text = this.text;
+    if (text[this.i] === "u") {
+      for (let k = 1; k <= 4; k++) {
+        if (!/[0-9a-fA-F]/.test(text[this.i + k] ?? "")) {
+          this.i += k;
+          this.fail("four hex digits after \\u");
+        }
+      }
+      this.i += 5;
+    } else if (/["\\/bfnrt]/.test(text[this.i] ?? "")) this.i++;
+    else this.fail('an escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\u)');
+  }
+
+  /** Any value, at most 1000 levels deep. */
+  value(): void {
+    if (++this.#depth > 1000) this.fail("less nesting (at most 1000 levels)");
+    try {
+      this.#oneValue();
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  #oneValue(): void {
+    this.space();
+    const c = this.text[this.i];
+    if (c === "{") return this.#object();
+    if (c === "[") return this.#array();
+    if (c === '"') return this.string();
+    this.#scalar();
+  }
+
+  /** `{ "key": value, ... }`, from its `{`. */
+  #object(): void {
+    const text = this.text;
+    this.i++;
+    this.space();
+    if (text[this.i] === "}") {
+      this.i++;
+      return;
+    }
+    while (true) {
+      this.space();
+      if (text[this.i] !== '"') this.fail("a double-quoted key");
+      this.string();
+      this.space();
+      if (text[this.i] !== ":") this.fail('":" after the key');
+      this.i++;
+      this.value();
+      this.space();
+      if (text[this.i] === ",") this.i++;
+      else if (text[this.i] === "}") {
+        this.i++;
+        return;
+      } else this.fail('"," or "}"');
+    }
+  }
+
+  /** `[ value, ... ]`, from its `[`. */
+  #array(): void {
+    const text = this.text;
+    this.i++;
+    this.space();
+    if (text[this.i] === "]") {
+      this.i++;
+      return;
+    }
+    while (true) {
+      this.value();
+      this.space();
+      if (text[this.i] === ",") this.i++;
+      else if (text[this.i] === "]") {
+        this.i++;
+        return;
+      } else this.fail('"," or "]"');
+    }
+  }
+
+  /** `true`, `false`, `null` or a number. */
+  #scalar(): void {
+    const text = this.text;
+    const literal = /^(?:true|false|null)/.exec(text.slice(this.i, this.i + 5));
+    if (literal) {
+      this.i += literal[0].length;
+      return;
+    }
+    const number = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(
+      text.slice(this.i, this.i + 400),
+    );
+    if (number && number[0] !== "-") {
+      this.i += number[0].length;
+      return;
+    }
+    this.fail("a value");
+  }
 }
 
 /** `file line L, column C: expected X, found Y; fix …` as a UsageError. */

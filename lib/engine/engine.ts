@@ -22,6 +22,7 @@ import type {
   CiOutcome,
   Report,
   ReportError,
+  RunHead,
   TemplateResult,
 } from "../model.ts";
 import { createLimiter, mapPool } from "./pool.ts";
@@ -120,22 +121,6 @@ export interface Step<R extends TemplateResult> {
   title(result: R): string;
 }
 
-/** What every report starts with, whatever the command. */
-export interface ReportHead {
-  /** The cascade version. */
-  tool: string;
-  /** The version written or expected. */
-  version: string;
-  /** The version file's path. */
-  file: string;
-  /** ISO 8601 start time. */
-  startedAt: string;
-  /** Wall time of the run. */
-  durationMs: number;
-  /** The options that shaped the run (see `rememberedOptions`). */
-  options: Record<string, string | string[] | boolean>;
-}
-
 /** What a mode gets besides the engine's wiring. */
 export interface ModeDeps extends EngineDeps {
   /** Backoff between attempts. */
@@ -168,7 +153,7 @@ export interface ModeRun {
   /** Templates whose preflight found the credentials refused. */
   refused: number;
   /** The report, given its head (known once the run is over). */
-  report(head: ReportHead): Report;
+  report(head: RunHead): Report;
   /** Warnings about the run as a whole, one line each. */
   warnings?: string[];
 }

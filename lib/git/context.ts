@@ -43,6 +43,11 @@ export interface RemoteContext {
   skeletons: Skeletons;
 }
 
+/** How a push ended. */
+export type PushOutcome =
+  | { ok: true }
+  | { ok: false; reason: string; words: string; output: GitOutput };
+
 /** An empty bare repo as `git init` made it: its directories and files. */
 export interface Skeleton {
   /** Directories, each after its parent, relative to the repo. */

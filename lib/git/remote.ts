@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { GitOutput } from "./runner.ts";
 import { readHttpRefs } from "./http_refs.ts";
+import { pushOverHttp } from "./http_push.ts";
 import { forLog } from "../neutralise.ts";
 import { HTTP_TRACE_ENV, notGitServer, silentOverHttp } from "./not_git.ts";
 import { checkedHead, type RemoteHead } from "./refs.ts";
@@ -16,16 +16,14 @@ import { ADVICE, remoteWords, TemplateError } from "../errors.ts";
 import {
   gitFailure,
   network,
+  type PushOutcome,
   type RemoteContext,
   signalOf,
   type Skeleton,
   stepFailure,
 } from "./context.ts";
 
-/** How a push ended. */
-export type PushOutcome =
-  | { ok: true }
-  | { ok: false; reason: string; words: string; output: GitOutput };
+export type { PushOutcome };
 
 /**
  * The default branch and branch tips, as `git ls-remote --symref URL HEAD
@@ -264,8 +262,9 @@ export async function openTip(
 }
 
 /**
- * Pushes `commit` to the branch, never forced:
- * `git push --porcelain --no-thin URL COMMIT:refs/heads/BRANCH`.
+ * Pushes `commit` to the branch, never forced: in one smart-HTTP request
+ * where `ctx.httpRefs` allows (see `http_push.ts`), else, or when that did
+ * not send it, `git push --porcelain --no-thin URL COMMIT:refs/heads/BRANCH`.
  * A rejection is returned (the caller decides whether the branch moved);
  * any other failure throws.
  */
@@ -274,6 +273,10 @@ export async function push(
   commit: string,
   branch: string,
 ): Promise<PushOutcome> {
+  if (ctx.httpRefs) {
+    const pushed = await pushOverHttp(ctx, commit, branch);
+    if (pushed !== null) return pushed;
+  }
   const out = await network(ctx, [
     "push",
     "--porcelain",

@@ -29,8 +29,8 @@ import {
 import { InterruptedError, reportError } from "../errors.ts";
 import { dispatchRunIds } from "../forge/dispatch_runs.ts";
 import { hasTasksList } from "../forge/server_version.ts";
-import type { PushResult, ReportError } from "../model.ts";
-import { summarise } from "../report/summary.ts";
+import { type PushResult, pushResultOf, type ReportError } from "../model.ts";
+import { pushReportOf } from "../report/summary.ts";
 import { type DispatchAccess, openDispatchAccess } from "./dispatch_access.ts";
 import { dispatchFailure } from "./dispatch_errors.ts";
 import { probeWorkflow } from "./dispatch_probe.ts";
@@ -106,38 +106,11 @@ export const DISPATCH: DispatchMode = {
       refused: run.refused,
       marks,
       // The push report's shape and key order: a dispatch is a push trigger.
-      report: (head) => ({
-        tool: head.tool,
-        command: "push",
-        version: head.version,
-        file: head.file,
-        dryRun: options.dryRun,
-        startedAt: head.startedAt,
-        durationMs: head.durationMs,
-        options: head.options,
-        results: run.results,
-        summary: summarise(run.results),
-        ...(ci ? { apiRequests: ci.requests } : {}),
-      }),
+      report: (head) =>
+        pushReportOf(head, options.dryRun, run.results, ci?.requests),
     };
   },
 };
-
-function baseResult(
-  target: { repo: string; url: string },
-  branch: string | null,
-): PushResult {
-  return {
-    repo: target.repo,
-    url: target.url,
-    branch,
-    status: "failed",
-    previous: null,
-    commit: null,
-    attempts: 0,
-    durationMs: 0,
-  };
-}
 
 /** The dispatch step: at most `concurrency` templates at once. */
 export function dispatchStep(
@@ -154,7 +127,7 @@ export function dispatchStep(
       return result;
     },
     unreached: (why) => {
-      const base = baseResult(why.target, why.branch);
+      const base = pushResultOf(why.target, why.branch);
       if (why.interrupted) {
         return {
           ...base,
@@ -186,7 +159,7 @@ async function dispatchTemplate(
   access: ReadonlyMap<string, DispatchAccess>,
   marks: Map<string, DispatchMark>,
 ): Promise<PushResult> {
-  const result = baseResult(task.target, task.branch);
+  const result = pushResultOf(task.target, task.branch);
   const { workflow, inputs } = settings;
   try {
     if (settings.probes.length > 0) {

@@ -17,8 +17,8 @@ import {
   type Unreached,
 } from "../engine/engine.ts";
 import { InterruptedError, reportError } from "../errors.ts";
-import type { PushResult } from "../model.ts";
-import { summarise } from "../report/summary.ts";
+import { type PushResult, pushResultOf } from "../model.ts";
+import { pushReportOf } from "../report/summary.ts";
 import { createLimiter } from "../engine/pool.ts";
 import {
   land,
@@ -27,11 +27,11 @@ import {
   type TemplateRun,
   verify,
 } from "./push_land.ts";
-import { openTip } from "../git/remote.ts";
 import { compareVersions } from "../version/order.ts";
 import {
   notWired,
-  readVersionState,
+  readAtTip,
+  treeDepth,
   writeVersionCommit,
 } from "../version/state.ts";
 
@@ -66,19 +66,8 @@ export const PUSH: Mode = {
     return {
       refused: run.refused,
       warnings: prefixWarning(options.version, run.results),
-      report: (head) => ({
-        tool: head.tool,
-        command: "push",
-        version: head.version,
-        file: head.file,
-        dryRun: options.dryRun,
-        startedAt: head.startedAt,
-        durationMs: head.durationMs,
-        options: head.options,
-        results: run.results,
-        summary: summarise(run.results),
-        ...(ci ? { apiRequests: ci.requests } : {}),
-      }),
+      report: (head) =>
+        pushReportOf(head, options.dryRun, run.results, ci?.requests),
     };
   },
 };
@@ -142,7 +131,7 @@ export function pushStep(settings: PushSettings): Step<PushResult> {
 }
 
 function unreachedPush(why: Unreached): PushResult {
-  const base = baseResult(why.target, why.branch);
+  const base = pushResultOf(why.target, why.branch);
   if (why.notStarted) {
     return {
       ...base,
@@ -158,32 +147,14 @@ function unreachedPush(why: Unreached): PushResult {
   };
 }
 
-function baseResult(
-  target: { repo: string; url: string },
-  branch: string | null,
-): PushResult {
-  return {
-    repo: target.repo,
-    url: target.url,
-    branch,
-    status: "failed",
-    previous: null,
-    commit: null,
-    attempts: 0,
-    durationMs: 0,
-  };
-}
-
 /** Pushes one template; every outcome, failures included, is a result. */
 async function pushTemplate(run: TemplateRun): Promise<PushResult> {
-  const result = baseResult(run.target, run.branch);
+  const result = pushResultOf(run.target, run.branch);
   const { settings, log } = run;
   try {
     // Trees down to the deepest path read, so that nothing is fetched lazily.
-    const depth = Math.max(
-      ...[settings.file, ...settings.probes].map((p) => p.split("/").length),
-    );
-    const read = await run.reading(() => prepare(run, result, depth));
+    const depth = treeDepth(settings.file, settings.probes);
+    const read = await run.reading(() => prepare(run, result));
     if ("status" in read) return read;
     const refused = await run.refused;
     if (refused > 0) {
@@ -196,7 +167,7 @@ async function pushTemplate(run: TemplateRun): Promise<PushResult> {
       };
     }
     if (settings.dryRun) {
-      log.push(`dry run: built ${read.commit.slice(0, 10)}, not pushed`);
+      log.push(`built ${read.commit.slice(0, 10)}`);
       return { ...result, status: "updated", reason: "dry run: not pushed" };
     }
     const landed = await run.landing(() => land(run, result, read, depth));
@@ -230,18 +201,18 @@ function interruptedResult(base: PushResult): PushResult {
 async function prepare(
   run: TemplateRun,
   result: PushResult,
-  depth: number,
 ): Promise<Prepared | PushResult> {
   const { ctx, settings, log } = run;
-  const tip = await openTip(ctx, run.tip, run.branch, depth);
-  log.push(`${run.branch} at ${tip.slice(0, 10)}`);
-  const first = await readVersionState(
+  const first = await readAtTip(
     ctx,
-    tip,
+    run.tip,
+    run.branch,
     settings.file,
     settings.version,
     settings.probes,
   );
+  const tip = first.tip;
+  log.push(`${run.branch} at ${tip.slice(0, 10)}`);
   result.previous = first.content?.display ?? null;
   log.push(`${settings.file}: ${result.previous ?? "(none)"}`);
   const unwired = notWired(first, settings.probes, settings.file);

@@ -16,8 +16,7 @@ import {
 import { reportError } from "../errors.ts";
 import type { StatusResult } from "../model.ts";
 import { summariseStatus } from "../report/summary.ts";
-import { openTip } from "../git/remote.ts";
-import { notWired, readVersionState } from "../version/state.ts";
+import { notWired, readAtTip } from "../version/state.ts";
 import type { CiReader } from "./ci_reader.ts";
 
 /** `cascade status`: the status step over every template, and its report. */
@@ -65,13 +64,10 @@ export function statusStep(
     run: async ({ target, ctx, branch, tip }) => {
       const base = baseResult(target, branch);
       try {
-        const depth = Math.max(
-          ...[settings.file, ...probes].map((p) => p.split("/").length),
-        );
-        const fetched = await openTip(ctx, tip, branch, depth);
-        const state = await readVersionState(
+        const state = await readAtTip(
           ctx,
-          fetched,
+          tip,
+          branch,
           settings.file,
           settings.version,
           probes,
@@ -90,7 +86,7 @@ export function statusStep(
           ...base,
           current: state.content?.display ?? null,
           drift: !state.current,
-          ...(ci ? { ci: await ci.read(target, fetched) } : {}),
+          ...(ci ? { ci: await ci.read(target, state.tip) } : {}),
         };
       } catch (error) {
         return { ...base, error: reportError(error, target.repo) };

@@ -10,10 +10,9 @@ import type { ReadSettings, Step, Unreached } from "../engine/engine.ts";
 import { reportError } from "../errors.ts";
 import type { Excluded } from "../forge/discover.ts";
 import type { TemplateResult } from "../model.ts";
-import { openTip } from "../git/remote.ts";
 import { forLog } from "../neutralise.ts";
 import type { Target } from "../targets.ts";
-import { notWired, readVersionState } from "../version/state.ts";
+import { notWired, readAtTip } from "../version/state.ts";
 
 /** One target as `cascade targets` found it. */
 export interface TargetResult extends TemplateResult {
@@ -57,13 +56,10 @@ export function targetsStep(
       const base = { repo: target.repo, url: target.url, branch };
       if (probes.length === 0) return { ...base, wired: null };
       try {
-        const depth = Math.max(
-          ...[settings.file, ...probes].map((p) => p.split("/").length),
-        );
-        const fetched = await openTip(ctx, tip, branch, depth);
-        const state = await readVersionState(
+        const state = await readAtTip(
           ctx,
-          fetched,
+          tip,
+          branch,
           settings.file,
           settings.version,
           probes,

@@ -62,6 +62,11 @@ export function changeOf(result: PushResult, version: string): string {
   }
 }
 
+/** "1 template", "3 templates". */
+function templates(n: number): string {
+  return `${n} template${n === 1 ? "" : "s"}`;
+}
+
 /** One template's line, before it is laid out as text or Markdown. */
 interface Row {
   /** The state's meaning (tone). */
@@ -198,7 +203,7 @@ function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
   const seconds = (report.durationMs / 1000).toFixed(1);
   return {
     title: `cascade ${report.dryRun ? "dry run" : "push"} ${report.version}`,
-    tail: ` (${report.results.length} templates, ${seconds} s)`,
+    tail: ` (${templates(report.results.length)}, ${seconds} s)`,
     markdownTitle: ` (\`${cell(report.file)}\`)`,
     headers: [
       "template",
@@ -244,7 +249,7 @@ function statusLayout(report: StatusReport, stated: StatedResult[]): Layout {
   });
   return {
     title: `cascade status ${report.version}`,
-    tail: ` (${report.results.length} templates)`,
+    tail: ` (${templates(report.results.length)})`,
     markdownTitle: "",
     headers: [
       "template",

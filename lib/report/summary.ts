@@ -14,6 +14,7 @@ import {
   type PushReport,
   type PushResult,
   type Report,
+  type RunHead,
   type StateInfo,
   STATUS_STATES,
   type StatusReport,
@@ -135,4 +136,29 @@ export function summarySentence(report: Report): string {
       return `${counts.get(info) ?? 0} ${phrase}`;
     })
     .join(", ") + (ciSentence(report) ? `; ${ciSentence(report)}` : "");
+}
+
+/**
+ * The push report of a run (a dispatch is a push trigger: same shape and
+ * key order): the head's fields, the results and their counts.
+ */
+export function pushReportOf(
+  head: RunHead,
+  dryRun: boolean,
+  results: PushResult[],
+  apiRequests?: number,
+): PushReport {
+  return {
+    tool: head.tool,
+    command: "push",
+    version: head.version,
+    file: head.file,
+    dryRun,
+    startedAt: head.startedAt,
+    durationMs: head.durationMs,
+    options: head.options,
+    results,
+    summary: summarise(results),
+    ...(apiRequests === undefined ? {} : { apiRequests }),
+  };
 }

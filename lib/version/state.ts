@@ -9,6 +9,7 @@
 
 import { TemplateError } from "../errors.ts";
 import type { RemoteContext } from "../git/context.ts";
+import { openTip } from "../git/remote.ts";
 import {
   importCommit,
   parseTree,
@@ -110,6 +111,28 @@ export async function readVersionState(
     current: content !== null && isCurrent(content, version),
     wiredBy,
   };
+}
+
+/** Tree levels to fetch so that `file` and every probe are read. */
+export function treeDepth(file: string, probes: readonly string[]): number {
+  return Math.max(...[file, ...probes].map((p) => p.split("/").length));
+}
+
+/**
+ * Makes the template's work repo, fetches `tip` of `branch` (the tip the
+ * preflight saw) with the trees down to the file and the probes, and reads
+ * the version file there (see {@linkcode readVersionState}).
+ */
+export async function readAtTip(
+  ctx: RemoteContext,
+  tip: string,
+  branch: string,
+  file: string,
+  version: string,
+  probes: readonly string[] = [],
+): Promise<VersionState> {
+  const fetched = await openTip(ctx, tip, branch, treeDepth(file, probes));
+  return await readVersionState(ctx, fetched, file, version, probes);
 }
 
 /**
