@@ -343,3 +343,34 @@ Deno.test("dispatch --wait: an interrupt during the wait exits 130 with the CI s
   assert.deepEqual(result?.ci?.contexts.map((c) => c.state), ["running"]);
   assert.match(result?.ci?.note ?? "", /interrupted while waiting/);
 });
+
+Deno.test("dispatch --wait: the API down after the dispatch leaves it dispatched and the CI pending with the reason", async () => {
+  await using fx = await Fixture.create();
+  await using gitea = await setup(fx, { a: { queueMs: 10_000 } });
+  const json = `${fx.root}/r.json`;
+  const running = runCascade(
+    args(gitea, ["a"], ["--wait", "--json", json]),
+    ENV,
+    { ciPolling: FAST },
+  );
+  while (posts(gitea.api.requests).length === 0) {
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  gitea.api.inject(1000, () => new Response("bad gateway", { status: 502 }));
+  const run = await running;
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const report = await readReport<PushReport>(json);
+  const result = report.results[0];
+  assert.equal(result?.status, "dispatched");
+  assert.equal(result?.ci?.state, "pending");
+  assert.match(
+    result?.ci?.note ?? "",
+    /org\/a: could not read the runs list over the API \(network: .*502/,
+  );
+  assert.equal(report.apiRequests, gitea.api.requests.length);
+  // The failing poll is retried (FAST.retry), then not polled again.
+  const failed = gitea.api.requests.length;
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(gitea.api.requests.length, failed);
+  assert.equal(posts(gitea.api.requests).length, 1);
+});

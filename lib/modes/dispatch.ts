@@ -86,10 +86,13 @@ export function dispatchSettings(options: RunOptions): DispatchSettings {
 export const DISPATCH: DispatchMode = {
   async run(plans, options, deps) {
     const settings = dispatchSettings(options);
-    const access = await openDispatchAccess(plans, options, deps);
+    const ci = options.wait ? deps.ci : undefined;
+    const access = await openDispatchAccess(plans, options, {
+      ...deps,
+      retry: ci?.followSettings.polling.retry,
+    });
     const marks = new Map<string, DispatchMark>();
     const step = dispatchStep(settings, access, marks);
-    const ci = options.wait ? deps.ci : undefined;
     for (const api of access.values()) ci?.count(api.client);
     const run = ci
       ? await dispatchAndWait(

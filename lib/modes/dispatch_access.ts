@@ -19,7 +19,7 @@ import {
   apiCredentials,
   apiRepoOf,
 } from "../forge/api_access.ts";
-import { ForgeClient, ForgeError } from "../forge/client.ts";
+import { ForgeClient, ForgeError, type ForgeRetry } from "../forge/client.ts";
 import {
   canDispatch,
   DISPATCH_NEEDS,
@@ -49,6 +49,8 @@ export interface AccessDeps {
   tokenOrigins?: ReadonlySet<string> | undefined;
   /** Aborted on interrupt. */
   signal: AbortSignal;
+  /** Retries of the clients for 429/5xx (default: the client's). */
+  retry?: ForgeRetry | undefined;
   /** Answers a net permission query (tests); `querySync` by default. */
   queryNet?: (host: string) => Deno.PermissionState;
 }
@@ -101,6 +103,7 @@ export async function openDispatchAccess(
       allowedOrigins,
       timeoutMs: options.timeout * 1000,
       signal: deps.signal,
+      ...(deps.retry ? { retry: deps.retry } : {}),
     });
     if (!servers.has(apiBase)) {
       servers.set(apiBase, checkServer(client, apiBase));
