@@ -420,3 +420,24 @@ Deno.test("http push: a POST that never answers times out, is read back, and fai
   assert.ok(elapsed < 8000, `bounded by --timeout (${elapsed} ms)`);
   assert.equal(await fx.count(repo), 1);
 });
+
+Deno.test("http push: a SHA-256 template is pushed with git push", async () => {
+  await using fx = await Fixture.create();
+  const repo = `${fx.root}/srv/org/a.git`;
+  await Deno.mkdir(`${fx.root}/srv/org`);
+  const init = await fx.git(
+    ["init", "--bare", "-q", "-b", "main", "--object-format=sha256", repo],
+  );
+  assert.equal(init.code, 0, init.stderr);
+  const before = await fx.commit(repo, {
+    branch: "main",
+    files: { ".runtime-version": "0.1\n" },
+  });
+  const { server, seen } = await serverWith(fx);
+  await using _ = server;
+  const { run, result } = await push(server.origin, "0.2");
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(result.status, "updated");
+  assert.deepEqual((await fx.show(repo, "main")).parents, [before]);
+  assert.deepEqual(receivePacks(seen).map((r) => r.method), ["GET", "POST"]);
+});
