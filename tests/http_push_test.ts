@@ -399,3 +399,45 @@ Deno.test("http push: SIGINT while the POST hangs exits 130, pushes nothing, lea
   assert.deepEqual([...Deno.readDirSync(tmp)], [], "no temp dir left behind");
   assert.equal(await fx.count(repo), 1);
 });
+
+Deno.test("http push: a POST that never answers times out, is read back, and fails as timeout", async () => {
+  await using fx = await Fixture.create();
+  const repo = await fx.repo("org/a", { ".runtime-version": "0.1\n" });
+  const { server } = await serverWith(fx);
+  await using _ = server;
+  server.hang("/org/a.git/git-receive-pack");
+  const json = `${fx.root}/r.json`;
+  const t0 = Date.now();
+  const run = await runCascade(
+    ["push", "0.2", "--repo", "org/a", "--timeout", "1s", "--json", json],
+    { CASCADE_TOKEN: TOKEN, GITEA_URL: server.origin },
+  );
+  const elapsed = Date.now() - t0;
+  const result = (await readReport<PushReport>(json)).results[0];
+  assert.equal(result?.status, "failed", run.stdout);
+  assert.equal(result?.error?.kind, "timeout", result?.error?.message);
+  assert.match(result?.error?.message ?? "", /pushing to main: timed out/);
+  assert.ok(elapsed < 8000, `bounded by --timeout (${elapsed} ms)`);
+  assert.equal(await fx.count(repo), 1);
+});
+
+Deno.test("http push: a SHA-256 template is pushed with git push", async () => {
+  await using fx = await Fixture.create();
+  const repo = `${fx.root}/srv/org/a.git`;
+  await Deno.mkdir(`${fx.root}/srv/org`);
+  const init = await fx.git(
+    ["init", "--bare", "-q", "-b", "main", "--object-format=sha256", repo],
+  );
+  assert.equal(init.code, 0, init.stderr);
+  const before = await fx.commit(repo, {
+    branch: "main",
+    files: { ".runtime-version": "0.1\n" },
+  });
+  const { server, seen } = await serverWith(fx);
+  await using _ = server;
+  const { run, result } = await push(server.origin, "0.2");
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(result.status, "updated");
+  assert.deepEqual((await fx.show(repo, "main")).parents, [before]);
+  assert.deepEqual(receivePacks(seen).map((r) => r.method), ["GET", "POST"]);
+});
