@@ -246,6 +246,24 @@ export function pushResultOf(
   };
 }
 
+/**
+ * A push result not attempted because the preflight found the credentials
+ * refused for `refused` template(s): nothing was `done` anywhere.
+ */
+export function notAttempted(
+  result: PushResult,
+  refused: number,
+  done: "pushed" | "dispatched",
+): PushResult {
+  return {
+    ...result,
+    status: "skipped",
+    skip: "aborted",
+    reason:
+      `not attempted: credentials were refused for ${refused} template(s), so nothing was ${done}`,
+  };
+}
+
 /** One template's result in `cascade status`. */
 export interface StatusResult extends TemplateResult {
   /** The file's value (safe display form), null when absent or unread. */

@@ -29,7 +29,12 @@ import {
 import { InterruptedError, reportError } from "../errors.ts";
 import { dispatchRunIds } from "../forge/dispatch_runs.ts";
 import { hasTasksList } from "../forge/server_version.ts";
-import { type PushResult, pushResultOf, type ReportError } from "../model.ts";
+import {
+  notAttempted,
+  type PushResult,
+  pushResultOf,
+  type ReportError,
+} from "../model.ts";
 import { pushReportOf } from "../report/summary.ts";
 import { type DispatchAccess, openDispatchAccess } from "./dispatch_access.ts";
 import { dispatchFailure } from "./dispatch_errors.ts";
@@ -181,15 +186,7 @@ async function dispatchTemplate(
       }
     }
     const refused = await task.refused;
-    if (refused > 0) {
-      return {
-        ...result,
-        status: "skipped",
-        skip: "aborted",
-        reason:
-          `not attempted: credentials were refused for ${refused} template(s), so nothing was dispatched`,
-      };
-    }
+    if (refused > 0) return notAttempted(result, refused, "dispatched");
     if (settings.dryRun) {
       task.log.push(
         `dry run: would dispatch ${workflow} on ${task.branch} with ${

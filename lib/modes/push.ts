@@ -17,7 +17,7 @@ import {
   type Unreached,
 } from "../engine/engine.ts";
 import { InterruptedError, reportError } from "../errors.ts";
-import { type PushResult, pushResultOf } from "../model.ts";
+import { notAttempted, type PushResult, pushResultOf } from "../model.ts";
 import { pushReportOf } from "../report/summary.ts";
 import { createLimiter } from "../engine/pool.ts";
 import {
@@ -157,15 +157,7 @@ async function pushTemplate(run: TemplateRun): Promise<PushResult> {
     const read = await run.reading(() => prepare(run, result));
     if ("status" in read) return read;
     const refused = await run.refused;
-    if (refused > 0) {
-      return {
-        ...result,
-        status: "skipped",
-        skip: "aborted",
-        reason:
-          `not attempted: credentials were refused for ${refused} template(s), so nothing was pushed`,
-      };
-    }
+    if (refused > 0) return notAttempted(result, refused, "pushed");
     if (settings.dryRun) {
       log.push(`built ${read.commit.slice(0, 10)}`);
       return { ...result, status: "updated", reason: "dry run: not pushed" };
