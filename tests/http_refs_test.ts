@@ -11,12 +11,12 @@ import {
   parseAdvertisement,
   parseLsRefs,
   parsePktLines,
-  readCapped,
 } from "../lib/git/pkt_line.ts";
 import { forLog } from "../lib/neutralise.ts";
 import type { RemoteHead } from "../lib/git/refs.ts";
 import { parseTarget } from "../lib/targets.ts";
 import { basicCredentials } from "../lib/redact.ts";
+import { readCapped } from "../lib/read_capped.ts";
 import { Fixture } from "./support/fixtures.ts";
 import {
   ADVERTISEMENT,

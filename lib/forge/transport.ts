@@ -10,6 +10,7 @@
  */
 
 import { InterruptedError } from "../errors.ts";
+import { readCapped } from "../read_capped.ts";
 import { backoffDelay, sleep as realSleep } from "../engine/retry.ts";
 import {
   classifyFetchError,
@@ -211,7 +212,7 @@ export class Transport {
         redirect: "manual",
         signal,
       });
-      const bytes = await this.#read(response, method, url);
+      const bytes = await this.#read(response, method, url, signal);
       return {
         status: response.status,
         headers: response.headers,
@@ -234,6 +235,7 @@ export class Transport {
     response: Response,
     method: string,
     url: URL,
+    signal: AbortSignal,
   ): Promise<Uint8Array> {
     const max = this.#o.maxBytes ?? 4 * 1024 * 1024;
     const tooBig = () =>
@@ -246,25 +248,8 @@ export class Transport {
       throw tooBig();
     }
     if (response.body === null) return new Uint8Array();
-    const reader = response.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > max) {
-        await reader.cancel().catch(() => {});
-        throw tooBig();
-      }
-      chunks.push(value);
-    }
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, at);
-      at += chunk.length;
-    }
+    const bytes = await readCapped(response.body, max, signal);
+    if (bytes === "too-large") throw tooBig();
     return bytes;
   }
 }

@@ -34,14 +34,15 @@
  * @module
  */
 
-import type { GitOutput } from "./runner.ts";
+import { concatBytes, type GitOutput } from "./runner.ts";
 import {
   network,
   type PushOutcome,
   type RemoteContext,
   signalOf,
 } from "./context.ts";
-import { parsePktLines, readCapped } from "./pkt_line.ts";
+import { parsePktLines, pktLine } from "./pkt_line.ts";
+import { readCapped } from "../read_capped.ts";
 import { branchNameProblem } from "./refs.ts";
 import { VERSION } from "../tool_version.ts";
 import {
@@ -82,13 +83,13 @@ export async function pushOverHttp(
   const pack = await packFor(ctx, commit, parent);
   if (pack === null) return null;
   const ref = `refs/heads/${branch}`;
-  const body = concat(
+  const body = concatBytes([
     pktLine(
       `${parent} ${commit} ${ref}\0report-status side-band-64k quiet agent=cascade/${VERSION}\n`,
     ),
     new TextEncoder().encode("0000"),
     pack,
-  );
+  ]);
   const step = `pushing to ${branch}`;
   const timeout = AbortSignal.timeout(ctx.timeoutMs);
   const abort = ctx.signal === undefined
@@ -201,7 +202,7 @@ function readReport(
   if (fatal !== null) {
     throw bad(`the server failed: ${forLog(fatal.trim(), 200)}`);
   }
-  const lines = parsePktLines(concat(...report), false);
+  const lines = parsePktLines(concatBytes(report), false);
   const texts = lines?.map((p) => p.type === "data" ? decode(p.bytes) : null);
   if (!texts || texts.at(-1) !== null || texts.length !== 3) {
     throw bad("the server's push report was malformed");
@@ -267,20 +268,4 @@ function host(origin: string): string {
 
 function decode(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
-}
-
-function pktLine(payload: string): Uint8Array {
-  const bytes = new TextEncoder().encode(payload);
-  const head = (bytes.length + 4).toString(16).padStart(4, "0");
-  return concat(new TextEncoder().encode(head), bytes);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

@@ -30,12 +30,8 @@
  */
 
 import { readEnv } from "./runner.ts";
-import {
-  lsRefsRequest,
-  parseAdvertisement,
-  parseLsRefs,
-  readCapped,
-} from "./pkt_line.ts";
+import { lsRefsRequest, parseAdvertisement, parseLsRefs } from "./pkt_line.ts";
+import { readCapped } from "../read_capped.ts";
 import { InterruptedError, TemplateError } from "../errors.ts";
 import { branchNameProblem, checkedHead, type RemoteHead } from "./refs.ts";
 import type { Target } from "../targets.ts";

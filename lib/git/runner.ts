@@ -261,7 +261,9 @@ async function drain(
 }
 
 /** Joins byte chunks into one array (git's stdin and stdout). */
-export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+export function concatBytes(
+  chunks: readonly Uint8Array[],
+): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let offset = 0;
   for (const chunk of chunks) {
