@@ -35,3 +35,21 @@ export interface CiOutcome {
   /** Why `none` or `pending`, or that a newer tip was followed. */
   note?: string;
 }
+
+/**
+ * The CI a wait had seen when an interrupt stopped it: a final state stays,
+ * anything else is `pending`, and the note says the wait was cut short.
+ */
+export function interruptedWait(
+  sofar: Omit<CiOutcome, "waitedMs" | "note">,
+  waitedMs: number,
+): CiOutcome {
+  return {
+    ...sofar,
+    state: sofar.state === "success" || sofar.state === "failure"
+      ? sofar.state
+      : "pending",
+    waitedMs,
+    note: "interrupted while waiting; the CI seen so far",
+  };
+}

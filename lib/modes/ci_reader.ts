@@ -11,6 +11,7 @@
 
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { CiOutcome } from "../model.ts";
+import { interruptedWait } from "../ci_outcome.ts";
 import type { RunOptions } from "../cli/parse.ts";
 import { createLimiter } from "../engine/pool.ts";
 import { sleep } from "../engine/retry.ts";
@@ -254,14 +255,7 @@ export class CiReader {
         ? { state: "none" as const, contexts: [], url: null }
         : evaluateStatuses(seen.statuses, this.#globs());
       if (error instanceof InterruptedError || this.#o.signal.aborted) {
-        return {
-          ...sofar,
-          state: sofar.state === "success" || sofar.state === "failure"
-            ? sofar.state
-            : "pending",
-          waitedMs,
-          note: "interrupted while waiting; the CI seen so far",
-        };
+        return interruptedWait(sofar, waitedMs);
       }
       return failedRead(target, error, waitedMs, sofar);
     }

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { CiOutcome } from "../ci_outcome.ts";
+import { type CiOutcome, interruptedWait } from "../ci_outcome.ts";
 import type {
   EngineRun,
   ModeDeps,
@@ -126,14 +126,7 @@ export async function followDispatch(
     const sofar = runOutcome(seen, mark.workflow);
     const waitedMs = Date.now() - started;
     if (error instanceof InterruptedError || signal.aborted) {
-      return {
-        ...sofar,
-        state: sofar.state === "success" || sofar.state === "failure"
-          ? sofar.state
-          : "pending",
-        waitedMs,
-        note: "interrupted while waiting; the CI seen so far",
-      };
+      return interruptedWait(sofar, waitedMs);
     }
     const why = error instanceof ForgeError
       ? `${error.kind}: ${error.message}`
