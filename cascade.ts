@@ -47,6 +47,7 @@ import { runDemo } from "./lib/demo.ts";
 import { EXIT, UsageError } from "./lib/errors.ts";
 import { readEnv } from "./lib/git/runner.ts";
 import { Console, processSinks } from "./lib/output.ts";
+import { forLog } from "./lib/neutralise.ts";
 import { Redactor } from "./lib/redact.ts";
 import { runCommand } from "./lib/commands.ts";
 import type { RunIo } from "./lib/run.ts";
@@ -107,7 +108,10 @@ export async function main(
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      out.err(`cascade: ${error.message}\nRun cascade --help for usage.\n`);
+      // A message may quote a server (its version, a name): neutralised.
+      out.err(
+        `cascade: ${forLog(error.message)}\nRun cascade --help for usage.\n`,
+      );
       return error.exitCode;
     }
     // A permission Deno refused late still names the flag to add.
@@ -117,7 +121,7 @@ export async function main(
       return EXIT.usage;
     }
     const text = error instanceof Error ? error.message : String(error);
-    out.err(`cascade: internal error: ${text.split("\n")[0]}\n`);
+    out.err(`cascade: internal error: ${forLog(text.split("\n")[0] ?? "")}\n`);
     return EXIT.failed;
   }
 }

@@ -101,7 +101,9 @@ export async function resolveSources(
   if (retry !== null) {
     if (retry.version !== null && retry.version !== options.version) {
       say.err(
-        `cascade: note: ${options.retryFailed} was a run for ${retry.version}; retrying its failures with ${options.version}\n`,
+        `cascade: note: ${options.retryFailed} was a run for ${
+          forLog(retry.version, 64)
+        }; retrying its failures with ${options.version}\n`,
       );
     }
     inputs.push(...retry.targets.map((t) => retryName(t, baseUrl, cwd)));

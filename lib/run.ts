@@ -8,6 +8,7 @@
  */
 
 import { resolve } from "node:path";
+import { forLog } from "./neutralise.ts";
 import { withWorkDir } from "./engine/workdir.ts";
 import { writeReports } from "./report/write.ts";
 import { escapeData, inActions } from "./report/actions.ts";
@@ -163,9 +164,11 @@ export async function runTemplatesCommand(
   if (options.json === "-") out.err(text);
   else out.out(text);
   for (const warning of ran.value.warnings ?? []) {
-    out.err(`cascade: warning: ${warning}\n`);
+    // A warning may quote a template's old value: neutralised.
+    const shown = forLog(warning);
+    out.err(`cascade: warning: ${shown}\n`);
     if (inActions(io.env)) {
-      out.out(`::warning title=cascade::${escapeData(warning)}\n`);
+      out.out(`::warning title=cascade::${escapeData(shown)}\n`);
     }
   }
   const written = await writeReports(report, options, io, out);

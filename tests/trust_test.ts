@@ -288,3 +288,25 @@ Deno.test("a hook's escape sequences and workflow commands never reach stdout, s
     "the old value is shown escaped",
   );
 });
+
+Deno.test("a usage error that quotes the server (its version) is neutralised before it is printed", async () => {
+  await using fx = await Fixture.create();
+  await fx.repo("org/a", { ".runtime-version": "0.1\n" });
+  await using gitea = await startGitea({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+    version: "1.22.6\x1b]52;c;cHduZWQ=\x07\r\n::error::forged",
+  });
+  const run = await runCascade(
+    ["push", "0.2", "--repo", "org/a", "--trigger", "dispatch"],
+    { CASCADE_TOKEN: TOKEN, GITEA_URL: gitea.origin },
+  );
+  assert.equal(run.code, 2, run.stderr);
+  assert.ok(!run.stderr.includes("\x1b"), run.stderr);
+  assert.ok(!run.stderr.includes("\r"), run.stderr);
+  assert.ok(
+    run.stderr.split("\n").every((line) => !/^\s*::/.test(line)),
+    run.stderr,
+  );
+  assert.match(run.stderr, /says an unreadable version/);
+});
