@@ -38,9 +38,9 @@ import {
   type GitRunner,
   hermeticEnv,
 } from "../lib/git/runner.ts";
-import { createBareRepo, seedCommit } from "../lib/demo.ts";
+import { createBareRepo, seedCommit } from "../lib/commands/demo.ts";
 import { FastImportStream } from "../lib/git/fast_import.ts";
-import { basicCredentials } from "../lib/redact.ts";
+import { basicCredentials } from "../lib/console/redact.ts";
 import { benchWait } from "./wait_bench.ts";
 import {
   type GitHttpServer,

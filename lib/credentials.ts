@@ -7,8 +7,8 @@
  */
 
 import { UsageError } from "./errors.ts";
-import { basicCredentials, type Redactor } from "./redact.ts";
-import type { Target } from "./targets.ts";
+import { basicCredentials, type Redactor } from "./console/redact.ts";
+import type { Target } from "./targets/target.ts";
 
 /** Variables the token is read from, in order, when `--token-env` is unset. */
 export const TOKEN_ENV_DEFAULTS: readonly string[] = [

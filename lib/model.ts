@@ -17,9 +17,13 @@
  * @module
  */
 
-import type { CiOutcome, CiState } from "./ci_outcome.ts";
+import type { CiOutcome, CiState } from "./engine/ci_outcome.ts";
 
-export type { CiContextResult, CiOutcome, CiState } from "./ci_outcome.ts";
+export type {
+  CiContextResult,
+  CiOutcome,
+  CiState,
+} from "./engine/ci_outcome.ts";
 
 /** Why a template failed; stable names used in reports and by tooling. */
 export type ErrorKind =

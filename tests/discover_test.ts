@@ -10,8 +10,8 @@ import { apiBaseOf, discoveryError, openForge } from "../lib/forge/session.ts";
 import { ForgeClient, ForgeError } from "../lib/forge/client.ts";
 import { EXIT, UsageError } from "../lib/errors.ts";
 import { tokenOrigins } from "../lib/credentials.ts";
-import { listDifferences } from "../lib/modes/targets_check.ts";
-import type { TargetResult } from "../lib/modes/targets.ts";
+import { listDifferences } from "../lib/targets/check.ts";
+import type { TargetResult } from "../lib/targets/step.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { startGitea } from "./support/gitea_api.ts";
 

@@ -7,8 +7,8 @@ import {
 import type { TaskLister } from "../lib/forge/dispatch_runs.ts";
 import type { ActionTask } from "../lib/forge/types.ts";
 import { type ForgeClient, ForgeError } from "../lib/forge/client.ts";
-import { CiReader } from "../lib/modes/ci_reader.ts";
-import { followDispatch } from "../lib/modes/dispatch_wait.ts";
+import { CiReader } from "../lib/forge/ci_reader.ts";
+import { followDispatch } from "../lib/modes/dispatch/wait.ts";
 import { InterruptedError } from "../lib/errors.ts";
 
 const WF = "publish-image.yml";

@@ -13,9 +13,9 @@ import {
 import type { ActionTask } from "../lib/forge/types.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { parseCommand } from "../lib/cli/parse.ts";
-import { DISPATCH } from "../lib/modes/dispatch.ts";
-import { parseTarget } from "../lib/targets.ts";
-import { basicCredentials } from "../lib/redact.ts";
+import { DISPATCH } from "../lib/modes/dispatch/dispatch.ts";
+import { parseTarget } from "../lib/targets/target.ts";
+import { basicCredentials } from "../lib/console/redact.ts";
 import {
   BASE_GIT_CONFIG,
   createGitRunner,

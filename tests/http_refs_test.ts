@@ -12,10 +12,10 @@ import {
   parseLsRefs,
   parsePktLines,
 } from "../lib/git/pkt_line.ts";
-import { forLog } from "../lib/neutralise.ts";
+import { forLog } from "../lib/console/neutralise.ts";
 import type { RemoteHead } from "../lib/git/refs.ts";
-import { parseTarget } from "../lib/targets.ts";
-import { basicCredentials } from "../lib/redact.ts";
+import { parseTarget } from "../lib/targets/target.ts";
+import { basicCredentials } from "../lib/console/redact.ts";
 import { readCapped } from "../lib/read_capped.ts";
 import { Fixture } from "./support/fixtures.ts";
 import {

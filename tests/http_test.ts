@@ -7,7 +7,7 @@ import {
 } from "./support/fixtures.ts";
 import { startGitHttpServer } from "./support/http_server.ts";
 import type { PushReport, StatusReport } from "../lib/model.ts";
-import { basicCredentials } from "../lib/redact.ts";
+import { basicCredentials } from "../lib/console/redact.ts";
 
 const TOKEN = "tok_9f3a1c77e2b04d5e8a6b";
 

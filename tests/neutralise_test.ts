@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { forLog, forMarkdownCell, forTerminal } from "../lib/neutralise.ts";
+import {
+  forLog,
+  forMarkdownCell,
+  forTerminal,
+} from "../lib/console/neutralise.ts";
 import { int, pick, prng } from "./support/prng.ts";
 
 /** What a hostile server might put in a ref name or its error words. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { basicCredentials, Redactor } from "../lib/redact.ts";
-import { parseTarget } from "../lib/targets.ts";
+import { basicCredentials, Redactor } from "../lib/console/redact.ts";
+import { parseTarget } from "../lib/targets/target.ts";
 
 Deno.test("Redactor.redact() hides URL userinfo, auth headers, the token raw and in base64", () => {
   const r = new Redactor();

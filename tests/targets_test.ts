@@ -6,7 +6,7 @@ import {
   parseShard,
   parseTarget,
   readEarlierReport,
-} from "../lib/targets.ts";
+} from "../lib/targets/target.ts";
 import { UsageError } from "../lib/errors.ts";
 
 Deno.test("parseTarget() resolves every target form without credentials", () => {

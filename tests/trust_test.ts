@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { PushReport } from "../lib/model.ts";
-import { basicCredentials } from "../lib/redact.ts";
+import { basicCredentials } from "../lib/console/redact.ts";
 import {
   Fixture,
   readReport,

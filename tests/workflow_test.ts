@@ -7,7 +7,7 @@ import {
 } from "./support/fixtures.ts";
 import type { PushReport, StatusReport } from "../lib/model.ts";
 import { main } from "../cascade.ts";
-import { parseTarget, shardTargets } from "../lib/targets.ts";
+import { parseTarget, shardTargets } from "../lib/targets/target.ts";
 
 Deno.test("status reports branch, current value and drift, read-only, with exit 0 or 1", async () => {
   await using fx = await Fixture.create();

@@ -8,9 +8,9 @@
  * @module
  */
 
-import type { Say } from "../inputs.ts";
-import { readInput } from "../inputs.ts";
-import { type EarlierReport, readEarlierReport } from "../targets.ts";
+import type { Say } from "../targets/inputs.ts";
+import { readInput } from "../targets/inputs.ts";
+import { type EarlierReport, readEarlierReport } from "../targets/target.ts";
 import { type ConfigSchema, loadConfigFile } from "./config_file.ts";
 import {
   flagOf,

@@ -31,8 +31,8 @@ import type { RemoteContext, Skeletons } from "../git/context.ts";
 import { lsRemote, promisorConfig } from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
 import type { Token } from "../credentials.ts";
-import type { CiReader } from "../modes/ci_reader.ts";
-import type { Target } from "../targets.ts";
+import type { CiReader } from "../forge/ci_reader.ts";
+import type { Target } from "../targets/target.ts";
 
 /** One target and how its git processes and reads are set up. */
 export interface Plan {

@@ -8,7 +8,7 @@
 
 import { EXIT, UsageError } from "../errors.ts";
 import { readEnv } from "../git/runner.ts";
-import type { Console } from "../output.ts";
+import type { Console } from "../console/console.ts";
 
 /** What {@linkcode withWorkDir} listens to. */
 export interface Interrupts {

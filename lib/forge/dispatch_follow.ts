@@ -11,7 +11,11 @@
  * @module
  */
 
-import type { CiContextResult, CiOutcome, CiState } from "../ci_outcome.ts";
+import type {
+  CiContextResult,
+  CiOutcome,
+  CiState,
+} from "../engine/ci_outcome.ts";
 import { InterruptedError } from "../errors.ts";
 import { sleep as realSleep } from "../engine/retry.ts";
 import { type FollowOptions, pollPause, shownSeconds } from "./ci.ts";

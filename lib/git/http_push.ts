@@ -51,7 +51,7 @@ import {
   remoteWords,
   TemplateError,
 } from "../errors.ts";
-import { forLog } from "../neutralise.ts";
+import { forLog } from "../console/neutralise.ts";
 
 /**
  * The most bytes of a push's answer read (1 MiB; git's answer for one ref,

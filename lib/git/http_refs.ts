@@ -34,7 +34,7 @@ import { lsRefsRequest, parseAdvertisement, parseLsRefs } from "./pkt_line.ts";
 import { readCapped } from "../read_capped.ts";
 import { InterruptedError, TemplateError } from "../errors.ts";
 import { branchNameProblem, checkedHead, type RemoteHead } from "./refs.ts";
-import type { Target } from "../targets.ts";
+import type { Target } from "../targets/target.ts";
 
 /** How to read one target's refs in-process. */
 export interface HttpRefs {

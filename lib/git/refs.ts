@@ -7,7 +7,7 @@
  */
 
 import { TemplateError } from "../errors.ts";
-import { forLog } from "../neutralise.ts";
+import { forLog } from "../console/neutralise.ts";
 
 /** What `ls-remote --symref` said: the default branch and branch tips. */
 export interface RemoteHead {

@@ -9,7 +9,7 @@
 
 import { readHttpRefs } from "./http_refs.ts";
 import { pushOverHttp } from "./http_push.ts";
-import { forLog } from "../neutralise.ts";
+import { forLog } from "../console/neutralise.ts";
 import { HTTP_TRACE_ENV, notGitServer, silentOverHttp } from "./not_git.ts";
 import { checkedHead, type RemoteHead } from "./refs.ts";
 import { ADVICE, remoteWords, TemplateError } from "../errors.ts";

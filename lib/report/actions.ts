@@ -14,7 +14,7 @@ import {
   type StatusResult,
 } from "../model.ts";
 import { failedCount, statedResults, statesOf } from "./summary.ts";
-import { forLog } from "../neutralise.ts";
+import { forLog } from "../console/neutralise.ts";
 import { changeOf, ciText, movedText } from "./render.ts";
 
 /** True when running inside a GitHub- or Gitea-Actions step. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { forLog, forMarkdownCell } from "../neutralise.ts";
+import { forLog, forMarkdownCell } from "../console/neutralise.ts";
 import type {
   CiOutcome,
   PushReport,

@@ -8,7 +8,7 @@
 import { resolve } from "node:path";
 import type { RunOptions } from "../cli/parse.ts";
 import type { Report } from "../model.ts";
-import type { Console } from "../output.ts";
+import type { Console } from "../console/console.ts";
 import { annotations, inActions, outputs } from "./actions.ts";
 import { renderJson, renderMarkdown } from "./render.ts";
 

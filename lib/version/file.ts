@@ -5,7 +5,7 @@
  * @module
  */
 
-import { forTerminal } from "../neutralise.ts";
+import { forTerminal } from "../console/neutralise.ts";
 
 /** Default path of the version file, relative to the repo root. */
 export const DEFAULT_VERSION_FILE = ".runtime-version";

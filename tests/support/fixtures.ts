@@ -15,8 +15,12 @@ import {
   type GitRunner,
   hermeticEnv,
 } from "../../lib/git/runner.ts";
-import { createBareRepo, type SeedCommit, seedCommit } from "../../lib/demo.ts";
-import type { Sinks } from "../../lib/output.ts";
+import {
+  createBareRepo,
+  type SeedCommit,
+  seedCommit,
+} from "../../lib/commands/demo.ts";
+import type { Sinks } from "../../lib/console/console.ts";
 
 /** Path of the entry point, for subprocess runs. */
 export const CASCADE = fileURLToPath(

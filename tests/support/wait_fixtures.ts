@@ -7,7 +7,7 @@
 
 import type { Fixture } from "./fixtures.ts";
 import { type CiPlan, type GiteaServer, startGitea } from "./gitea_api.ts";
-import type { CiPolling } from "../../lib/modes/ci_reader.ts";
+import type { CiPolling } from "../../lib/forge/ci_reader.ts";
 
 /** The token the stand-in requires. */
 export const TOKEN = "wait-t0ken-5c1e";

@@ -8,13 +8,13 @@
  */
 
 import { resolve } from "node:path";
-import { forLog } from "./neutralise.ts";
-import { withWorkDir } from "./engine/workdir.ts";
-import { writeReports } from "./report/write.ts";
-import { escapeData, inActions } from "./report/actions.ts";
-import { rememberedOptions } from "./cli/layers.ts";
-import type { RunCommandName, RunOptions } from "./cli/parse.ts";
-import { type PermissionNeeds, permissionProblem } from "./cli/permissions.ts";
+import { forLog } from "../console/neutralise.ts";
+import { withWorkDir } from "../engine/workdir.ts";
+import { writeReports } from "../report/write.ts";
+import { escapeData, inActions } from "../report/actions.ts";
+import { rememberedOptions } from "../cli/layers.ts";
+import type { RunCommandName, RunOptions } from "../cli/parse.ts";
+import { type PermissionNeeds, permissionProblem } from "../cli/permissions.ts";
 import {
   authAdvice,
   credentialGitConfig,
@@ -23,34 +23,34 @@ import {
   type Token,
   TOKEN_ENV_DEFAULTS,
   tokenOrigins,
-} from "./credentials.ts";
-import type { Mode, Plan } from "./engine/engine.ts";
-import { EXIT, UsageError } from "./errors.ts";
+} from "../credentials.ts";
+import type { Mode, Plan } from "../engine/engine.ts";
+import { EXIT, UsageError } from "../errors.ts";
 import {
   BASE_GIT_CONFIG,
   createGitRunner,
   type GitRunner,
   hermeticEnv,
   readEnv,
-} from "./git/runner.ts";
-import { httpRefsFor } from "./git/http_refs.ts";
-import { checkReportPaths, resolveTargets } from "./inputs.ts";
-import { type CiOutcome, type Report, schemaUrl } from "./model.ts";
-import { anyFails } from "./report/summary.ts";
-import { type Console, type Sinks, textStyle } from "./output.ts";
-import { PUSH } from "./modes/push.ts";
-import { DISPATCH } from "./modes/dispatch.ts";
+} from "../git/runner.ts";
+import { httpRefsFor } from "../git/http_refs.ts";
+import { checkReportPaths, resolveTargets } from "../targets/inputs.ts";
+import { type CiOutcome, type Report, schemaUrl } from "../model.ts";
+import { anyFails } from "../report/summary.ts";
+import { type Console, type Sinks, textStyle } from "../console/console.ts";
+import { PUSH } from "../modes/push/push.ts";
+import { DISPATCH } from "../modes/dispatch/dispatch.ts";
 import {
   checkApiPermission,
   type CiPolling,
   CiReader,
-} from "./modes/ci_reader.ts";
-import type { Redactor } from "./redact.ts";
-import { ciText, renderText } from "./report/render.ts";
-import { type Backoff, DEFAULT_BACKOFF } from "./engine/retry.ts";
-import { STATUS } from "./modes/status.ts";
-import type { EarlierReport, Target } from "./targets.ts";
-import { VERSION } from "./tool_version.ts";
+} from "../forge/ci_reader.ts";
+import type { Redactor } from "../console/redact.ts";
+import { ciText, renderText } from "../report/render.ts";
+import { type Backoff, DEFAULT_BACKOFF } from "../engine/retry.ts";
+import { STATUS } from "../modes/status/status.ts";
+import type { EarlierReport, Target } from "../targets/target.ts";
+import { VERSION } from "../tool_version.ts";
 
 /** The commands whose mode writes a push or status report. */
 export type ModeName = Exclude<RunCommandName, "targets">;

@@ -8,25 +8,25 @@
  * @module
  */
 
-import type { RunOptions } from "./cli/parse.ts";
-import { createLimiter } from "./engine/pool.ts";
-import type { ForgeClient } from "./forge/client.ts";
+import type { RunOptions } from "../cli/parse.ts";
+import { createLimiter } from "../engine/pool.ts";
+import type { ForgeClient } from "../forge/client.ts";
 import {
   type Excluded,
   lookUpRepo,
   nameProblem,
   type RepoLookup,
-} from "./forge/discover.ts";
-import { discoveryError } from "./forge/session.ts";
+} from "../forge/discover.ts";
+import { discoveryError } from "../forge/session.ts";
 import { readInput, type Resolved } from "./inputs.ts";
-import { ownerNameOf } from "./modes/targets.ts";
-import { type CheckEntry, compareKey } from "./modes/targets_check.ts";
+import { ownerNameOf } from "./step.ts";
+import { type CheckEntry, compareKey } from "./check.ts";
 import {
   dedupeTargets,
   parseReposFile,
   parseTarget,
   type Target,
-} from "./targets.ts";
+} from "./target.ts";
 
 /** Looks names up through one client, each name once. */
 export class Lookups {

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { ADVICE, type ReportError } from "../errors.ts";
-import { ForgeError } from "../forge/client.ts";
+import { ADVICE, type ReportError } from "../../errors.ts";
+import { ForgeError } from "../../forge/client.ts";
 
 /** What was dispatched. */
 export interface DispatchWhat {

@@ -7,15 +7,15 @@
  */
 
 import { dirname, resolve } from "node:path";
-import type { RunOptions } from "./cli/parse.ts";
-import { UsageError } from "./errors.ts";
-import { forLog } from "./neutralise.ts";
+import type { RunOptions } from "../cli/parse.ts";
+import { UsageError } from "../errors.ts";
+import { forLog } from "../console/neutralise.ts";
 import {
   discoverRepos,
   type Discovery,
   type Excluded,
-} from "./forge/discover.ts";
-import { discoveryError, openForge } from "./forge/session.ts";
+} from "../forge/discover.ts";
+import { discoveryError, openForge } from "../forge/session.ts";
 import {
   dedupeTargets,
   type EarlierReport,
@@ -25,7 +25,7 @@ import {
   type RetryTarget,
   shardTargets,
   type Target,
-} from "./targets.ts";
+} from "./target.ts";
 
 /** Where a resolution says what it decided (a note, or nothing to do). */
 export interface Say {

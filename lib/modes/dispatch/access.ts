@@ -10,24 +10,28 @@
  * @module
  */
 
-import type { RunOptions } from "../cli/parse.ts";
-import type { Token } from "../credentials.ts";
-import type { Plan } from "../engine/engine.ts";
-import { EXIT, InterruptedError, UsageError } from "../errors.ts";
+import type { RunOptions } from "../../cli/parse.ts";
+import type { Token } from "../../credentials.ts";
+import type { Plan } from "../../engine/engine.ts";
+import { EXIT, InterruptedError, UsageError } from "../../errors.ts";
 import {
   type ApiCredentials,
   apiCredentials,
   apiRepoOf,
-} from "../forge/api_access.ts";
-import { ForgeClient, ForgeError, type ForgeRetry } from "../forge/client.ts";
+} from "../../forge/api_access.ts";
+import {
+  ForgeClient,
+  ForgeError,
+  type ForgeRetry,
+} from "../../forge/client.ts";
 import {
   canDispatch,
   DISPATCH_NEEDS,
   parseServerVersion,
   type ServerVersionInfo,
   shownVersion,
-} from "../forge/server_version.ts";
-import type { Target } from "../targets.ts";
+} from "../../forge/server_version.ts";
+import type { Target } from "../../targets/target.ts";
 
 /** One template's way to the API. */
 export interface DispatchAccess {

@@ -8,7 +8,7 @@
  * @example A file that lacks a template and names a renamed one
  * ```ts
  * import assert from "node:assert/strict";
- * import { listDifferences } from "./targets_check.ts";
+ * import { listDifferences } from "./check.ts";
  *
  * const lines = listDifferences("templates.txt", [
  *   { name: "org/old", key: "k-old", lookup: { state: "renamed", to: "org/new" } },
@@ -24,7 +24,7 @@
  */
 
 import type { RepoLookup } from "../forge/discover.ts";
-import type { TargetResult } from "./targets.ts";
+import type { TargetResult } from "./step.ts";
 
 /** One line of the checked file, and what the server said about it. */
 export interface CheckEntry {

@@ -6,14 +6,14 @@
  * @module
  */
 
-import { FastImportStream } from "./git/fast_import.ts";
+import { FastImportStream } from "../git/fast_import.ts";
 import {
   BASE_GIT_CONFIG,
   configEnv,
   createGitRunner,
   type GitRunner,
   hermeticEnv,
-} from "./git/runner.ts";
+} from "../git/runner.ts";
 
 /** One file of a seeded commit: text, bytes, or a mode and content. */
 export type SeedFile =

@@ -7,8 +7,8 @@
 
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { UsageError } from "./errors.ts";
-import { hideUserinfo } from "./redact.ts";
+import { UsageError } from "../errors.ts";
+import { hideUserinfo } from "../console/redact.ts";
 
 /** How git reaches a target. */
 export type TargetScheme = "http" | "ssh" | "file";

@@ -13,11 +13,14 @@
  * @module
  */
 
-import type { TemplateTask } from "../engine/engine.ts";
-import { readObjects } from "../git/objects.ts";
-import { openTip } from "../git/remote.ts";
-import { MAX_WORKFLOW_BYTES, workflowProblem } from "../forge/workflow_file.ts";
-import { notWired, readVersionState } from "../version/state.ts";
+import type { TemplateTask } from "../../engine/engine.ts";
+import { readObjects } from "../../git/objects.ts";
+import { openTip } from "../../git/remote.ts";
+import {
+  MAX_WORKFLOW_BYTES,
+  workflowProblem,
+} from "../../forge/workflow_file.ts";
+import { notWired, readVersionState } from "../../version/state.ts";
 
 /** Where Gitea and Forgejo look for workflows, in the order checked. */
 export const WORKFLOW_DIRS: readonly string[] = [

@@ -7,29 +7,29 @@
  * @module
  */
 
-import type { ReadSettings, TemplateTask } from "../engine/engine.ts";
+import type { ReadSettings, TemplateTask } from "../../engine/engine.ts";
 import {
   ADVICE,
   type ErrorKind,
   InterruptedError,
   TemplateError,
-} from "../errors.ts";
-import type { PushResult } from "../model.ts";
-import type { createLimiter } from "../engine/pool.ts";
+} from "../../errors.ts";
+import type { PushResult } from "../../model.ts";
+import type { createLimiter } from "../../engine/pool.ts";
 import {
   fetchTip,
   isAncestor,
   lsRemote,
   push,
   type PushOutcome,
-} from "../git/remote.ts";
-import { type Backoff, backoffDelay, sleep } from "../engine/retry.ts";
-import { compareVersions } from "../version/order.ts";
+} from "../../git/remote.ts";
+import { type Backoff, backoffDelay, sleep } from "../../engine/retry.ts";
+import { compareVersions } from "../../version/order.ts";
 import {
   readVersionState,
   type VersionState,
   writeVersionCommit,
-} from "../version/state.ts";
+} from "../../version/state.ts";
 
 /** What `push` needs beyond reading. */
 export interface PushSettings extends ReadSettings {

@@ -13,23 +13,26 @@
  * @module
  */
 
-import { type CiOutcome, interruptedWait } from "../ci_outcome.ts";
+import { type CiOutcome, interruptedWait } from "../../engine/ci_outcome.ts";
 import type {
   EngineRun,
   ModeDeps,
   Plan,
   ReadSettings,
   Step,
-} from "../engine/engine.ts";
-import { sleep } from "../engine/retry.ts";
-import { InterruptedError } from "../errors.ts";
-import type { ForgeClient } from "../forge/client.ts";
-import { ForgeError } from "../forge/forge_error.ts";
-import { followDispatchedRun, runOutcome } from "../forge/dispatch_follow.ts";
-import type { ActionTask } from "../forge/types.ts";
-import type { PushResult } from "../model.ts";
-import type { CiReader } from "./ci_reader.ts";
-import { runWithCi } from "./push_wait.ts";
+} from "../../engine/engine.ts";
+import { sleep } from "../../engine/retry.ts";
+import { InterruptedError } from "../../errors.ts";
+import type { ForgeClient } from "../../forge/client.ts";
+import { ForgeError } from "../../forge/forge_error.ts";
+import {
+  followDispatchedRun,
+  runOutcome,
+} from "../../forge/dispatch_follow.ts";
+import type { ActionTask } from "../../forge/types.ts";
+import type { PushResult } from "../../model.ts";
+import type { CiReader } from "../../forge/ci_reader.ts";
+import { runWithCi } from "../../engine/ci_gate.ts";
 
 /**
  * What a follower (`--wait`) needs to find the run a dispatch started:

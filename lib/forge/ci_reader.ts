@@ -11,7 +11,7 @@
 
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { CiOutcome } from "../model.ts";
-import { interruptedWait } from "../ci_outcome.ts";
+import { interruptedWait } from "../engine/ci_outcome.ts";
 import type { RunOptions } from "../cli/parse.ts";
 import { createLimiter } from "../engine/pool.ts";
 import { sleep } from "../engine/retry.ts";
@@ -20,7 +20,7 @@ import {
   ForgeClient,
   ForgeError,
   type ForgeRetry,
-} from "../forge/client.ts";
+} from "./client.ts";
 import {
   type BranchMoved,
   type CiResult,
@@ -28,10 +28,10 @@ import {
   followCommit,
   readCommitCi,
   type StatusReader,
-} from "../forge/ci.ts";
-import type { CommitStatus } from "../forge/types.ts";
+} from "./ci.ts";
+import type { CommitStatus } from "./types.ts";
 import { type PermissionQuery, queryPermission } from "../cli/permissions.ts";
-import type { Target } from "../targets.ts";
+import type { Target } from "../targets/target.ts";
 
 /** Where one template's API is. */
 export interface ApiTarget {

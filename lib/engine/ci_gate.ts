@@ -23,14 +23,14 @@ import {
   runTemplates,
   type Step,
   type TemplateTask,
-} from "../engine/engine.ts";
+} from "./engine.ts";
 import type { BranchMoved } from "../forge/ci.ts";
 import { fetchTip, lsRemote } from "../git/remote.ts";
 import type { CiOutcome, PushResult } from "../model.ts";
 import { readVersionState } from "../version/state.ts";
-import type { Target } from "../targets.ts";
-import type { CiReader } from "./ci_reader.ts";
-import type { PushSettings } from "./push_land.ts";
+import type { Target } from "../targets/target.ts";
+import type { CiReader } from "../forge/ci_reader.ts";
+import type { PushSettings } from "../modes/push/land.ts";
 
 /**
  * Runs the push step over `plans` in one engine run (one preflight over

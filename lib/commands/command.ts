@@ -7,14 +7,14 @@
  * @module
  */
 
-import { statusTriggerNote } from "./cli/dispatch_options.ts";
-import { loadLayers } from "./cli/layers.ts";
-import { parseCommand, type RunOptions } from "./cli/parse.ts";
-import { EXIT } from "./errors.ts";
-import type { Console } from "./output.ts";
-import type { Redactor } from "./redact.ts";
-import { type RunIo, runTemplatesCommand } from "./run.ts";
-import { runTargetsCommand } from "./run_targets.ts";
+import { statusTriggerNote } from "../cli/dispatch_options.ts";
+import { loadLayers } from "../cli/layers.ts";
+import { parseCommand, type RunOptions } from "../cli/parse.ts";
+import { EXIT } from "../errors.ts";
+import type { Console } from "../console/console.ts";
+import type { Redactor } from "../console/redact.ts";
+import { type RunIo, runTemplatesCommand } from "./templates.ts";
+import { runTargetsCommand } from "./targets.ts";
 
 /**
  * Runs `push`, `status` or `targets`: `first` is the command line parsed

@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { RunOptions } from "../cli/parse.ts";
+import type { RunOptions } from "../../cli/parse.ts";
 import {
   type Mode,
   type ModeDeps,
@@ -25,23 +25,23 @@ import {
   runTemplates,
   type Step,
   type TemplateTask,
-} from "../engine/engine.ts";
-import { InterruptedError, reportError } from "../errors.ts";
-import { dispatchRunIds } from "../forge/dispatch_runs.ts";
-import { hasTasksList } from "../forge/server_version.ts";
+} from "../../engine/engine.ts";
+import { InterruptedError, reportError } from "../../errors.ts";
+import { dispatchRunIds } from "../../forge/dispatch_runs.ts";
+import { hasTasksList } from "../../forge/server_version.ts";
 import {
   notAttempted,
   type PushResult,
   pushResultOf,
   type ReportError,
-} from "../model.ts";
-import { pushReportOf } from "../report/summary.ts";
-import { type DispatchAccess, openDispatchAccess } from "./dispatch_access.ts";
-import { dispatchFailure } from "./dispatch_errors.ts";
-import { probeWorkflow } from "./dispatch_probe.ts";
-import { dispatchAndWait, type DispatchMark } from "./dispatch_wait.ts";
+} from "../../model.ts";
+import { pushReportOf } from "../../report/summary.ts";
+import { type DispatchAccess, openDispatchAccess } from "./access.ts";
+import { dispatchFailure } from "./errors.ts";
+import { probeWorkflow } from "./probe.ts";
+import { dispatchAndWait, type DispatchMark } from "./wait.ts";
 
-export type { DispatchMark } from "./dispatch_wait.ts";
+export type { DispatchMark } from "./wait.ts";
 
 /** What a dispatch run needs besides the read settings. */
 export interface DispatchSettings extends ReadSettings {

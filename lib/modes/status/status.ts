@@ -12,12 +12,12 @@ import {
   runTemplates,
   type Step,
   type Unreached,
-} from "../engine/engine.ts";
-import { reportError } from "../errors.ts";
-import type { StatusResult } from "../model.ts";
-import { summariseStatus } from "../report/summary.ts";
-import { notWired, readAtTip } from "../version/state.ts";
-import type { CiReader } from "./ci_reader.ts";
+} from "../../engine/engine.ts";
+import { reportError } from "../../errors.ts";
+import type { StatusResult } from "../../model.ts";
+import { summariseStatus } from "../../report/summary.ts";
+import { notWired, readAtTip } from "../../version/state.ts";
+import type { CiReader } from "../../forge/ci_reader.ts";
 
 /** `cascade status`: the status step over every template, and its report. */
 export const STATUS: Mode = {

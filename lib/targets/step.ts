@@ -10,8 +10,8 @@ import type { ReadSettings, Step, Unreached } from "../engine/engine.ts";
 import { reportError } from "../errors.ts";
 import type { Excluded } from "../forge/discover.ts";
 import type { TemplateResult } from "../model.ts";
-import { forLog } from "../neutralise.ts";
-import type { Target } from "../targets.ts";
+import { forLog } from "../console/neutralise.ts";
+import type { Target } from "./target.ts";
 import { notWired, readAtTip } from "../version/state.ts";
 
 /** One target as `cascade targets` found it. */

@@ -9,7 +9,7 @@
 import { styleText } from "node:util";
 import { forLog } from "./neutralise.ts";
 import type { Redactor } from "./redact.ts";
-import { PLAIN, type TextStyle } from "./report/render.ts";
+import { PLAIN, type TextStyle } from "../report/render.ts";
 
 /** Where text goes; tests pass in-memory sinks. */
 export interface Sinks {

@@ -15,29 +15,29 @@ import {
   runTemplates,
   type Step,
   type Unreached,
-} from "../engine/engine.ts";
-import { InterruptedError, reportError } from "../errors.ts";
-import { notAttempted, type PushResult, pushResultOf } from "../model.ts";
-import { pushReportOf } from "../report/summary.ts";
-import { createLimiter } from "../engine/pool.ts";
+} from "../../engine/engine.ts";
+import { InterruptedError, reportError } from "../../errors.ts";
+import { notAttempted, type PushResult, pushResultOf } from "../../model.ts";
+import { pushReportOf } from "../../report/summary.ts";
+import { createLimiter } from "../../engine/pool.ts";
 import {
   land,
   type Prepared,
   type PushSettings,
   type TemplateRun,
   verify,
-} from "./push_land.ts";
-import { compareVersions } from "../version/order.ts";
+} from "./land.ts";
+import { compareVersions } from "../../version/order.ts";
 import {
   notWired,
   readAtTip,
   treeDepth,
   writeVersionCommit,
-} from "../version/state.ts";
+} from "../../version/state.ts";
 
-import { pushAndWait } from "./push_wait.ts";
+import { pushAndWait } from "../../engine/ci_gate.ts";
 
-export type { PushSettings } from "./push_land.ts";
+export type { PushSettings } from "./land.ts";
 
 /** `cascade push`: the push step over every template, and its report. */
 export const PUSH: Mode = {

@@ -9,19 +9,23 @@
  */
 
 import { resolve } from "node:path";
-import type { RunOptions } from "./cli/parse.ts";
-import { readToken, tokenOrigins } from "./credentials.ts";
-import { readSettings, runTemplates } from "./engine/engine.ts";
-import { EXIT, UsageError } from "./errors.ts";
-import { escapeData, inActions } from "./report/actions.ts";
-import { forLog } from "./neutralise.ts";
-import { schemaUrl } from "./model.ts";
-import { VERSION } from "./tool_version.ts";
-import type { ForgeClient } from "./forge/client.ts";
-import { forgeIfReachable, openForge } from "./forge/session.ts";
-import { withWorkDir } from "./engine/workdir.ts";
-import { permissionProblem } from "./cli/permissions.ts";
-import { checkReportPaths, type Resolved, resolveSources } from "./inputs.ts";
+import type { RunOptions } from "../cli/parse.ts";
+import { readToken, tokenOrigins } from "../credentials.ts";
+import { readSettings, runTemplates } from "../engine/engine.ts";
+import { EXIT, UsageError } from "../errors.ts";
+import { escapeData, inActions } from "../report/actions.ts";
+import { forLog } from "../console/neutralise.ts";
+import { schemaUrl } from "../model.ts";
+import { VERSION } from "../tool_version.ts";
+import type { ForgeClient } from "../forge/client.ts";
+import { forgeIfReachable, openForge } from "../forge/session.ts";
+import { withWorkDir } from "../engine/workdir.ts";
+import { permissionProblem } from "../cli/permissions.ts";
+import {
+  checkReportPaths,
+  type Resolved,
+  resolveSources,
+} from "../targets/inputs.ts";
 import {
   ownerNameOf,
   renderTargets,
@@ -29,26 +33,30 @@ import {
   type TargetsReport,
   targetsReport,
   targetsStep,
-} from "./modes/targets.ts";
-import { compareKey, listDifferences } from "./modes/targets_check.ts";
-import type { Console } from "./output.ts";
-import type { Redactor } from "./redact.ts";
+} from "../targets/step.ts";
+import { compareKey, listDifferences } from "../targets/check.ts";
+import type { Console } from "../console/console.ts";
+import type { Redactor } from "../console/redact.ts";
 import {
   permissionNeeds,
   planTargets,
   progressHooks,
   redactingGit,
   type RunIo,
-} from "./run.ts";
-import { writeProblem } from "./report/write.ts";
-import { dedupeTargets, type EarlierReport, type Target } from "./targets.ts";
+} from "./templates.ts";
+import { writeProblem } from "../report/write.ts";
+import {
+  dedupeTargets,
+  type EarlierReport,
+  type Target,
+} from "../targets/target.ts";
 import {
   type Checked,
   checkEntries,
   Lookups,
   type Placed,
   placeListed,
-} from "./targets_lookup.ts";
+} from "../targets/lookup.ts";
 
 /**
  * One memo of API lookups: with `--org` or `--check` the API is required
