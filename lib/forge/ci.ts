@@ -12,9 +12,16 @@ import { InterruptedError } from "../errors.ts";
 import { sleep as realSleep } from "../engine/retry.ts";
 import type { ForgeClient } from "./client.ts";
 import type { CommitStatus, CommitStatusState } from "./types.ts";
+import { resolveTargetUrl } from "./target_url.ts";
 
-/** Outcome of a commit's CI as cascade reports it. */
-export type CiState = "success" | "failure" | "pending" | "none";
+export { resolveTargetUrl } from "./target_url.ts";
+
+/**
+ * Outcome of a commit's CI as cascade reports it; `superseded`: still
+ * pending on a commit a newer push replaced, on a server that never
+ * finishes such a run (Gitea up to 1.23.5).
+ */
+export type CiState = "success" | "failure" | "pending" | "none" | "superseded";
 
 /** One context's newest status. */
 export interface CiContext {
@@ -22,8 +29,10 @@ export interface CiContext {
   context: string;
   /** Its newest state. */
   state: CommitStatusState;
-  /** Link to the run, or null. */
+  /** Link to the run (a relative one resolved), or null. */
   targetUrl: string | null;
+  /** The server's `target_url` when it differs from `targetUrl`. */
+  rawUrl?: string;
   /** The server's description, e.g. "Has been cancelled". */
   description: string;
 }
@@ -36,6 +45,8 @@ export interface CiResult {
   contexts: CiContext[];
   /** Target URL of the first failing context, or null. */
   url: string | null;
+  /** That context's `target_url` as the server sent it, when not `url`. */
+  rawUrl?: string;
   /** Time spent waiting, in milliseconds. */
   waitedMs: number;
   /** The commit whose statuses decided (differs after a cancel-follow). */
@@ -71,6 +82,11 @@ export interface BranchMoved {
 export interface CiOptions {
   /** Only contexts matching one of these globs (`*` = any run) count. */
   contexts?: readonly string[];
+  /**
+   * The API's origin: a relative `target_url` (Gitea stores Actions' as
+   * `/{o}/{r}/actions/runs/N/jobs/I`) is resolved against it.
+   */
+  origin?: string;
 }
 
 /** How to follow. */
@@ -91,6 +107,12 @@ export interface FollowOptions extends CiOptions {
   signal?: AbortSignal;
   /** A newer push cancelled our run: maybe follow the new tip. */
   branchMoved?: BranchMoved;
+  /**
+   * Whether the server leaves a run that a newer push superseded pending
+   * for ever (Gitea up to 1.23.5); asked only while pending, with
+   * `branchMoved`. Absent: it does not.
+   */
+  keepsSupersededPending?: () => Promise<boolean>;
   /** Clock in ms (tests). */
   now?: () => number;
   /** Sleep that resolves false when `signal` aborts (tests). */
@@ -117,11 +139,13 @@ export function globMatch(glob: string, text: string): boolean {
  * The outcome of a set of statuses: the newest per context (by id), only
  * contexts matching `globs`; error/failure → failure, any pending →
  * pending, else success (warning and skipped pass); none without any.
+ * Relative target URLs are resolved against `origin`.
  */
 export function evaluateStatuses(
   statuses: readonly CommitStatus[],
   globs?: readonly string[],
-): Pick<CiResult, "state" | "contexts" | "url"> {
+  origin?: string,
+): Pick<CiResult, "state" | "contexts" | "url" | "rawUrl"> {
   const newest = new Map<string, CommitStatus>();
   for (const status of [...statuses].sort((a, b) => b.id - a.id)) {
     if (newest.has(status.context)) continue;
@@ -130,19 +154,33 @@ export function evaluateStatuses(
   }
   const contexts: CiContext[] = [...newest.values()]
     .sort((a, b) => (a.context < b.context ? -1 : 1))
-    .map((s) => ({
-      context: s.context,
-      state: s.status,
-      targetUrl: s.target_url === "" ? null : s.target_url,
-      description: s.description,
-    }));
+    .map((s) => {
+      const targetUrl = s.target_url === ""
+        ? null
+        : resolveTargetUrl(s.target_url, origin);
+      return {
+        context: s.context,
+        state: s.status,
+        targetUrl,
+        ...(s.target_url !== "" && targetUrl !== s.target_url
+          ? { rawUrl: s.target_url }
+          : {}),
+        description: s.description,
+      };
+    });
   const failing = contexts.filter((c) =>
     c.state === "failure" || c.state === "error"
   );
   if (contexts.length === 0) return { state: "none", contexts, url: null };
   if (failing.length > 0) {
-    const url = failing.find((c) => c.targetUrl !== null)?.targetUrl ?? null;
-    return { state: "failure", contexts, url };
+    const linked = failing.find((c) => c.targetUrl !== null);
+    const raw = linked?.rawUrl;
+    return {
+      state: "failure",
+      contexts,
+      url: linked?.targetUrl ?? null,
+      ...(raw === undefined ? {} : { rawUrl: raw }),
+    };
   }
   if (contexts.some((c) => c.state === "pending")) {
     return { state: "pending", contexts, url: null };
@@ -161,7 +199,11 @@ export async function readCommitCi(
     target.repo,
     target.sha,
   );
-  const result = evaluateStatuses(value.statuses, options.contexts);
+  const result = evaluateStatuses(
+    value.statuses,
+    options.contexts,
+    options.origin,
+  );
   return {
     ...result,
     waitedMs: 0,
@@ -197,7 +239,7 @@ export async function followCommit(
   let shaSince = start;
   const notes: string[] = [];
   const done = (
-    result: Pick<CiResult, "state" | "contexts" | "url">,
+    result: Pick<CiResult, "state" | "contexts" | "url" | "rawUrl">,
     note?: string,
   ): CiResult => {
     if (note) notes.push(note);
@@ -215,8 +257,30 @@ export async function followCommit(
       target.repo,
       sha,
     );
-    const result = evaluateStatuses(value.statuses, options.contexts);
+    const result = evaluateStatuses(
+      value.statuses,
+      options.contexts,
+      options.origin,
+    );
     const elapsed = now() - start;
+    const superseded = await supersededBy(result, sha, options);
+    if (superseded !== null) {
+      const was = `the run for ${
+        sha.slice(0, 10)
+      } stays pending: a newer push to ${target.branch} (${
+        superseded.tip.slice(0, 10)
+      }) superseded it, and this server never finishes such a run`;
+      if (!superseded.followable) {
+        return done(
+          { ...result, state: "superseded" },
+          `${was}; the newer push no longer holds the version`,
+        );
+      }
+      notes.push(`${was}; followed the newer push, which holds the version`);
+      sha = superseded.tip;
+      shaSince = now();
+      continue;
+    }
     const moved = await newerTip(result, sha, options.branchMoved);
     if (moved !== null) {
       const was = `the run for ${
@@ -290,6 +354,24 @@ export function shownSeconds(ms: number): string {
   return ms < 10_000
     ? String(Math.round(ms / 100) / 10)
     : String(Math.round(ms / 1000));
+}
+
+/**
+ * When a pending result's run can never finish (the server keeps a
+ * superseded run pending) and the branch has a newer tip: that tip and
+ * whether it still holds the version; else null.
+ */
+async function supersededBy(
+  result: Pick<CiResult, "state">,
+  sha: string,
+  options: FollowOptions,
+): Promise<{ tip: string; followable: boolean } | null> {
+  const { branchMoved, keepsSupersededPending } = options;
+  if (result.state !== "pending" || branchMoved === undefined) return null;
+  if (!await keepsSupersededPending?.()) return null;
+  const tip = await branchMoved.tipOf();
+  if (tip === null || tip === sha) return null;
+  return { tip, followable: await branchMoved.followable(tip) };
 }
 
 /**

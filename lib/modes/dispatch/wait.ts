@@ -4,9 +4,9 @@
  * at once, the way `push --wait` follows pushed commits (the same gate for
  * `--canary`, the same bounds, pacing and `ci` shape). A dispatched run
  * posts no commit status, so the follow reads the server's runs list
- * (`/actions/tasks`, Gitea 1.23+) and finds the run by the ids the list
- * held just before the dispatch (the template's {@linkcode DispatchMark}).
- * A server without that list (Forgejo, Gitea 1.22) gives `none` with a
+ * (`/actions/tasks`, Gitea 1.23+, Forgejo 8+) and finds the run by the ids
+ * the list held just before the dispatch (the template's
+ * {@linkcode DispatchMark}). A server without that list gives `none` with a
  * note saying so; a list that could not be read before the dispatch
  * gives `pending` with the reason.
  *
@@ -52,11 +52,11 @@ export interface DispatchMark {
   branch: string;
   /**
    * Ids of that workflow's dispatched runs on that branch listed before
-   * the dispatch; null when the server has no runs list (Gitea before
-   * 1.23, Forgejo) or it could not be read.
+   * the dispatch; null when the server has no runs list or it could not
+   * be read.
    */
   before: ReadonlySet<number> | null;
-  /** Whether the server has the runs list (Gitea 1.23+). */
+  /** Whether the server has the runs list (Gitea 1.23+, Forgejo 8+). */
   runsListed: boolean;
 }
 
@@ -153,7 +153,7 @@ function unlisted(mark: DispatchMark, where: string): CiOutcome {
       ...base,
       state: "none",
       note:
-        `${where}: the server does not list workflow runs (GET /actions/tasks needs Gitea 1.23 or later), so the dispatched run cannot be followed; check its Actions page`,
+        `${where}: the server does not list workflow runs (GET /actions/tasks needs Gitea 1.23 or later, or Forgejo 8 or later), so the dispatched run cannot be followed; check its Actions page`,
     };
   }
   return {
