@@ -173,7 +173,8 @@ export function evaluateStatuses(
   );
   if (contexts.length === 0) return { state: "none", contexts, url: null };
   if (failing.length > 0) {
-    const linked = failing.find((c) => c.targetUrl !== null);
+    const linked = failing.find((c) => c.targetUrl !== null) ??
+      failing.find((c) => c.rawUrl !== undefined);
     const raw = linked?.rawUrl;
     return {
       state: "failure",

@@ -265,7 +265,7 @@ export class ForgeClient {
     let last: number | null = null;
     for (let page = 1;; page++) {
       const url = new URL(first);
-      url.searchParams.set("page", String(page));
+      if (page > 1) url.searchParams.set("page", String(page));
       if (page > maxPages) {
         throw forgeError("invalid", null, "GET", url, {
           what: `listed more than ${maxPages} pages; stopped reading`,
