@@ -652,7 +652,13 @@ export class GiteaApi {
       [".gitea/workflows", ".github/workflows"];
     for (const dir of dirs) {
       if (this.profile !== null) {
-        if (!await this.#gitIn(fullName, "cat-file", "-e", `${sha}:${dir}`)) {
+        const has = await this.#gitIn(
+          fullName,
+          "cat-file",
+          "-e",
+          `${sha}:${dir}`,
+        );
+        if (has === null) {
           continue;
         }
         return await this.#gitIn(
