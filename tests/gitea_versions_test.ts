@@ -265,7 +265,7 @@ for (
     ["mirror", "mirror repository is read-only"],
   ] as const
 ) {
-  Deno.test(`a push to a ${flag} repo (403) is refused with its own advice, not a token problem`, async () => {
+  Deno.test(`a push to a ${flag} repo (403 "${words}") is refused with its own advice, not a token problem`, async () => {
     await using fx = await Fixture.create();
     await using gitea = await serve(fx, "gitea-1.24.0");
     const repo = await fx.repo("org/app", WIRED);
@@ -279,8 +279,6 @@ for (
       /archived or a mirror and takes no push/,
     );
     assert.doesNotMatch(error?.message ?? "", /token in CASCADE_TOKEN/);
-    // Git printed the server's words; the classifier read them.
-    assert.ok(words.length > 0);
     assert.equal(await fx.text(repo, "main", ".runtime-version"), "0.1\n");
   });
 }
