@@ -15,6 +15,10 @@ import type { ProfileName } from "./support/gitea_profiles.ts";
 import { template, WORKFLOW } from "./support/dispatch.ts";
 import { FAST } from "./support/wait_fixtures.ts";
 import { ForgeClient } from "../lib/forge/client.ts";
+import {
+  keepsSupersededPending,
+  parseServerVersion,
+} from "../lib/forge/server_version.ts";
 import type { PushReport, PushResult } from "../lib/model.ts";
 
 const TOKEN = "tok_versions_4a8e2b";
@@ -360,3 +364,21 @@ for (
     assert.equal(await fx.text(repo, "main", ".runtime-version"), "0.1\n");
   });
 }
+
+Deno.test("keepsSupersededPending(): Gitea up to 1.23.5, Forgejo by its Gitea base", () => {
+  const table: [string, boolean][] = [
+    ["1.22.6", true],
+    ["1.23.0", true],
+    ["1.23.5", true],
+    ["1.23.6", false],
+    ["1.24.0", false],
+    ["1.25.4+dev-3-gabc", false],
+    ["8.0.0+gitea-1.22.0", true],
+    ["11.0.1+gitea-1.24.0", false],
+  ];
+  for (const [text, keeps] of table) {
+    const info = parseServerVersion(text);
+    assert.ok(info, text);
+    assert.equal(keepsSupersededPending(info), keeps, text);
+  }
+});

@@ -73,13 +73,17 @@ export function hasTasksList(v: ServerVersionInfo): boolean {
 /**
  * True when the server leaves a queued run that a newer push cancelled
  * `pending` for ever (no "Has been cancelled" status): Gitea up to
- * 1.23.5. Forgejo reports the Gitea version it follows; it is not counted.
+ * 1.23.5; Forgejo by the Gitea version it says it follows (`+gitea-1.22.0`).
  */
 export function keepsSupersededPending(v: ServerVersionInfo): boolean {
-  if (v.name === "Forgejo") return false;
-  if (v.major !== 1) return v.major < 1;
-  if (v.minor !== 23) return v.minor < 23;
-  const patch = /^v?\d+\.\d+\.(\d+)/.exec(v.text)?.[1];
+  const text = v.name === "Forgejo"
+    ? /\+gitea-(\d+\.\d+(?:\.\d+)?)/.exec(v.text)?.[1] ?? ""
+    : v.text;
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  if (m === null) return false;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), m[3]];
+  if (major !== 1) return major < 1;
+  if (minor !== 23) return minor < 23;
   return patch === undefined || Number(patch) <= 5;
 }
 
