@@ -13,6 +13,9 @@ import { sleep as realSleep } from "../engine/retry.ts";
 import type { ForgeClient } from "./client.ts";
 import type { CommitStatus, CommitStatusState } from "./types.ts";
 import { resolveTargetUrl } from "./target_url.ts";
+import { branchMove, type BranchMoved } from "./ci_branch_move.ts";
+
+export type { BranchMoved } from "./ci_branch_move.ts";
 
 export { resolveTargetUrl } from "./target_url.ts";
 
@@ -69,14 +72,6 @@ export interface CiTarget {
 
 /** The one client call the follower needs. */
 export type StatusReader = Pick<ForgeClient, "combinedStatus">;
-
-/** Lets the follower move on to a newer tip after a cancel. */
-export interface BranchMoved {
-  /** The branch's tip now, or null when unknown. */
-  tipOf(): Promise<string | null>;
-  /** Whether `newSha` still holds what cascade pushed. */
-  followable(newSha: string): Promise<boolean>;
-}
 
 /** How to read or follow. */
 export interface CiOptions {
@@ -264,43 +259,11 @@ export async function followCommit(
       options.origin,
     );
     const elapsed = now() - start;
-    const superseded = await supersededBy(result, sha, options);
-    if (superseded !== null) {
-      const was = `the run for ${
-        sha.slice(0, 10)
-      } stays pending: a newer push to ${target.branch} (${
-        superseded.tip.slice(0, 10)
-      }) superseded it, and this server never finishes such a run`;
-      if (!superseded.followable) {
-        return done(
-          { ...result, state: "superseded" },
-          `${was}; the newer push no longer holds the version`,
-        );
-      }
-      notes.push(`${was}; followed the newer push, which holds the version`);
-      sha = superseded.tip;
-      shaSince = now();
-      continue;
-    }
-    const moved = await newerTip(result, sha, options.branchMoved);
-    if (moved !== null) {
-      const was = `the run for ${
-        sha.slice(0, 10)
-      } was cancelled by a newer push to ${target.branch}`;
-      if (!moved.followable) {
-        return done(
-          result,
-          `cancelled by a newer push to ${target.branch} (${
-            moved.tip.slice(0, 10)
-          }) that no longer holds the version`,
-        );
-      }
-      notes.push(
-        `${was}; followed ${
-          moved.tip.slice(0, 10)
-        }, which still holds the version`,
-      );
-      sha = moved.tip;
+    const move = await branchMove(result, sha, target.branch, options);
+    if (move !== null) {
+      if (move.stop) return done(move.stop.result, move.stop.note);
+      notes.push(move.note);
+      sha = move.tip;
       shaSince = now();
       continue;
     }
@@ -355,44 +318,4 @@ export function shownSeconds(ms: number): string {
   return ms < 10_000
     ? String(Math.round(ms / 100) / 10)
     : String(Math.round(ms / 1000));
-}
-
-/**
- * When a pending result's run can never finish (the server keeps a
- * superseded run pending) and the branch has a newer tip: that tip and
- * whether it still holds the version; else null.
- */
-async function supersededBy(
-  result: Pick<CiResult, "state">,
-  sha: string,
-  options: FollowOptions,
-): Promise<{ tip: string; followable: boolean } | null> {
-  const { branchMoved, keepsSupersededPending } = options;
-  if (result.state !== "pending" || branchMoved === undefined) return null;
-  if (!await keepsSupersededPending?.()) return null;
-  const tip = await branchMoved.tipOf();
-  if (tip === null || tip === sha) return null;
-  return { tip, followable: await branchMoved.followable(tip) };
-}
-
-/**
- * When every failing context of a red result was cancelled and the branch
- * has a newer tip: that tip and whether it still holds the version; else
- * null.
- */
-async function newerTip(
-  result: Pick<CiResult, "state" | "contexts">,
-  sha: string,
-  branchMoved: BranchMoved | undefined,
-): Promise<{ tip: string; followable: boolean } | null> {
-  if (result.state !== "failure" || branchMoved === undefined) return null;
-  const failing = result.contexts.filter((c) =>
-    c.state === "failure" || c.state === "error"
-  );
-  if (!failing.every((c) => /has been cancelled/i.test(c.description))) {
-    return null;
-  }
-  const tip = await branchMoved.tipOf();
-  if (tip === null || tip === sha) return null;
-  return { tip, followable: await branchMoved.followable(tip) };
 }

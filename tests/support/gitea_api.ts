@@ -248,7 +248,7 @@ export class GiteaApi {
     this.#o = options;
     this.profile = options.profile ? PROFILES[options.profile] : null;
     this.version = this.profile?.version ?? options.version ?? "1.22.6";
-    this.#routes.push(...this.#baseRoutes());
+    this.#routes.push(...this.#baseRoutes(), ...this.#actionRoutes());
   }
 
   /** Adds routes, tried after the ones there (first match answers). */
@@ -477,7 +477,7 @@ export class GiteaApi {
     return /\+gitea-/.test(this.version);
   }
 
-  /** The routes every version has, or its version has. */
+  /** The routes of repos, listings and commit statuses. */
   #baseRoutes(): ApiRoute[] {
     const owner = (name: string, kind: string) => this.#ownerRepos(name, kind);
     return [
@@ -534,6 +534,12 @@ export class GiteaApi {
           );
         },
       },
+    ];
+  }
+
+  /** The Actions routes: the runs list (1.23+, Forgejo 8+) and dispatch. */
+  #actionRoutes(): ApiRoute[] {
+    return [
       {
         method: "GET",
         path: /^\/actions\/tasks$/,
