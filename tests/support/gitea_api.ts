@@ -1236,7 +1236,8 @@ function stableId(text: string): number {
   return hash + 1;
 }
 
-function json(
+/** A JSON answer as Gitea sends it (for route files too). */
+export function json(
   value: unknown,
   status = 200,
   headers = new Headers(),
@@ -1245,7 +1246,8 @@ function json(
   return new Response(JSON.stringify(value), { status, headers });
 }
 
-function notFound(): Response {
+/** Gitea's 404 JSON answer (for route files too). */
+export function notFound(): Response {
   return json({ errors: ["not found"], message: "not found", url: "" }, 404);
 }
 
