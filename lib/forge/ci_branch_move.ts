@@ -58,35 +58,29 @@ export async function branchMove<R extends Seen>(
   const short = (id: string) => id.slice(0, 10);
   const superseded = await supersededBy(result, sha, options);
   if (superseded !== null) {
-    const was = `the run for ${
-      short(sha)
-    } stays pending: a newer push to ${branch} (${
-      short(superseded.tip)
-    }) superseded it, and this server never finishes such a run`;
-    return superseded.followable
-      ? {
+    // The newer push cancelled our queued run; this server says nothing.
+    if (superseded.followable) {
+      return {
         tip: superseded.tip,
-        note: `${was}; followed the newer push, which holds the version`,
-      }
-      : {
-        tip: superseded.tip,
-        stop: {
-          result: { ...result, state: "superseded" },
-          note: `${was}; the newer push no longer holds the version`,
-        },
+        note: followed(sha, superseded.tip, branch),
       };
+    }
+    return {
+      tip: superseded.tip,
+      stop: {
+        result: { ...result, state: "superseded" },
+        note: `the run for ${
+          short(sha)
+        } stays pending: a newer push to ${branch} (${
+          short(superseded.tip)
+        }) superseded it, and this server never finishes such a run; the newer push no longer holds the version`,
+      },
+    };
   }
   const moved = await newerTip(result, sha, options.branchMoved);
   if (moved === null) return null;
   return moved.followable
-    ? {
-      tip: moved.tip,
-      note: `the run for ${
-        short(sha)
-      } was cancelled by a newer push to ${branch}; followed ${
-        short(moved.tip)
-      }, which still holds the version`,
-    }
+    ? { tip: moved.tip, note: followed(sha, moved.tip, branch) }
     : {
       tip: moved.tip,
       stop: {
@@ -96,6 +90,15 @@ export async function branchMove<R extends Seen>(
         }) that no longer holds the version`,
       },
     };
+}
+
+/** The note of a follow that moved to a newer tip holding the version. */
+function followed(sha: string, tip: string, branch: string): string {
+  return `the run for ${
+    sha.slice(0, 10)
+  } was cancelled by a newer push to ${branch}; followed ${
+    tip.slice(0, 10)
+  }, which still holds the version`;
 }
 
 /**
