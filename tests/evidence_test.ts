@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
-import { GiteaApi, type GiteaServer } from "./support/gitea_api.ts";
-import { startGitHttpServer } from "./support/http_server.ts";
+import { hostileGitea, json } from "./support/hostile_gitea.ts";
 import { ENV, FAST, TOKEN } from "./support/wait_fixtures.ts";
-import {
-  ENV as DISPATCH_ENV,
-  template,
-  TOKEN as DISPATCH_TOKEN,
-  WORKFLOW,
-} from "./support/dispatch.ts";
 import type { PushReport } from "../lib/model.ts";
 import type { GitRunner } from "../lib/git/runner.ts";
 import { withNonce } from "../lib/git/nonce.ts";
@@ -20,9 +13,6 @@ import {
   statusesSince,
   unbelieved,
 } from "../lib/forge/evidence.ts";
-import { findDispatchedRun } from "../lib/forge/dispatch_runs.ts";
-import { followDispatchedRun } from "../lib/forge/dispatch_follow.ts";
-import type { ActionTask } from "../lib/forge/types.ts";
 
 const AUTHOR = "Release Bot <release@example.com>";
 const MESSAGE = "chore: pin {version}";
@@ -79,47 +69,6 @@ async function commitId(text: string): Promise<string> {
 /** A commit object's text without its `Cascade-Nonce` trailer. */
 function withoutNonce(text: string): string {
   return text.replace(/\n{1,2}Cascade-Nonce: [0-9a-f]{32}\n$/, "\n");
-}
-
-/**
- * The stand-in Gitea behind a hostile middle: `forge` sees every request
- * first and may answer it (or pass it on with null); `after` may rewrite
- * the stand-in's answer.
- */
-async function hostileGitea(
-  root: string,
-  token: string,
-  version: string,
-  forge: (request: Request, api: GiteaApi) => Response | null,
-  after: (request: Request, answer: Response) => Promise<Response> = (
-    _,
-    answer,
-  ) => Promise.resolve(answer),
-): Promise<GiteaServer> {
-  const api = new GiteaApi({ root, token, version });
-  const git = await startGitHttpServer({
-    root,
-    token,
-    api: async (request) => {
-      const forged = forge(request, api);
-      if (forged !== null) return forged;
-      const answer = await api.handle(request);
-      return answer === null ? null : await after(request, answer);
-    },
-    onPush: (repo) => api.onPush(repo),
-  });
-  api.origin = git.origin;
-  const close = async () => {
-    api.close();
-    await git.close();
-  };
-  return { origin: git.origin, api, git, close, [Symbol.asyncDispose]: close };
-}
-
-function json(value: unknown): Response {
-  return new Response(JSON.stringify(value), {
-    headers: { "Content-Type": "application/json" },
-  });
 }
 
 Deno.test("withNonce() adds the trailer to a trailer block, else as its own paragraph", () => {
@@ -318,127 +267,6 @@ Deno.test("push --wait: a green status dated before the push is not believed for
   assert.match(run.stdout, /CI: 1 ambiguous/);
 });
 
-Deno.test("dispatch --wait: a foreign workflow_dispatch run (another commit, 2020 dates) is not taken for ours; our failed run decides", async () => {
-  await using fx = await Fixture.create();
-  await fx.repo(
-    "org/a",
-    template({ ".gitea/workflows/publish-image.yml": WORKFLOW }),
-  );
-  let dispatched = false;
-  const foreign = {
-    id: 9000,
-    name: "build",
-    head_branch: "main",
-    head_sha: "f".repeat(40),
-    run_number: 9000,
-    event: "workflow_dispatch",
-    display_title: "update",
-    status: "success",
-    workflow_id: "publish-image.yml",
-    url: "http://127.0.0.1/org/a/actions/runs/9000",
-    created_at: "2020-01-01T00:00:00Z",
-    updated_at: "2020-01-01T00:00:00Z",
-    run_started_at: "2020-01-01T00:00:00Z",
-  };
-  await using gitea = await hostileGitea(
-    `${fx.root}/srv`,
-    DISPATCH_TOKEN,
-    "1.24.0",
-    (request) => {
-      const path = new URL(request.url).pathname;
-      if (request.method === "POST" && path.endsWith("/dispatches")) {
-        dispatched = true;
-      }
-      return null;
-    },
-    async (request, answer) => {
-      const path = new URL(request.url).pathname;
-      if (!dispatched || !path.endsWith("/actions/tasks")) return answer;
-      const list = await answer.json();
-      list.workflow_runs = [foreign, ...list.workflow_runs];
-      list.total_count += 1;
-      return json(list);
-    },
-  );
-  gitea.api.configureDispatch("org/a", { outcome: "failure" });
-  const json_ = `${fx.root}/r.json`;
-  const run = await runCascade(
-    [
-      "push",
-      "0.1.8",
-      "--trigger",
-      "dispatch",
-      "--base-url",
-      gitea.origin,
-      "--repo",
-      "org/a",
-      "--wait",
-      "--json",
-      json_,
-    ],
-    DISPATCH_ENV,
-    { ciPolling: FAST },
-  );
-  assert.equal(run.code, 1, run.stdout + run.stderr);
-  const report = await readReport<PushReport>(json_);
-  const ci = report.results[0]?.ci;
-  assert.equal(report.results[0]?.status, "dispatched");
-  assert.equal(ci?.state, "failure");
-  assert.deepEqual(ci?.contexts.map((c) => [c.state, c.description]), [
-    ["failure", "run #1"],
-  ]);
-  const listed = gitea.api.requests.map((r) => `${r.method} ${r.path}`)
-    .filter((r) => /tasks|dispatches/.test(r));
-  assert.match(listed[0] ?? "", /^GET .*\/actions\/tasks$/);
-  assert.match(listed[1] ?? "", /^POST .*\/dispatches$/);
-  assert.ok(listed.length >= 3, "the list was read after the dispatch");
-});
-
-Deno.test("findDispatchedRun(): a new run counts only of the tip, created after the dispatch, not listed before", async () => {
-  const tip = "a".repeat(40);
-  const task = (
-    id: number,
-    sha: string,
-    at: string | undefined,
-  ): ActionTask => ({
-    id,
-    name: "build",
-    head_branch: "main",
-    head_sha: sha,
-    run_number: id,
-    event: "workflow_dispatch",
-    status: "success",
-    workflow_id: "publish-image.yml",
-    url: "",
-    ...(at === undefined ? {} : { created_at: at }),
-  });
-  let runs: ActionTask[] = [];
-  const lister = {
-    listActionTasks: () =>
-      Promise.resolve({
-        value: { total_count: runs.length, workflow_runs: runs },
-        movedTo: null,
-      }),
-  };
-  const query = {
-    workflow: "publish-image.yml",
-    branch: "main",
-    before: new Set([1]),
-    tips: new Set([tip]),
-    notBefore: Date.parse("2026-06-01T12:00:00Z"),
-  };
-  runs = [
-    task(5, "f".repeat(40), "2026-06-01T12:00:09Z"), // another commit
-    task(4, tip, "2020-01-01T00:00:00Z"), // before the dispatch
-    task(3, tip, undefined), // no time to tell
-    task(2, tip, "2026-06-01T12:00:03Z"), // ours
-    task(1, tip, "2026-06-01T12:00:05Z"), // listed before
-  ];
-  assert.equal((await findDispatchedRun(lister, "o", "r", query))?.id, 2);
-  runs = runs.slice(0, 3);
-  assert.equal(await findDispatchedRun(lister, "o", "r", query), null);
-});
-
 Deno.test("evidence: the server's clock from its Date header; statuses before the push are dropped; what cannot be told is never success", () => {
   const pushedAt = Date.parse("2026-06-01T12:00:00.400Z");
   // The server's clock runs an hour behind ours.
@@ -469,63 +297,4 @@ Deno.test("evidence: the server's clock from its Date header; statuses before th
   assert.deepEqual(unbelieved({ state: "success" }, 0, why), {
     state: "success",
   });
-});
-
-Deno.test("followDispatchedRun(): two new runs of the tip after the dispatch cannot be told apart: ambiguous, never success", async () => {
-  const tip = "a".repeat(40);
-  const run = (id: number): ActionTask => ({
-    id,
-    name: "build",
-    head_branch: "main",
-    head_sha: tip,
-    run_number: id,
-    event: "workflow_dispatch",
-    status: "success",
-    workflow_id: "publish-image.yml",
-    url: `https://git.example.com/org/app/actions/runs/${id}`,
-    created_at: "2026-06-01T12:00:03Z",
-  });
-  let lists = 0;
-  const lister = {
-    listActionTasks: () => {
-      lists++;
-      const runs = [run(3), run(2)];
-      return Promise.resolve({
-        value: { total_count: runs.length, workflow_runs: runs },
-        movedTo: null,
-      });
-    },
-  };
-  let t = 0;
-  const ci = await followDispatchedRun(lister, {
-    owner: "org",
-    repo: "app",
-    workflow: "publish-image.yml",
-    branch: "main",
-    before: new Set(),
-    tips: new Set([tip]),
-    notBefore: Date.parse("2026-06-01T12:00:00Z"),
-  }, {
-    now: () => t,
-    sleep: (ms) => {
-      t += ms;
-      return Promise.resolve(true);
-    },
-    waitStartMs: 1000,
-    waitTimeoutMs: 5000,
-  });
-  assert.equal(ci.state, "ambiguous");
-  assert.match(
-    ci.note ?? "",
-    /2 new publish-image\.yml runs of the dispatched commit on main/,
-  );
-  assert.equal(lists, 1, "an ambiguity is final");
-  // One of them alone is ours, and green.
-  const one = await findDispatchedRun(lister, "org", "app", {
-    workflow: "publish-image.yml",
-    branch: "main",
-    before: new Set([2]),
-    tips: new Set([tip]),
-  });
-  assert.equal(one?.id, 3);
 });
