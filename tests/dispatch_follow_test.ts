@@ -195,6 +195,8 @@ function mark(client: Pick<ForgeClient, "listActionTasks">, runsListed = true) {
     branch: "main",
     before: runsListed ? new Set<number>() : null,
     runsListed,
+    tip: "a".repeat(40),
+    notBefore: runsListed ? 0 : null,
   };
 }
 

@@ -11,7 +11,11 @@
 import type { Say } from "../targets/inputs.ts";
 import { readInput } from "../targets/inputs.ts";
 import { type EarlierReport, readEarlierReport } from "../targets/target.ts";
-import { type ConfigSchema, loadConfigFile } from "./config_file.ts";
+import {
+  type ConfigSchema,
+  type ConfigValue,
+  loadConfigFile,
+} from "./config_file.ts";
 import {
   flagOf,
   type OptionName,
@@ -20,6 +24,7 @@ import {
   type Raw,
 } from "./options.ts";
 import type { OptionLayer, RunOptions } from "./parse.ts";
+import { withoutRouting } from "./report_routing.ts";
 
 /** The layers of a run and the earlier report it retries, if any. */
 export interface Layers {
@@ -60,10 +65,17 @@ export async function loadLayers(
 ): Promise<Layers> {
   const layers: OptionLayer[] = [];
   let retry: EarlierReport | null = null;
+  const config = await loadConfigFile(options.config, cwd, configSchema());
+  const configValues = config === null ? {} : configLayerValues(config.values);
   if (options.retryFailed !== undefined) {
     const text = await readInput(options.retryFailed, "--retry-failed", cwd);
     retry = readEarlierReport(text, options.retryFailed);
-    const values = rememberedValues(retry.options);
+    const values = withoutRouting(
+      rememberedValues(retry.options),
+      options,
+      configValues,
+      options.retryFailed,
+    );
     layers.push({ source: options.retryFailed, values });
     const reused = (Object.keys(values) as OptionName[])
       .filter((name) => !options.given.includes(name))
@@ -76,23 +88,26 @@ export async function loadLayers(
       );
     }
   }
-  const config = await loadConfigFile(options.config, cwd, configSchema());
   if (config !== null) {
-    const values: Partial<Record<OptionName, Raw>> = {};
-    for (
-      const [name, spec] of Object.entries(OPTIONS) as [
-        OptionName,
-        OptionSpec,
-      ][]
-    ) {
-      if (spec.configKey === null) continue;
-      const value = config.values[spec.configKey ?? name];
-      if (value === undefined) continue;
-      values[name] = typeof value === "number" ? String(value) : value;
-    }
-    layers.push({ source: config.file, values });
+    layers.push({ source: config.file, values: configValues });
   }
   return { layers, retry };
+}
+
+/** The config file's values by option name, as raw values. */
+function configLayerValues(
+  config: Record<string, ConfigValue>,
+): Partial<Record<OptionName, Raw>> {
+  const values: Partial<Record<OptionName, Raw>> = {};
+  for (
+    const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]
+  ) {
+    if (spec.configKey === null) continue;
+    const value = config[spec.configKey ?? name];
+    if (value === undefined) continue;
+    values[name] = typeof value === "number" ? String(value) : value;
+  }
+  return values;
 }
 
 /**

@@ -8,9 +8,10 @@
  * @module
  */
 
+import { retryTokenOrigins } from "../cli/report_routing.ts";
 import { resolve } from "node:path";
 import type { RunOptions } from "../cli/parse.ts";
-import { readToken, tokenOrigins } from "../credentials.ts";
+import { readToken } from "../credentials.ts";
 import { readSettings, runTemplates } from "../engine/engine.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { escapeData, inActions } from "../report/actions.ts";
@@ -144,7 +145,7 @@ export async function runTargetsCommand(
   const { resolved, placed, checked, targets } = prepared;
   const allowed = token === null
     ? new Set<string>()
-    : tokenOrigins(targets, options, io.env);
+    : retryTokenOrigins(retry, targets, options, io.env);
   const plans = planTargets(targets, token, options, allowed, redactor);
   const settings = readSettings(options);
   const ran = await withWorkDir(io, out, async (workDir, signal) => {

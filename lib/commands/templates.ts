@@ -7,6 +7,7 @@
  * @module
  */
 
+import { retryTokenOrigins } from "../cli/report_routing.ts";
 import { resolve } from "node:path";
 import { forLog } from "../console/neutralise.ts";
 import { withWorkDir } from "../engine/workdir.ts";
@@ -22,7 +23,6 @@ import {
   readToken,
   type Token,
   TOKEN_ENV_DEFAULTS,
-  tokenOrigins,
 } from "../credentials.ts";
 import type { Mode, Plan } from "../engine/engine.ts";
 import { EXIT, UsageError } from "../errors.ts";
@@ -115,7 +115,7 @@ export async function runTemplatesCommand(
   // Where the token may go: one decision for git, the API and dispatches.
   const allowed = token === null
     ? new Set<string>()
-    : tokenOrigins(targets, options, io.env);
+    : retryTokenOrigins(retry, targets, options, io.env);
   const plans = planTargets(targets, token, options, allowed, redactor);
   const startedAt = new Date();
   const t0 = performance.now();

@@ -50,8 +50,8 @@ export function pushAndWait(
 ): Promise<EngineRun<PushResult>> {
   return runWithCi(plans, settings, step(settings), deps, {
     follows: (r) => r.status === "updated" || r.status === "unchanged",
-    follow: (task, result) =>
-      follow(task, result, settings, deps.signal, reader),
+    follow: (task, result, startedAt) =>
+      follow(task, result, settings, deps.signal, reader, startedAt),
     done: "pushed",
   }, canary);
 }
@@ -60,8 +60,15 @@ export function pushAndWait(
 export interface CiFollower {
   /** Whether the step's result has a CI to follow. */
   follows(result: PushResult): boolean;
-  /** Follows it to its result and sets `result.ci`. */
-  follow(task: TemplateTask, result: PushResult): Promise<void>;
+  /**
+   * Follows it to its result and sets `result.ci`; `startedAt` (our
+   * clock) is when the step began, before any push or dispatch.
+   */
+  follow(
+    task: TemplateTask,
+    result: PushResult,
+    startedAt: number,
+  ): Promise<void>;
   /** What the step does, as a skip says it: "nothing pushed". */
   done: string;
 }
@@ -105,9 +112,10 @@ export async function runWithCi(
           return canarySkipped(task.target, task.branch, verdict, follower);
         }
       }
+      const startedAt = Date.now();
       const result = await inner.run(task);
       const following = follower.follows(result) && !deps.signal.aborted
-        ? follower.follow(task, result).then(() =>
+        ? follower.follow(task, result, startedAt).then(() =>
           result.ci && onCi(task, result.ci)
         )
         : Promise.resolve();
@@ -151,13 +159,17 @@ function canaryGate(n: number, signal: AbortSignal) {
   };
 }
 
-/** Follows one template's CI; sets `result.ci` (pushed or current only). */
+/**
+ * Follows one template's CI; sets `result.ci` (pushed or current only). A
+ * pushed commit's statuses count only when created after `startedAt`.
+ */
 async function follow(
   task: TemplateTask,
   result: PushResult,
   settings: PushSettings,
   signal: AbortSignal,
   reader: CiReader,
+  startedAt: number,
 ): Promise<void> {
   const sha = result.status === "updated"
     ? result.commit
@@ -171,6 +183,7 @@ async function follow(
     task.branch,
     result.status === "updated",
     branchMoved(task, settings),
+    result.status === "updated" ? startedAt : undefined,
   );
 }
 

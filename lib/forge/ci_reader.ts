@@ -30,6 +30,7 @@ import {
   type StatusReader,
 } from "./ci.ts";
 import type { CommitStatus } from "./types.ts";
+import { keepOurs, predatedNote, type Seen, unbelieved } from "./evidence.ts";
 import { type PermissionQuery, queryPermission } from "../cli/permissions.ts";
 import type { Target } from "../targets/target.ts";
 
@@ -215,8 +216,10 @@ export class CiReader {
 
   /**
    * Follows `sha`'s CI on `branch` to its result (see `followCommit`).
-   * Never throws but on interrupt, where it returns the CI seen so far
-   * with a note: an API failure is a `pending` outcome that says why.
+   * With `pushedAt` (our clock, before the push), only statuses created
+   * after it count; others make a `success` or `none` `ambiguous` (see
+   * `evidence.ts`). Never throws but on interrupt, where it returns the CI
+   * seen so far with a note: an API failure is a `pending` outcome.
    */
   async follow(
     target: Target,
@@ -224,12 +227,13 @@ export class CiReader {
     branch: string,
     fresh: boolean,
     moved?: BranchMoved,
+    pushedAt?: number,
   ): Promise<CiOutcome> {
     const api = apiTargetOf(target, this.#o.apiUrl);
     if (api === null) return unreachable(target);
     const started = Date.now();
-    const seen: { statuses: CommitStatus[] | null } = { statuses: null };
-    const reader = this.#reader(api.base, seen);
+    const seen: Seen<CommitStatus> = { statuses: null, dropped: 0 };
+    const reader = this.#reader(api.base, seen, pushedAt);
     const polling = this.#o.polling ?? DEFAULT_POLLING;
     const globs = this.#globs();
     try {
@@ -248,7 +252,11 @@ export class CiReader {
         ...(polling.jitter ? { jitter: polling.jitter } : {}),
         ...(moved ? { branchMoved: moved } : {}),
       });
-      return { ...outcomeOf(result), waitedMs: Date.now() - started };
+      return unbelieved(
+        { ...outcomeOf(result), waitedMs: Date.now() - started },
+        seen.dropped,
+        predatedNote(seen),
+      );
     } catch (error) {
       const waitedMs = Date.now() - started;
       const sofar = seen.statuses === null
@@ -265,7 +273,7 @@ export class CiReader {
   async read(target: Target, sha: string): Promise<CiOutcome> {
     const api = apiTargetOf(target, this.#o.apiUrl);
     if (api === null) return unreachable(target);
-    const reader = this.#reader(api.base, { statuses: null });
+    const reader = this.#reader(api.base, { statuses: null, dropped: 0 });
     try {
       return outcomeOf(
         await readCommitCi(reader, { ...api, sha, branch: "" }, {
@@ -288,10 +296,11 @@ export class CiReader {
     return this.#o.contexts.length > 0 ? this.#o.contexts : undefined;
   }
 
-  /** A status reader over the base's client, limited, remembering answers. */
+  /** A limited status reader over the base's client (see `keepOurs`). */
   #reader(
     base: string,
-    seen: { statuses: CommitStatus[] | null },
+    seen: Seen<CommitStatus>,
+    pushedAt?: number,
   ): StatusReader {
     let client = this.#clients.get(base);
     if (client === undefined) {
@@ -310,8 +319,8 @@ export class CiReader {
       combinedStatus: (owner, repo, ref) =>
         this.#limit(async () => {
           const answer = await forge.combinedStatus(owner, repo, ref);
-          seen.statuses = answer.value.statuses;
-          return answer;
+          const statuses = keepOurs(seen, answer, Date.now(), pushedAt);
+          return { ...answer, value: { ...answer.value, statuses } };
         }),
     };
   }

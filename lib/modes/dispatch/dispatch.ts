@@ -27,7 +27,7 @@ import {
   type TemplateTask,
 } from "../../engine/engine.ts";
 import { InterruptedError, reportError } from "../../errors.ts";
-import { dispatchRunIds } from "../../forge/dispatch_runs.ts";
+import { dispatchRunsBefore } from "../../forge/dispatch_runs.ts";
 import { hasTasksList } from "../../forge/server_version.ts";
 import {
   notAttempted,
@@ -242,8 +242,10 @@ async function send(
     repo,
     workflow,
     branch: task.branch,
-    before,
+    before: before?.ids ?? null,
     runsListed: hasTasksList(api.server),
+    tip: task.tip,
+    notBefore: before?.notBefore ?? null,
   });
   const what = `${workflow} on ${task.branch} with ${shownInputs(inputs)}`;
   task.log.push(`dispatched ${what}`);
@@ -255,15 +257,18 @@ async function send(
   };
 }
 
-/** The workflow's dispatched run ids before the dispatch, where listed. */
+/**
+ * The workflow's dispatched run ids before the dispatch and the server
+ * time a new run must follow, where listed.
+ */
 async function runsBefore(
   task: TemplateTask,
   api: DispatchAccess,
   workflow: string,
-): Promise<ReadonlySet<number> | null> {
+): Promise<{ ids: ReadonlySet<number>; notBefore: number } | null> {
   if (!hasTasksList(api.server)) return null;
   try {
-    return await dispatchRunIds(api.client, api.owner, api.repo, {
+    return await dispatchRunsBefore(api.client, api.owner, api.repo, {
       workflow,
       branch: task.branch,
     });
