@@ -14,6 +14,7 @@ import type { ActionTask } from "../lib/forge/types.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { parseCommand } from "../lib/cli/parse.ts";
 import { DISPATCH } from "../lib/modes/dispatch/dispatch.ts";
+import { dispatchCommand } from "../lib/commands/push.ts";
 import { parseTarget } from "../lib/targets/target.ts";
 import { basicCredentials } from "../lib/console/redact.ts";
 import {
@@ -185,7 +186,7 @@ Deno.test("DISPATCH marks each dispatched template so that findDispatchedRun fin
       ],
       httpRefs: null,
     }],
-    command.options,
+    dispatchCommand(command.options).settings,
     {
       git: createGitRunner(hermeticEnv(`${workDir}/home`)),
       workDir,

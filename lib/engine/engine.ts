@@ -16,7 +16,6 @@ import {
   TemplateError,
 } from "../errors.ts";
 import { configEnv, type GitRunner } from "../git/runner.ts";
-import type { RunOptions } from "../cli/parse.ts";
 import type { HttpRefs } from "../git/http_refs.ts";
 import type {
   CiOutcome,
@@ -136,14 +135,15 @@ export interface ModeDeps extends EngineDeps {
 }
 
 /**
- * A command that runs over templates (push, status; later more): it makes
- * its step from the options, runs it on the engine, and builds its report.
+ * A command that runs over templates (push, status, dispatch): it makes
+ * its step from its settings `S`, runs it on the engine, and builds its
+ * report.
  */
-export interface Mode {
+export interface Mode<S> {
   /** Runs the command over the plans. */
   run(
     plans: readonly Plan[],
-    options: RunOptions,
+    settings: S,
     deps: ModeDeps,
   ): Promise<ModeRun>;
 }
@@ -156,17 +156,6 @@ export interface ModeRun {
   report(head: RunHead): Report;
   /** Warnings about the run as a whole, one line each. */
   warnings?: string[];
-}
-
-/** The read settings of a run's options. */
-export function readSettings(options: RunOptions): ReadSettings {
-  return {
-    version: options.version,
-    file: options.file,
-    branch: options.branch,
-    concurrency: options.concurrency,
-    timeoutMs: options.timeout * 1000,
-  };
 }
 
 /** The outcome of a run. */

@@ -12,7 +12,6 @@
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { CiOutcome } from "../model.ts";
 import { interruptedWait } from "../engine/ci_outcome.ts";
-import type { RunOptions } from "../cli/parse.ts";
 import { createLimiter } from "../engine/pool.ts";
 import { sleep } from "../engine/retry.ts";
 import {
@@ -30,7 +29,7 @@ import {
   type StatusReader,
 } from "./ci.ts";
 import type { CommitStatus } from "./types.ts";
-import { type PermissionQuery, queryPermission } from "../cli/permissions.ts";
+import { type PermissionQuery, queryPermission } from "./access.ts";
 import type { Target } from "../targets/target.ts";
 
 /** Where one template's API is. */
@@ -94,7 +93,7 @@ export function apiTargetOf(
  */
 export function checkApiPermission(
   targets: readonly Target[],
-  options: Pick<RunOptions, "apiUrl">,
+  options: { apiUrl: string | undefined },
   flag: string,
   query: PermissionQuery = queryPermission,
 ): void {

@@ -13,7 +13,7 @@
 
 import { isLoopbackHost, readToken, tokenOrigins } from "../credentials.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { type PermissionQuery, queryPermission } from "../cli/permissions.ts";
+import { type PermissionQuery, queryPermission } from "./access.ts";
 import { ForgeClient, ForgeError } from "./client.ts";
 
 /** What opening the forge reads from the options. */

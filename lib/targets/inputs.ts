@@ -7,7 +7,6 @@
  */
 
 import { dirname, resolve } from "node:path";
-import type { RunOptions } from "../cli/parse.ts";
 import { UsageError } from "../errors.ts";
 import { forLog } from "../console/neutralise.ts";
 import {
@@ -15,7 +14,12 @@ import {
   type Discovery,
   type Excluded,
 } from "../forge/discover.ts";
-import { discoveryError, openForge } from "../forge/session.ts";
+import {
+  discoveryError,
+  type ForgeSettings,
+  openForge,
+} from "../forge/session.ts";
+import type { ReportPaths } from "../report/write.ts";
 import {
   dedupeTargets,
   type EarlierReport,
@@ -26,6 +30,31 @@ import {
   shardTargets,
   type Target,
 } from "./target.ts";
+
+/** Where targets come from, in the order given. */
+export type TargetSource = { repo: string } | { reposFile: string };
+
+/** What resolving a run's targets reads from its settings. */
+export interface SourceSettings extends ForgeSettings {
+  /** `--repo` values and `--repos-file` paths, in command-line order. */
+  sources: readonly TargetSource[];
+  /** The run's version (empty for `targets`). */
+  version: string;
+  /** `--retry-failed`. */
+  retryFailed?: string | undefined;
+  /** `--org`. */
+  org: readonly string[];
+  /** `--match`. */
+  match: readonly string[];
+  /** `--exclude`. */
+  exclude: readonly string[];
+  /** `--topic`. */
+  topic: readonly string[];
+  /** `--shard`. */
+  shard?: string | undefined;
+  /** `-v`. */
+  verbose: boolean;
+}
 
 /** Where a resolution says what it decided (a note, or nothing to do). */
 export interface Say {
@@ -52,7 +81,7 @@ export interface Resolved {
  * discovery that leaves nothing is a usage error (exit 2).
  */
 export async function resolveTargets(
-  options: RunOptions,
+  options: SourceSettings,
   retry: EarlierReport | null,
   env: (name: string) => string | undefined,
   cwd: string,
@@ -82,7 +111,7 @@ export async function resolveTargets(
  * out. `allowNone`: no source at all is no error (an empty list).
  */
 export async function resolveSources(
-  options: RunOptions,
+  options: SourceSettings,
   retry: EarlierReport | null,
   env: (name: string) => string | undefined,
   cwd: string,
@@ -159,8 +188,8 @@ function retryName(
 }
 
 /** Refuses `--match`, `--exclude` and `--topic` without `--org`. */
-function checkFilters(options: RunOptions): void {
-  const filters: [string, string[]][] = [
+function checkFilters(options: SourceSettings): void {
+  const filters: [string, readonly string[]][] = [
     ["--match", options.match],
     ["--exclude", options.exclude],
     ["--topic", options.topic],
@@ -175,7 +204,7 @@ function checkFilters(options: RunOptions): void {
 
 /** The repos `--org` lists on the server, filtered; none without it. */
 function discover(
-  options: RunOptions,
+  options: SourceSettings,
   env: (name: string) => string | undefined,
 ): Promise<Discovery> {
   if (options.org.length === 0) {
@@ -213,7 +242,7 @@ export async function readInput(
 
 /** Refuses report paths whose directory does not exist, before any push. */
 export async function checkReportPaths(
-  options: RunOptions,
+  options: ReportPaths,
   cwd: string,
 ): Promise<void> {
   const paths = [["--json", options.json], ["--summary", options.summary]];

@@ -8,7 +8,6 @@
  * @module
  */
 
-import type { RunOptions } from "../cli/parse.ts";
 import { createLimiter } from "../engine/pool.ts";
 import type { ForgeClient } from "../forge/client.ts";
 import {
@@ -143,13 +142,12 @@ export interface Checked {
  * that discovery did not already vouch for: missing, renamed, archived.
  */
 export async function checkEntries(
-  options: RunOptions,
+  file: string,
   baseUrl: string | undefined,
   cwd: string,
   resolved: Resolved,
   lookups: Lookups,
 ): Promise<Checked> {
-  const file = options.check as string;
   const lines = parseReposFile(await readInput(file, "--check", cwd));
   const known = new Set(resolved.targets.map((t) => compareKey(t.key)));
   const discovered = new Set(

@@ -10,7 +10,6 @@
  * @module
  */
 
-import type { RunOptions } from "../../cli/parse.ts";
 import type { Token } from "../../credentials.ts";
 import type { Plan } from "../../engine/engine.ts";
 import { EXIT, InterruptedError, UsageError } from "../../errors.ts";
@@ -69,7 +68,7 @@ function queryNet(host: string): Deno.PermissionState {
  */
 export async function openDispatchAccess(
   plans: readonly Plan[],
-  options: RunOptions,
+  settings: { timeoutMs: number },
   deps: AccessDeps,
 ): Promise<Map<string, DispatchAccess>> {
   const located = plans.map(({ target }) => ({ target, ...locate(target) }));
@@ -105,7 +104,7 @@ export async function openDispatchAccess(
       apiBase,
       authorization,
       allowedOrigins,
-      timeoutMs: options.timeout * 1000,
+      timeoutMs: settings.timeoutMs,
       signal: deps.signal,
       ...(deps.retry ? { retry: deps.retry } : {}),
     });

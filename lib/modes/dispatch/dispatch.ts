@@ -14,14 +14,12 @@
  * @module
  */
 
-import type { RunOptions } from "../../cli/parse.ts";
 import {
   type Mode,
   type ModeDeps,
   type ModeRun,
   type Plan,
   type ReadSettings,
-  readSettings,
   runTemplates,
   type Step,
   type TemplateTask,
@@ -61,38 +59,30 @@ export interface DispatchModeRun extends ModeRun {
   marks: ReadonlyMap<string, DispatchMark>;
 }
 
+/** What `cascade push --trigger dispatch` runs with. */
+export interface DispatchModeSettings extends DispatchSettings {
+  /** `--wait`: follow each dispatched run. */
+  wait: boolean;
+  /** `--canary`: dispatch the first n, go on only if their runs pass. */
+  canary: number | undefined;
+}
+
 /** The dispatch mode: a mode whose run also gives the marks. */
-export interface DispatchMode extends Mode {
+export interface DispatchMode extends Mode<DispatchModeSettings> {
   /** Runs the dispatch over the plans. */
   run(
     plans: readonly Plan[],
-    options: RunOptions,
+    settings: DispatchModeSettings,
     deps: ModeDeps,
   ): Promise<DispatchModeRun>;
-}
-
-/** The settings of a dispatch run. */
-export function dispatchSettings(options: RunOptions): DispatchSettings {
-  return {
-    ...readSettings(options),
-    workflow: options.workflow,
-    inputs: Object.fromEntries(
-      options.input.map((i) => [
-        i.name,
-        i.value.replaceAll("{version}", options.version),
-      ]),
-    ),
-    probes: options.probe,
-    dryRun: options.dryRun,
-  };
 }
 
 /** `cascade push --trigger dispatch`: the dispatch step and its report. */
 export const DISPATCH: DispatchMode = {
   async run(plans, options, deps) {
-    const settings = dispatchSettings(options);
-    const ci = options.wait ? deps.ci : undefined;
-    const access = await openDispatchAccess(plans, options, {
+    const { wait, canary, ...settings } = options;
+    const ci = wait ? deps.ci : undefined;
+    const access = await openDispatchAccess(plans, settings, {
       ...deps,
       retry: ci?.followSettings.polling.retry,
     });
@@ -107,7 +97,7 @@ export const DISPATCH: DispatchMode = {
         marks,
         deps,
         ci,
-        options.canary,
+        canary,
       )
       : await runTemplates(plans, settings, step, deps);
     return {

@@ -11,7 +11,6 @@
 
 import {
   type Mode,
-  readSettings,
   runTemplates,
   type Step,
   type Unreached,
@@ -39,28 +38,21 @@ import { pushAndWait } from "../../engine/ci_gate.ts";
 
 export type { PushSettings } from "./land.ts";
 
+/** What `cascade push` (the commit trigger) runs with. */
+export interface PushModeSettings extends Omit<PushSettings, "backoff"> {
+  /** `--wait`: follow each pushed commit's CI. */
+  wait: boolean;
+  /** `--canary`: push the first n, go on only if their CI is green. */
+  canary: number | undefined;
+}
+
 /** `cascade push`: the push step over every template, and its report. */
-export const PUSH: Mode = {
+export const PUSH: Mode<PushModeSettings> = {
   async run(plans, options, deps) {
-    const settings: PushSettings = {
-      ...readSettings(options),
-      attempts: options.attempts,
-      author: options.author,
-      message: options.commitMessage,
-      probes: options.probe,
-      dryRun: options.dryRun,
-      noDowngrade: options.noDowngrade,
-      backoff: deps.backoff,
-    };
-    const run = deps.ci && options.wait
-      ? await pushAndWait(
-        plans,
-        settings,
-        pushStep,
-        deps,
-        deps.ci,
-        options.canary,
-      )
+    const { wait, canary, ...rest } = options;
+    const settings: PushSettings = { ...rest, backoff: deps.backoff };
+    const run = deps.ci && wait
+      ? await pushAndWait(plans, settings, pushStep, deps, deps.ci, canary)
       : await runTemplates(plans, settings, pushStep(settings), deps);
     const ci = deps.ci;
     return {

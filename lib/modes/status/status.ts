@@ -8,7 +8,6 @@
 import {
   type Mode,
   type ReadSettings,
-  readSettings,
   runTemplates,
   type Step,
   type Unreached,
@@ -19,17 +18,24 @@ import { summariseStatus } from "../../report/summary.ts";
 import { notWired, readAtTip } from "../../version/state.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
 
+/** What `cascade status` runs with. */
+export interface StatusModeSettings extends ReadSettings {
+  /** `--probe` paths. */
+  probes: readonly string[];
+  /** `--ci`: read each template's CI at its tip. */
+  ci: boolean;
+}
+
 /** `cascade status`: the status step over every template, and its report. */
-export const STATUS: Mode = {
-  async run(plans, options, deps) {
-    const settings = readSettings(options);
+export const STATUS: Mode<StatusModeSettings> = {
+  async run(plans, settings, deps) {
+    const ci = settings.ci ? deps.ci : undefined;
     const run = await runTemplates(
       plans,
       settings,
-      statusStep(settings, options.probe, options.ci ? deps.ci : undefined),
+      statusStep(settings, settings.probes, ci),
       deps,
     );
-    const ci = options.ci ? deps.ci : undefined;
     return {
       refused: run.refused,
       report: (head) => ({

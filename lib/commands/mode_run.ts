@@ -1,0 +1,137 @@
+/**
+ * The run of a command whose mode writes a push or status report (`push`,
+ * with either trigger, and `status`): the shared prepare, the mode over
+ * the targets in a work dir, then the report (text, warnings, `--json`,
+ * `--summary`, Actions) and the exit code.
+ *
+ * @module
+ */
+
+import type { Mode } from "../engine/engine.ts";
+import { EXIT } from "../errors.ts";
+import { checkReportPaths, resolveTargets } from "../targets/inputs.ts";
+import { type Report, schemaUrl } from "../model.ts";
+import { type Console, textStyle } from "../console/console.ts";
+import { checkApiPermission, CiReader } from "../forge/ci_reader.ts";
+import type { Redactor } from "../console/redact.ts";
+import { renderText } from "../report/render.ts";
+import { DEFAULT_BACKOFF } from "../engine/retry.ts";
+import { writeReports } from "../report/write.ts";
+import { escapeData, inActions } from "../report/actions.ts";
+import { forLog } from "../console/neutralise.ts";
+import { anyFails } from "../report/summary.ts";
+import type { EarlierReport } from "../targets/target.ts";
+import { VERSION } from "../tool_version.ts";
+import {
+  allowedOrigins,
+  type CommonSettings,
+  exitCodeOf,
+  inWorkDir,
+  planTargets,
+  prepareRun,
+  type RunIo,
+} from "./run.ts";
+
+/** How a command reads CI over the forge API (`--wait`, `status --ci`). */
+export interface CiSettings {
+  /** The flag that asked for it, named in refusals. */
+  flag: "--wait" | "--ci";
+  /** `--api-url`. */
+  apiUrl: string | undefined;
+  /** `--ci-context` globs. */
+  contexts: readonly string[];
+  /** `--wait-timeout`, in milliseconds. */
+  waitTimeoutMs: number;
+  /** `--wait-start`, in milliseconds. */
+  waitStartMs: number;
+}
+
+/** A command that runs a mode over templates and writes its report. */
+export interface ModeCommand<S> {
+  /** The mode. */
+  mode: Mode<S>;
+  /** The mode's own settings. */
+  settings: S & { version: string; file: string; concurrency: number };
+  /** What every command is run with. */
+  common: CommonSettings;
+  /** How CI is read, or null when it is not. */
+  ci: CiSettings | null;
+}
+
+/**
+ * Runs a mode over its targets and returns the exit code: prepare,
+ * resolve the targets, run the mode in a work dir, then report (text,
+ * warnings, `--json`, `--summary`, Actions) and decide the exit code.
+ */
+export async function runMode<S>(
+  command: ModeCommand<S>,
+  retry: EarlierReport | null,
+  io: RunIo,
+  out: Console,
+  redactor: Redactor,
+): Promise<number> {
+  const { common, ci, settings } = command;
+  const { token, say, print } = prepareRun(common, io, out, redactor);
+  const targets = await resolveTargets(common, retry, io.env, io.cwd, say);
+  if (targets === null) return EXIT.ok;
+  await checkReportPaths(common, io.cwd);
+  if (ci !== null) checkApiPermission(targets, ci, ci.flag);
+  const allowed = allowedOrigins(targets, token, common, io);
+  const plans = planTargets(targets, token, common, allowed, redactor);
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const ran = await inWorkDir(
+    targets,
+    common,
+    io,
+    out,
+    redactor,
+    (wiring) =>
+      command.mode.run(plans, settings, {
+        ...wiring,
+        backoff: io.backoff ?? DEFAULT_BACKOFF,
+        token,
+        tokenOrigins: allowed,
+        ci: ci === null ? undefined : new CiReader({
+          token: token?.value ?? null,
+          allowedOrigins: allowed,
+          apiUrl: ci.apiUrl,
+          contexts: ci.contexts,
+          waitTimeoutMs: ci.waitTimeoutMs,
+          waitStartMs: ci.waitStartMs,
+          timeoutMs: common.timeout * 1000,
+          concurrency: settings.concurrency,
+          signal: wiring.signal,
+          polling: io.ciPolling,
+        }),
+      }),
+  );
+  const built = ran.value.report({
+    tool: VERSION,
+    version: settings.version,
+    file: settings.file,
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    options: common.remembered,
+  });
+  const report = {
+    $schema: schemaUrl(built.command, VERSION),
+    ...built,
+  } as Report;
+  out.progress("");
+  print(renderText(report, textStyle(io.sinks, io.env)));
+  for (const warning of ran.value.warnings ?? []) {
+    // A warning may quote a template's old value: neutralised.
+    const shown = forLog(warning);
+    out.err(`cascade: warning: ${shown}\n`);
+    if (inActions(io.env)) {
+      out.out(`::warning title=cascade::${escapeData(shown)}\n`);
+    }
+  }
+  const written = await writeReports(report, common, io, out);
+  return exitCodeOf(
+    ran.value.refused,
+    ran.interrupted,
+    anyFails(report) || !written,
+  );
+}

@@ -1,0 +1,42 @@
+/**
+ * `cascade status`: reads the version file on every template's branch
+ * (and with `--ci` its CI at the tip) and reports drift; pushes nothing.
+ *
+ * @module
+ */
+
+import type { RunOptions } from "../cli/parse.ts";
+import type { Console } from "../console/console.ts";
+import type { Redactor } from "../console/redact.ts";
+import { STATUS, type StatusModeSettings } from "../modes/status/status.ts";
+import type { EarlierReport } from "../targets/target.ts";
+import { type ModeCommand, runMode } from "./mode_run.ts";
+import type { RunIo } from "./run.ts";
+import { ciSettings, commonSettings, readSettings } from "./settings.ts";
+
+/** The settings of a `status` run, from its command line. */
+export function statusCommand(
+  options: RunOptions,
+): ModeCommand<StatusModeSettings> {
+  return {
+    mode: STATUS,
+    settings: {
+      ...readSettings(options),
+      probes: options.probe,
+      ci: options.ci,
+    },
+    common: commonSettings(options),
+    ci: ciSettings(options, options.ci ? "--ci" : null),
+  };
+}
+
+/** Runs `cascade status` and returns the exit code. */
+export async function runStatus(
+  options: RunOptions,
+  retry: EarlierReport | null,
+  io: RunIo,
+  out: Console,
+  redactor: Redactor,
+): Promise<number> {
+  return await runMode(statusCommand(options), retry, io, out, redactor);
+}
