@@ -15,6 +15,7 @@ import { Fixture } from "./support/fixtures.ts";
 import { parseCommand } from "../lib/cli/parse.ts";
 import { DISPATCH } from "../lib/modes/dispatch/dispatch.ts";
 import { dispatchCommand } from "../lib/commands/push.ts";
+import { ForgeAccess } from "../lib/forge/access.ts";
 import { parseTarget } from "../lib/targets/target.ts";
 import { basicCredentials } from "../lib/console/redact.ts";
 import {
@@ -174,6 +175,12 @@ Deno.test("DISPATCH marks each dispatched template so that findDispatchedRun fin
   await earlier.dispatchWorkflow("org", "app", "publish-image.yml", "main");
   const workDir = `${fx.root}/work`;
   await Deno.mkdir(`${workDir}/home`, { recursive: true });
+  const access = ForgeAccess.fromToken(token, {
+    allowInsecureHttp: false,
+    timeout: 120,
+  }, () => undefined);
+  // The token goes to the one origin the targets share.
+  assert.deepEqual([...access.bind([target])], [gitea.origin]);
   const run = await DISPATCH.run(
     [{
       target,
@@ -192,8 +199,7 @@ Deno.test("DISPATCH marks each dispatched template so that findDispatchedRun fin
       workDir,
       signal: new AbortController().signal,
       backoff: { baseMs: 1, maxMs: 1, random: () => 0 },
-      token,
-      tokenOrigins: new Set([gitea.origin]),
+      access,
     },
   );
   const mark = run.marks.get(target.key);

@@ -23,7 +23,6 @@ import { anyFails } from "../report/summary.ts";
 import type { EarlierReport } from "../targets/target.ts";
 import { VERSION } from "../tool_version.ts";
 import {
-  allowedOrigins,
   type CommonSettings,
   exitCodeOf,
   inWorkDir,
@@ -71,12 +70,24 @@ export async function runMode<S>(
   redactor: Redactor,
 ): Promise<number> {
   const { common, ci, settings } = command;
-  const { token, say, print } = prepareRun(common, io, out, redactor);
-  const targets = await resolveTargets(common, retry, io.env, io.cwd, say);
+  const { access, token, say, print } = prepareRun(
+    common,
+    io,
+    out,
+    redactor,
+  );
+  const targets = await resolveTargets(
+    common,
+    retry,
+    access,
+    io.env,
+    io.cwd,
+    say,
+  );
   if (targets === null) return EXIT.ok;
   await checkReportPaths(common, io.cwd);
-  if (ci !== null) checkApiPermission(targets, ci, ci.flag);
-  const allowed = allowedOrigins(targets, token, common, io);
+  if (ci !== null) checkApiPermission(targets, ci, ci.flag, access);
+  const allowed = access.bind(targets);
   const plans = planTargets(targets, token, common, allowed, redactor);
   const startedAt = new Date();
   const t0 = performance.now();
@@ -90,16 +101,13 @@ export async function runMode<S>(
       command.mode.run(plans, settings, {
         ...wiring,
         backoff: io.backoff ?? DEFAULT_BACKOFF,
-        token,
-        tokenOrigins: allowed,
+        access,
         ci: ci === null ? undefined : new CiReader({
-          token: token?.value ?? null,
-          allowedOrigins: allowed,
+          access,
           apiUrl: ci.apiUrl,
           contexts: ci.contexts,
           waitTimeoutMs: ci.waitTimeoutMs,
           waitStartMs: ci.waitStartMs,
-          timeoutMs: common.timeout * 1000,
           concurrency: settings.concurrency,
           signal: wiring.signal,
           polling: io.ciPolling,

@@ -16,11 +16,10 @@ import {
   credentialGitConfig,
   type CredentialOptions,
   credentialsFor,
-  readToken,
   type Token,
   TOKEN_ENV_DEFAULTS,
-  tokenOrigins,
 } from "../credentials.ts";
+import { ForgeAccess } from "../forge/access.ts";
 import type { EngineDeps, Plan } from "../engine/engine.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import {
@@ -71,8 +70,10 @@ export interface CommonSettings
   remembered: Record<string, string | string[] | boolean>;
 }
 
-/** A run after {@linkcode prepareRun}: its token and where it says things. */
+/** A run after {@linkcode prepareRun}: its access and where it says things. */
 export interface PreparedRun {
+  /** The run's one access to the forge API; its token is redacted. */
+  access: ForgeAccess;
   /** The token, registered with the redactor; null without one. */
   token: Token | null;
   /** Lines for stdout and stderr (notes, nothing to do). */
@@ -94,9 +95,11 @@ export function prepareRun(
 ): PreparedRun {
   const permission = permissionProblem(permissionNeeds(settings, io.cwd));
   if (permission !== null) throw new UsageError(permission);
-  const token = readToken(settings, io.env);
+  const access = ForgeAccess.fromEnv(settings, io.env);
+  const token = access.token;
   if (token !== null) redactor.add(token.value, settings.authUser);
   return {
+    access,
     token,
     say: { out: (t) => out.out(t), err: (t) => out.err(t) },
     print: (text) => settings.json === "-" ? out.err(text) : out.out(text),
@@ -123,18 +126,6 @@ export function permissionNeeds(
       ? [settings.tokenEnv]
       : [...TOKEN_ENV_DEFAULTS, "GITEA_URL"],
   };
-}
-
-/** The origins the token may go to: one decision for git, API, dispatch. */
-export function allowedOrigins(
-  targets: readonly Target[],
-  token: Token | null,
-  settings: CommonSettings,
-  io: RunIo,
-): ReadonlySet<string> {
-  return token === null
-    ? new Set<string>()
-    : tokenOrigins(targets, settings, io.env);
 }
 
 /** What {@linkcode inWorkDir} hands the command's work. */

@@ -17,7 +17,7 @@ import { forLog } from "../console/neutralise.ts";
 import { schemaUrl } from "../model.ts";
 import { VERSION } from "../tool_version.ts";
 import type { ForgeClient } from "../forge/client.ts";
-import { forgeIfReachable, openForge } from "../forge/session.ts";
+import type { ForgeAccess } from "../forge/access.ts";
 import {
   checkReportPaths,
   type Resolved,
@@ -35,7 +35,6 @@ import { compareKey, listDifferences } from "../targets/check.ts";
 import type { Console } from "../console/console.ts";
 import type { Redactor } from "../console/redact.ts";
 import {
-  allowedOrigins,
   type CommonSettings,
   exitCodeOf,
   inWorkDir,
@@ -90,14 +89,14 @@ export function targetsSettings(options: RunOptions): TargetsSettings {
  * One memo of API lookups: with `--org` or `--check` the API is required
  * (no `--allow-net` is an error), otherwise used only when reachable.
  */
-function lookupsFor(settings: TargetsSettings, io: RunIo): Lookups {
+function lookupsFor(settings: TargetsSettings, access: ForgeAccess): Lookups {
   let forge: ForgeClient | null | undefined;
-  const { common } = settings;
-  const required = common.org.length > 0 || settings.check !== undefined;
+  const required = settings.common.org.length > 0 ||
+    settings.check !== undefined;
   return new Lookups(() =>
     forge ??= required
-      ? openForge(common, io.env, "--check")
-      : forgeIfReachable(common, io.env, "--repo")
+      ? access.server("--check")
+      : access.serverIfReachable("--repo")
   );
 }
 
@@ -121,12 +120,13 @@ async function resolveAll(
   settings: TargetsSettings,
   retry: EarlierReport | null,
   io: RunIo,
-  say: PreparedRun["say"],
+  { access, say }: PreparedRun,
 ): Promise<Prepared | null> {
   const { common } = settings;
   const resolved = await resolveSources(
     common,
     retry,
+    access,
     io.env,
     io.cwd,
     say,
@@ -135,7 +135,7 @@ async function resolveAll(
   if (resolved === null) return null;
   await checkReportPaths(common, io.cwd);
   const baseUrl = common.baseUrl ?? io.env("GITEA_URL");
-  const lookups = lookupsFor(settings, io);
+  const lookups = lookupsFor(settings, access);
   const placed = await placeListed(resolved, baseUrl, io.cwd, lookups);
   const checked = settings.check === undefined ? null : await checkEntries(
     settings.check,
@@ -158,11 +158,12 @@ export async function runTargets(
 ): Promise<number> {
   const settings = targetsSettings(options);
   const { common } = settings;
-  const { token, say, print } = prepareRun(common, io, out, redactor);
-  const prepared = await resolveAll(settings, retry, io, say);
+  const run = prepareRun(common, io, out, redactor);
+  const { token, print } = run;
+  const prepared = await resolveAll(settings, retry, io, run);
   if (prepared === null) return EXIT.ok;
   const { resolved, placed, checked, targets } = prepared;
-  const allowed = allowedOrigins(targets, token, common, io);
+  const allowed = run.access.bind(targets);
   const plans = planTargets(targets, token, common, allowed, redactor);
   const ran = await inWorkDir(
     targets,

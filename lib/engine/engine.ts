@@ -29,7 +29,7 @@ import { MAX_REDIRECT_HOPS, redirectTarget } from "../git/redirect.ts";
 import type { RemoteContext, Skeletons } from "../git/context.ts";
 import { lsRemote, promisorConfig } from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
-import type { Token } from "../credentials.ts";
+import type { ForgeAccess } from "../forge/access.ts";
 import type { CiReader } from "../forge/ci_reader.ts";
 import type { Target } from "../targets/target.ts";
 
@@ -124,10 +124,8 @@ export interface Step<R extends TemplateResult> {
 export interface ModeDeps extends EngineDeps {
   /** Backoff between attempts. */
   backoff: Backoff;
-  /** The token, for modes that call the forge API (dispatch). */
-  token?: Token | null;
-  /** The origins the token may go to (`tokenOrigins` in credentials). */
-  tokenOrigins?: ReadonlySet<string>;
+  /** The run's access to the forge API (dispatch, CI). */
+  access: ForgeAccess;
   /** Reads CI over the forge API (`--wait`, `status --ci`), else absent. */
   ci?: CiReader | undefined;
   /** A template's CI: null when the wait starts, then its outcome. */

@@ -14,11 +14,8 @@ import {
   type Discovery,
   type Excluded,
 } from "../forge/discover.ts";
-import {
-  discoveryError,
-  type ForgeSettings,
-  openForge,
-} from "../forge/session.ts";
+import { discoveryError } from "../forge/session.ts";
+import type { ForgeAccess } from "../forge/access.ts";
 import type { ReportPaths } from "../report/write.ts";
 import {
   dedupeTargets,
@@ -35,7 +32,9 @@ import {
 export type TargetSource = { repo: string } | { reposFile: string };
 
 /** What resolving a run's targets reads from its settings. */
-export interface SourceSettings extends ForgeSettings {
+export interface SourceSettings {
+  /** `--base-url`. */
+  baseUrl?: string | undefined;
   /** `--repo` values and `--repos-file` paths, in command-line order. */
   sources: readonly TargetSource[];
   /** The run's version (empty for `targets`). */
@@ -83,11 +82,12 @@ export interface Resolved {
 export async function resolveTargets(
   options: SourceSettings,
   retry: EarlierReport | null,
+  access: ForgeAccess,
   env: (name: string) => string | undefined,
   cwd: string,
   say: Say,
 ): Promise<Target[] | null> {
-  const resolved = await resolveSources(options, retry, env, cwd, say);
+  const resolved = await resolveSources(options, retry, access, env, cwd, say);
   if (resolved === null) return null;
   if (options.verbose) {
     for (const { repo, reason } of resolved.excluded) {
@@ -113,6 +113,7 @@ export async function resolveTargets(
 export async function resolveSources(
   options: SourceSettings,
   retry: EarlierReport | null,
+  access: ForgeAccess,
   env: (name: string) => string | undefined,
   cwd: string,
   say: Say,
@@ -153,7 +154,7 @@ export async function resolveSources(
     );
   }
   const listed = inputs.map((t) => parseTarget(t, baseUrl, cwd));
-  const found = await discover(options, env);
+  const found = await discover(options, access);
   const discovered = found.repos.map((r) => parseTarget(r, baseUrl, cwd));
   let targets = dedupeTargets([...listed, ...discovered]);
   if (options.shard !== undefined) {
@@ -205,13 +206,13 @@ function checkFilters(options: SourceSettings): void {
 /** The repos `--org` lists on the server, filtered; none without it. */
 function discover(
   options: SourceSettings,
-  env: (name: string) => string | undefined,
+  access: ForgeAccess,
 ): Promise<Discovery> {
   if (options.org.length === 0) {
     return Promise.resolve({ repos: [], excluded: [] });
   }
   return discoverRepos(
-    openForge(options, env, "--org"),
+    access.server("--org"),
     {
       owners: options.org,
       match: options.match,

@@ -82,8 +82,9 @@ export const DISPATCH: DispatchMode = {
   async run(plans, options, deps) {
     const { wait, canary, ...settings } = options;
     const ci = wait ? deps.ci : undefined;
-    const access = await openDispatchAccess(plans, settings, {
-      ...deps,
+    const access = await openDispatchAccess(plans, {
+      access: deps.access,
+      signal: deps.signal,
       retry: ci?.followSettings.polling.retry,
     });
     const marks = new Map<string, DispatchMark>();
