@@ -14,7 +14,8 @@ import type { ActionTask } from "../lib/forge/types.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { parseCommand } from "../lib/cli/parse.ts";
 import { DISPATCH } from "../lib/modes/dispatch/dispatch.ts";
-import { dispatchCommand } from "../lib/commands/push.ts";
+import { dispatchSettings } from "../lib/modes/triggers.ts";
+import { readSettings } from "../lib/commands/settings.ts";
 import { ForgeAccess } from "../lib/forge/access.ts";
 import { parseTarget } from "../lib/targets/target.ts";
 import { basicCredentials } from "../lib/console/redact.ts";
@@ -193,7 +194,7 @@ Deno.test("DISPATCH marks each dispatched template so that findDispatchedRun fin
       ],
       httpRefs: null,
     }],
-    dispatchCommand(command.options).settings,
+    dispatchSettings(command.options, readSettings(command.options)),
     {
       git: createGitRunner(hermeticEnv(`${workDir}/home`)),
       workDir,

@@ -10,8 +10,16 @@ import { UsageError } from "../errors.ts";
 import { parseDuration } from "./duration.ts";
 import { normaliseVersionFilePath } from "../version/file.ts";
 
-/** A raw value as `parseArgs` gives it (a config file may give a number). */
-export type RawValue = string | string[] | boolean | number | undefined;
+/**
+ * A raw option value as `parseArgs` gives it, or a layer (a config file's
+ * numbers arrive as text): the one raw type of the option table.
+ */
+export type Raw = string | string[] | boolean | undefined;
+
+/** A raw value's list (a repeatable flag); none: empty. */
+export function asList(raw: Raw): string[] {
+  return Array.isArray(raw) ? raw : [];
+}
 
 /** An http(s) origin (`https://host[:port]`) as given to a flag. */
 export function originOf(text: string): string {
@@ -33,22 +41,22 @@ export function originOf(text: string): string {
   return url.origin;
 }
 
-/** A raw value as text (a config file gives numbers). */
-export function asText(raw: RawValue): string | undefined {
-  return typeof raw === "number" ? String(raw) : raw as string | undefined;
+/** A raw value as text; a flag that is not text: undefined. */
+export function asText(raw: Raw): string | undefined {
+  return typeof raw === "string" ? raw : undefined;
 }
 
 /** A duration flag in milliseconds (see `duration.ts`). */
 export function duration(
   flag: string,
-  raw: RawValue,
+  raw: Raw,
   fallback: string,
 ): number {
   return parseDuration(flag, asText(raw) ?? fallback);
 }
 
 /** `--timeout` in whole seconds (a duration, 1 s to a day). */
-export function timeoutSeconds(raw: RawValue): number {
+export function timeoutSeconds(raw: Raw): number {
   const given = asText(raw);
   if (given === undefined) return 120;
   const ms = parseDuration("--timeout", given);

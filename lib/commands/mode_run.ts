@@ -7,10 +7,10 @@
  * @module
  */
 
-import type { Mode } from "../engine/engine.ts";
+import type { BoundMode } from "../modes/triggers.ts";
 import { EXIT } from "../errors.ts";
 import { checkReportPaths, resolveTargets } from "../targets/inputs.ts";
-import { type Report, schemaUrl } from "../model.ts";
+import type { Report } from "../model.ts";
 import { type Console, textStyle } from "../console/console.ts";
 import { checkApiPermission, CiReader } from "../forge/ci_reader.ts";
 import type { Redactor } from "../console/redact.ts";
@@ -46,11 +46,9 @@ export interface CiSettings {
 }
 
 /** A command that runs a mode over templates and writes its report. */
-export interface ModeCommand<S> {
-  /** The mode. */
-  mode: Mode<S>;
-  /** The mode's own settings. */
-  settings: S & { version: string; file: string; concurrency: number };
+export interface ModeCommand {
+  /** The mode, bound to its settings. */
+  mode: BoundMode;
   /** What every command is run with. */
   common: CommonSettings;
   /** How CI is read, or null when it is not. */
@@ -62,14 +60,15 @@ export interface ModeCommand<S> {
  * resolve the targets, run the mode in a work dir, then report (text,
  * warnings, `--json`, `--summary`, Actions) and decide the exit code.
  */
-export async function runMode<S>(
-  command: ModeCommand<S>,
+export async function runMode(
+  command: ModeCommand,
   retry: EarlierReport | null,
   io: RunIo,
   out: Console,
   redactor: Redactor,
 ): Promise<number> {
-  const { common, ci, settings } = command;
+  const { common, ci } = command;
+  const settings = command.mode.read;
   const { access, token, say, print } = prepareRun(
     common,
     io,
@@ -98,7 +97,7 @@ export async function runMode<S>(
     out,
     redactor,
     (wiring) =>
-      command.mode.run(plans, settings, {
+      command.mode.run(plans, {
         ...wiring,
         backoff: io.backoff ?? DEFAULT_BACKOFF,
         access,
@@ -114,7 +113,7 @@ export async function runMode<S>(
         }),
       }),
   );
-  const built = ran.value.report({
+  const report: Report = ran.value.report({
     tool: VERSION,
     version: settings.version,
     file: settings.file,
@@ -122,10 +121,6 @@ export async function runMode<S>(
     durationMs: Math.round(performance.now() - t0),
     options: common.remembered,
   });
-  const report = {
-    $schema: schemaUrl(built.command, VERSION),
-    ...built,
-  } as Report;
   out.progress("");
   print(renderText(report, textStyle(io.sinks, io.env)));
   for (const warning of ran.value.warnings ?? []) {

@@ -10,21 +10,20 @@ import type { Console } from "../console/console.ts";
 import type { Redactor } from "../console/redact.ts";
 import { STATUS, type StatusModeSettings } from "../modes/status/status.ts";
 import type { EarlierReport } from "../targets/target.ts";
+import { bindMode } from "../modes/triggers.ts";
 import { type ModeCommand, runMode } from "./mode_run.ts";
 import type { RunIo } from "./run.ts";
 import { ciSettings, commonSettings, readSettings } from "./settings.ts";
 
 /** The settings of a `status` run, from its command line. */
-export function statusCommand(
-  options: RunOptions,
-): ModeCommand<StatusModeSettings> {
+export function statusCommand(options: RunOptions): ModeCommand {
+  const settings: StatusModeSettings = {
+    ...readSettings(options),
+    probes: options.probe,
+    ci: options.ci,
+  };
   return {
-    mode: STATUS,
-    settings: {
-      ...readSettings(options),
-      probes: options.probe,
-      ci: options.ci,
-    },
+    mode: bindMode(STATUS, settings),
     common: commonSettings(options),
     ci: ciSettings(options, options.ci ? "--ci" : null),
   };

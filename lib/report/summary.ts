@@ -14,20 +14,14 @@ import {
   type PushReport,
   type PushResult,
   type Report,
+  reportHead,
   type RunHead,
   type StateInfo,
   STATUS_STATES,
   type StatusReport,
   type StatusResult,
-  type StatusState,
+  statusStateOf,
 } from "../model.ts";
-
-/** The state of a status result. */
-export function statusStateOf(result: StatusResult): StatusState {
-  if (result.error) return "error";
-  if (result.skipped) return "skipped";
-  return result.drift ? "drift" : "ok";
-}
 
 /** A result of either report with its state and what the state means. */
 export interface StatedResult {
@@ -149,14 +143,7 @@ export function pushReportOf(
   apiRequests?: number,
 ): PushReport {
   return {
-    tool: head.tool,
-    command: "push",
-    version: head.version,
-    file: head.file,
-    dryRun,
-    startedAt: head.startedAt,
-    durationMs: head.durationMs,
-    options: head.options,
+    ...reportHead("push", head, { dryRun }),
     results,
     summary: summarise(results),
     ...(apiRequests === undefined ? {} : { apiRequests }),

@@ -33,8 +33,7 @@ import {
   treeDepth,
   writeVersionCommit,
 } from "../../version/state.ts";
-
-import { pushAndWait } from "../../engine/ci_gate.ts";
+import { pushAndWait } from "./wait.ts";
 
 export type { PushSettings } from "./land.ts";
 

@@ -13,7 +13,7 @@ import {
   type Unreached,
 } from "../../engine/engine.ts";
 import { reportError } from "../../errors.ts";
-import type { StatusResult } from "../../model.ts";
+import { reportHead, type StatusResult } from "../../model.ts";
 import { summariseStatus } from "../../report/summary.ts";
 import { notWired, readAtTip } from "../../version/state.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
@@ -39,13 +39,7 @@ export const STATUS: Mode<StatusModeSettings> = {
     return {
       refused: run.refused,
       report: (head) => ({
-        tool: head.tool,
-        command: "status",
-        version: head.version,
-        file: head.file,
-        startedAt: head.startedAt,
-        durationMs: head.durationMs,
-        options: head.options,
+        ...reportHead("status", head, {}),
         results: run.results,
         summary: summariseStatus(run.results),
         ...(ci ? { apiRequests: ci.requests } : {}),
