@@ -7,6 +7,7 @@
  */
 
 import { UsageError } from "../errors.ts";
+import { branchNameProblem } from "../git/refs.ts";
 import { parseDuration } from "./duration.ts";
 import { normaliseVersionFilePath } from "../version/file.ts";
 
@@ -121,20 +122,19 @@ export function positiveInt(
   return Number(text);
 }
 
-/** `--branch`: a name git accepts for a branch (not a full ref). */
+/**
+ * `--branch`: a name git accepts for a branch (`git check-ref-format
+ * --branch`, the one rule in `git/refs.ts`, which the ref reader applies
+ * to the server's names too); refused with exit 2 before any network.
+ */
 export function checkBranch(branch: string | undefined): string | undefined {
   if (branch === undefined) return undefined;
-  const bad = branch === "" || branch.startsWith("-") ||
-    branch.startsWith("/") ||
-    branch.endsWith("/") || branch.endsWith(".lock") || branch.endsWith(".") ||
-    branch.includes("..") || branch.includes("@{") || branch.includes("//") ||
-    // deno-lint-ignore no-control-regex
-    /[\x00-\x20\x7f~^:?*[\\]/.test(branch) || branch.startsWith("refs/");
-  if (bad) {
+  const problem = branchNameProblem(branch);
+  if (problem !== null) {
     throw new UsageError(
       `--branch ${
         JSON.stringify(branch.slice(0, 60))
-      } is not a valid branch name`,
+      } is not a valid branch name (${problem}); pass a name git accepts for a branch`,
     );
   }
   return branch;

@@ -187,6 +187,7 @@ function contextFor(
     signal: deps.signal,
     httpRefs: plan.httpRefs ? { ...plan.httpRefs, url: target.url } : null,
     skeletons,
+    authAdvice: plan.authAdvice ?? null,
   };
 }
 
@@ -334,15 +335,6 @@ export async function runTemplates<R extends TemplateResult>(
         });
       }
       if (flight.ok && flight.moved) result.movedTo = flight.target.url;
-      if (result.error?.kind === "auth" && plan.authAdvice) {
-        result.error = {
-          kind: "auth",
-          message: result.error.message.replace(
-            `the server refused the credentials; ${ADVICE.auth}`,
-            plan.authAdvice,
-          ),
-        };
-      }
       if (result.error) {
         log.push(`${result.error.kind}: ${result.error.message}`);
       } else if (result.reason) log.push(result.reason);
