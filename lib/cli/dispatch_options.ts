@@ -26,10 +26,10 @@ import {
 import { asList, asText, type Raw } from "./flag_values.ts";
 
 /** The workflow `--trigger dispatch` fires unless `--workflow` says. */
-export const DEFAULT_WORKFLOW = "publish-image.yml";
+const DEFAULT_WORKFLOW = "publish-image.yml";
 
 /** The input `--trigger dispatch` sends unless `--input` says. */
-export const DEFAULT_INPUT = "runtime_version={version}";
+const DEFAULT_INPUT = "runtime_version={version}";
 
 /** One `--input name=value` (the value still holds `{version}`). */
 export interface WorkflowInput {
@@ -75,7 +75,7 @@ export const DISPATCH_OPTIONS = {
 } as const;
 
 /** `--trigger`: a row of the trigger table; none given: the first. */
-export function triggerOf(raw: string | undefined): Trigger {
+function triggerOf(raw: string | undefined): Trigger {
   if (raw === undefined) return DEFAULT_TRIGGER;
   const found = TRIGGER_NAMES.find((t) => t === raw);
   if (found !== undefined) return found;

@@ -23,7 +23,7 @@ import type { CommandLine, OptionLayer, RunOptions } from "./parse.ts";
 import { asText } from "./flag_values.ts";
 
 /** The layers of a run and the earlier report it retries, if any. */
-export interface Layers {
+interface Layers {
   /** Highest priority first: the earlier report's options, the config. */
   layers: OptionLayer[];
   /** The report `--retry-failed` names, read and checked. */
@@ -31,7 +31,7 @@ export interface Layers {
 }
 
 /** The config file's keys, from the option table. */
-export function configSchema(): ConfigSchema {
+function configSchema(): ConfigSchema {
   const schema: Record<
     string,
     { type: OptionSpec["configType"] & string; path?: boolean }

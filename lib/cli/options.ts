@@ -29,11 +29,11 @@ import {
 import { DEFAULT_VERSION_FILE } from "../version/file.ts";
 
 /** The default commit message; `{version}` is replaced. */
-export const DEFAULT_MESSAGE =
+const DEFAULT_MESSAGE =
   "chore: pin runtime to {version} (publish-runtime cascade)";
 
 /** The default commit author and committer. */
-export const DEFAULT_AUTHOR = "cascade-bot <cascade-bot@noreply.localhost>";
+const DEFAULT_AUTHOR = "cascade-bot <cascade-bot@noreply.localhost>";
 
 export type { Raw } from "./flag_values.ts";
 

@@ -35,7 +35,7 @@ import { versionProblem } from "../version/file.ts";
 import type { TargetSource } from "../targets/inputs.ts";
 
 /** Markers that tell CI to skip a push; refused in messages by default. */
-export const SKIP_CI_MARKERS: readonly string[] = [
+const SKIP_CI_MARKERS: readonly string[] = [
   "[skip ci]",
   "[ci skip]",
   "[no ci]",
@@ -377,7 +377,7 @@ function versionOf(command: string, positionals: readonly string[]): string {
 }
 
 /** The commit message: the template with `{version}`, then trailers. */
-export function buildMessage(
+function buildMessage(
   template: string,
   version: string,
   coAuthors: readonly { name: string; email: string }[],

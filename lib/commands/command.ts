@@ -25,7 +25,7 @@ import { runStatus } from "./status.ts";
 import { runTargets } from "./targets.ts";
 
 /** How a command over templates runs, given its resolved command line. */
-export type CommandRun = (
+type CommandRun = (
   options: RunOptions,
   retry: EarlierReport | null,
   io: RunIo,
@@ -34,7 +34,7 @@ export type CommandRun = (
 ) => Promise<number>;
 
 /** Each command over templates, by name: a new command is a row here. */
-export const COMMANDS: Readonly<Record<RunCommandName, CommandRun>> = {
+const COMMANDS: Readonly<Record<RunCommandName, CommandRun>> = {
   push: runPush,
   status: runStatus,
   targets: runTargets,

@@ -17,7 +17,7 @@ import type { RunIo } from "./run.ts";
 import { ciSettings, commonSettings, readSettings } from "./settings.ts";
 
 /** The settings of a `push` run, from its command line and its trigger. */
-export function pushCommand(options: RunOptions): ModeCommand {
+function pushCommand(options: RunOptions): ModeCommand {
   return {
     mode: TRIGGERS[options.trigger].bind(options, readSettings(options)),
     common: commonSettings(options),

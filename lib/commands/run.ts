@@ -111,7 +111,7 @@ export function prepareRun(
  * dir and the report files, and the variables the token and server are
  * read from. (API features check `--allow-net` where they start.)
  */
-export function permissionNeeds(
+function permissionNeeds(
   settings: ReportPaths & Pick<CredentialOptions, "tokenEnv">,
   cwd: string,
 ): PermissionNeeds {
@@ -129,7 +129,7 @@ export function permissionNeeds(
 }
 
 /** What {@linkcode inWorkDir} hands the command's work. */
-export interface RunWiring extends EngineDeps {
+interface RunWiring extends EngineDeps {
   /** The progress line's CI hook. */
   onCi: (index: number, ci: CiOutcome | null) => void;
 }
@@ -165,7 +165,7 @@ export async function inWorkDir<T>(
  * before anything parses or cuts it: a secret cut in half would no longer
  * match.
  */
-export function redactingGit(home: string, redactor: Redactor): GitRunner {
+function redactingGit(home: string, redactor: Redactor): GitRunner {
   const real = createGitRunner(hermeticEnv(home));
   return async (args, runOptions) => {
     const output = await real(args, runOptions);

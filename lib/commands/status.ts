@@ -16,7 +16,7 @@ import type { RunIo } from "./run.ts";
 import { ciSettings, commonSettings, readSettings } from "./settings.ts";
 
 /** The settings of a `status` run, from its command line. */
-export function statusCommand(options: RunOptions): ModeCommand {
+function statusCommand(options: RunOptions): ModeCommand {
   const settings: StatusModeSettings = {
     ...readSettings(options),
     probes: options.probe,

@@ -59,7 +59,7 @@ import {
 } from "../targets/lookup.ts";
 
 /** What a `targets` run is run with. */
-export interface TargetsSettings {
+interface TargetsSettings {
   /** What every command is run with. */
   common: CommonSettings;
   /** What the engine reads for each target. */
@@ -71,7 +71,7 @@ export interface TargetsSettings {
 }
 
 /** The settings of a `targets` run, from its command line. */
-export function targetsSettings(options: RunOptions): TargetsSettings {
+function targetsSettings(options: RunOptions): TargetsSettings {
   if (options.summary !== undefined) {
     throw new UsageError(
       "targets writes no Markdown summary: drop --summary (use --json)",

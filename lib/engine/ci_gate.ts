@@ -24,7 +24,7 @@ import type { CiOutcome, PushResult } from "../model.ts";
 import type { Target } from "../targets/target.ts";
 
 /** How a run follows a template's CI once its step is done. */
-export interface CiFollower {
+interface CiFollower {
   /** Whether the step's result has a CI to follow. */
   follows(result: PushResult): boolean;
   /** Follows it to its result and sets `result.ci`. */

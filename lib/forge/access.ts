@@ -45,7 +45,7 @@ export function queryPermission(
 }
 
 /** Where one template's API is. */
-export interface ApiTarget {
+interface ApiTarget {
   /** E.g. `https://git.example.com/api/v1`. */
   base: string;
   /** Repo owner. */
@@ -108,7 +108,7 @@ export function apiBaseOf(baseUrl: string | undefined, flag: string): string {
 }
 
 /** What the access reads from the options. */
-export interface AccessOptions extends CredentialOptions {
+interface AccessOptions extends CredentialOptions {
   /** `--timeout`, in seconds (one API request and its retries). */
   timeout: number;
 }

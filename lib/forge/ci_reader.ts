@@ -81,7 +81,7 @@ export function checkApiPermission(
  * that ends within seconds is seen within 2 s, at about one request per
  * template per 2 s; a long one costs one request per 15 s.
  */
-export const DEFAULT_POLLING: CiPolling = {
+const DEFAULT_POLLING: CiPolling = {
   minIntervalMs: 1700,
   maxIntervalMs: 15_000,
   growth: 1.15,
@@ -89,7 +89,7 @@ export const DEFAULT_POLLING: CiPolling = {
 };
 
 /** What a CI reader needs from a run. */
-export interface CiReaderOptions {
+interface CiReaderOptions {
   /** The run's access to the API (the token, where it may go). */
   access: ForgeAccess;
   /** `--api-url`. */
@@ -109,7 +109,7 @@ export interface CiReaderOptions {
 }
 
 /** What every follow of a run shares (see `CiReader.followSettings`). */
-export interface FollowSettings {
+interface FollowSettings {
   /** `--wait-timeout` in ms. */
   waitTimeoutMs: number;
   /** `--wait-start` in ms. */

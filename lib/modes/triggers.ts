@@ -28,7 +28,7 @@ import { DISPATCH, type DispatchModeSettings } from "./dispatch/dispatch.ts";
 import { PUSH, type PushModeSettings } from "./push/push.ts";
 
 /** What a trigger's settings are built from: the command line's values. */
-export interface TriggerInput {
+interface TriggerInput {
   /** The version. */
   version: string;
   /** `--attempts`. */
@@ -73,7 +73,7 @@ export function bindMode<S extends ReadSettings>(
 }
 
 /** The settings of `--trigger push`: the commit and its push. */
-export function commitSettings(
+function commitSettings(
   input: TriggerInput,
   read: ReadSettings,
 ): PushModeSettings {
@@ -112,7 +112,7 @@ export function dispatchSettings(
 }
 
 /** One trigger: a row of {@linkcode TRIGGERS}. */
-export interface TriggerRow {
+interface TriggerRow {
   /** Its words in `--help`'s line for `--trigger`. */
   help: string;
   /** Options (by name) only this trigger takes. */

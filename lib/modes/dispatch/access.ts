@@ -44,7 +44,7 @@ export interface DispatchAccess {
 }
 
 /** What opening the API needs from the run. */
-export interface AccessDeps {
+interface AccessDeps {
   /** The run's access to the API (token, origins, `--allow-net`). */
   access: ForgeAccess;
   /** Aborted on interrupt. */

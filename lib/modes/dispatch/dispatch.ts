@@ -54,7 +54,7 @@ export interface DispatchSettings extends ReadSettings {
 }
 
 /** A dispatch run's outcome: the mode's, plus a mark per dispatched target. */
-export interface DispatchModeRun extends ModeRun {
+interface DispatchModeRun extends ModeRun {
   /** By target key: the templates dispatched (not in a dry run). */
   marks: ReadonlyMap<string, DispatchMark>;
 }
@@ -68,7 +68,7 @@ export interface DispatchModeSettings extends DispatchSettings {
 }
 
 /** The dispatch mode: a mode whose run also gives the marks. */
-export interface DispatchMode extends Mode<DispatchModeSettings> {
+interface DispatchMode extends Mode<DispatchModeSettings> {
   /** Runs the dispatch over the plans. */
   run(
     plans: readonly Plan[],
@@ -112,7 +112,7 @@ export const DISPATCH: DispatchMode = {
 };
 
 /** The dispatch step: at most `concurrency` templates at once. */
-export function dispatchStep(
+function dispatchStep(
   settings: DispatchSettings,
   access: ReadonlyMap<string, DispatchAccess>,
   marks: Map<string, DispatchMark>,

@@ -68,7 +68,7 @@ export const PUSH: Mode<PushModeSettings> = {
  * a version held one without it (`v0.1.8` against `0.1.7`): probably not
  * what the templates' builds expect. The version is written as given.
  */
-export function prefixWarning(
+function prefixWarning(
   version: string,
   results: readonly PushResult[],
 ): string[] {
@@ -94,7 +94,7 @@ export function prefixWarning(
  * after another. Pushes wait for every preflight: refused credentials
  * anywhere stop all.
  */
-export function pushStep(settings: PushSettings): Step<PushResult> {
+function pushStep(settings: PushSettings): Step<PushResult> {
   const reading = createLimiter(settings.concurrency);
   const landing = createLimiter(settings.concurrency);
   const ahead = settings.concurrency > 1 ? settings.concurrency : 0;

@@ -54,7 +54,7 @@ export const STATUS: Mode<StatusModeSettings> = {
  * With a CI reader (`--ci`), each wired template's CI at its tip is read
  * once, without waiting.
  */
-export function statusStep(
+function statusStep(
   settings: ReadSettings,
   probes: readonly string[],
   ci?: CiReader,
