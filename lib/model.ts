@@ -321,7 +321,7 @@ export interface RunHead {
 }
 
 /** What every report holds, whatever the command. */
-interface ReportHead {
+export interface ReportHead {
   /** The JSON Schema the report follows (see {@linkcode schemaUrl}). */
   $schema?: string;
   /** The cascade version that wrote it. */
@@ -340,29 +340,6 @@ interface ReportHead {
    * Never a token.
    */
   options?: Record<string, string | string[] | boolean>;
-}
-
-/**
- * The head of a `command` report, in the report's key order: the schema,
- * the tool, the command, the version and file, then `between` (push's
- * `dryRun`), the times and the options. The one place a head is built.
- */
-export function reportHead<C extends string, B extends object>(
-  command: C,
-  head: RunHead,
-  between: B,
-): ReportHead & { command: C } & B {
-  return {
-    $schema: schemaUrl(command, head.tool),
-    tool: head.tool,
-    command,
-    version: head.version,
-    file: head.file,
-    ...between,
-    startedAt: head.startedAt,
-    durationMs: head.durationMs,
-    options: head.options,
-  };
 }
 
 /** The whole `cascade push` report (the `--json` schema). */

@@ -14,8 +14,9 @@ import {
   type PushReport,
   type PushResult,
   type Report,
-  reportHead,
+  type ReportHead,
   type RunHead,
+  schemaUrl,
   type StateInfo,
   STATUS_STATES,
   type StatusReport,
@@ -147,5 +148,28 @@ export function pushReportOf(
     results,
     summary: summarise(results),
     ...(apiRequests === undefined ? {} : { apiRequests }),
+  };
+}
+
+/**
+ * The head of a `command` report, in the report's key order: the schema,
+ * the tool, the command, the version and file, then `between` (push's
+ * `dryRun`), the times and the options. The one place a head is built.
+ */
+export function reportHead<C extends string, B extends object>(
+  command: C,
+  head: RunHead,
+  between: B,
+): ReportHead & { command: C } & B {
+  return {
+    $schema: schemaUrl(command, head.tool),
+    tool: head.tool,
+    command,
+    version: head.version,
+    file: head.file,
+    ...between,
+    startedAt: head.startedAt,
+    durationMs: head.durationMs,
+    options: head.options,
   };
 }

@@ -13,8 +13,8 @@ import {
   type Unreached,
 } from "../../engine/engine.ts";
 import { reportError } from "../../errors.ts";
-import { reportHead, type StatusResult } from "../../model.ts";
-import { summariseStatus } from "../../report/summary.ts";
+import type { StatusResult } from "../../model.ts";
+import { reportHead, summariseStatus } from "../../report/summary.ts";
 import { notWired, readAtTip } from "../../version/state.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
 
