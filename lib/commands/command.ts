@@ -18,20 +18,13 @@ import {
 } from "../cli/parse.ts";
 import type { Console } from "../console/console.ts";
 import type { Redactor } from "../console/redact.ts";
-import type { EarlierReport } from "../targets/target.ts";
 import { runPush } from "./push.ts";
-import type { RunIo } from "./run.ts";
+import type { RunContext, RunIo } from "./run.ts";
 import { runStatus } from "./status.ts";
 import { runTargets } from "./targets.ts";
 
 /** How a command over templates runs, given its resolved command line. */
-type CommandRun = (
-  options: RunOptions,
-  retry: EarlierReport | null,
-  io: RunIo,
-  out: Console,
-  redactor: Redactor,
-) => Promise<number>;
+type CommandRun = (options: RunOptions, ctx: RunContext) => Promise<number>;
 
 /** Each command over templates, by name: a new command is a row here. */
 const COMMANDS: Readonly<Record<RunCommandName, CommandRun>> = {
@@ -58,5 +51,5 @@ export async function runCommand(
   const note = statusTriggerNote(line.command, layers);
   if (note !== null) out.err(note);
   const options = resolveOptions(line, layers);
-  return await COMMANDS[line.command](options, retry, io, out, redactor);
+  return await COMMANDS[line.command](options, { retry, io, out, redactor });
 }

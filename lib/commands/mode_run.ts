@@ -11,24 +11,21 @@ import type { BoundMode } from "../modes/triggers.ts";
 import { EXIT } from "../errors.ts";
 import { checkReportPaths, resolveTargets } from "../targets/inputs.ts";
 import type { Report } from "../model.ts";
-import { type Console, textStyle } from "../console/console.ts";
+import { textStyle } from "../console/console.ts";
 import { checkApiPermission, CiReader } from "../forge/ci_reader.ts";
-import type { Redactor } from "../console/redact.ts";
 import { renderText } from "../report/render.ts";
 import { DEFAULT_BACKOFF } from "../engine/retry.ts";
 import { writeReports } from "../report/write.ts";
 import { escapeData, inActions } from "../report/actions.ts";
 import { forLog } from "../console/neutralise.ts";
 import { anyFails } from "../report/summary.ts";
-import type { EarlierReport } from "../targets/target.ts";
 import { VERSION } from "../tool_version.ts";
 import {
   type CommonSettings,
   exitCodeOf,
-  inWorkDir,
-  planTargets,
   prepareRun,
-  type RunIo,
+  type RunContext,
+  runPlans,
 } from "./run.ts";
 
 /** How a command reads CI over the forge API (`--wait`, `status --ci`). */
@@ -62,41 +59,31 @@ export interface ModeCommand {
  */
 export async function runMode(
   command: ModeCommand,
-  retry: EarlierReport | null,
-  io: RunIo,
-  out: Console,
-  redactor: Redactor,
+  ctx: RunContext,
 ): Promise<number> {
   const { common, ci } = command;
+  const { io, out } = ctx;
   const settings = command.mode.read;
-  const { access, token, say, print } = prepareRun(
-    common,
-    io,
-    out,
-    redactor,
-  );
+  const run = prepareRun(common, ctx);
+  const { access } = run;
   const targets = await resolveTargets(
     common,
-    retry,
+    ctx.retry,
     access,
     io.env,
     io.cwd,
-    say,
+    run.say,
   );
   if (targets === null) return EXIT.ok;
   await checkReportPaths(common, io.cwd);
   if (ci !== null) checkApiPermission(targets, ci, ci.flag, access);
-  const allowed = access.bind(targets);
-  const plans = planTargets(targets, token, common, allowed, redactor);
   const startedAt = new Date();
   const t0 = performance.now();
-  const ran = await inWorkDir(
+  const ran = await runPlans(
     targets,
-    common,
-    io,
-    out,
-    redactor,
-    (wiring) =>
+    run,
+    ctx,
+    (plans, wiring) =>
       command.mode.run(plans, {
         ...wiring,
         backoff: io.backoff ?? DEFAULT_BACKOFF,
@@ -122,7 +109,7 @@ export async function runMode(
     options: common.remembered,
   });
   out.progress("");
-  print(renderText(report, textStyle(io.sinks, io.env)));
+  run.print(renderText(report, textStyle(io.sinks, io.env)));
   for (const warning of ran.value.warnings ?? []) {
     // A warning may quote a template's old value: neutralised.
     const shown = forLog(warning);

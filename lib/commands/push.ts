@@ -8,12 +8,9 @@
  */
 
 import type { RunOptions } from "../cli/parse.ts";
-import type { Console } from "../console/console.ts";
-import type { Redactor } from "../console/redact.ts";
 import { TRIGGERS } from "../modes/triggers.ts";
-import type { EarlierReport } from "../targets/target.ts";
 import { type ModeCommand, runMode } from "./mode_run.ts";
-import type { RunIo } from "./run.ts";
+import type { RunContext } from "./run.ts";
 import { ciSettings, commonSettings, readSettings } from "./settings.ts";
 
 /** The settings of a `push` run, from its command line and its trigger. */
@@ -28,10 +25,7 @@ function pushCommand(options: RunOptions): ModeCommand {
 /** Runs `cascade push` with its trigger and returns the exit code. */
 export async function runPush(
   options: RunOptions,
-  retry: EarlierReport | null,
-  io: RunIo,
-  out: Console,
-  redactor: Redactor,
+  ctx: RunContext,
 ): Promise<number> {
-  return await runMode(pushCommand(options), retry, io, out, redactor);
+  return await runMode(pushCommand(options), ctx);
 }

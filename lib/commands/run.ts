@@ -39,7 +39,7 @@ import { ciText } from "../report/render.ts";
 import type { Backoff } from "../engine/retry.ts";
 import { withWorkDir } from "../engine/workdir.ts";
 import type { ReportPaths } from "../report/write.ts";
-import type { Target } from "../targets/target.ts";
+import type { EarlierReport, Target } from "../targets/target.ts";
 
 /** What a run is wired to; tests replace parts of it through `main`. */
 export interface RunIo {
@@ -61,6 +61,18 @@ export interface RunIo {
   ciPolling?: CiPolling | undefined;
 }
 
+/** What a command's run is handed besides its own settings. */
+export interface RunContext {
+  /** The report `--retry-failed` names, read and checked; else null. */
+  retry: EarlierReport | null;
+  /** What the run is wired to. */
+  io: RunIo;
+  /** The console (redacted, neutralised). */
+  out: Console;
+  /** The run's redactor; the token is added to it first. */
+  redactor: Redactor;
+}
+
 /** What every command over templates is run with, whatever the command. */
 export interface CommonSettings
   extends SourceSettings, ReportPaths, CredentialOptions {
@@ -72,6 +84,8 @@ export interface CommonSettings
 
 /** A run after {@linkcode prepareRun}: its access and where it says things. */
 export interface PreparedRun {
+  /** What the run is run with. */
+  settings: CommonSettings;
   /** The run's one access to the forge API; its token is redacted. */
   access: ForgeAccess;
   /** The token, registered with the redactor; null without one. */
@@ -89,9 +103,7 @@ export interface PreparedRun {
  */
 export function prepareRun(
   settings: CommonSettings,
-  io: RunIo,
-  out: Console,
-  redactor: Redactor,
+  { io, out, redactor }: RunContext,
 ): PreparedRun {
   const permission = permissionProblem(permissionNeeds(settings, io.cwd));
   if (permission !== null) throw new UsageError(permission);
@@ -99,6 +111,7 @@ export function prepareRun(
   const token = access.token;
   if (token !== null) redactor.add(token.value, settings.authUser);
   return {
+    settings,
     access,
     token,
     say: { out: (t) => out.out(t), err: (t) => out.err(t) },
@@ -126,6 +139,30 @@ function permissionNeeds(
       ? [settings.tokenEnv]
       : [...TOKEN_ENV_DEFAULTS, "GITEA_URL"],
   };
+}
+
+/**
+ * Plans every target (the origins the token may go to fixed first), then
+ * runs `work` over the plans in a work dir of its own
+ * ({@linkcode inWorkDir}).
+ */
+export async function runPlans<T>(
+  targets: readonly Target[],
+  run: PreparedRun,
+  { io, out, redactor }: RunContext,
+  work: (plans: Plan[], wiring: RunWiring) => Promise<T>,
+): Promise<{ value: T; interrupted: boolean }> {
+  const { settings } = run;
+  const allowed = run.access.bind(targets);
+  const plans = planTargets(targets, run.token, settings, allowed, redactor);
+  return await inWorkDir(
+    targets,
+    settings,
+    io,
+    out,
+    redactor,
+    (wiring) => work(plans, wiring),
+  );
 }
 
 /** What {@linkcode inWorkDir} hands the command's work. */

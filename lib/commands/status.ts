@@ -6,13 +6,10 @@
  */
 
 import type { RunOptions } from "../cli/parse.ts";
-import type { Console } from "../console/console.ts";
-import type { Redactor } from "../console/redact.ts";
 import { STATUS, type StatusModeSettings } from "../modes/status/status.ts";
-import type { EarlierReport } from "../targets/target.ts";
 import { bindMode } from "../modes/triggers.ts";
 import { type ModeCommand, runMode } from "./mode_run.ts";
-import type { RunIo } from "./run.ts";
+import type { RunContext } from "./run.ts";
 import { ciSettings, commonSettings, readSettings } from "./settings.ts";
 
 /** The settings of a `status` run, from its command line. */
@@ -32,10 +29,7 @@ function statusCommand(options: RunOptions): ModeCommand {
 /** Runs `cascade status` and returns the exit code. */
 export async function runStatus(
   options: RunOptions,
-  retry: EarlierReport | null,
-  io: RunIo,
-  out: Console,
-  redactor: Redactor,
+  ctx: RunContext,
 ): Promise<number> {
-  return await runMode(statusCommand(options), retry, io, out, redactor);
+  return await runMode(statusCommand(options), ctx);
 }

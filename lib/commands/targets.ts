@@ -33,15 +33,14 @@ import {
 } from "../targets/step.ts";
 import { compareKey, listDifferences } from "../targets/check.ts";
 import type { Console } from "../console/console.ts";
-import type { Redactor } from "../console/redact.ts";
 import {
   type CommonSettings,
   exitCodeOf,
-  inWorkDir,
-  planTargets,
   type PreparedRun,
   prepareRun,
+  type RunContext,
   type RunIo,
+  runPlans,
 } from "./run.ts";
 import { commonSettings, readSettings } from "./settings.ts";
 import { writeProblem } from "../report/write.ts";
@@ -151,34 +150,23 @@ async function resolveAll(
 /** Runs `cascade targets` and returns the exit code. */
 export async function runTargets(
   options: RunOptions,
-  retry: EarlierReport | null,
-  io: RunIo,
-  out: Console,
-  redactor: Redactor,
+  ctx: RunContext,
 ): Promise<number> {
+  const { io, out } = ctx;
   const settings = targetsSettings(options);
   const { common } = settings;
-  const run = prepareRun(common, io, out, redactor);
-  const { token, print } = run;
-  const prepared = await resolveAll(settings, retry, io, run);
+  const run = prepareRun(common, ctx);
+  const { print } = run;
+  const prepared = await resolveAll(settings, ctx.retry, io, run);
   if (prepared === null) return EXIT.ok;
   const { resolved, placed, checked, targets } = prepared;
-  const allowed = run.access.bind(targets);
-  const plans = planTargets(targets, token, common, allowed, redactor);
-  const ran = await inWorkDir(
-    targets,
-    common,
-    io,
-    out,
-    redactor,
-    (wiring) =>
-      runTemplates(
-        plans,
-        settings.read,
-        targetsStep(settings.read, settings.probes),
-        wiring,
-      ),
-  );
+  const ran = await runPlans(targets, run, ctx, (plans, wiring) =>
+    runTemplates(
+      plans,
+      settings.read,
+      targetsStep(settings.read, settings.probes),
+      wiring,
+    ));
   out.progress("");
   const results = ran.value.results;
   const baseUrl = common.baseUrl ?? io.env("GITEA_URL");
