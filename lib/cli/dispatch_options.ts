@@ -156,8 +156,13 @@ export function statusTriggerNote(
   layers: readonly { source: string; values: Record<string, unknown> }[],
 ): string | null {
   if (command !== "status") return null;
-  const layer = layers.find((l) => l.values["trigger"] === "dispatch");
+  // Only a known trigger is named (a layer's value is not trusted).
+  const other = (value: unknown) =>
+    TRIGGER_NAMES.find((t) => t === value && t !== DEFAULT_TRIGGER);
+  const layer = layers.find((l) => other(l.values["trigger"]) !== undefined);
   return layer === undefined
     ? null
-    : `cascade: note: ${layer.source} sets trigger dispatch; status reads the version file, whatever the trigger\n`;
+    : `cascade: note: ${layer.source} sets trigger ${
+      other(layer.values["trigger"])
+    }; status reads the version file, whatever the trigger\n`;
 }

@@ -30,6 +30,7 @@ import {
   type Raw,
 } from "./options.ts";
 import { checkTriggerFlags } from "./dispatch_options.ts";
+import { TRIGGERS } from "../modes/triggers.ts";
 import { closest } from "./suggest.ts";
 import { versionProblem } from "../version/file.ts";
 import type { TargetSource } from "../targets/inputs.ts";
@@ -246,9 +247,7 @@ function checkCiFlags(options: RunOptions): void {
   }
   if (options.wait && options.dryRun) {
     throw new UsageError(
-      options.trigger === "dispatch"
-        ? `push: --wait follows dispatched runs; --dry-run dispatches none`
-        : `push: --wait follows pushed commits; --dry-run pushes none`,
+      `push: ${TRIGGERS[options.trigger].dryRunWait}`,
     );
   }
 }

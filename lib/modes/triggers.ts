@@ -122,6 +122,8 @@ interface TriggerRow {
    * command line with another trigger, `running`.
    */
   refusal(flag: string, running: string): string;
+  /** Why `--wait` with `--dry-run` is refused: nothing to follow. */
+  dryRunWait: string;
   /** The trigger's mode, bound to its settings. */
   bind(input: TriggerInput, read: ReadSettings): BoundMode;
 }
@@ -138,6 +140,7 @@ export const TRIGGERS = {
       "noDowngrade",
       "allowSkipCi",
     ],
+    dryRunWait: "--wait follows pushed commits; --dry-run pushes none",
     refusal: (flag, running) =>
       `${flag} does nothing with --trigger ${running} (nothing is committed); drop it`,
     bind: (input, read) => bindMode(PUSH, commitSettings(input, read)),
@@ -145,6 +148,7 @@ export const TRIGGERS = {
   dispatch: {
     help: "fire workflow_dispatch (not idempotent)",
     own: ["workflow", "input"],
+    dryRunWait: "--wait follows dispatched runs; --dry-run dispatches none",
     refusal: (flag) =>
       `${flag} applies with --trigger dispatch only; add --trigger dispatch or drop it`,
     bind: (input, read) => bindMode(DISPATCH, dispatchSettings(input, read)),
