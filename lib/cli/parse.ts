@@ -30,6 +30,7 @@ import {
   type Raw,
 } from "./options.ts";
 import { checkTriggerFlags } from "./dispatch_options.ts";
+import { asList } from "./flag_values.ts";
 import { TRIGGERS } from "../modes/triggers.ts";
 import { closest } from "./suggest.ts";
 import { versionProblem } from "../version/file.ts";
@@ -340,8 +341,8 @@ function sourcesOf(
   });
   if (given.length > 0) return given;
   for (const layer of layers) {
-    const repos = (layer.values.repo as string[] | undefined) ?? [];
-    const files = (layer.values.reposFile as string[] | undefined) ?? [];
+    const repos = asList(layer.values.repo);
+    const files = asList(layer.values.reposFile);
     if (repos.length + files.length > 0) {
       return [
         ...repos.map((repo) => ({ repo })),
