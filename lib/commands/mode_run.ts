@@ -66,14 +66,13 @@ export async function runMode(
   const settings = command.mode.read;
   const run = prepareRun(common, ctx);
   const { access } = run;
-  const targets = await resolveTargets(
-    common,
-    ctx.retry,
+  const targets = await resolveTargets(common, {
+    retry: ctx.retry,
     access,
-    io.env,
-    io.cwd,
-    run.say,
-  );
+    env: io.env,
+    cwd: io.cwd,
+    say: run.say,
+  });
   if (targets === null) return EXIT.ok;
   await checkReportPaths(common, io.cwd);
   if (ci !== null) checkApiPermission(targets, ci, ci.flag, access);

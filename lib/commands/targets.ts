@@ -124,11 +124,7 @@ async function resolveAll(
   const { common } = settings;
   const resolved = await resolveSources(
     common,
-    retry,
-    access,
-    io.env,
-    io.cwd,
-    say,
+    { retry, access, env: io.env, cwd: io.cwd, say },
     settings.check !== undefined,
   );
   if (resolved === null) return null;

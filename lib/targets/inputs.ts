@@ -63,6 +63,20 @@ export interface Say {
   err(text: string): void;
 }
 
+/** Where a run's targets are resolved from, besides its settings. */
+export interface SourceContext {
+  /** The report `--retry-failed` names, or null. */
+  retry: EarlierReport | null;
+  /** The run's access to the API (`--org`). */
+  access: ForgeAccess;
+  /** Environment lookup (`GITEA_URL`). */
+  env: (name: string) => string | undefined;
+  /** Directory relative paths resolve against. */
+  cwd: string;
+  /** Where notes and "nothing to do" are said. */
+  say: Say;
+}
+
 /** The targets of a run, and the discovered repos left out. */
 export interface Resolved {
   /** Deduplicated, sharded, in order: listed first, then discovered. */
@@ -81,13 +95,10 @@ export interface Resolved {
  */
 export async function resolveTargets(
   options: SourceSettings,
-  retry: EarlierReport | null,
-  access: ForgeAccess,
-  env: (name: string) => string | undefined,
-  cwd: string,
-  say: Say,
+  from: SourceContext,
 ): Promise<Target[] | null> {
-  const resolved = await resolveSources(options, retry, access, env, cwd, say);
+  const resolved = await resolveSources(options, from);
+  const { say } = from;
   if (resolved === null) return null;
   if (options.verbose) {
     for (const { repo, reason } of resolved.excluded) {
@@ -112,11 +123,7 @@ export async function resolveTargets(
  */
 export async function resolveSources(
   options: SourceSettings,
-  retry: EarlierReport | null,
-  access: ForgeAccess,
-  env: (name: string) => string | undefined,
-  cwd: string,
-  say: Say,
+  { retry, access, env, cwd, say }: SourceContext,
   allowNone = false,
 ): Promise<Resolved | null> {
   const inputs: string[] = [];
