@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import {
   discoverRepos,
+  discoveryError,
   globMatches,
   lookUpRepo,
   nameProblem,
   shownName,
 } from "../lib/forge/discover.ts";
-import { discoveryError } from "../lib/forge/session.ts";
 import {
   apiBaseOf,
   ForgeAccess,

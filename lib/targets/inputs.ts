@@ -12,9 +12,9 @@ import { forLog } from "../console/neutralise.ts";
 import {
   discoverRepos,
   type Discovery,
+  discoveryError,
   type Excluded,
 } from "../forge/discover.ts";
-import { discoveryError } from "../forge/session.ts";
 import type { ForgeAccess } from "../forge/access.ts";
 import type { ReportPaths } from "../report/write.ts";
 import {

@@ -11,12 +11,12 @@
 import { createLimiter } from "../engine/pool.ts";
 import type { ForgeClient } from "../forge/client.ts";
 import {
+  discoveryError,
   type Excluded,
   lookUpRepo,
   nameProblem,
   type RepoLookup,
 } from "../forge/discover.ts";
-import { discoveryError } from "../forge/session.ts";
 import { readInput, type Resolved } from "./inputs.ts";
 import { ownerNameOf } from "./step.ts";
 import { type CheckEntry, compareKey } from "./check.ts";
