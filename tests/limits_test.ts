@@ -1,7 +1,8 @@
 /**
  * The house limits, checked on every run: `cascade.ts` at most 150 lines,
- * every module of `lib/` at most 400, every function at most 80, and no
- * import cycle among `lib/`'s modules (type-only imports included).
+ * every module of `lib/` at most 400, every function at most 80, no
+ * import cycle among `lib/`'s modules (type-only imports included), and
+ * no module below the command layer importing `lib/cli/`.
  *
  * Functions are found by their shape as `deno fmt` writes them: a
  * `function` declaration, a class method, or a `const` arrow function
@@ -160,4 +161,20 @@ Deno.test("no import cycle among lib/'s modules", async () => {
   looped.set(first as string, [second as string]);
   looped.set(second as string, [first as string]);
   assert.notEqual(findCycle(looped), null);
+});
+
+Deno.test("only the command layer reads the command line: nothing else in lib/ imports lib/cli/", async () => {
+  const offenders: string[] = [];
+  for (const path of await modules("lib")) {
+    if (path.startsWith("lib/cli/") || path.startsWith("lib/commands/")) {
+      continue;
+    }
+    const text = await Deno.readTextFile(join(ROOT, path));
+    for (const imported of importsOf(path, text)) {
+      if (imported.startsWith("lib/cli/")) {
+        offenders.push(`${path} -> ${imported}`);
+      }
+    }
+  }
+  assert.deepEqual(offenders, []);
 });
