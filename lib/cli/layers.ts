@@ -23,11 +23,12 @@ import {
   type OptionSpec,
   type Raw,
 } from "./options.ts";
-import type { OptionLayer, RunOptions } from "./parse.ts";
+import type { CommandLine, OptionLayer, RunOptions } from "./parse.ts";
+import { asText } from "./flag_values.ts";
 import { withoutRouting } from "./report_routing.ts";
 
 /** The layers of a run and the earlier report it retries, if any. */
-export interface Layers {
+interface Layers {
   /** Highest priority first: the earlier report's options, the config. */
   layers: OptionLayer[];
   /** The report `--retry-failed` names, read and checked. */
@@ -35,7 +36,7 @@ export interface Layers {
 }
 
 /** The config file's keys, from the option table. */
-export function configSchema(): ConfigSchema {
+function configSchema(): ConfigSchema {
   const schema: Record<
     string,
     { type: OptionSpec["configType"] & string; path?: boolean }
@@ -57,32 +58,40 @@ export function configSchema(): ConfigSchema {
   return schema;
 }
 
-/** Reads the layers `options` asks for (a first parse of the command line). */
+/** Reads the layers the command line asks for (`--retry-failed`, `--config`). */
 export async function loadLayers(
-  options: RunOptions,
+  line: CommandLine,
   cwd: string,
   say: Say,
 ): Promise<Layers> {
   const layers: OptionLayer[] = [];
   let retry: EarlierReport | null = null;
-  const config = await loadConfigFile(options.config, cwd, configSchema());
+  const config = await loadConfigFile(
+    asText(line.given.config),
+    cwd,
+    configSchema(),
+  );
   const configValues = config === null ? {} : configLayerValues(config.values);
-  if (options.retryFailed !== undefined) {
-    const text = await readInput(options.retryFailed, "--retry-failed", cwd);
-    retry = readEarlierReport(text, options.retryFailed);
+  const retryFailed = asText(line.given.retryFailed);
+  if (retryFailed !== undefined) {
+    const text = await readInput(retryFailed, "--retry-failed", cwd);
+    retry = readEarlierReport(text, retryFailed);
     const values = withoutRouting(
       rememberedValues(retry.options),
-      options,
+      {
+        given: Object.keys(line.given) as OptionName[],
+        raw: line.given,
+      },
       configValues,
-      options.retryFailed,
+      retryFailed,
     );
-    layers.push({ source: options.retryFailed, values });
+    layers.push({ source: retryFailed, values });
     const reused = (Object.keys(values) as OptionName[])
-      .filter((name) => !options.given.includes(name))
+      .filter((name) => line.given[name] === undefined)
       .map((name) => `--${flagOf(name)}`);
     if (reused.length > 0) {
       say.err(
-        `cascade: --retry-failed ${options.retryFailed}: reusing its ${
+        `cascade: --retry-failed ${retryFailed}: reusing its ${
           reused.join(", ")
         } (give a flag again to change it)\n`,
       );

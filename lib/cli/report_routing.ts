@@ -21,7 +21,7 @@
  * @module
  */
 
-import { type CredentialOptions, tokenOrigins } from "../credentials.ts";
+import type { CredentialOptions } from "../credentials.ts";
 import { UsageError } from "../errors.ts";
 import type { EarlierReport, Target } from "../targets/target.ts";
 import { flagOf, type OptionName, OPTIONS, type Raw } from "./options.ts";
@@ -89,19 +89,19 @@ function sameValue(
 }
 
 /**
- * The origins the token may go to (see `tokenOrigins`), where a retry's
- * targets come from a report: without an origin named on the command
- * line, in the config or the environment (`--base-url`, `GITEA_URL`,
- * `--token-origin`), the token is not sent to the one server the report's
- * templates share, since that too is only what the file says. Refused with
- * a {@linkcode UsageError} (exit 2) naming the flag to give.
+ * Refuses a retry whose token would go where only the report says: where
+ * a retry's targets come from a report and no origin is named on the
+ * command line, in the config or the environment (`--base-url`,
+ * `GITEA_URL`, `--token-origin`), the token is not sent to the one server
+ * the report's templates share, since that too is only what the file
+ * says. Throws a {@linkcode UsageError} (exit 2) naming the flag to give.
  */
-export function retryTokenOrigins(
+export function refuseReportRouting(
   retry: EarlierReport | null,
   targets: readonly Target[],
   options: Pick<CredentialOptions, "baseUrl" | "tokenOrigin">,
   env: (name: string) => string | undefined,
-): Set<string> {
+): void {
   const named = options.baseUrl !== undefined ||
     (options.tokenOrigin ?? []).length > 0 || env("GITEA_URL") !== undefined;
   if (retry !== null && !named && targets.some((t) => t.origin !== null)) {
@@ -109,5 +109,4 @@ export function retryTokenOrigins(
       `--retry-failed: the report's templates are on an http(s) server, and cascade sends the token only where the command line, the config or the environment says: give --base-url (or --token-origin), then re-run`,
     );
   }
-  return tokenOrigins(targets, options, env);
 }

@@ -12,15 +12,9 @@
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { CiOutcome } from "../model.ts";
 import { interruptedWait } from "../engine/ci_outcome.ts";
-import type { RunOptions } from "../cli/parse.ts";
 import { createLimiter } from "../engine/pool.ts";
 import { sleep } from "../engine/retry.ts";
-import {
-  apiBaseFor,
-  ForgeClient,
-  ForgeError,
-  type ForgeRetry,
-} from "./client.ts";
+import { type ForgeClient, ForgeError, type ForgeRetry } from "./client.ts";
 import {
   type BranchMoved,
   type CiResult,
@@ -31,18 +25,8 @@ import {
 } from "./ci.ts";
 import type { CommitStatus } from "./types.ts";
 import { keepOurs, predatedNote, type Seen, unbelieved } from "./evidence.ts";
-import { type PermissionQuery, queryPermission } from "../cli/permissions.ts";
+import { apiTargetOf, type ForgeAccess } from "./access.ts";
 import type { Target } from "../targets/target.ts";
-
-/** Where one template's API is. */
-export interface ApiTarget {
-  /** E.g. `https://git.example.com/api/v1`. */
-  base: string;
-  /** Repo owner. */
-  owner: string;
-  /** Repo name. */
-  repo: string;
-}
 
 /** Polling intervals (tests shorten them). */
 export interface CiPolling {
@@ -59,35 +43,6 @@ export interface CiPolling {
 }
 
 /**
- * The API of a target: `--api-url` if given, else its origin plus any path
- * prefix before owner/name, then `/api/v1`; owner/name are the last two
- * path segments. Null for a target that is not http(s) without
- * `--api-url`, or whose path has no owner/name.
- */
-export function apiTargetOf(
-  target: Target,
-  apiUrl: string | undefined,
-): ApiTarget | null {
-  let path: string;
-  if (target.scheme === "file") {
-    path = target.url.replace(/^file:\/\//, "");
-  } else if (URL.canParse(target.url)) {
-    path = new URL(target.url).pathname;
-  } else {
-    // scp-like ssh: `user@host:owner/name.git`
-    path = target.url.slice(target.url.indexOf(":") + 1);
-  }
-  const parts = decodeURIComponent(path).replace(/\/+$/, "").split("/")
-    .filter(Boolean);
-  const owner = parts.at(-2);
-  const repo = parts.at(-1)?.replace(/\.git$/, "");
-  if (owner === undefined || repo === undefined || repo === "") return null;
-  if (apiUrl !== undefined) return { base: apiUrl, owner, repo };
-  if (target.scheme !== "http") return null;
-  return { base: apiBaseFor(target.url), owner, repo };
-}
-
-/**
  * Refuses CI flags for a target whose API is unknown (not http(s), no
  * `--api-url`) and without `--allow-net` for every API host (never a
  * prompt): a {@linkcode UsageError} naming the flag, raised before
@@ -95,9 +50,9 @@ export function apiTargetOf(
  */
 export function checkApiPermission(
   targets: readonly Target[],
-  options: Pick<RunOptions, "apiUrl">,
+  options: { apiUrl: string | undefined },
   flag: string,
-  query: PermissionQuery = queryPermission,
+  access: ForgeAccess,
 ): void {
   const hosts = new Set<string>();
   for (const target of targets) {
@@ -109,18 +64,15 @@ export function checkApiPermission(
     }
     hosts.add(new URL(api.base).host);
   }
-  const missing = [...hosts].filter((host) =>
-    query({ name: "net", host }) !== "granted"
-  );
-  if (missing.length > 0) {
-    throw new UsageError(
+  access.requireNet(
+    hosts,
+    (missing) =>
       `${flag} reads CI over the forge API and needs --allow-net${
         missing.length === 1 ? `=${missing[0]}` : ""
       } (not granted for ${
         missing.slice(0, 3).join(", ")
       }); add it to the deno run command, or drop ${flag}`,
-    );
-  }
+  );
 }
 
 /**
@@ -130,7 +82,7 @@ export function checkApiPermission(
  * that ends within seconds is seen within 2 s, at about one request per
  * template per 2 s; a long one costs one request per 15 s.
  */
-export const DEFAULT_POLLING: CiPolling = {
+const DEFAULT_POLLING: CiPolling = {
   minIntervalMs: 1700,
   maxIntervalMs: 15_000,
   growth: 1.15,
@@ -138,11 +90,9 @@ export const DEFAULT_POLLING: CiPolling = {
 };
 
 /** What a CI reader needs from a run. */
-export interface CiReaderOptions {
-  /** The token, if any (sent as `token <t>` to allowed origins). */
-  token: string | null;
-  /** Origins the token may go to. */
-  allowedOrigins: ReadonlySet<string>;
+interface CiReaderOptions {
+  /** The run's access to the API (the token, where it may go). */
+  access: ForgeAccess;
   /** `--api-url`. */
   apiUrl: string | undefined;
   /** `--ci-context` globs (empty: every context). */
@@ -151,8 +101,6 @@ export interface CiReaderOptions {
   waitTimeoutMs: number;
   /** `--wait-start` in ms. */
   waitStartMs: number;
-  /** `--timeout` in ms: the budget of one request with its retries. */
-  timeoutMs: number;
   /** API requests in flight at once. */
   concurrency: number;
   /** Stops every follow. */
@@ -162,7 +110,7 @@ export interface CiReaderOptions {
 }
 
 /** What every follow of a run shares (see `CiReader.followSettings`). */
-export interface FollowSettings {
+interface FollowSettings {
   /** `--wait-timeout` in ms. */
   waitTimeoutMs: number;
   /** `--wait-start` in ms. */
@@ -304,13 +252,9 @@ export class CiReader {
   ): StatusReader {
     let client = this.#clients.get(base);
     if (client === undefined) {
-      client = new ForgeClient({
-        apiBase: base,
-        authorization: this.#o.token === null ? null : `token ${this.#o.token}`,
-        allowedOrigins: this.#o.allowedOrigins,
-        timeoutMs: this.#o.timeoutMs,
+      client = this.#o.access.client(base, {
         signal: this.#o.signal,
-        ...(this.#o.polling?.retry ? { retry: this.#o.polling.retry } : {}),
+        retry: this.#o.polling?.retry,
       });
       this.#clients.set(base, client);
     }

@@ -53,7 +53,7 @@ export async function readObjects(
     ctx.gitDir,
     `${specs.join("\n")}\n`,
   );
-  if (out.code !== 0) gitFailure(out, "reading files");
+  if (out.code !== 0) gitFailure(out, "reading files", ctx);
   const bytes = out.stdoutBytes;
   const decoder = new TextDecoder();
   let pos = 0;
@@ -148,6 +148,8 @@ export async function importCommit(
     { cwd: ctx.gitDir, env: ctx.env, stdin: stream.bytes(), ...signalOf(ctx) },
   );
   const id = /^([0-9a-f]{40,64})$/m.exec(out.stdout)?.[1];
-  if (out.code !== 0 || id === undefined) gitFailure(out, "writing the commit");
+  if (out.code !== 0 || id === undefined) {
+    gitFailure(out, "writing the commit", ctx);
+  }
   return id;
 }
