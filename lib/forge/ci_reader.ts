@@ -32,6 +32,7 @@ import {
 import type { CommitStatus } from "./types.ts";
 import { type PermissionQuery, queryPermission } from "../cli/permissions.ts";
 import type { Target } from "../targets/target.ts";
+import { cutRedacted } from "../console/secret_forms.ts";
 
 /** Where one template's API is. */
 export interface ApiTarget {
@@ -350,7 +351,7 @@ function outcomeOf(result: CiResult): CiOutcome {
 const MAX_CONTEXTS = 50;
 
 function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return cutRedacted(text, max - 1, "…");
 }
 
 function unreachable(target: Target): CiOutcome {

@@ -24,6 +24,7 @@
 import { createLimiter } from "../engine/pool.ts";
 import type { ForgeClient } from "./client.ts";
 import type { Repository } from "./types.ts";
+import { cutRedacted } from "../console/secret_forms.ts";
 
 /** What `--org`, `--match`, `--exclude` and `--topic` ask for. */
 export interface DiscoveryFilters {
@@ -77,7 +78,7 @@ export function nameProblem(fullName: string): string | null {
  */
 export function shownName(text: string): string {
   const safe = text.replace(/[^A-Za-z0-9_.\/-]/g, "?");
-  return safe.length > 100 ? `${safe.slice(0, 97)}...` : safe;
+  return cutRedacted(safe, 97);
 }
 
 /**

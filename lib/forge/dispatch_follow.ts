@@ -25,6 +25,7 @@ import {
   type TaskLister,
 } from "./dispatch_runs.ts";
 import type { ActionTask } from "./types.ts";
+import { cutRedacted } from "../console/secret_forms.ts";
 
 /** The dispatched run to follow. */
 export interface DispatchedRunTarget extends DispatchedRunQuery {
@@ -69,7 +70,7 @@ function httpUrl(url: string): string | null {
 
 /** The text a job's context shows, bounded. */
 function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return cutRedacted(text, max - 1, "…");
 }
 
 /**
