@@ -74,7 +74,7 @@ export function redactKnown(text: string): string {
  * import assert from "node:assert/strict";
  * import { cutRedacted, registerSecret } from "./secret_forms.ts";
  * registerSecret("sekret-0123456789abcdef");
- * assert.equal(cutRedacted("say sekret-0123456789abcdef now", 8), "say ***...");
+ * assert.equal(cutRedacted("say sekret-0123456789abcdef now", 7), "say ***...");
  * assert.equal(cutRedacted("x sekret-0123456789", 60), "x sekret-0123456789");
  * assert.equal(cutRedacted("x sekret-0123456789abc", 19), "x ***...");
  * ```

@@ -7,6 +7,7 @@
  */
 
 import { FastImportStream } from "./fast_import.ts";
+import { TemplateError } from "../errors.ts";
 import {
   gitFailure,
   network,
@@ -30,36 +31,89 @@ export interface TreeEntry {
 export interface GitObject {
   /** `blob`, `tree` or `commit`. */
   type: string;
-  /** Raw content. */
+  /** Raw content (empty when `tooLarge`). */
   bytes: Uint8Array;
+  /** Its size in bytes, as git gives it. */
+  size?: number;
+  /** True when it is larger than its cap: not read. */
+  tooLarge?: true;
 }
 
+/** Largest blob read from a template by default: 1 MiB. */
+export const MAX_BLOB_BYTES = 1024 * 1024;
+/** Largest tree read from a template: 8 MiB. */
+export const MAX_TREE_BYTES = 8 * 1024 * 1024;
+
+/** The largest size read of one object; larger ones are not read. */
+export type ObjectCap = (spec: string, type: string) => number;
+
+const DEFAULT_CAP: ObjectCap = (_spec, type) =>
+  type === "tree" ? MAX_TREE_BYTES : MAX_BLOB_BYTES;
+
 /**
- * Reads objects with one `git cat-file --batch` (objects the filtered fetch
- * left out are fetched lazily from the promisor remote). `specs` are object
- * names like `TIP^{tree}` or `TIP:path`; the result maps each spec to the
- * object, or null when it does not exist.
+ * Reads objects, each checked for size before it is read: one
+ * `git cat-file --batch-check` gives type and size, then one
+ * `git cat-file --batch` reads those within their cap (`cap`, default
+ * {@linkcode MAX_BLOB_BYTES} for a blob, {@linkcode MAX_TREE_BYTES} for a
+ * tree). Objects the filtered fetch left out are fetched lazily from the
+ * promisor remote. `specs` are object names like `TIP^{tree}` or
+ * `TIP:path`; the result maps each spec to the object (`tooLarge` and no
+ * bytes beyond its cap), or null when it does not exist.
  */
 export async function readObjects(
   ctx: RemoteContext,
   specs: readonly string[],
+  cap: ObjectCap = DEFAULT_CAP,
 ): Promise<Map<string, GitObject | null>> {
   const result = new Map<string, GitObject | null>();
   if (specs.length === 0) return result;
+  const sizes = await batch(ctx, "--batch-check", specs);
+  const wanted: string[] = [];
+  for (const spec of specs) {
+    const found = sizes.get(spec);
+    if (found === undefined || found === null) result.set(spec, null);
+    else if (found.size > cap(spec, found.type)) {
+      result.set(spec, { ...found, bytes: new Uint8Array(), tooLarge: true });
+    } else wanted.push(spec);
+  }
+  const read = await batch(ctx, "--batch", wanted);
+  for (const spec of wanted) {
+    const object = read.get(spec) ?? null;
+    result.set(spec, object);
+  }
+  return new Map(specs.map((spec) => [spec, result.get(spec) ?? null]));
+}
+
+/** One `cat-file` run: each spec's header and (with `--batch`) content. */
+async function batch(
+  ctx: RemoteContext,
+  mode: "--batch" | "--batch-check",
+  specs: readonly string[],
+): Promise<Map<string, (GitObject & { size: number }) | null>> {
+  const result = new Map<string, (GitObject & { size: number }) | null>();
+  if (specs.length === 0) return result;
   const out = await network(
     ctx,
-    ["cat-file", "--batch"],
+    ["cat-file", mode],
     ctx.gitDir,
     `${specs.join("\n")}\n`,
   );
   if (out.code !== 0) gitFailure(out, "reading files");
+  if ((out.stdoutDropped ?? 0) > 0) {
+    throw new TemplateError(
+      "invalid",
+      "reading files: git's answer was larger than cascade reads; the template's files are too large",
+    );
+  }
   const bytes = out.stdoutBytes;
   const decoder = new TextDecoder();
   let pos = 0;
   for (const spec of specs) {
     const eol = bytes.indexOf(0x0a, pos);
     if (eol < 0) break;
-    const header = decoder.decode(bytes.subarray(pos, eol));
+    const header = decoder.decode(
+      bytes.subarray(pos, Math.min(eol, pos + 256)),
+    );
     pos = eol + 1;
     const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
     if (!m) {
@@ -67,11 +121,13 @@ export async function readObjects(
       continue;
     }
     const size = Number(m[2]);
+    const content = mode === "--batch" ? bytes.slice(pos, pos + size) : null;
     result.set(spec, {
       type: m[1] ?? "",
-      bytes: bytes.slice(pos, pos + size),
+      size,
+      bytes: content ?? new Uint8Array(),
     });
-    pos += size + 1;
+    if (content !== null) pos += size + 1;
   }
   return result;
 }

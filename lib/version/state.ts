@@ -12,6 +12,8 @@ import type { RemoteContext } from "../git/context.ts";
 import { openTip } from "../git/remote.ts";
 import {
   importCommit,
+  MAX_BLOB_BYTES,
+  MAX_TREE_BYTES,
   parseTree,
   readObjects,
   type TreeEntry,
@@ -36,6 +38,9 @@ export interface VersionState {
   /** Probe files that exist and mention the file's name (when asked). */
   wiredBy: string[];
 }
+
+/** Largest version file read: 64 KiB (a version is at most 128 bytes). */
+export const MAX_VERSION_FILE_BYTES = 64 * 1024;
 
 const MODE_NAMES: Record<string, string> = {
   "040000": "a directory",
@@ -65,7 +70,35 @@ export async function readVersionState(
   );
   const fileSpec = `${tip}:${path}`;
   const probeSpecs = probes.map((p) => `${tip}:${p}`);
-  const objects = await readObjects(ctx, [...dirs, fileSpec, ...probeSpecs]);
+  const objects = await readObjects(
+    ctx,
+    [...dirs, fileSpec, ...probeSpecs],
+    (spec, type) =>
+      spec === fileSpec && type === "blob"
+        ? MAX_VERSION_FILE_BYTES
+        : type === "tree"
+        ? MAX_TREE_BYTES
+        : MAX_BLOB_BYTES,
+  );
+  const tooLarge = [fileSpec, ...probeSpecs].findIndex((spec) =>
+    objects.get(spec)?.tooLarge === true
+  );
+  if (tooLarge >= 0) {
+    const name = [path, ...probes][tooLarge] ?? path;
+    const object = objects.get([fileSpec, ...probeSpecs][tooLarge] ?? "");
+    throw new TemplateError(
+      "invalid",
+      `${name}: the file is too large (${object?.size} bytes; cascade reads at most ${
+        tooLarge === 0 ? MAX_VERSION_FILE_BYTES : MAX_BLOB_BYTES
+      }); make it smaller in the template`,
+    );
+  }
+  if (dirs.some((spec) => objects.get(spec)?.tooLarge === true)) {
+    throw new TemplateError(
+      "invalid",
+      `a directory on the path to ${path} is too large to read (more than ${MAX_TREE_BYTES} bytes of entries); cascade leaves this template alone`,
+    );
+  }
   const hashBytes = tip.length / 2;
   let entry: TreeEntry | null = null;
   for (const [depth, spec] of dirs.entries()) {
