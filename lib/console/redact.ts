@@ -11,7 +11,9 @@
 
 import { registerSecret, secretForms } from "./secret_forms.ts";
 
-const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@/gi;
+// The scheme is bounded in length: an unbounded one makes the search
+// quadratic in a long run of letters (a hostile server's text).
+const USERINFO = /([a-z][a-z0-9+.-]{0,31}:\/\/)([^/@\s]+)@/gi;
 const AUTH_HEADER = /(Authorization:\s*(Basic|Bearer|token)\s+)\S+/gi;
 
 /**

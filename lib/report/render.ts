@@ -298,9 +298,20 @@ export function renderText(report: Report, style: TextStyle = PLAIN): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Folds line breaks so that one template stays on one line. */
+/**
+ * Folds line breaks (and the blanks around them) into one space, so that
+ * one template stays on one line; linear in the text, whatever it holds.
+ */
 function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, " ");
+  const parts = text.split(/[\r\n]+/);
+  if (parts.length === 1) return text;
+  return parts.map((part, i) =>
+    i === 0
+      ? part.trimEnd()
+      : i === parts.length - 1
+      ? part.trimStart()
+      : part.trim()
+  ).join(" ");
 }
 
 /** A Markdown table cell: see {@linkcode forMarkdownCell}. */
