@@ -104,12 +104,13 @@ export async function runTemplatesCommand(
   if (permission !== null) throw new UsageError(permission);
   const token = readToken(options, io.env);
   if (token !== null) redactor.add(token.value, options.authUser);
+  // Report paths first: a FIFO or a directory is refused before the run.
+  await checkReportPaths(options, io.cwd, io.env);
   const targets = await resolveTargets(options, retry, io.env, io.cwd, {
     out: (t) => out.out(t),
     err: (t) => out.err(t),
   });
   if (targets === null) return EXIT.ok;
-  await checkReportPaths(options, io.cwd);
   const ciFlag = options.wait ? "--wait" : options.ci ? "--ci" : null;
   if (ciFlag !== null) checkApiPermission(targets, options, ciFlag);
   // Where the token may go: one decision for git, the API and dispatches.

@@ -154,6 +154,13 @@ export class Console {
           "it is a symbolic link; cascade does not write through one",
         );
       }
+      if (info !== null && !info.isFile) {
+        // Checked again just before the write: a FIFO with no reader would
+        // block the run for ever.
+        throw new Error(
+          "it is not a regular file (a FIFO, a device or a directory); cascade writes only to regular files",
+        );
+      }
       await Deno.writeTextFile(path, bytes, { append: true });
       return;
     }
