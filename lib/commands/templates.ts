@@ -34,6 +34,7 @@ import {
   readEnv,
 } from "../git/runner.ts";
 import { httpRefsFor } from "../git/http_refs.ts";
+import { refuseSecretInValues } from "../cli/secret_values.ts";
 import { checkReportPaths, resolveTargets } from "../targets/inputs.ts";
 import { type CiOutcome, type Report, schemaUrl } from "../model.ts";
 import { anyFails } from "../report/summary.ts";
@@ -104,6 +105,12 @@ export async function runTemplatesCommand(
   if (permission !== null) throw new UsageError(permission);
   const token = readToken(options, io.env);
   if (token !== null) redactor.add(token.value, options.authUser);
+  if (token !== null) {
+    refuseSecretInValues(options.raw, token.value, [
+      ["the version", options.version],
+      ["the commit message", options.commitMessage],
+    ]);
+  }
   // Report paths first: a FIFO or a directory is refused before the run.
   await checkReportPaths(options, io.cwd, io.env);
   const targets = await resolveTargets(options, retry, io.env, io.cwd, {
