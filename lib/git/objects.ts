@@ -10,7 +10,6 @@ import { FastImportStream } from "./fast_import.ts";
 import { TemplateError } from "../errors.ts";
 import {
   gitFailure,
-  network,
   type RemoteContext,
   signalOf,
 } from "./context.ts";
@@ -50,61 +49,82 @@ export type ObjectCap = (spec: string, type: string) => number;
 const DEFAULT_CAP: ObjectCap = (_spec, type) =>
   type === "tree" ? MAX_TREE_BYTES : MAX_BLOB_BYTES;
 
+/** Output of the one-pass read kept before the size-checked read: 16 MiB. */
+const ONE_PASS_BYTES = 16 * 1024 * 1024;
+
 /**
- * Reads objects, each checked for size before it is read: one
- * `git cat-file --batch-check` gives type and size, then one
- * `git cat-file --batch` reads those within their cap (`cap`, default
+ * Reads objects, each bounded by its cap (`cap`, default
  * {@linkcode MAX_BLOB_BYTES} for a blob, {@linkcode MAX_TREE_BYTES} for a
- * tree). Objects the filtered fetch left out are fetched lazily from the
- * promisor remote. `specs` are object names like `TIP^{tree}` or
- * `TIP:path`; the result maps each spec to the object (`tooLarge` and no
- * bytes beyond its cap), or null when it does not exist.
+ * tree): one `git cat-file --batch` whose output cascade keeps up to 16 MiB;
+ * when git says more than that, the read is done again checked for size
+ * first (`--batch-check`, then `--batch` of those within their cap), so no
+ * large file is ever held. Objects the filtered fetch left out are fetched
+ * lazily from the promisor remote. `specs` are object names like
+ * `TIP^{tree}` or `TIP:path`; the result maps each spec to the object
+ * (`tooLarge` and no bytes beyond its cap), or null when it does not exist.
  */
 export async function readObjects(
   ctx: RemoteContext,
   specs: readonly string[],
   cap: ObjectCap = DEFAULT_CAP,
 ): Promise<Map<string, GitObject | null>> {
-  const result = new Map<string, GitObject | null>();
-  if (specs.length === 0) return result;
+  if (specs.length === 0) return new Map();
+  const capped = (spec: string, found: SizedObject | null | undefined) =>
+    found === undefined || found === null
+      ? null
+      : found.size > cap(spec, found.type)
+      ? { ...found, bytes: new Uint8Array(), tooLarge: true as const }
+      : found;
+  const once = await batch(ctx, "--batch", specs);
+  if (once !== "too-large") {
+    return new Map(specs.map((spec) => [spec, capped(spec, once.get(spec))]));
+  }
   const sizes = await batch(ctx, "--batch-check", specs);
-  const wanted: string[] = [];
-  for (const spec of specs) {
-    const found = sizes.get(spec);
-    if (found === undefined || found === null) result.set(spec, null);
-    else if (found.size > cap(spec, found.type)) {
-      result.set(spec, { ...found, bytes: new Uint8Array(), tooLarge: true });
-    } else wanted.push(spec);
-  }
+  if (sizes === "too-large") throw tooLargeToRead();
+  const wanted = specs.filter((spec) => {
+    const found = capped(spec, sizes.get(spec));
+    return found !== null && found.tooLarge !== true;
+  });
   const read = await batch(ctx, "--batch", wanted);
-  for (const spec of wanted) {
-    const object = read.get(spec) ?? null;
-    result.set(spec, object);
-  }
-  return new Map(specs.map((spec) => [spec, result.get(spec) ?? null]));
+  if (read === "too-large") throw tooLargeToRead();
+  return new Map(specs.map((spec) => [
+    spec,
+    wanted.includes(spec)
+      ? read.get(spec) ?? null
+      : capped(spec, sizes.get(spec)),
+  ]));
 }
 
-/** One `cat-file` run: each spec's header and (with `--batch`) content. */
+type SizedObject = GitObject & { size: number };
+
+function tooLargeToRead(): TemplateError {
+  return new TemplateError(
+    "invalid",
+    "reading files: git's answer was larger than cascade reads; the template's files are too large",
+  );
+}
+
+/**
+ * One `cat-file` run: each spec's header and (with `--batch`) content;
+ * `too-large` when git said more than {@linkcode ONE_PASS_BYTES}.
+ */
 async function batch(
   ctx: RemoteContext,
   mode: "--batch" | "--batch-check",
   specs: readonly string[],
-): Promise<Map<string, (GitObject & { size: number }) | null>> {
-  const result = new Map<string, (GitObject & { size: number }) | null>();
+): Promise<Map<string, SizedObject | null> | "too-large"> {
+  const result = new Map<string, SizedObject | null>();
   if (specs.length === 0) return result;
-  const out = await network(
-    ctx,
-    ["cat-file", mode],
-    ctx.gitDir,
-    `${specs.join("\n")}\n`,
-  );
+  const out = await ctx.git(["cat-file", mode], {
+    cwd: ctx.gitDir,
+    env: ctx.env,
+    timeoutMs: ctx.timeoutMs,
+    ...signalOf(ctx),
+    stdin: `${specs.join("\n")}\n`,
+    maxStdoutBytes: ONE_PASS_BYTES,
+  });
   if (out.code !== 0) gitFailure(out, "reading files");
-  if ((out.stdoutDropped ?? 0) > 0) {
-    throw new TemplateError(
-      "invalid",
-      "reading files: git's answer was larger than cascade reads; the template's files are too large",
-    );
-  }
+  if ((out.stdoutDropped ?? 0) > 0) return "too-large";
   const bytes = out.stdoutBytes;
   const decoder = new TextDecoder();
   let pos = 0;

@@ -12,7 +12,6 @@ import type { RemoteContext } from "../git/context.ts";
 import { openTip } from "../git/remote.ts";
 import {
   importCommit,
-  MAX_BLOB_BYTES,
   MAX_TREE_BYTES,
   parseTree,
   readObjects,
@@ -41,6 +40,8 @@ export interface VersionState {
 
 /** Largest version file read: 64 KiB (a version is at most 128 bytes). */
 export const MAX_VERSION_FILE_BYTES = 64 * 1024;
+/** Largest probe file read: 4 MiB. */
+export const MAX_PROBE_BYTES = 4 * 1024 * 1024;
 
 const MODE_NAMES: Record<string, string> = {
   "040000": "a directory",
@@ -78,19 +79,17 @@ export async function readVersionState(
         ? MAX_VERSION_FILE_BYTES
         : type === "tree"
         ? MAX_TREE_BYTES
-        : MAX_BLOB_BYTES,
+        : MAX_PROBE_BYTES,
   );
-  const tooLarge = [fileSpec, ...probeSpecs].findIndex((spec) =>
+  const tooLarge = probeSpecs.findIndex((spec) =>
     objects.get(spec)?.tooLarge === true
   );
   if (tooLarge >= 0) {
-    const name = [path, ...probes][tooLarge] ?? path;
-    const object = objects.get([fileSpec, ...probeSpecs][tooLarge] ?? "");
     throw new TemplateError(
       "invalid",
-      `${name}: the file is too large (${object?.size} bytes; cascade reads at most ${
-        tooLarge === 0 ? MAX_VERSION_FILE_BYTES : MAX_BLOB_BYTES
-      }); make it smaller in the template`,
+      `probe ${probes[tooLarge]}: the file is too large (${
+        objects.get(probeSpecs[tooLarge] ?? "")?.size
+      } bytes; cascade reads at most ${MAX_PROBE_BYTES}); name a smaller probe file`,
     );
   }
   if (dirs.some((spec) => objects.get(spec)?.tooLarge === true)) {
@@ -129,6 +128,10 @@ export async function readVersionState(
   const file = objects.get(fileSpec);
   const content: VersionFileContent | null = entry === null
     ? null
+    : file?.tooLarge === true
+    // Not read: a version file this large holds no version; it is
+    // replaced like a binary one, its old value reported by its size.
+    ? { value: null, display: `<too large, ${file.size} bytes>` }
     : file?.type === "blob"
     ? parseVersionFile(file.bytes)
     : { value: null, display: "?" };
