@@ -99,7 +99,7 @@ Deno.test("a listing of many large pages: stopped at the bytes a listing may hol
 Deno.test("a ref read answered in tiny chunks without end: bounded, the template fails, memory bounded", async () => {
   const unit = bytesOf(pktLine("0".repeat(40) + " refs/heads/x\n"));
   const server = serve(() =>
-    new Response(trickle(new Uint8Array(), unit, 48 * MiB), {
+    new Response(trickle(new Uint8Array(), unit, 8 * MiB), {
       headers: { "content-type": "application/x-git-upload-pack-result" },
     })
   );
@@ -170,15 +170,16 @@ Deno.test("git printing the server's progress without end: stderr kept as head a
   const progress = bytesOf(pktLine(`\x02${"counting objects ".repeat(60)}\r`));
   await using server = await startGitHttpServer({
     root: `${fx.root}/srv`,
-    api: (request) =>
-      request.method === "POST" &&
-        new URL(request.url).pathname.endsWith("/git-receive-pack")
-        ? new Response(trickle(new Uint8Array(), progress, 160 * MiB, 0), {
-          headers: {
-            "content-type": "application/x-git-receive-pack-result",
-          },
-        })
-        : null,
+    api: async (request) => {
+      if (
+        request.method !== "POST" ||
+        !new URL(request.url).pathname.endsWith("/git-receive-pack")
+      ) return null;
+      await request.arrayBuffer(); // the pack, taken in full
+      return new Response(trickle(new Uint8Array(), progress, 24 * MiB, 0), {
+        headers: { "content-type": "application/x-git-receive-pack-result" },
+      });
+    },
   });
   const json = `${fx.root}/r.json`;
   // No --allow-net: git itself pushes and prints what the server sends.
@@ -190,8 +191,12 @@ Deno.test("git printing the server's progress without end: stderr kept as head a
     "--json",
     json,
     "--verbose",
+    // git waits for the rest of an answer that ended without a flush:
+    // the timeout ends it.
+    "--timeout",
+    "6",
   ], { tmpDir: fx.root, allowNet: false });
-  note("git stderr: 160 MiB of side-band progress (git push)", run);
+  note("git stderr: 24 MiB of side-band progress (git push)", run);
   const report = JSON.parse(await Deno.readTextFile(json));
   assert.equal(report.results[0].status, "failed", run.stderr);
   assert.equal(await fx.text(repo, "main", ".runtime-version"), "0.1\n");
@@ -249,4 +254,29 @@ Deno.test("a 16 MiB probe file: the file is too large, the template fails, memor
   );
   assert.equal(await fx.count(repo), 1, "nothing pushed");
   assert.ok(run.peakMiB <= PEAK_LIMIT_MIB, `${run.peakMiB} MiB`);
+});
+
+Deno.test("the git runner keeps a head and a tail of a long output, drops the middle and says so", async () => {
+  await using fx = await Fixture.create();
+  const repo = await fx.repo("o/a", { ".runtime-version": "0.1\n" });
+  // One commit asked for 200k times: "<id> commit <size>" for each, about
+  // 10 MB, against a 1 MiB bound.
+  const tip = await fx.tip(repo) ?? "";
+  const specs = Array.from({ length: 200_000 }, () => tip);
+  const out = await fx.git(["cat-file", "--batch-check"], {
+    cwd: repo,
+    stdin: `${specs.join("\n")}\n`,
+    maxStdoutBytes: MiB,
+  });
+  assert.equal(out.code, 0);
+  assert.ok((out.stdoutDropped ?? 0) > 8 * MiB, `${out.stdoutDropped}`);
+  assert.ok(out.stdoutBytes.length <= MiB);
+  const line = new RegExp(`^${tip} commit \\d+$`);
+  const lines = out.stdout.split("\n");
+  assert.match(lines[0] ?? "", line);
+  assert.match(lines.at(-2) ?? "", line);
+  assert.match(
+    out.stdout,
+    /\n\[cascade: \d+ bytes of git's output dropped here\]\n/,
+  );
 });

@@ -78,6 +78,13 @@ export async function runMeasured(
     polledKiB = Math.max(polledKiB, hwmKiB(child.pid, haveTime));
   }, 25);
   const killer = setTimeout(() => {
+    // Under `time`, cascade is its child: kill cascade, then `time`.
+    const inner = haveTime ? childPid(child.pid) : null;
+    if (inner !== null) {
+      try {
+        Deno.kill(inner, "SIGKILL");
+      } catch { /* gone */ }
+    }
     try {
       child.kill("SIGKILL");
     } catch { /* gone */ }
@@ -105,17 +112,22 @@ export async function runMeasured(
   }
 }
 
+/** The first child of `pid`, or null. */
+function childPid(pid: number): number | null {
+  try {
+    const children = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`)
+      .trim();
+    return children === "" ? null : Number(children.split(/\s+/)[0]);
+  } catch {
+    return null;
+  }
+}
+
 /** VmHWM of `pid` (or of its only child, under `time`), in KiB; 0 if gone. */
 function hwmKiB(pid: number, wrapped: boolean): number {
   try {
-    let target = pid;
-    if (wrapped) {
-      const children = Deno.readTextFileSync(
-        `/proc/${pid}/task/${pid}/children`,
-      ).trim();
-      if (children === "") return 0;
-      target = Number(children.split(/\s+/)[0]);
-    }
+    const target = wrapped ? childPid(pid) : pid;
+    if (target === null) return 0;
     const status = Deno.readTextFileSync(`/proc/${target}/status`);
     return Number(/VmHWM:\s*(\d+)/.exec(status)?.[1] ?? 0);
   } catch {

@@ -9,7 +9,7 @@
 
 /**
  * A stream of `head`, then `unit` again and again in chunks of 17 to 64
- * bytes for the first `tinyBytes` (default 1 MiB), then in 16 KiB chunks
+ * bytes for the first `tinyBytes` (default 256 KiB), then in 16 KiB chunks
  * (so that a test stays within seconds), up to `budget` bytes in all
  * (then it ends).
  */
@@ -17,7 +17,7 @@ export function trickle(
   head: Uint8Array,
   unit: Uint8Array,
   budget: number,
-  tinyBytes = 1024 * 1024,
+  tinyBytes = 256 * 1024,
 ): ReadableStream<Uint8Array> {
   let sent = 0;
   let headSent = false;
