@@ -8,11 +8,7 @@
 
 import { FastImportStream } from "./fast_import.ts";
 import { TemplateError } from "../errors.ts";
-import {
-  gitFailure,
-  type RemoteContext,
-  signalOf,
-} from "./context.ts";
+import { gitFailure, type RemoteContext, signalOf } from "./context.ts";
 
 /** One entry of a tree listing (`ls-tree` output). */
 export interface TreeEntry {
