@@ -8,11 +8,19 @@
  */
 
 /**
- * A commit's CI as cascade reports it (`--wait`, `status --ci`);
- * `superseded`: pending on a commit a newer push replaced, on a server
- * that never finishes such a run (Gitea up to 1.23.5).
+ * A commit's CI as cascade reports it (`--wait`, `status --ci`).
+ * `ambiguous`: statuses or runs were seen that cannot be told to be about
+ * cascade's own push or dispatch (see `lib/forge/evidence.ts`), so none
+ * of them is believed. `superseded`: pending on a commit a newer push
+ * replaced, on a server that never finishes such a run (Gitea up to 1.23.5).
  */
-export type CiState = "success" | "failure" | "pending" | "none" | "superseded";
+export type CiState =
+  | "success"
+  | "failure"
+  | "pending"
+  | "none"
+  | "ambiguous"
+  | "superseded";
 
 /** One CI context's newest status; the server's text, kept exact. */
 export interface CiContextResult {
@@ -43,7 +51,7 @@ export interface CiOutcome {
   rawUrl?: string;
   /** Time spent waiting, in milliseconds. */
   waitedMs: number;
-  /** Why `none` or `pending`, or that a newer tip was followed. */
+  /** Why `none`, `ambiguous` or `pending`, or that a newer tip was followed. */
   note?: string;
 }
 

@@ -271,14 +271,7 @@ export async function followCommit(
       return done(result);
     }
     if (result.state === "none" && now() - shaSince >= waitStartMs) {
-      const seconds = shownSeconds(waitStartMs);
-      const others = new Set(value.statuses.map((s) => s.context)).size;
-      return done(
-        result,
-        others > 0
-          ? `no status matching the contexts asked for after ${seconds} s (${others} other contexts reported)`
-          : `no status after ${seconds} s; possible causes: ${NO_STATUS_CAUSES}`,
-      );
+      return done(result, noStatusNote(value.statuses, waitStartMs));
     }
     if (elapsed >= waitTimeoutMs) {
       return done(
@@ -296,6 +289,18 @@ export async function followCommit(
       Math.round(interval * (options.growth ?? 1.5)),
     );
   }
+}
+
+/** The note of a follow that saw no (matching) status by `waitStartMs`. */
+function noStatusNote(
+  statuses: readonly { context: string }[],
+  waitStartMs: number,
+): string {
+  const seconds = shownSeconds(waitStartMs);
+  const others = new Set(statuses.map((s) => s.context)).size;
+  return others > 0
+    ? `no status matching the contexts asked for after ${seconds} s (${others} other contexts reported)`
+    : `no status after ${seconds} s; possible causes: ${NO_STATUS_CAUSES}`;
 }
 
 /**

@@ -37,6 +37,7 @@ import {
 } from "./types.ts";
 import { ForgeError, forgeError } from "./forge_error.ts";
 import { type Answer, Transport, type TransportOptions } from "./transport.ts";
+import { lastPage, nextLink } from "./paging.ts";
 
 export {
   classifyFetchError,
@@ -46,6 +47,7 @@ export {
   serverWords,
 } from "./forge_error.ts";
 export type { ForgeRetry } from "./transport.ts";
+export { nextLink } from "./paging.ts";
 
 /**
  * The API base for a repo URL: its origin, any path prefix before
@@ -67,7 +69,15 @@ export interface ForgeClientOptions extends TransportOptions {
   apiBase: string;
   /** Most pages `getAll` reads (default 200). */
   maxPages?: number;
+  /**
+   * Most answer bytes one listing holds over all its pages (default
+   * {@linkcode MAX_LIST_BYTES}): the bound on memory, not only on pages.
+   */
+  maxListBytes?: number;
 }
+
+/** Most answer bytes one listing (all its pages) holds: 32 MiB. */
+export const MAX_LIST_BYTES = 32 * 1024 * 1024;
 
 /** A checked answer. */
 export interface ForgeResult<T> {
@@ -75,6 +85,14 @@ export interface ForgeResult<T> {
   value: T;
   /** Where a same-origin redirect (renamed repo) led, or null. */
   movedTo: string | null;
+  /** The answer's `Date` header (the server's clock), when it sent one. */
+  date?: string;
+}
+
+/** The `Date` header of an answer, as a {@linkcode ForgeResult} holds it. */
+function dateOf(answer: Answer): { date?: string } {
+  const date = answer.headers.get("date");
+  return date === null ? {} : { date };
 }
 
 /** A checked list read over all pages. */
@@ -148,9 +166,11 @@ export class ForgeClient {
     }/status`;
     let movedTo: string | null = null;
     let first: CombinedStatus | null = null;
+    let date: { date?: string } = {};
     const statuses: CommitStatus[] = [];
     await this.#pages(path, checkCombinedStatus, (value, answer) => {
       const combined = value as CombinedStatus;
+      if (first === null) date = dateOf(answer);
       first ??= combined;
       movedTo ??= answer.movedTo;
       statuses.push(...(combined.statuses ?? []));
@@ -158,7 +178,7 @@ export class ForgeClient {
     });
     const head = first as CombinedStatus | null;
     if (head === null) throw new Error("unreachable: no page read");
-    return { value: { ...head, statuses }, movedTo };
+    return { value: { ...head, statuses }, movedTo, ...date };
   }
 
   /** `GET /repos/{o}/{r}/actions/tasks` (Gitea 1.23+), first page. */
@@ -205,6 +225,7 @@ export class ForgeClient {
     return {
       value: this.#parse<T>(answer, "GET", check),
       movedTo: answer.movedTo,
+      ...dateOf(answer),
     };
   }
 
@@ -262,6 +283,8 @@ export class ForgeClient {
     }
     const limit = Number(first.searchParams.get("limit")) || PAGE_LIMIT;
     const maxPages = this.#o.maxPages ?? 200;
+    const maxBytes = this.#o.maxListBytes ?? MAX_LIST_BYTES;
+    let held = 0;
     let last: number | null = null;
     for (let page = 1;; page++) {
       const url = new URL(first);
@@ -272,12 +295,19 @@ export class ForgeClient {
         });
       }
       const answer = await this.#send("GET", url, null);
+      held += answer.bytes.length;
+      if (held > maxBytes) {
+        throw forgeError("invalid", null, "GET", url, {
+          what: `listed more than ${
+            Math.round(maxBytes / 1024 / 1024)
+          } MiB over ${page} pages; stopped reading`,
+        });
+      }
       const value = this.#parse<unknown>(answer, "GET", check);
       const count = take(value, answer);
-      if (page === 1) last = lastPage(answer.headers, count, limit);
-      const more = last !== null
-        ? page < last
-        : count > 0 && relTarget(answer.headers.get("link"), "next") !== null;
+      if (page === 1) last = lastPage(answer, count, limit);
+      const more = last !== null ? page < last : count > 0 &&
+        nextLink(answer.headers.get("link"), answer.url) !== null;
       if (!more) return;
     }
   }
@@ -354,45 +384,4 @@ export class ForgeClient {
 
 function repoPath(owner: string, repo: string): string {
   return `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
-}
-
-/**
- * How many pages a list has, from its first page's headers: the page
- * number of `Link`'s `rel="last"` (its query only; the origin is Gitea's
- * ROOT_URL), else `X-Total-Count` over the page size (the first page's
- * length when the server gave fewer than `limit` of more), else 1 without
- * a `rel="next"`; null when only `rel="next"` says there is more.
- */
-export function lastPage(
-  headers: Headers,
-  firstCount: number,
-  limit: number,
-): number | null {
-  const link = headers.get("link");
-  const last = relTarget(link, "last");
-  const page = last === null
-    ? undefined
-    : /[?&]page=(\d{1,6})(?:&|#|$)/.exec(last)?.[1];
-  if (page !== undefined) return Math.max(1, Number(page));
-  const total = headers.get("x-total-count")?.trim() ?? null;
-  if (total === null || !/^\d{1,9}$/.test(total)) {
-    return relTarget(link, "next") === null ? 1 : null;
-  }
-  const many = Number(total);
-  const size = firstCount > 0 && firstCount < limit && many > firstCount
-    ? firstCount
-    : limit;
-  return Math.max(1, Math.ceil(many / size));
-}
-
-/** The target (as written) of the `Link` entry with relation `rel`. */
-function relTarget(header: string | null, rel: string): string | null {
-  if (header === null) return null;
-  for (const part of header.slice(0, 8192).split(",")) {
-    const match = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
-    if (match === null) continue;
-    const rels = /rel\s*=\s*"?([^";]*)"?/i.exec(match[2] ?? "")?.[1] ?? "";
-    if (rels.split(/\s+/).includes(rel)) return match[1] ?? "";
-  }
-  return null;
 }

@@ -90,10 +90,12 @@ export async function probeWorkflow(
   if (unwired !== null) return { previous, skip: unwired };
   const dirs = workflowDirs(settings.forge);
   const paths = dirs.map((dir) => `${dir}/${settings.workflow}`);
-  const objects = await readObjects(ctx, [
-    ...dirs.map((d) => `${tip}:${d}`),
-    ...paths.map((p) => `${tip}:${p}`),
-  ]);
+  // A folder's tree keeps its type when over the cap; only its type is read.
+  const objects = await readObjects(
+    ctx,
+    [...dirs.map((d) => `${tip}:${d}`), ...paths.map((p) => `${tip}:${p}`)],
+    () => MAX_WORKFLOW_BYTES,
+  );
   // The server reads the first folder that exists, and only that one.
   const at = dirs.findIndex((d) => objects.get(`${tip}:${d}`)?.type === "tree");
   const path = paths[at] ?? "";
@@ -109,8 +111,11 @@ export async function probeWorkflow(
   if (found.type !== "blob") {
     return { previous, skip: `${path} is not a file` };
   }
-  if (found.bytes.length > MAX_WORKFLOW_BYTES) {
-    return { previous, skip: `${path} is larger than 256 KiB; not read` };
+  if (found.tooLarge === true || found.bytes.length > MAX_WORKFLOW_BYTES) {
+    return {
+      previous,
+      skip: `${path} is larger than 256 KiB; not read (the file is too large)`,
+    };
   }
   const text = new TextDecoder().decode(found.bytes);
   return { previous, skip: workflowProblem(text, path, settings.inputs) };
