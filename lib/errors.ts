@@ -69,6 +69,15 @@ export class InterruptedError extends Error {
   }
 }
 
+/**
+ * Gitea's refusal of a push to an archived repo or a mirror (a 403 whose
+ * words git prints after `remote:`): not a token problem.
+ */
+const REFUSED = [
+  /This repo is archived/i,
+  /mirror repository is read-only/i,
+];
+
 const AUTH = [
   /could not read (Username|Password)/i,
   /Authentication failed/i,
@@ -116,6 +125,7 @@ const NETWORK = [
 export function classifyGitFailure(out: GitOutput): ErrorKind {
   if (out.timedOut) return "timeout";
   const text = out.stderr;
+  if (REFUSED.some((re) => re.test(text))) return "refused";
   if (AUTH.some((re) => re.test(text))) return "auth";
   if (MOVED.test(text)) return "moved";
   if (NOT_FOUND.some((re) => re.test(text))) return "not_found";
@@ -132,12 +142,15 @@ export function classifyGitFailure(out: GitOutput): ErrorKind {
 /**
  * The server's own words from git's stderr: the `remote:` lines a hook or
  * protected branch printed, trimmed and joined, at most 300 characters.
+ * Gitea 1.24+ frames them as `error:` lines (`error:`, `error: <msg>`,
+ * `error:`): the bare prefix is dropped.
  */
 export function remoteWords(stderr: string): string {
   const words = stderr.split(/\r?\n/)
     .filter((line) => line.startsWith("remote:"))
     .map((line) => line.slice("remote:".length).trim())
-    .filter((line) => line !== "" && !/^(error: )?hook declined/i.test(line))
+    .map((line) => line.replace(/^error:(\s+|$)/i, "").trim())
+    .filter((line) => line !== "" && !/^hook declined/i.test(line))
     .join(" / ");
   return cutRedacted(words, 297);
 }
@@ -158,6 +171,10 @@ export const ADVICE: Readonly<Record<ErrorKind, string>> = {
   invalid: "fix the template or the arguments, then re-run",
   moved:
     "the server says the repository moved to another server; cascade sends nothing there: update the target if the move is expected",
+  refused:
+    "the repository is archived or a mirror and takes no push (the token is not the problem): unarchive it (or update the mirror's source), or drop it from the targets",
+  "dispatch-refused":
+    "the server refused the dispatch (Forgejo answers 500 for a missing workflow or branch): check that the workflow file is on the branch, and --workflow and --branch",
   unknown: "re-run with the same arguments; if it persists, push by hand",
 };
 

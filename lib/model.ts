@@ -35,6 +35,8 @@ export type ErrorKind =
   | "rejected"
   | "invalid"
   | "moved"
+  | "refused"
+  | "dispatch-refused"
   | "unknown";
 
 /** Every error kind, in documentation order. */
@@ -47,6 +49,8 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   "rejected",
   "invalid",
   "moved",
+  "refused",
+  "dispatch-refused",
   "unknown",
 ];
 
@@ -220,6 +224,10 @@ export const CI_STATES: Readonly<Record<CiState, StateInfo>> = {
   ambiguous: {
     ...state("bad", "ci-ambiguous", { fails: true, annotation: "error" }),
     phrase: "ambiguous",
+  },
+  superseded: {
+    ...state("bad", "ci-superseded", { fails: true, annotation: "error" }),
+    phrase: "superseded by a newer push",
   },
 };
 

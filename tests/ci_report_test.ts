@@ -38,7 +38,9 @@ Deno.test("push --wait: the server's context names, descriptions and links are p
   assert.equal(ci?.contexts.find((c) => c.state === "failure")?.context, evil);
   assert.ok(ci?.contexts.every((c) => c.description.length <= 1024));
   assert.match(ci?.note ?? "", /11 more contexts not listed/);
-  assert.equal(ci?.url, "javascript:alert(1)");
+  // Not a link (url null); the server's value kept exact as rawUrl.
+  assert.equal(ci?.url, null);
+  assert.equal(ci?.rawUrl, "javascript:alert(1)");
   assert.ok(!run.stdout.includes("\u001b"), "no escape sequence printed");
   assert.ok(!run.stdout.includes("javascript:"), "no non-http link printed");
   const lines = run.stdout.split("\n");

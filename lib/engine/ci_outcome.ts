@@ -11,9 +11,16 @@
  * A commit's CI as cascade reports it (`--wait`, `status --ci`).
  * `ambiguous`: statuses or runs were seen that cannot be told to be about
  * cascade's own push or dispatch (see `lib/forge/evidence.ts`), so none
- * of them is believed.
+ * of them is believed. `superseded`: pending on a commit a newer push
+ * replaced, on a server that never finishes such a run (Gitea up to 1.23.5).
  */
-export type CiState = "success" | "failure" | "pending" | "none" | "ambiguous";
+export type CiState =
+  | "success"
+  | "failure"
+  | "pending"
+  | "none"
+  | "ambiguous"
+  | "superseded";
 
 /** One CI context's newest status; the server's text, kept exact. */
 export interface CiContextResult {
@@ -21,8 +28,10 @@ export interface CiContextResult {
   context: string;
   /** Its newest state (`pending`, `success`, `failure`, ...). */
   state: string;
-  /** Link to the run, or null. */
+  /** Link to the run (a relative one resolved), or null. */
   targetUrl: string | null;
+  /** The server's `target_url` as sent, when it differs from `targetUrl`. */
+  rawUrl?: string;
   /** The server's description, e.g. "Failing after 12s". */
   description: string;
 }
@@ -35,6 +44,11 @@ export interface CiOutcome {
   contexts: CiContextResult[];
   /** Target URL of the first failing context, or null. */
   url: string | null;
+  /**
+   * That context's `target_url` as the server sent it, when it differs
+   * from `url` (Gitea sends a path, resolved against the API's origin).
+   */
+  rawUrl?: string;
   /** Time spent waiting, in milliseconds. */
   waitedMs: number;
   /** Why `none`, `ambiguous` or `pending`, or that a newer tip was followed. */

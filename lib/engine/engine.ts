@@ -25,7 +25,11 @@ import type {
   TemplateResult,
 } from "../model.ts";
 import { createLimiter, mapPool } from "./pool.ts";
-import { MAX_REDIRECT_HOPS, redirectTarget } from "../git/redirect.ts";
+import {
+  authorizationFor,
+  MAX_REDIRECT_HOPS,
+  redirectTarget,
+} from "../git/redirect.ts";
 import type { RemoteContext, Skeletons } from "../git/context.ts";
 import { lsRemote, promisorConfig } from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
@@ -221,7 +225,8 @@ async function preflightOne(
         if (!moved || target.origin === null || hop >= MAX_REDIRECT_HOPS) {
           throw error;
         }
-        target = await followRedirect(target, settings, signal);
+        const credentials = authorizationFor(plan.gitConfig, target.origin);
+        target = await followRedirect(target, settings, signal, credentials);
       }
     }
   } catch (error) {
@@ -266,9 +271,15 @@ async function followRedirect(
   target: Target,
   settings: ReadSettings,
   signal: AbortSignal,
+  authorization: string | null,
 ): Promise<Target> {
   const step = "reading the branches";
-  const check = await redirectTarget(target.url, settings.timeoutMs, signal);
+  const check = await redirectTarget(
+    target.url,
+    settings.timeoutMs,
+    signal,
+    authorization,
+  );
   if (check.kind === "unknown") {
     throw new TemplateError(
       "moved",

@@ -12,9 +12,19 @@ import { InterruptedError } from "../errors.ts";
 import { sleep as realSleep } from "../engine/retry.ts";
 import type { ForgeClient } from "./client.ts";
 import type { CommitStatus, CommitStatusState } from "./types.ts";
+import { resolveTargetUrl } from "./target_url.ts";
+import { branchMove, type BranchMoved } from "./ci_branch_move.ts";
 
-/** Outcome of a commit's CI as cascade reports it. */
-export type CiState = "success" | "failure" | "pending" | "none";
+export type { BranchMoved } from "./ci_branch_move.ts";
+
+export { resolveTargetUrl } from "./target_url.ts";
+
+/**
+ * Outcome of a commit's CI as cascade reports it; `superseded`: still
+ * pending on a commit a newer push replaced, on a server that never
+ * finishes such a run (Gitea up to 1.23.5).
+ */
+export type CiState = "success" | "failure" | "pending" | "none" | "superseded";
 
 /** One context's newest status. */
 export interface CiContext {
@@ -22,8 +32,10 @@ export interface CiContext {
   context: string;
   /** Its newest state. */
   state: CommitStatusState;
-  /** Link to the run, or null. */
+  /** Link to the run (a relative one resolved), or null. */
   targetUrl: string | null;
+  /** The server's `target_url` when it differs from `targetUrl`. */
+  rawUrl?: string;
   /** The server's description, e.g. "Has been cancelled". */
   description: string;
 }
@@ -36,6 +48,8 @@ export interface CiResult {
   contexts: CiContext[];
   /** Target URL of the first failing context, or null. */
   url: string | null;
+  /** That context's `target_url` as the server sent it, when not `url`. */
+  rawUrl?: string;
   /** Time spent waiting, in milliseconds. */
   waitedMs: number;
   /** The commit whose statuses decided (differs after a cancel-follow). */
@@ -59,18 +73,15 @@ export interface CiTarget {
 /** The one client call the follower needs. */
 export type StatusReader = Pick<ForgeClient, "combinedStatus">;
 
-/** Lets the follower move on to a newer tip after a cancel. */
-export interface BranchMoved {
-  /** The branch's tip now, or null when unknown. */
-  tipOf(): Promise<string | null>;
-  /** Whether `newSha` still holds what cascade pushed. */
-  followable(newSha: string): Promise<boolean>;
-}
-
 /** How to read or follow. */
 export interface CiOptions {
   /** Only contexts matching one of these globs (`*` = any run) count. */
   contexts?: readonly string[];
+  /**
+   * The API's origin: a relative `target_url` (Gitea stores Actions' as
+   * `/{o}/{r}/actions/runs/N/jobs/I`) is resolved against it.
+   */
+  origin?: string;
 }
 
 /** How to follow. */
@@ -91,6 +102,12 @@ export interface FollowOptions extends CiOptions {
   signal?: AbortSignal;
   /** A newer push cancelled our run: maybe follow the new tip. */
   branchMoved?: BranchMoved;
+  /**
+   * Whether the server leaves a run that a newer push superseded pending
+   * for ever (Gitea up to 1.23.5); asked only while pending, with
+   * `branchMoved`. Absent: it does not.
+   */
+  keepsSupersededPending?: () => Promise<boolean>;
   /** Clock in ms (tests). */
   now?: () => number;
   /** Sleep that resolves false when `signal` aborts (tests). */
@@ -117,11 +134,13 @@ export function globMatch(glob: string, text: string): boolean {
  * The outcome of a set of statuses: the newest per context (by id), only
  * contexts matching `globs`; error/failure → failure, any pending →
  * pending, else success (warning and skipped pass); none without any.
+ * Relative target URLs are resolved against `origin`.
  */
 export function evaluateStatuses(
   statuses: readonly CommitStatus[],
   globs?: readonly string[],
-): Pick<CiResult, "state" | "contexts" | "url"> {
+  origin?: string,
+): Pick<CiResult, "state" | "contexts" | "url" | "rawUrl"> {
   const newest = new Map<string, CommitStatus>();
   for (const status of [...statuses].sort((a, b) => b.id - a.id)) {
     if (newest.has(status.context)) continue;
@@ -130,19 +149,34 @@ export function evaluateStatuses(
   }
   const contexts: CiContext[] = [...newest.values()]
     .sort((a, b) => (a.context < b.context ? -1 : 1))
-    .map((s) => ({
-      context: s.context,
-      state: s.status,
-      targetUrl: s.target_url === "" ? null : s.target_url,
-      description: s.description,
-    }));
+    .map((s) => {
+      const targetUrl = s.target_url === ""
+        ? null
+        : resolveTargetUrl(s.target_url, origin);
+      return {
+        context: s.context,
+        state: s.status,
+        targetUrl,
+        ...(s.target_url !== "" && targetUrl !== s.target_url
+          ? { rawUrl: s.target_url }
+          : {}),
+        description: s.description,
+      };
+    });
   const failing = contexts.filter((c) =>
     c.state === "failure" || c.state === "error"
   );
   if (contexts.length === 0) return { state: "none", contexts, url: null };
   if (failing.length > 0) {
-    const url = failing.find((c) => c.targetUrl !== null)?.targetUrl ?? null;
-    return { state: "failure", contexts, url };
+    const linked = failing.find((c) => c.targetUrl !== null) ??
+      failing.find((c) => c.rawUrl !== undefined);
+    const raw = linked?.rawUrl;
+    return {
+      state: "failure",
+      contexts,
+      url: linked?.targetUrl ?? null,
+      ...(raw === undefined ? {} : { rawUrl: raw }),
+    };
   }
   if (contexts.some((c) => c.state === "pending")) {
     return { state: "pending", contexts, url: null };
@@ -161,7 +195,11 @@ export async function readCommitCi(
     target.repo,
     target.sha,
   );
-  const result = evaluateStatuses(value.statuses, options.contexts);
+  const result = evaluateStatuses(
+    value.statuses,
+    options.contexts,
+    options.origin,
+  );
   return {
     ...result,
     waitedMs: 0,
@@ -197,7 +235,7 @@ export async function followCommit(
   let shaSince = start;
   const notes: string[] = [];
   const done = (
-    result: Pick<CiResult, "state" | "contexts" | "url">,
+    result: Pick<CiResult, "state" | "contexts" | "url" | "rawUrl">,
     note?: string,
   ): CiResult => {
     if (note) notes.push(note);
@@ -215,14 +253,17 @@ export async function followCommit(
       target.repo,
       sha,
     );
-    const result = evaluateStatuses(value.statuses, options.contexts);
+    const result = evaluateStatuses(
+      value.statuses,
+      options.contexts,
+      options.origin,
+    );
     const elapsed = now() - start;
-    const moved = await newerTip(result, sha, options.branchMoved);
-    if (moved !== null) {
-      const note = cancelledNote(sha, moved, target.branch);
-      if (!moved.followable) return done(result, note);
-      notes.push(note);
-      sha = moved.tip;
+    const move = await branchMove(result, sha, target.branch, options);
+    if (move !== null) {
+      if (move.stop) return done(move.stop.result, move.stop.note);
+      notes.push(move.note);
+      sha = move.tip;
       shaSince = now();
       continue;
     }
@@ -248,20 +289,6 @@ export async function followCommit(
       Math.round(interval * (options.growth ?? 1.5)),
     );
   }
-}
-
-/** The note of a follow whose run a newer push to `branch` cancelled. */
-function cancelledNote(
-  sha: string,
-  moved: { tip: string; followable: boolean },
-  branch: string,
-): string {
-  const tip = moved.tip.slice(0, 10);
-  return moved.followable
-    ? `the run for ${
-      sha.slice(0, 10)
-    } was cancelled by a newer push to ${branch}; followed ${tip}, which still holds the version`
-    : `cancelled by a newer push to ${branch} (${tip}) that no longer holds the version`;
 }
 
 /** The note of a follow that saw no (matching) status by `waitStartMs`. */
@@ -296,26 +323,4 @@ export function shownSeconds(ms: number): string {
   return ms < 10_000
     ? String(Math.round(ms / 100) / 10)
     : String(Math.round(ms / 1000));
-}
-
-/**
- * When every failing context of a red result was cancelled and the branch
- * has a newer tip: that tip and whether it still holds the version; else
- * null.
- */
-async function newerTip(
-  result: Pick<CiResult, "state" | "contexts">,
-  sha: string,
-  branchMoved: BranchMoved | undefined,
-): Promise<{ tip: string; followable: boolean } | null> {
-  if (result.state !== "failure" || branchMoved === undefined) return null;
-  const failing = result.contexts.filter((c) =>
-    c.state === "failure" || c.state === "error"
-  );
-  if (!failing.every((c) => /has been cancelled/i.test(c.description))) {
-    return null;
-  }
-  const tip = await branchMoved.tipOf();
-  if (tip === null || tip === sha) return null;
-  return { tip, followable: await branchMoved.followable(tip) };
 }

@@ -24,6 +24,7 @@ import {
   type StatusReader,
 } from "./ci.ts";
 import type { CommitStatus } from "./types.ts";
+import { SupersededMemo } from "./server_version.ts";
 import { keepOurs, predatedNote, type Seen, unbelieved } from "./evidence.ts";
 import { apiTargetOf, type ForgeAccess } from "./access.ts";
 import type { Target } from "../targets/target.ts";
@@ -127,6 +128,7 @@ export class CiReader {
   readonly #o: CiReaderOptions;
   readonly #clients = new Map<string, ForgeClient>();
   readonly #counted = new Set<ForgeClient>();
+  readonly #superseded = new SupersededMemo((task) => this.#limit(task));
   readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
 
   /** Makes a reader; sends nothing. */
@@ -185,6 +187,7 @@ export class CiReader {
     const reader = this.#reader(api.base, seen, pushedAt);
     const polling = this.#o.polling ?? DEFAULT_POLLING;
     const globs = this.#globs();
+    const origin = new URL(api.base).origin;
     try {
       // A commit pushed a moment ago has no status yet: skip that request.
       if (fresh && !await sleep(polling.minIntervalMs, this.#o.signal)) {
@@ -200,6 +203,9 @@ export class CiReader {
         ...(polling.growth ? { growth: polling.growth } : {}),
         ...(polling.jitter ? { jitter: polling.jitter } : {}),
         ...(moved ? { branchMoved: moved } : {}),
+        origin,
+        keepsSupersededPending: () =>
+          this.#superseded.ask(api.base, this.#clients.get(api.base)),
       });
       return unbelieved(
         { ...outcomeOf(result), waitedMs: Date.now() - started },
@@ -210,7 +216,7 @@ export class CiReader {
       const waitedMs = Date.now() - started;
       const sofar = seen.statuses === null
         ? { state: "none" as const, contexts: [], url: null }
-        : evaluateStatuses(seen.statuses, this.#globs());
+        : evaluateStatuses(seen.statuses, this.#globs(), origin);
       if (error instanceof InterruptedError || this.#o.signal.aborted) {
         return interruptedWait(sofar, waitedMs);
       }
@@ -229,6 +235,7 @@ export class CiReader {
           ...(this.#o.contexts.length > 0
             ? { contexts: this.#o.contexts }
             : {}),
+          origin: new URL(api.base).origin,
         }),
       );
     } catch (error) {
@@ -292,9 +299,13 @@ function outcomeOf(result: CiResult): CiOutcome {
       context: cut(c.context, 256),
       state: cut(c.state, 32),
       targetUrl: c.targetUrl === null ? null : cut(c.targetUrl, 2048),
+      ...(c.rawUrl === undefined ? {} : { rawUrl: cut(c.rawUrl, 2048) }),
       description: cut(c.description, 1024),
     })),
     url: result.url === null ? null : cut(result.url, 2048),
+    ...(result.rawUrl === undefined
+      ? {}
+      : { rawUrl: cut(result.rawUrl, 2048) }),
     waitedMs: Math.max(0, Math.round(result.waitedMs)),
     ...(notes.length > 0 ? { note: notes.join("; ") } : {}),
   };

@@ -37,6 +37,7 @@ import {
 } from "./types.ts";
 import { ForgeError, forgeError } from "./forge_error.ts";
 import { type Answer, Transport, type TransportOptions } from "./transport.ts";
+import { lastPage, nextLink } from "./paging.ts";
 
 export {
   classifyFetchError,
@@ -46,6 +47,7 @@ export {
   serverWords,
 } from "./forge_error.ts";
 export type { ForgeRetry } from "./transport.ts";
+export { nextLink } from "./paging.ts";
 
 /**
  * The API base for a repo URL: its origin, any path prefix before
@@ -110,6 +112,8 @@ export class ForgeClient {
   readonly #o: ForgeClientOptions;
   readonly #base: URL;
   readonly #transport: Transport;
+  /** Renames learnt from redirects: `owner/repo` (lower case) → new path. */
+  readonly #renames = new Map<string, string>();
 
   /** Makes a client; sends nothing. */
   constructor(options: ForgeClientOptions) {
@@ -127,12 +131,12 @@ export class ForgeClient {
 
   /** `GET /repos/{o}/{r}`. */
   getRepo(owner: string, repo: string): Promise<ForgeResult<Repository>> {
-    return this.getJson(repoPath(owner, repo), checkRepository);
+    return this.getJson(this.#repo(owner, repo), checkRepository);
   }
 
   /** `GET /repos/{o}/{r}/topics`. */
   repoTopics(owner: string, repo: string): Promise<ForgeResult<TopicName>> {
-    return this.getJson(`${repoPath(owner, repo)}/topics`, checkTopicName);
+    return this.getJson(`${this.#repo(owner, repo)}/topics`, checkTopicName);
   }
 
   /** Every repo of an organisation, or of a user when no such org. */
@@ -157,7 +161,7 @@ export class ForgeClient {
     repo: string,
     ref: string,
   ): Promise<ForgeResult<CombinedStatus & { statuses: CommitStatus[] }>> {
-    const path = `${repoPath(owner, repo)}/commits/${
+    const path = `${this.#repo(owner, repo)}/commits/${
       encodeURIComponent(ref)
     }/status`;
     let movedTo: string | null = null;
@@ -183,7 +187,7 @@ export class ForgeClient {
     repo: string,
   ): Promise<ForgeResult<ActionTaskResponse>> {
     return this.getJson(
-      `${repoPath(owner, repo)}/actions/tasks?limit=${PAGE_LIMIT}`,
+      `${this.#repo(owner, repo)}/actions/tasks?limit=${PAGE_LIMIT}`,
       checkActionTaskResponse,
     );
   }
@@ -199,10 +203,10 @@ export class ForgeClient {
     ref: string,
     inputs: Record<string, string> = {},
   ): Promise<{ movedTo: string | null }> {
-    const path = `${repoPath(owner, repo)}/actions/workflows/${
+    const path = `${this.#repo(owner, repo)}/actions/workflows/${
       encodeURIComponent(workflow)
     }/dispatches`;
-    const answer = await this.#transport.request(
+    const answer = await this.#send(
       "POST",
       this.#url(path),
       JSON.stringify({ ref, inputs }),
@@ -217,7 +221,7 @@ export class ForgeClient {
 
   /** GET of one JSON object, shape-checked. `path` is below the API base. */
   async getJson<T>(path: string, check: ShapeCheck): Promise<ForgeResult<T>> {
-    const answer = await this.#transport.request("GET", this.#url(path), null);
+    const answer = await this.#send("GET", this.#url(path), null);
     return {
       value: this.#parse<T>(answer, "GET", check),
       movedTo: answer.movedTo,
@@ -226,8 +230,7 @@ export class ForgeClient {
   }
 
   /**
-   * GET of a list over every page: `limit=50`, then `Link: rel="next"`
-   * (same origin only), at most `maxPages` pages.
+   * GET of a list over every page (see `#pages`), at most `maxPages`.
    */
   async getAll<T>(path: string, checkItem: ShapeCheck): Promise<ForgeList<T>> {
     const items: T[] = [];
@@ -257,26 +260,41 @@ export class ForgeClient {
     return { value: items, movedTo, totalCount, pages };
   }
 
-  /** Reads pages from `path` on, handing each checked value to `take`. */
+  /**
+   * Reads pages from `path` on, handing each checked value to `take`. Every
+   * page is asked by number (`page=1, 2, …`, `limit=50`) on this client's
+   * own base URL: a `Link` header only says how many pages there are (its
+   * `rel="last"` page, or whether there is a `rel="next"`), never where
+   * they are (Gitea builds it from its ROOT_URL, which may be another
+   * origin than the one asked). Without `rel="last"`, `X-Total-Count`
+   * gives the count (the combined status sends no `Link`). A short or empty
+   * page in the middle does not end the list (Gitea drops the repos the
+   * token cannot see after paging); with neither header, the first page
+   * without `rel="next"` (or an empty one) does.
+   */
   async #pages(
     path: string,
     check: ShapeCheck,
     take: (value: unknown, answer: Answer) => number,
   ): Promise<void> {
-    let url: URL | null = this.#url(path);
-    if (!url.searchParams.has("limit")) {
-      url.searchParams.set("limit", String(PAGE_LIMIT));
+    const first = this.#url(path);
+    if (!first.searchParams.has("limit")) {
+      first.searchParams.set("limit", String(PAGE_LIMIT));
     }
+    const limit = Number(first.searchParams.get("limit")) || PAGE_LIMIT;
     const maxPages = this.#o.maxPages ?? 200;
     const maxBytes = this.#o.maxListBytes ?? MAX_LIST_BYTES;
     let held = 0;
-    for (let page = 1; url !== null; page++) {
+    let last: number | null = null;
+    for (let page = 1;; page++) {
+      const url = new URL(first);
+      if (page > 1) url.searchParams.set("page", String(page));
       if (page > maxPages) {
         throw forgeError("invalid", null, "GET", url, {
           what: `listed more than ${maxPages} pages; stopped reading`,
         });
       }
-      const answer = await this.#transport.request("GET", url, null);
+      const answer = await this.#send("GET", url, null);
       held += answer.bytes.length;
       if (held > maxBytes) {
         throw forgeError("invalid", null, "GET", url, {
@@ -286,17 +304,57 @@ export class ForgeClient {
         });
       }
       const value = this.#parse<unknown>(answer, "GET", check);
-      // An empty page ends the list, whatever its Link says.
-      const next = take(value, answer) === 0
-        ? null
-        : nextLink(answer.headers.get("link"), answer.url);
-      if (next !== null && next.origin !== answer.url.origin) {
-        throw forgeError("moved", null, "GET", answer.url, {
-          what: `pointed its next page to ${next.host}, another server`,
-        });
-      }
-      url = next;
+      const count = take(value, answer);
+      if (page === 1) last = lastPage(answer, count, limit);
+      const more = last !== null ? page < last : count > 0 &&
+        nextLink(answer.headers.get("link"), answer.url) !== null;
+      if (!more) return;
     }
+  }
+
+  /**
+   * The API path of `owner/repo`, or of the name it was renamed to, when a
+   * same-origin redirect in this run said so (every later request goes
+   * there directly).
+   */
+  #repo(owner: string, repo: string): string {
+    const asked = repoPath(owner, repo);
+    return this.#renames.get(asked.toLowerCase()) ?? asked;
+  }
+
+  /**
+   * Remembers a rename a redirect showed: the request to `/repos/{o}/{r}…`
+   * answered from `/repos/{o2}/{r2}…` on the same origin.
+   */
+  #learn(asked: URL, answered: URL): void {
+    const base = this.#base.pathname;
+    const repoOf = (url: URL) => {
+      if (!url.pathname.startsWith(`${base}/repos/`)) return null;
+      const [owner, repo] = url.pathname.slice(base.length + 7).split("/");
+      return owner && repo ? `/repos/${owner}/${repo}` : null;
+    };
+    const from = repoOf(asked);
+    const to = repoOf(answered);
+    if (from !== null && to !== null && from !== to) {
+      this.#renames.set(from.toLowerCase(), to);
+    }
+  }
+
+  /** One request; a same-origin rename it meets is carried to later ones. */
+  async #send(method: string, url: URL, body: string | null): Promise<Answer> {
+    const answer = await this.#transport.request(method, url, body);
+    if (answer.movedTo !== null) this.#learn(url, answer.url);
+    const carried = answer.movedTo ?? (this.#wasRenamed(url) ? url.href : null);
+    return { ...answer, movedTo: carried };
+  }
+
+  /** Whether `url` is on a repo path that a learnt rename gave. */
+  #wasRenamed(url: URL): boolean {
+    for (const to of this.#renames.values()) {
+      const at = `${this.#base.pathname}${to}`;
+      if (url.pathname === at || url.pathname.startsWith(`${at}/`)) return true;
+    }
+    return false;
   }
 
   #url(path: string): URL {
@@ -326,29 +384,4 @@ export class ForgeClient {
 
 function repoPath(owner: string, repo: string): string {
   return `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
-}
-
-/** Longest `Link` header read. */
-const MAX_LINK_HEADER = 16 * 1024;
-
-/** The `rel="next"` target of a `Link` header, resolved against `base`. */
-export function nextLink(header: string | null, base: URL): URL | null {
-  if (header === null) return null;
-  if (header.length > MAX_LINK_HEADER) {
-    throw forgeError("invalid", null, "GET", base, {
-      what: `sent a Link header longer than ${MAX_LINK_HEADER} characters`,
-    });
-  }
-  for (const part of header.split(",")) {
-    const match = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
-    if (match === null) continue;
-    const rels = /rel\s*=\s*"?([^";]*)"?/i.exec(match[2] ?? "")?.[1] ?? "";
-    if (!rels.split(/\s+/).includes("next")) continue;
-    try {
-      return new URL(match[1] ?? "", base);
-    } catch {
-      return null;
-    }
-  }
-  return null;
 }

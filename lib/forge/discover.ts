@@ -131,8 +131,8 @@ function globReason(
 }
 
 /**
- * The repo's topics: the listing's `topics` (Gitea 1.23+), else
- * `GET /repos/{o}/{r}/topics` (1.22).
+ * The repo's topics: the listing's `topics` (Gitea 1.23+; `null` on
+ * 1.23.0–1.23.3 means none), else `GET /repos/{o}/{r}/topics` (1.22).
  */
 async function topicsOf(
   client: ForgeClient,

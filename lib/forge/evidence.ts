@@ -101,7 +101,13 @@ export function statusesSince<T extends { created_at: string }>(
 /** The part of a CI outcome {@linkcode unbelieved} looks at and sets. */
 export interface Judged {
   /** The outcome. */
-  state: "success" | "failure" | "pending" | "none" | "ambiguous";
+  state:
+    | "success"
+    | "failure"
+    | "pending"
+    | "none"
+    | "ambiguous"
+    | "superseded";
   /** Why, when it is not plain. */
   note?: string;
 }

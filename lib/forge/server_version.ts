@@ -4,7 +4,7 @@
  * `+dev-12-gabc`); Forgejo with its own version and the Gitea version it
  * is compatible with, e.g. `8.0.0+gitea-1.22.0`. The workflow dispatch
  * API came with Gitea 1.24 and Forgejo 8; the runs list
- * (`/actions/tasks`) with Gitea 1.23.
+ * (`/actions/tasks`) with Gitea 1.23 and Forgejo 8 (in Gitea's shape).
  *
  * @example A Forgejo 8 server can dispatch, Gitea 1.22 cannot
  * ```ts
@@ -61,13 +61,67 @@ export function canDispatch(v: ServerVersionInfo): boolean {
   return v.major > 1 || (v.major === 1 && v.minor >= 24);
 }
 
-/** True when the server lists workflow runs at `/actions/tasks`. */
+/**
+ * True when the server lists workflow runs at `/actions/tasks` (Gitea
+ * 1.23+, Forgejo 8+).
+ */
 export function hasTasksList(v: ServerVersionInfo): boolean {
-  return v.name === "Gitea" &&
-    (v.major > 1 || (v.major === 1 && v.minor >= 23));
+  if (v.name === "Forgejo") return v.major >= 8;
+  return v.major > 1 || (v.major === 1 && v.minor >= 23);
+}
+
+/**
+ * True when the server leaves a queued run that a newer push cancelled
+ * `pending` for ever (no "Has been cancelled" status): Gitea up to
+ * 1.23.5; Forgejo by the Gitea version it says it follows (`+gitea-1.22.0`).
+ */
+export function keepsSupersededPending(v: ServerVersionInfo): boolean {
+  const text = v.name === "Forgejo"
+    ? /\+gitea-(\d+\.\d+(?:\.\d+)?)/.exec(v.text)?.[1] ?? ""
+    : v.text;
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  if (m === null) return false;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), m[3]];
+  if (major !== 1) return major < 1;
+  if (minor !== 23) return minor < 23;
+  return patch === undefined || Number(patch) <= 5;
 }
 
 /** A version string as a refusal shows it: itself if printable. */
 export function shownVersion(text: string): string {
   return PRINTABLE.test(text) ? text : "an unreadable version";
+}
+
+/**
+ * Remembers, per API base, whether its server keeps superseded runs
+ * pending ({@linkcode keepsSupersededPending}), reading `GET /version`
+ * once per server, only when first asked; false when it cannot be read.
+ */
+export class SupersededMemo {
+  readonly #known = new Map<string, Promise<boolean>>();
+  readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
+
+  /** Makes the memo; `limit` bounds the requests in flight. */
+  constructor(limit: <T>(task: () => Promise<T>) => Promise<T>) {
+    this.#limit = limit;
+  }
+
+  /** The answer for `base`, read with `client`. */
+  ask(
+    base: string,
+    client: { version(): Promise<{ value: { version: string } }> } | undefined,
+  ): Promise<boolean> {
+    const limit = this.#limit;
+    let known = this.#known.get(base);
+    if (known === undefined) {
+      known = client === undefined
+        ? Promise.resolve(false)
+        : limit(() => client.version()).then(({ value }) => {
+          const info = parseServerVersion(value.version);
+          return info !== null && keepsSupersededPending(info);
+        }, () => false);
+      this.#known.set(base, known);
+    }
+    return known;
+  }
 }

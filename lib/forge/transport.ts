@@ -257,9 +257,11 @@ export class Transport {
 
 /**
  * Where a redirect answer to `method url` leads, when cascade follows it:
- * a parsable `Location` on the same origin, a method the redirect keeps,
- * at most `REDIRECT_HOPS` hops (`hops` counts this one). Anything
- * else is a `moved` {@linkcode ForgeError}.
+ * a parsable `Location` on the same origin, at most `REDIRECT_HOPS` hops
+ * (`hops` counts this one). A GET follows any redirect; any other method
+ * is re-sent, once, after a 301, 307 or 308 (Gitea answers a renamed
+ * repo's POST with 301 from 1.24, 307 before). Anything else is a `moved`
+ * {@linkcode ForgeError}.
  */
 function redirectTarget(
   method: string,
@@ -278,7 +280,8 @@ function redirectTarget(
     : target.origin === url.origin
     ? target.pathname
     : `${target.protocol}//${target.host}${target.pathname}`;
-  const keepsMethod = status === 307 || status === 308 || method === "GET";
+  const keepsMethod = method === "GET" ||
+    ([301, 307, 308].includes(status) && hops === 1);
   if (
     target === null || target.origin !== url.origin || !keepsMethod ||
     hops > REDIRECT_HOPS

@@ -67,8 +67,11 @@ export interface Repository {
   clone_url: string;
   /** Web URL. */
   html_url: string;
-  /** Topics; only sent by Gitea 1.23+. */
-  topics?: string[];
+  /**
+   * Topics; only sent by Gitea 1.23+, and `null` for a repo without topics
+   * on 1.23.0–1.23.3.
+   */
+  topics?: string[] | null;
 }
 
 /** `CommitStatus`: one status. Its state key is `status`, not `state`. */
@@ -215,7 +218,11 @@ export const checkRepository: ShapeCheck = both(
     empty: "boolean",
     clone_url: "string",
     html_url: "string",
-  }, { template: "boolean", has_actions: "boolean", topics: "array" }),
+  }, {
+    template: "boolean",
+    has_actions: "boolean",
+    topics: "nullable-array",
+  }),
   (value) =>
     fields({ login: "string" })((value as { owner: unknown }).owner) === null
       ? null

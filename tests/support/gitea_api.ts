@@ -1,14 +1,24 @@
 /**
  * A stand-in for Gitea's REST API and its Actions commit statuses, built
- * from Gitea's Swagger files and `/work/shared/gitea/NOTES.md`, mounted
- * next to the smart-HTTP git server of `http_server.ts` on one loopback
- * port. It serves the routes cascade uses, in the shapes of the configured
- * version (1.22.6 by default; 1.24.0, 1.25.4 or a Forgejo version), and
- * simulates Actions: a push starts one run per configured job context,
- * which posts `pending` after a queue, then its outcome; a newer push to
- * the branch cancels the older run. Failures (429, 5xx, hangs, any
- * response) can be injected for the next requests, and every API request
- * is recorded.
+ * from Gitea's Swagger files (`tests/fixtures/gitea/`) and the shared Gitea
+ * notes, mounted next to the smart-HTTP git server of `http_server.ts` on
+ * one loopback port. It serves the routes cascade uses and simulates
+ * Actions: a push starts one run per configured job context, which posts
+ * `pending` after a queue, then its outcome; a newer push to the branch
+ * cancels the older run. Failures (429, 5xx, hangs, any response) can be
+ * injected for the next requests, and every API request is recorded.
+ *
+ * With a `profile` (`gitea_profiles.ts`) every version-dependent behaviour
+ * follows that server version: topics, relative `target_url`s, 307/301
+ * renames, sign-in 401s, queued-job cancellation, the tasks list, dispatch
+ * and its errors, workflow folders, archived/mirror 403s and hook words.
+ * Without one it keeps the version-light behaviour the older scenario
+ * tests were written against (absolute status links, every cancel posted,
+ * 307 renames), with `version` choosing the API shapes.
+ *
+ * Routing is a table ({@linkcode ApiRoute}): the first route whose method
+ * and path match answers. Another file adds routes with
+ * `api.addRoutes(...)` (see `gitea_pulls.ts`).
  *
  * ```ts ignore
  * await using gitea = await startGitea({ root: `${fx.root}/srv`, token });
@@ -19,6 +29,49 @@
  */
 
 import { type GitHttpServer, startGitHttpServer } from "./http_server.ts";
+import {
+  ARCHIVED_TEXT,
+  type GiteaProfile,
+  hookLines,
+  MIRROR_TEXT,
+  type ProfileName,
+  PROFILES,
+} from "./gitea_profiles.ts";
+
+export type { GiteaProfile, ProfileName } from "./gitea_profiles.ts";
+
+/** One API call as a route sees it. */
+export interface ApiCall {
+  /** The request. */
+  request: Request;
+  /** Its URL. */
+  url: URL;
+  /** The route's path match (below `/api/v1`, or below the repo). */
+  match: RegExpExecArray;
+  /** `owner/name` for a repo route (it exists), else "". */
+  fullName: string;
+  /** The stand-in. */
+  api: GiteaApi;
+}
+
+/**
+ * One route: a method and a path pattern. With `repo`, the pattern is
+ * matched against the path below `/repos/{owner}/{repo}` (the repo must
+ * exist, else 404); without, against the path below `/api/v1`. `when`
+ * limits it to some servers.
+ */
+export interface ApiRoute {
+  /** HTTP method. */
+  method: string;
+  /** Path pattern, anchored. */
+  path: RegExp;
+  /** A repo route. */
+  repo?: boolean;
+  /** Only when this holds (e.g. the version has the endpoint). */
+  when?: (api: GiteaApi) => boolean;
+  /** Answers the call. */
+  handle(call: ApiCall): Response | Promise<Response>;
+}
 
 /** How one repo's Actions behave after a push. */
 export interface CiPlan {
@@ -35,6 +88,12 @@ export interface CiPlan {
   outcome?: JobOutcome | JobOutcome[];
   /** Workflow file name for the tasks list (default `build.yml`). */
   workflowFile?: string;
+  /**
+   * After `pending`, how long each job waits for a runner, in ms (default
+   * 0). A cancel before a runner takes it posts nothing on a profile that
+   * leaves queued jobs pending (up to 1.23.5).
+   */
+  takeMs?: number;
 }
 
 /**
@@ -96,6 +155,12 @@ export interface GiteaApiOptions {
   version?: string;
   /** Owners that are users, not organisations. */
   users?: string[];
+  /** The server version to play (overrides `version`). */
+  profile?: ProfileName;
+  /** The ROOT_URL `Link` headers are built from (default: the request's origin). */
+  rootUrl?: string;
+  /** `REQUIRE_SIGNIN_VIEW`: anonymous requests need credentials. */
+  requireSignIn?: boolean;
 }
 
 interface StoredStatus {
@@ -127,6 +192,8 @@ interface Run {
   timers: ReturnType<typeof setTimeout>[];
   task: Task;
   done: boolean;
+  /** When a runner takes its jobs (Date.now() ms). */
+  takenAt: number;
 }
 
 interface RepoState {
@@ -160,7 +227,11 @@ export class GiteaApi {
   origin = "http://127.0.0.1";
   /** The version `/version` says; changeable between requests. */
   version: string;
+  /** The profile played, or null for the version-light behaviour. */
+  readonly profile: GiteaProfile | null;
   readonly #o: GiteaApiOptions;
+  readonly #routes: ApiRoute[] = [];
+  readonly #hidden = new Set<string>();
   readonly #flags = new Map<string, RepoFlags>();
   readonly #renames = new Map<string, string>();
   readonly #state = new Map<string, RepoState>();
@@ -175,7 +246,40 @@ export class GiteaApi {
   /** Makes the stand-in. */
   constructor(options: GiteaApiOptions) {
     this.#o = options;
-    this.version = options.version ?? "1.22.6";
+    this.profile = options.profile ? PROFILES[options.profile] : null;
+    this.version = this.profile?.version ?? options.version ?? "1.22.6";
+    this.#routes.push(...this.#baseRoutes(), ...this.#actionRoutes());
+  }
+
+  /** Adds routes, tried after the ones there (first match answers). */
+  addRoutes(...routes: ApiRoute[]): void {
+    this.#routes.push(...routes);
+  }
+
+  /**
+   * Hides `owner/name` from the token: listings count it while paging,
+   * then drop it (a page can come back short, or empty, in the middle).
+   */
+  hide(fullName: string): void {
+    this.#hidden.add(fullName);
+  }
+
+  /**
+   * Protects `branch` of `owner/name`: a push to it is refused by a
+   * pre-receive hook printing the profile's words.
+   */
+  async protectBranch(fullName: string, branch: string): Promise<void> {
+    const message = `Not allowed to push to protected branch ${branch}`;
+    const profile = this.profile ?? PROFILES["gitea-1.22.6"];
+    const lines = hookLines(profile, message)
+      .map((l) => `  echo '${l}' >&2`).join("\n");
+    const hook = `${this.dir(fullName)}/hooks/pre-receive`;
+    await Deno.mkdir(`${this.dir(fullName)}/hooks`, { recursive: true });
+    await Deno.writeTextFile(
+      hook,
+      `#!/bin/sh\nwhile read old new ref; do\n  [ "$ref" = "refs/heads/${branch}" ] || continue\n${lines}\n  exit 1\ndone\nexit 0\n`,
+    );
+    await Deno.chmod(hook, 0o755);
   }
 
   /** Sets flags of `owner/name`. */
@@ -205,7 +309,7 @@ export class GiteaApi {
   async configureCi(fullName: string, plan: CiPlan): Promise<void> {
     const state = this.#repoState(fullName);
     state.plan = plan;
-    state.tips = await this.#readTips(this.#dir(fullName));
+    state.tips = await this.#readTips(this.dir(fullName));
   }
 
   /** Configures how the runs dispatches start on `owner/name` behave. */
@@ -254,18 +358,15 @@ export class GiteaApi {
     for (const release of this.#hung) release();
   }
 
-  /** Answers an API request, a 307 for a renamed repo's git path, or null. */
+  /**
+   * Answers an API request, a renamed repo's redirect (git paths too), a
+   * push refused for an archived repo or a mirror, or null (git serves).
+   */
   async handle(request: Request): Promise<Response | null> {
     const url = new URL(request.url);
     const path = decodeURIComponent(url.pathname);
-    if (!path.startsWith(`${API}/`)) {
-      const moved = /^\/([^/]+)\/([^/]+?)(\.git)?(\/.*)?$/.exec(path);
-      const to = moved && this.#renames.get(`${moved[1]}/${moved[2]}`);
-      if (!moved || !to) return null;
-      return redirect(
-        `/${to}${moved[3] ?? ""}${moved[4] ?? ""}${url.search}`,
-      );
-    }
+    const authorization = request.headers.get("authorization");
+    if (!path.startsWith(`${API}/`)) return this.#git(url, path, authorization);
     const body = request.method === "POST"
       ? await request.clone().text()
       : null;
@@ -273,7 +374,7 @@ export class GiteaApi {
       method: request.method,
       path: url.pathname,
       query: url.search.slice(1),
-      authorization: request.headers.get("authorization"),
+      authorization,
       body,
     });
     const injected = this.#injected.shift()?.();
@@ -286,148 +387,320 @@ export class GiteaApi {
     const repo = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(route);
     const to = repo && this.#renames.get(`${repo[1]}/${repo[2]}`);
     if (repo && to) {
-      return redirect(`${API}/repos/${to}${repo[3] ?? ""}${url.search}`);
+      if (authorization === null && this.#signInFirst()) {
+        return json({
+          message: "Only signed in user is allowed to call APIs.",
+          url: this.#swagger(),
+        }, 401);
+      }
+      return this.#redirect(`${API}/repos/${to}${repo[3] ?? ""}${url.search}`);
     }
-    const denied = this.#auth(request.headers.get("authorization"), route);
+    const denied = this.#auth(authorization, route);
     if (denied) return denied;
-    return await this.#route(request, url, route, repo);
+    return await this.#dispatchRoute(request, url, route, repo);
   }
 
-  async #route(
+  /** A git path: a rename's redirect, an archived/mirror 403, or null. */
+  #git(url: URL, path: string, authorization: string | null): Response | null {
+    const moved = /^\/([^/]+)\/([^/]+?)(\.git)?(\/.*)?$/.exec(path);
+    if (!moved) return null;
+    const fullName = `${moved[1]}/${moved[2]}`;
+    const to = this.#renames.get(fullName);
+    if (to) {
+      if (authorization === null && this.#signInFirst()) {
+        return new Response("Unauthorized\n", {
+          status: 401,
+          headers: {
+            "Content-Type": "text/plain",
+            "WWW-Authenticate": 'Basic realm="Gitea"',
+          },
+        });
+      }
+      return this.#redirect(
+        `/${to}${moved[3] ?? ""}${moved[4] ?? ""}${url.search}`,
+      );
+    }
+    const push = url.searchParams.get("service") === "git-receive-pack" ||
+      path.endsWith("/git-receive-pack");
+    const flags = this.#flags.get(fullName);
+    // Gitea checks the credentials first, then refuses the push.
+    if (!push || this.profile === null || authorization === null) return null;
+    const text = flags?.archived
+      ? ARCHIVED_TEXT
+      : flags?.mirror
+      ? MIRROR_TEXT
+      : null;
+    if (text === null) return null;
+    return new Response(`${text}\n`, {
+      status: 403,
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+    });
+  }
+
+  /** Sign-in required, answered before a rename's redirect (1.22/1.23). */
+  #signInFirst(): boolean {
+    return this.#o.requireSignIn === true &&
+      (this.profile?.signInBeforeRedirect ?? false);
+  }
+
+  #redirect(location: string): Response {
+    const status = this.profile?.renameStatus ?? 307;
+    return new Response(null, { status, headers: { Location: location } });
+  }
+
+  /** The first route whose method, path and version match answers. */
+  async #dispatchRoute(
     request: Request,
     url: URL,
     route: string,
     repo: RegExpExecArray | null,
   ): Promise<Response> {
-    const level = giteaLevel(this.version);
-    const forgejo = /\+gitea-/.test(this.version);
-    const get = request.method === "GET";
-    if (route === "/version" && get) return json({ version: this.version });
-    const owner = /^\/(orgs|users)\/([^/]+)\/repos$/.exec(route);
-    if (owner && get) {
-      const [, kind = "", name = ""] = owner;
-      const isUser = (this.#o.users ?? []).includes(name);
-      if ((kind === "orgs") === isUser || !await isDir(this.#ownerDir(name))) {
-        return notFound();
-      }
-      const repos = await this.#listRepos(name);
-      return this.#page(
-        url,
-        repos.length,
-        (from, to) =>
-          Promise.all(repos.slice(from, to).map((n) => this.#repoJson(n))),
-      );
-    }
-    if (!repo) return notFound();
-    const [, o = "", r = "", rest = ""] = repo;
-    const fullName = `${o}/${r}`;
-    if (!await isDir(this.#dir(fullName))) return notFound();
-    if (rest === "" && get) return json(await this.#repoJson(fullName));
-    if (rest === "/topics" && get) {
-      return json({ topics: this.#flags.get(fullName)?.topics ?? [] });
-    }
-    const combined = /^\/commits\/([^/]+)\/status$/.exec(rest);
-    if (combined && get) {
-      const sha = await this.#resolve(fullName, combined[1] ?? "");
-      if (sha === null) return notFound();
-      return await this.#combined(url, fullName, sha, level);
-    }
-    const list = /^\/(?:commits\/([^/]+)\/statuses|statuses\/([^/]+))$/
-      .exec(rest);
-    if (list && get) {
-      const sha = await this.#resolve(fullName, list[1] ?? list[2] ?? "");
-      if (sha === null) return notFound();
-      const all = this.#statusesOf(fullName, sha).reverse();
-      return this.#page(url, all.length, (from, to) =>
-        Promise.resolve(
-          all.slice(from, to).map((s) => this.#statusJson(fullName, s)),
-        ));
-    }
-    if (rest === "/actions/tasks" && get && level >= 1023 && !forgejo) {
-      const tasks = this.tasks(fullName);
-      const { from, to, headers } = paging(url, tasks.length);
-      return json(
-        {
-          total_count: tasks.length,
-          workflow_runs: tasks.slice(from, to).map((t) =>
-            this.#taskJson(fullName, t)
-          ),
-        },
-        200,
-        headers,
-      );
-    }
-    const dispatch = /^\/actions\/workflows\/([^/]+)\/dispatches$/.exec(rest);
-    const canDispatch = forgejo ? parseInt(this.version) >= 8 : level >= 1024;
-    if (dispatch && request.method === "POST" && canDispatch) {
-      let body: { ref?: unknown } = {};
-      try {
-        body = await request.json();
-      } catch { /* checked below */ }
-      if (typeof body.ref !== "string" || body.ref === "") {
-        return json({ message: "ref is required", url: this.#swagger() }, 422);
-      }
-      const branch = body.ref.replace(/^refs\/heads\//, "");
-      const sha = await this.#resolve(fullName, branch);
-      if (sha === null) return notFound();
-      const refusal = this.#refusals.get(fullName);
-      if (refusal) {
-        return json(
-          { message: refusal.message, url: this.#swagger() },
-          refusal.status,
-        );
-      }
-      if (!await this.#hasWorkflow(fullName, sha, dispatch[1] ?? "")) {
-        return json({ message: "workflow not found", url: "" }, 404);
-      }
-      const state = this.#repoState(fullName);
-      const run = { branch, sha, workflow: dispatch[1] ?? "" };
-      if (state.dispatchPlan !== null) {
-        this.#startDispatchRun(state, state.dispatchPlan, run);
-        return new Response(null, { status: 204 });
-      }
-      state.tasks.push({
-        id: this.#nextId++,
-        name: run.workflow,
-        head_branch: branch,
-        head_sha: sha,
-        run_number: ++state.runNumber,
-        event: "workflow_dispatch",
-        status: "waiting",
-        workflow_id: run.workflow,
-        at: this.#now(),
-      });
-      return new Response(null, { status: 204 });
+    for (const r of this.#routes) {
+      if (r.method !== request.method || (r.when && !r.when(this))) continue;
+      const subject = r.repo ? (repo ? repo[3] ?? "" : null) : route;
+      const match = subject === null ? null : r.path.exec(subject);
+      if (match === null) continue;
+      const fullName = r.repo && repo ? `${repo[1]}/${repo[2]}` : "";
+      if (r.repo && !await isDir(this.dir(fullName))) return notFound();
+      return await r.handle({ request, url, match, fullName, api: this });
     }
     return notFound();
   }
 
+  /** Gitea's level (1022, 1025, …) for the version played. */
+  get level(): number {
+    return this.profile?.level ?? giteaLevel(this.version);
+  }
+
+  /** Whether the server plays Forgejo. */
+  get forgejo(): boolean {
+    return /\+gitea-/.test(this.version);
+  }
+
+  /** The routes of repos, listings and commit statuses. */
+  #baseRoutes(): ApiRoute[] {
+    const owner = (name: string, kind: string) => this.#ownerRepos(name, kind);
+    return [
+      {
+        method: "GET",
+        path: /^\/version$/,
+        handle: () => json({ version: this.version }),
+      },
+      {
+        method: "GET",
+        path: /^\/(orgs|users)\/([^/]+)\/repos$/,
+        handle: ({ match, url }) =>
+          owner(match[2] ?? "", match[1] ?? "").then((r) =>
+            r === null ? notFound() : this.#page(url, r, this.#hidden)
+          ),
+      },
+      {
+        method: "GET",
+        path: /^$/,
+        repo: true,
+        handle: async ({ fullName }) => json(await this.repoJson(fullName)),
+      },
+      {
+        method: "GET",
+        path: /^\/topics$/,
+        repo: true,
+        handle: ({ fullName }) =>
+          json({ topics: this.#flags.get(fullName)?.topics ?? [] }),
+      },
+      {
+        method: "GET",
+        path: /^\/commits\/([^/]+)\/status$/,
+        repo: true,
+        handle: async ({ fullName, match, url }) => {
+          const sha = await this.resolve(fullName, match[1] ?? "");
+          if (sha === null) return notFound();
+          return await this.#combined(url, fullName, sha, this.level);
+        },
+      },
+      {
+        method: "GET",
+        path: /^\/(?:commits\/([^/]+)\/statuses|statuses\/([^/]+))$/,
+        repo: true,
+        handle: async ({ fullName, match, url }) => {
+          const ref = match[1] ?? match[2] ?? "";
+          const sha = await this.resolve(fullName, ref);
+          if (sha === null) return notFound();
+          const all = this.#statusesOf(fullName, sha).reverse();
+          const { from, to, headers } = this.#paging(url, all.length);
+          return json(
+            all.slice(from, to).map((s) => this.#statusJson(fullName, s)),
+            200,
+            headers,
+          );
+        },
+      },
+    ];
+  }
+
+  /** The Actions routes: the runs list (1.23+, Forgejo 8+) and dispatch. */
+  #actionRoutes(): ApiRoute[] {
+    return [
+      {
+        method: "GET",
+        path: /^\/actions\/tasks$/,
+        repo: true,
+        when: () =>
+          this.profile?.tasks ??
+            (this.forgejo ? parseInt(this.version) >= 8 : this.level >= 1023),
+        handle: ({ fullName, url }) => {
+          const tasks = this.tasks(fullName);
+          const { from, to, headers } = this.#paging(url, tasks.length);
+          return json(
+            {
+              total_count: tasks.length,
+              workflow_runs: tasks.slice(from, to).map((t) =>
+                this.#taskJson(fullName, t)
+              ),
+            },
+            200,
+            headers,
+          );
+        },
+      },
+      {
+        method: "POST",
+        path: /^\/actions\/workflows\/([^/]+)\/dispatches$/,
+        repo: true,
+        when: () =>
+          this.profile?.dispatch ??
+            (this.forgejo ? parseInt(this.version) >= 8 : this.level >= 1024),
+        handle: (call) => this.#dispatch(call),
+      },
+    ];
+  }
+
+  /** An owner's repos, or null when no such org (or user). */
+  async #ownerRepos(name: string, kind: string): Promise<string[] | null> {
+    const isUser = (this.#o.users ?? []).includes(name);
+    if ((kind === "orgs") === isUser || !await isDir(this.#ownerDir(name))) {
+      return null;
+    }
+    return await this.#listRepos(name);
+  }
+
+  /** `POST …/actions/workflows/{workflow}/dispatches`, by version. */
+  async #dispatch({ request, fullName, match }: ApiCall): Promise<Response> {
+    const workflow = match[1] ?? "";
+    let body: { ref?: unknown } = {};
+    try {
+      body = await request.json();
+    } catch { /* checked below */ }
+    if (typeof body.ref !== "string" || body.ref === "") {
+      return json({ message: "ref is required", url: this.#swagger() }, 422);
+    }
+    const branch = body.ref.replace(/^refs\/heads\//, "");
+    const forgejoMissing = (what: string) =>
+      json({ message: `${what} not found`, url: this.#swagger() }, 500);
+    const sha = await this.resolve(fullName, branch);
+    if (sha === null) {
+      return this.profile?.dispatchMissing === 500
+        ? forgejoMissing(`ref "${branch}"`)
+        : notFound();
+    }
+    const refusal = this.#refusals.get(fullName);
+    if (refusal) {
+      return json(
+        { message: refusal.message, url: this.#swagger() },
+        refusal.status,
+      );
+    }
+    const text = await this.#workflowText(fullName, sha, workflow);
+    if (text === null) {
+      return this.profile?.dispatchMissing === 500
+        ? forgejoMissing(`workflow "${workflow}"`)
+        : json({ message: "workflow not found", url: "" }, 404);
+    }
+    if (
+      this.profile?.dispatchWithoutTrigger === 422 &&
+      !/workflow_dispatch/.test(text)
+    ) {
+      return json({
+        message: "workflow does not have a workflow_dispatch trigger",
+        url: this.#swagger(),
+      }, 422);
+    }
+    const state = this.#repoState(fullName);
+    const run = { branch, sha, workflow };
+    if (state.dispatchPlan !== null) {
+      this.#startDispatchRun(state, state.dispatchPlan, run);
+      return new Response(null, { status: 204 });
+    }
+    state.tasks.push({
+      id: this.#nextId++,
+      name: run.workflow,
+      head_branch: branch,
+      head_sha: sha,
+      run_number: ++state.runNumber,
+      event: "workflow_dispatch",
+      status: "waiting",
+      workflow_id: run.workflow,
+      at: this.#now(),
+    });
+    return new Response(null, { status: 204 });
+  }
+
   /**
-   * Whether the commit holds the workflow file (as Gitea looks it up:
-   * `.gitea/workflows`, then `.github/workflows`).
+   * The workflow file's text as the server finds it, or null: with a
+   * profile, in the first of its workflow folders that exists (and only
+   * there); without, in `.gitea/workflows`, then `.github/workflows`.
    */
-  async #hasWorkflow(
+  async #workflowText(
     fullName: string,
     sha: string,
     file: string,
-  ): Promise<boolean> {
-    for (const dir of [".gitea/workflows", ".github/workflows"]) {
-      const out = await new Deno.Command("git", {
-        args: ["cat-file", "-e", `${sha}:${dir}/${file}`],
-        cwd: this.#dir(fullName),
-        clearEnv: true,
-        env: {
-          PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-          GIT_CONFIG_NOSYSTEM: "1",
-          GIT_CONFIG_GLOBAL: "/dev/null",
-          LC_ALL: "C",
-        },
-        stdout: "null",
-        stderr: "null",
-      }).output();
-      if (out.success) return true;
+  ): Promise<string | null> {
+    const dirs = this.profile?.workflowDirs ??
+      [".gitea/workflows", ".github/workflows"];
+    for (const dir of dirs) {
+      if (this.profile !== null) {
+        const has = await this.#gitIn(
+          fullName,
+          "cat-file",
+          "-e",
+          `${sha}:${dir}`,
+        );
+        if (has === null) {
+          continue;
+        }
+        return await this.#gitIn(
+          fullName,
+          "cat-file",
+          "blob",
+          `${sha}:${dir}/${file}`,
+        );
+      }
+      const text = await this.#gitIn(
+        fullName,
+        "cat-file",
+        "blob",
+        `${sha}:${dir}/${file}`,
+      );
+      if (text !== null) return text;
     }
-    return false;
+    return null;
+  }
+
+  /** Runs git in the repo's directory; its stdout, or null on failure. */
+  async #gitIn(fullName: string, ...args: string[]): Promise<string | null> {
+    const out = await new Deno.Command("git", {
+      args,
+      cwd: this.dir(fullName),
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        GIT_CONFIG_NOSYSTEM: "1",
+        GIT_CONFIG_GLOBAL: "/dev/null",
+        LC_ALL: "C",
+      },
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return out.success ? new TextDecoder().decode(out.stdout) : null;
   }
 
   #auth(header: string | null, route: string): Response | null {
@@ -444,14 +717,27 @@ export class GiteaApi {
     }, 401);
   }
 
-  /** A paged list answer with `X-Total-Count` and Gitea's `Link`. */
+  /**
+   * A page of repos with `X-Total-Count` and Gitea's `Link`, paged over
+   * every repo, the `hidden` ones dropped afterwards (as Gitea does).
+   */
   async #page(
     url: URL,
-    total: number,
-    slice: (from: number, to: number) => Promise<unknown[]>,
+    repos: string[],
+    hidden: ReadonlySet<string>,
   ): Promise<Response> {
-    const { from, to, headers } = paging(url, total);
-    return json(await slice(from, to), 200, headers);
+    const { from, to, headers } = this.#paging(url, repos.length);
+    const shown = repos.slice(from, to).filter((n) => !hidden.has(n));
+    return json(
+      await Promise.all(shown.map((n) => this.repoJson(n))),
+      200,
+      headers,
+    );
+  }
+
+  /** Paging of `url` with `Link` built from the ROOT_URL (as Gitea does). */
+  #paging(url: URL, total: number) {
+    return paging(url, total, this.#o.rootUrl ?? url.origin);
   }
 
   async #combined(
@@ -462,7 +748,8 @@ export class GiteaApi {
   ): Promise<Response> {
     const newest = new Map<string, StoredStatus>();
     for (const s of this.#statusesOf(fullName, sha)) newest.set(s.context, s);
-    const statuses = [...newest.values()].sort((a, b) => a.id - b.id);
+    // Newest contexts first.
+    const statuses = [...newest.values()].sort((a, b) => b.id - a.id);
     const base = `${this.origin}${API}/repos/${fullName}`;
     if (statuses.length === 0 && level < 1025) {
       return json({
@@ -475,17 +762,19 @@ export class GiteaApi {
         url: "",
       });
     }
-    const { from, to, headers } = paging(url, statuses.length);
+    // `X-Total-Count` only, no `Link`; `total_count` counts this page.
+    const { from, to, headers } = paging(url, statuses.length, null);
+    const page = statuses.slice(from, to);
     return json(
       {
         state: combinedState(statuses.map((s) => s.status), level),
         sha,
-        total_count: statuses.length,
+        total_count: page.length,
         // A Go nil slice when there is no status (1.25 fills the rest).
-        statuses: statuses.length === 0
+        statuses: page.length === 0
           ? null
-          : statuses.slice(from, to).map((s) => this.#statusJson(fullName, s)),
-        repository: await this.#repoJson(fullName),
+          : page.map((s) => this.#statusJson(fullName, s)),
+        repository: await this.repoJson(fullName),
         // Before 1.25 Gitea leaves both URLs empty.
         commit_url: level >= 1025 ? `${base}/commits/${sha}` : "",
         url: level >= 1025 ? `${base}/commits/${sha}/status` : "",
@@ -508,7 +797,10 @@ export class GiteaApi {
       old.timers.forEach((t) => this.#clear(t));
       old.done = true;
       old.task.status = "cancelled";
-      for (const context of plan.contexts) {
+      // Up to 1.23.5 a job no runner took yet gets no new status.
+      const queued = Date.now() < old.takenAt;
+      const silent = queued && this.profile?.cancelsQueued === false;
+      for (const context of silent ? [] : plan.contexts) {
         this.postStatus(fullName, old.sha, {
           status: "failure",
           context,
@@ -536,13 +828,24 @@ export class GiteaApi {
       at: this.#now(),
     };
     state.tasks.push(task);
-    const run: Run = { sha, branch, timers: [], task, done: false };
-    state.runs.set(branch, run);
-    const level = giteaLevel(this.version);
     const queueMs = plan.queueMs ?? 20;
     const runMs = plan.runMs ?? 40;
+    const takeMs = plan.takeMs ?? 0;
+    const run: Run = {
+      sha,
+      branch,
+      timers: [],
+      task,
+      done: false,
+      takenAt: Date.now() + queueMs + takeMs,
+    };
+    state.runs.set(branch, run);
+    const level = this.level;
+    // Gitea stores Actions' target_url as a path (a profile plays that).
     const link = (i: number) =>
-      `${this.origin}/${fullName}/actions/runs/${number}/jobs/${i}`;
+      `${
+        this.profile ? "" : this.origin
+      }/${fullName}/actions/runs/${number}/jobs/${i}`;
     run.timers.push(this.#after(queueMs, () => {
       task.status = "running";
       plan.contexts.forEach((context, i) => {
@@ -555,7 +858,7 @@ export class GiteaApi {
         });
       });
     }));
-    run.timers.push(this.#after(queueMs + runMs, () => {
+    run.timers.push(this.#after(queueMs + takeMs + runMs, () => {
       run.done = true;
       const failed = outcomes.includes("failure");
       task.status = failed ? "failure" : "success";
@@ -647,7 +950,8 @@ export class GiteaApi {
     return state;
   }
 
-  #dir(fullName: string): string {
+  /** The bare repo directory of `owner/name`. */
+  dir(fullName: string): string {
     return `${this.#o.root.replace(/\/+$/, "")}/${fullName}.git`;
   }
 
@@ -694,23 +998,24 @@ export class GiteaApi {
   }
 
   async #defaultBranch(fullName: string): Promise<string> {
-    const head = await Deno.readTextFile(`${this.#dir(fullName)}/HEAD`).catch(
+    const head = await Deno.readTextFile(`${this.dir(fullName)}/HEAD`).catch(
       () => "",
     );
     return /^ref: refs\/heads\/(.+)$/m.exec(head)?.[1]?.trim() ?? "main";
   }
 
   /** A branch name or a full sha to a sha; null for an unknown branch. */
-  async #resolve(fullName: string, ref: string): Promise<string | null> {
+  async resolve(fullName: string, ref: string): Promise<string | null> {
     if (/^[0-9a-f]{40}$/.test(ref)) return ref;
-    const tips = await this.#readTips(this.#dir(fullName));
+    const tips = await this.#readTips(this.dir(fullName));
     return tips.get(ref.replace(/^refs\/heads\//, "")) ?? null;
   }
 
-  async #repoJson(fullName: string): Promise<Record<string, unknown>> {
+  /** The repo as the version's `Repository` JSON. */
+  async repoJson(fullName: string): Promise<Record<string, unknown>> {
     const [owner = "", name = ""] = fullName.split("/");
     const flags = this.#flags.get(fullName) ?? {};
-    const tips = await this.#readTips(this.#dir(fullName));
+    const tips = await this.#readTips(this.dir(fullName));
     const web = `${this.origin}/${fullName}`;
     const when = new Date(T0).toISOString().replace(".000Z", "Z");
     const repo: Record<string, unknown> = {
@@ -771,7 +1076,12 @@ export class GiteaApi {
       repo_transfer: null,
       object_format_name: "sha1",
     };
-    if (giteaLevel(this.version) >= 1023) repo.topics = flags.topics ?? [];
+    const topics = this.profile?.topics ??
+      (giteaLevel(this.version) >= 1023 ? "list" : "absent");
+    if (topics === "list") repo.topics = flags.topics ?? [];
+    if (topics === "null") {
+      repo.topics = flags.topics?.length ? flags.topics : null;
+    }
     return repo;
   }
 
@@ -868,10 +1178,15 @@ export function combinedState(states: string[], level: number): string {
   return worst === "error" ? "failure" : worst;
 }
 
-/** `page`/`limit` of a request, and Gitea's paging headers. */
+/**
+ * `page`/`limit` of a request, and Gitea's paging headers, `Link` built
+ * from `root` (Gitea's ROOT_URL) and the request's path, or none when
+ * `root` is null.
+ */
 function paging(
   url: URL,
   total: number,
+  root: string | null,
 ): { from: number; to: number; headers: Headers } {
   const rawLimit = Number(url.searchParams.get("limit") ?? "30");
   const limit = Math.min(
@@ -888,13 +1203,13 @@ function paging(
     const sorted = new URLSearchParams(
       [...query.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     );
-    return `<${url.origin}${url.pathname}?${sorted}>; rel="${rel}"`;
+    return `<${root}${url.pathname}?${sorted}>; rel="${rel}"`;
   };
   const links: string[] = [];
   if (page < pages) links.push(link(page + 1, "next"));
   if (page !== pages) links.push(link(pages, "last"));
   if (page > 1) links.push(link(1, "first"), link(page - 1, "prev"));
-  if (links.length > 0) headers.set("Link", links.join(","));
+  if (links.length > 0 && root !== null) headers.set("Link", links.join(","));
   return { from: (page - 1) * limit, to: page * limit, headers };
 }
 
@@ -922,7 +1237,8 @@ function stableId(text: string): number {
   return hash + 1;
 }
 
-function json(
+/** A JSON answer as Gitea sends it (for route files too). */
+export function json(
   value: unknown,
   status = 200,
   headers = new Headers(),
@@ -931,12 +1247,9 @@ function json(
   return new Response(JSON.stringify(value), { status, headers });
 }
 
-function notFound(): Response {
+/** Gitea's 404 JSON answer (for route files too). */
+export function notFound(): Response {
   return json({ errors: ["not found"], message: "not found", url: "" }, 404);
-}
-
-function redirect(location: string): Response {
-  return new Response(null, { status: 307, headers: { Location: location } });
 }
 
 async function isDir(path: string): Promise<boolean> {

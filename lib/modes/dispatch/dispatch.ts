@@ -162,9 +162,11 @@ async function dispatchTemplate(
   const { workflow, inputs } = settings;
   try {
     if (settings.probes.length > 0) {
+      const forge = access.get(task.target.key)?.server.name;
       const found = await probeWorkflow(task, {
         ...settings,
         inputs: Object.keys(inputs),
+        ...(forge ? { forge } : {}),
       });
       result.previous = found.previous;
       if (found.skip !== null) {
@@ -201,9 +203,11 @@ async function dispatchTemplate(
           "interrupted before the dispatch was confirmed: check the template's runs before re-running (a dispatch is not idempotent)",
       };
     }
+    const forge = access.get(task.target.key)?.server.name;
     const failure: ReportError = dispatchFailure(error, task.target.repo, {
       workflow,
       branch: task.branch,
+      ...(forge ? { forge } : {}),
     }) ?? reportError(error, task.target.repo);
     return { ...result, status: "failed", error: failure };
   }

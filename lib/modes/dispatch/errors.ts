@@ -16,19 +16,31 @@ export interface DispatchWhat {
   workflow: string;
   /** The branch. */
   branch: string;
+  /** The server's forge, when known (Forgejo answers 500 for refusals). */
+  forge?: "Gitea" | "Forgejo";
+}
+
+/** The workflow folder the advice names, by forge. */
+function workflowDir(what: DispatchWhat): string {
+  return what.forge === "Forgejo" ? ".forgejo/workflows" : ".gitea/workflows";
 }
 
 /** What to do after a refused dispatch, by HTTP status. */
 function adviceFor(error: ForgeError, what: DispatchWhat): string {
   switch (error.status) {
     case 404:
-      return `the server has no workflow ${what.workflow} on ${what.branch} (or the token cannot see the repo): add .gitea/workflows/${what.workflow} with an on: workflow_dispatch trigger, or pass --workflow`;
+      return `the server has no workflow ${what.workflow} on ${what.branch} (or the token cannot see the repo): add ${
+        workflowDir(what)
+      }/${what.workflow} with an on: workflow_dispatch trigger, or pass --workflow`;
     case 401:
     case 403:
-      return "the token may not run this repo's workflows: give the bot write access to the repo and check that Actions are enabled";
+      return /disabled/i.test(error.message)
+        ? `the workflow ${what.workflow} is disabled: enable the workflow (the repo's Actions page), then re-run`
+        : "the token may not run this repo's workflows: give the bot write access to the repo and check that Actions are enabled";
     case 400:
-    case 422:
       return "the server refused the ref or the inputs: check --input names against the workflow's workflow_dispatch inputs (--probe checks them), and --branch";
+    case 422:
+      return "the workflow has no workflow_dispatch trigger, or its inputs are wrong: check its on: workflow_dispatch and --input names (--probe checks both), and --branch";
     default:
       return error.kind === "moved"
         ? "update the repo's address to where it moved, if that is right"
@@ -49,6 +61,16 @@ export function dispatchFailure(
   // The client's message ends with general advice; this one is specific.
   const cut = error.message.lastIndexOf("; ");
   const answer = cut < 0 ? error.message : error.message.slice(0, cut);
+  if (what.forge === "Forgejo" && error.status === 500) {
+    // Forgejo refuses a missing workflow or ref with a 500 and its words.
+    return {
+      kind: "dispatch-refused",
+      message:
+        `${repo}: dispatching ${what.workflow} on ${what.branch}: ${answer}; ${
+          ADVICE["dispatch-refused"]
+        }`,
+    };
+  }
   return {
     kind: error.kind,
     message:

@@ -22,11 +22,26 @@ import {
 } from "../../forge/workflow_file.ts";
 import { notWired, readVersionState } from "../../version/state.ts";
 
-/** Where Gitea and Forgejo look for workflows, in the order checked. */
+/** Where Gitea looks for workflows: the first folder that exists. */
 export const WORKFLOW_DIRS: readonly string[] = [
   ".gitea/workflows",
   ".github/workflows",
 ];
+
+/** Where Forgejo looks for workflows: the first folder that exists. */
+export const FORGEJO_WORKFLOW_DIRS: readonly string[] = [
+  ".forgejo/workflows",
+  ...WORKFLOW_DIRS,
+];
+
+/**
+ * The folders a forge reads workflows from, in its order. The server uses
+ * only the first that exists (Gitea reads `.github/workflows` only when
+ * `.gitea/workflows` is absent), whether or not it holds the workflow.
+ */
+export function workflowDirs(forge?: "Gitea" | "Forgejo"): readonly string[] {
+  return forge === "Forgejo" ? FORGEJO_WORKFLOW_DIRS : WORKFLOW_DIRS;
+}
 
 /** What the probe needs to know. */
 export interface ProbeSettings {
@@ -40,6 +55,8 @@ export interface ProbeSettings {
   workflow: string;
   /** The input names the dispatch sends. */
   inputs: readonly string[];
+  /** The server's forge (its workflow folders); Gitea when unknown. */
+  forge?: "Gitea" | "Forgejo";
 }
 
 /** The probe's finding: the file's value, and why to skip (or null). */
@@ -71,33 +88,35 @@ export async function probeWorkflow(
   const previous = state.content?.display ?? null;
   const unwired = notWired(state, settings.probes, settings.file);
   if (unwired !== null) return { previous, skip: unwired };
-  const paths = WORKFLOW_DIRS.map((dir) => `${dir}/${settings.workflow}`);
+  const dirs = workflowDirs(settings.forge);
+  const paths = dirs.map((dir) => `${dir}/${settings.workflow}`);
+  // A folder's tree keeps its type when over the cap; only its type is read.
   const objects = await readObjects(
     ctx,
-    paths.map((p) => `${tip}:${p}`),
+    [...dirs.map((d) => `${tip}:${d}`), ...paths.map((p) => `${tip}:${p}`)],
     () => MAX_WORKFLOW_BYTES,
   );
-  const at = paths.findIndex((p) =>
-    objects.get(`${tip}:${p}`)?.type === "blob"
-  );
-  const found = objects.get(`${tip}:${paths[at]}`);
+  // The server reads the first folder that exists, and only that one.
+  const at = dirs.findIndex((d) => objects.get(`${tip}:${d}`)?.type === "tree");
+  const path = paths[at] ?? "";
+  const found = objects.get(`${tip}:${path}`);
   if (at < 0 || found === null || found === undefined) {
-    return {
-      previous,
-      skip: `no workflow ${settings.workflow} in ${WORKFLOW_DIRS.join(" or ")}`,
-    };
+    const where = at < 0
+      ? dirs.join(" or ")
+      : `${dirs[at]} (the folder ${
+        settings.forge ?? "Gitea"
+      } reads, since it exists)`;
+    return { previous, skip: `no workflow ${settings.workflow} in ${where}` };
+  }
+  if (found.type !== "blob") {
+    return { previous, skip: `${path} is not a file` };
   }
   if (found.tooLarge === true || found.bytes.length > MAX_WORKFLOW_BYTES) {
     return {
       previous,
-      skip: `${
-        paths[at]
-      } is larger than 256 KiB; not read (the file is too large)`,
+      skip: `${path} is larger than 256 KiB; not read (the file is too large)`,
     };
   }
   const text = new TextDecoder().decode(found.bytes);
-  return {
-    previous,
-    skip: workflowProblem(text, paths[at] ?? "", settings.inputs),
-  };
+  return { previous, skip: workflowProblem(text, path, settings.inputs) };
 }

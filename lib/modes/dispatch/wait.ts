@@ -4,10 +4,10 @@
  * at once, the way `push --wait` follows pushed commits (the same gate for
  * `--canary`, the same bounds, pacing and `ci` shape). A dispatched run
  * posts no commit status, so the follow reads the server's runs list
- * (`/actions/tasks`, Gitea 1.23+) and finds the run by the ids the list
- * held just before the dispatch, the branch tip and the server's clock at
- * the dispatch (the template's {@linkcode DispatchMark}).
- * A server without that list (Forgejo, Gitea 1.22) gives `none` with a
+ * (`/actions/tasks`, Gitea 1.23+, Forgejo 8+) and finds the run by the ids
+ * the list held just before the dispatch, the branch tip and the server's
+ * clock at the dispatch (the template's {@linkcode DispatchMark}).
+ * A server without that list (Gitea 1.22, Forgejo before 8) gives `none` with a
  * note saying so; a list that could not be read before the dispatch
  * gives `pending` with the reason.
  *
@@ -53,11 +53,11 @@ export interface DispatchMark {
   branch: string;
   /**
    * Ids of that workflow's dispatched runs on that branch listed before
-   * the dispatch; null when the server has no runs list (Gitea before
-   * 1.23, Forgejo) or it could not be read.
+   * the dispatch; null when the server has no runs list or it could not
+   * be read.
    */
   before: ReadonlySet<number> | null;
-  /** Whether the server has the runs list (Gitea 1.23+). */
+  /** Whether the server has the runs list (Gitea 1.23+, Forgejo 8+). */
   runsListed: boolean;
   /** The branch tip at the dispatch: the only commit the run may be of. */
   tip: string;
@@ -163,7 +163,7 @@ function unlisted(mark: DispatchMark, where: string): CiOutcome {
       ...base,
       state: "none",
       note:
-        `${where}: the server does not list workflow runs (GET /actions/tasks needs Gitea 1.23 or later), so the dispatched run cannot be followed; check its Actions page`,
+        `${where}: the server does not list workflow runs (GET /actions/tasks needs Gitea 1.23 or later, or Forgejo 8 or later), so the dispatched run cannot be followed; check its Actions page`,
     };
   }
   return {
