@@ -160,3 +160,14 @@ export function parsePerson(
   }
   return { name: m[1] ?? "", email: m[2] ?? "" };
 }
+
+/** `--transport`: `auto` (the default) or `git`. */
+export function transportMode(raw: string | undefined): "auto" | "git" {
+  const mode = raw ?? "auto";
+  if (mode !== "auto" && mode !== "git") {
+    throw new UsageError(
+      `--transport must be auto or git (got "${mode}"); use git to run git for every transfer`,
+    );
+  }
+  return mode;
+}

@@ -33,7 +33,7 @@ import {
   hermeticEnv,
   readEnv,
 } from "../git/runner.ts";
-import { httpRefsFor } from "../git/http_refs.ts";
+import { Transport } from "../git/transport.ts";
 import { checkReportPaths, resolveTargets } from "../targets/inputs.ts";
 import { type CiOutcome, type Report, schemaUrl } from "../model.ts";
 import { anyFails } from "../report/summary.ts";
@@ -233,7 +233,7 @@ export function planTargets(
   allowed: ReadonlySet<string>,
   redactor: Redactor,
 ): Plan[] {
-  const gitOnly = new Set<string>();
+  const transport = new Transport(options.transport);
   return targets.map((target) => {
     const { authorization, choice } = credentialsFor(
       target,
@@ -253,7 +253,7 @@ export function planTargets(
         ["http.lowSpeedTime", String(options.timeout)],
         ...credentialGitConfig(target, authorization),
       ],
-      httpRefs: httpRefsFor(target, authorization, gitOnly),
+      httpRefs: transport.for(target, authorization),
     };
   });
 }

@@ -17,7 +17,7 @@ import {
 } from "../errors.ts";
 import { configEnv, type GitRunner } from "../git/runner.ts";
 import type { RunOptions } from "../cli/parse.ts";
-import type { HttpRefs } from "../git/http_refs.ts";
+import type { HttpRefs } from "../git/transport.ts";
 import type {
   CiOutcome,
   Report,

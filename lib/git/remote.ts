@@ -7,8 +7,9 @@
  * @module
  */
 
-import { readHttpRefs } from "./http_refs.ts";
-import { pushOverHttp } from "./http_push.ts";
+import { readHttpRefs } from "./_http_refs.ts";
+import { pushOverHttp } from "./_http_push.ts";
+import { fetchOverHttp } from "./_http_fetch.ts";
 import { forLog } from "../console/neutralise.ts";
 import { HTTP_TRACE_ENV, notGitServer, silentOverHttp } from "./not_git.ts";
 import { checkedHead, type RemoteHead } from "./refs.ts";
@@ -188,8 +189,9 @@ async function makeSkeleton(
 }
 
 /**
- * Fetches the branch tip, depth 1, asking the server for as little as the
- * commit needs: the trees down to `depth` levels and the small blobs there
+ * Fetches the branch tip, depth 1: in one smart-HTTP request where
+ * `ctx.httpRefs` allows and `want` is known (see `_http_fetch.ts`), else
+ * with `git fetch`, asking the server for as little as the commit needs: the trees down to `depth` levels and the small blobs there
  * (`combine:tree:<depth+1>+blob:limit=16k`), falling back to `tree:1`, then
  * to no filter for servers without filter support. `want` is the tip the
  * preflight saw: fetching it by id saves the server a ref listing; a server
@@ -202,6 +204,10 @@ export async function fetchTip(
   want?: string,
   depth = 1,
 ): Promise<string> {
+  if (ctx.httpRefs && want !== undefined) {
+    const fetched = await fetchOverHttp(ctx, want, branch, depth);
+    if (fetched !== null) return fetched;
+  }
   const byName = `refs/heads/${branch}`;
   const filters = [
     `--filter=combine:tree:${Math.min(depth, 8) + 1}+blob:limit=16k`,

@@ -16,7 +16,7 @@
  * from `<commit> ^<parent>` in the work repo.
  *
  * Used only where the in-process ref read is (`ctx.httpRefs`, see
- * `http_refs.ts`), for SHA-1 repos and branch names git would accept.
+ * `_http_refs.ts`), for SHA-1 repos and branch names git would accept.
  * Returns null, and the caller runs `git push`, whenever nothing can have
  * been applied: the commit or pack cannot be made, the connection cannot
  * be opened, or the server answers anything but a 200 receive-pack result
@@ -77,7 +77,7 @@ export async function pushOverHttp(
     return null;
   }
   const origin = new URL(refs.url).origin;
-  if (refs.gitOnly.has(origin)) return null;
+  if (refs.run.gitOnly.has(origin)) return null;
   const parent = await onlyParent(ctx, commit);
   if (parent === null) return null;
   const pack = await packFor(ctx, commit, parent);
@@ -110,7 +110,7 @@ export async function pushOverHttp(
     ).catch((error) => {
       if (abort.aborted || !connectFailed(error)) throw error;
       // Nothing was sent: git pushes, and names the failure if it fails too.
-      refs.gitOnly.add(origin);
+      refs.run.gitOnly.add(origin);
       return null;
     });
     if (response === null) return null;
