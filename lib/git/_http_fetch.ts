@@ -48,14 +48,15 @@ type Answer =
 
 /**
  * Fetches `tip` at depth 1 with the trees down to `depth` levels into
- * `ctx.gitDir`, as described in the module doc. Returns the tip, or null
- * when git should fetch instead.
+ * `ctx.gitDir`, as described in the module doc, holding at most `maxBytes`
+ * of the answer. Returns the tip, or null when git should fetch instead.
  */
 export async function fetchOverHttp(
   ctx: RemoteContext,
   tip: string,
   branch: string,
   depth: number,
+  maxBytes: number = MAX_PACK_BYTES,
 ): Promise<string | null> {
   const refs = ctx.httpRefs;
   if (!refs || !/^[0-9a-f]{40}$/.test(tip)) return null;
@@ -70,7 +71,13 @@ export async function fetchOverHttp(
     : AbortSignal.any([ctx.signal, timeout]);
   const ask = async (withFilter: boolean): Promise<Answer> => {
     try {
-      return await request(ctx, tip, withFilter ? filter : null, abort);
+      return await request(
+        ctx,
+        tip,
+        withFilter ? filter : null,
+        abort,
+        maxBytes,
+      );
     } catch (error) {
       if (ctx.signal?.aborted) throw new InterruptedError();
       if (timeout.aborted) throw stepFailure("timeout", step);
@@ -112,6 +119,7 @@ async function request(
   tip: string,
   filter: string | null,
   abort: AbortSignal,
+  maxBytes: number,
 ): Promise<Answer> {
   const refs = ctx.httpRefs;
   if (!refs) return { ok: false, refused: false };
@@ -138,7 +146,7 @@ async function request(
     await response.body?.cancel().catch(() => {});
     return { ok: false, refused: false };
   }
-  const bytes = await readCapped(response.body, MAX_PACK_BYTES, abort);
+  const bytes = await readCapped(response.body, maxBytes, abort);
   if (bytes === "too-large") return { ok: false, refused: false };
   const read = readFetchAnswer(bytes);
   // An empty or ERR answer to a filtered request: the filter was refused.
