@@ -25,7 +25,8 @@ import {
   type TemplateTask,
 } from "./engine.ts";
 import type { BranchMoved } from "../forge/ci.ts";
-import { fetchTip, lsRemote } from "../git/remote.ts";
+import { lsRemote, openTip } from "../git/remote.ts";
+import { removeWorkRepo } from "./workdir.ts";
 import type { CiOutcome, PushResult } from "../model.ts";
 import { readVersionState } from "../version/state.ts";
 import type { Target } from "../targets/target.ts";
@@ -193,10 +194,12 @@ function branchMoved(
       }
     },
     followable: async (sha) => {
+      // A work repo of its own: the template's went when its push ended.
+      const ctx = { ...where.ctx, gitDir: `${where.ctx.gitDir}-ci` };
       try {
-        const tip = await fetchTip(where.ctx, where.branch, sha, depth);
+        const tip = await openTip(ctx, sha, where.branch, depth);
         const state = await readVersionState(
-          where.ctx,
+          ctx,
           tip,
           settings.file,
           settings.version,
@@ -205,6 +208,8 @@ function branchMoved(
         return state.current;
       } catch {
         return false;
+      } finally {
+        await removeWorkRepo(ctx.gitDir);
       }
     },
   };

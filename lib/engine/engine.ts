@@ -30,6 +30,7 @@ import { MAX_REDIRECT_HOPS, redirectTarget } from "../git/redirect.ts";
 import type { RemoteContext, Skeletons } from "../git/context.ts";
 import { lsRemote, promisorConfig } from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
+import { removeWorkRepo } from "./workdir.ts";
 import type { Token } from "../credentials.ts";
 import type { CiReader } from "../forge/ci_reader.ts";
 import type { Target } from "../targets/target.ts";
@@ -336,15 +337,22 @@ export async function runTemplates<R extends TemplateResult>(
         });
       } else {
         deps.onStart?.(index);
-        result = await step.run({
-          target: flight.target,
-          ctx: ctxAt(plan, index)(flight.target),
-          branch: flight.branch,
-          tip: flight.tip,
-          log,
-          signal: deps.signal,
-          refused,
-        });
+        const ctx = ctxAt(plan, index)(flight.target);
+        try {
+          result = await step.run({
+            target: flight.target,
+            ctx,
+            branch: flight.branch,
+            tip: flight.tip,
+            log,
+            signal: deps.signal,
+            refused,
+          });
+        } finally {
+          // Temp space follows the concurrency: the work repo goes when
+          // its template ends, not when the run does.
+          await removeWorkRepo(ctx.gitDir);
+        }
       }
       if (flight.ok && flight.moved) result.movedTo = flight.target.url;
       if (result.error?.kind === "auth" && plan.authAdvice) {
