@@ -28,6 +28,7 @@
  * @module
  */
 
+import { deadline } from "./_deadline.ts";
 import { type RemoteContext, signalOf, stepFailure } from "./context.ts";
 import { fetchRequest, readFetchAnswer } from "./_pack.ts";
 import { readCapped } from "../read_capped.ts";
@@ -65,10 +66,8 @@ export async function fetchOverHttp(
   if (run.gitOnly.has(origin) || run.v0Only.has(origin)) return null;
   const filter = `combine:tree:${Math.min(depth, 8) + 1}+blob:limit=16k`;
   const step = `fetching ${branch}`;
-  const timeout = AbortSignal.timeout(ctx.timeoutMs);
-  const abort = ctx.signal === undefined
-    ? timeout
-    : AbortSignal.any([ctx.signal, timeout]);
+  using limit = deadline(ctx.timeoutMs, ctx.signal);
+  const abort = limit.signal;
   const ask = async (withFilter: boolean): Promise<Answer> => {
     try {
       return await request(
@@ -80,7 +79,7 @@ export async function fetchOverHttp(
       );
     } catch (error) {
       if (ctx.signal?.aborted) throw new InterruptedError();
-      if (timeout.aborted) throw stepFailure("timeout", step);
+      if (limit.timedOut) throw stepFailure("timeout", step);
       if (!(error instanceof Deno.errors.NotCapable)) run.gitOnly.add(origin);
       return { ok: false, refused: false };
     }

@@ -34,6 +34,7 @@
  * @module
  */
 
+import { deadline } from "./_deadline.ts";
 import { concatBytes, type GitOutput } from "./runner.ts";
 import {
   network,
@@ -91,10 +92,8 @@ export async function pushOverHttp(
     pack,
   ]);
   const step = `pushing to ${branch}`;
-  const timeout = AbortSignal.timeout(ctx.timeoutMs);
-  const abort = ctx.signal === undefined
-    ? timeout
-    : AbortSignal.any([ctx.signal, timeout]);
+  using limit = deadline(ctx.timeoutMs, ctx.signal);
+  const abort = limit.signal;
   const headers: Record<string, string> = {
     "Content-Type": REQUEST,
     Accept: RESULT,
@@ -122,7 +121,7 @@ export async function pushOverHttp(
     answer = await readCapped(response.body, MAX_PUSH_ANSWER_BYTES, abort);
   } catch {
     if (ctx.signal?.aborted) throw new InterruptedError();
-    if (timeout.aborted) throw lost("timeout", step, "timed out");
+    if (limit.timedOut) throw lost("timeout", step, "timed out");
     throw lost("network", step, `the connection was lost (${host(origin)})`);
   }
   if (answer === "too-large") {

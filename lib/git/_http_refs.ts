@@ -29,6 +29,7 @@
  * @module
  */
 
+import { deadline } from "./_deadline.ts";
 import { lsRefsRequest, parseAdvertisement, parseLsRefs } from "./pkt_line.ts";
 import { readCapped } from "../read_capped.ts";
 import { InterruptedError, TemplateError } from "../errors.ts";
@@ -111,10 +112,8 @@ export async function readHttpRefs(
   if (branch !== undefined && branchNameProblem(branch) !== null) {
     return { ok: false, reason: "use-git" };
   }
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const abort = signal === undefined
-    ? timeout
-    : AbortSignal.any([signal, timeout]);
+  using limit = deadline(timeoutMs, signal);
+  const abort = limit.signal;
   const base = refs.url.replace(/\/+$/, "");
   const headers: Record<string, string> = {
     "Cache-Control": "no-cache",
@@ -157,7 +156,7 @@ export async function readHttpRefs(
       : { ok: true, head: checkedHead(head, branch) };
   } catch (error) {
     if (signal?.aborted) throw new InterruptedError();
-    if (timeout.aborted) return { ok: false, reason: "timeout" };
+    if (limit.timedOut) return { ok: false, reason: "timeout" };
     if (error instanceof TemplateError) throw error;
     if (!(error instanceof Deno.errors.NotCapable)) {
       refs.run.gitOnly.add(origin);
