@@ -65,7 +65,6 @@ for (const v2 of [true, false]) {
         "index-pack",
         "cat-file",
         "fast-import",
-        "cat-file",
         "pack-objects",
       ]);
     } else {
@@ -83,7 +82,6 @@ for (const v2 of [true, false]) {
         "fetch",
         "cat-file",
         "fast-import",
-        "cat-file",
         "pack-objects",
       ]);
     }

@@ -65,13 +65,15 @@ const RESULT = "application/x-git-receive-pack-result";
 
 /**
  * Pushes `commit` to `branch` in one smart-HTTP request, as described in
- * the module doc. Null when it did not send the push (the caller uses
+ * the module doc. `knownParent`, when the caller wrote `commit` on that
+ * one parent itself, saves reading the commit back. Null when it did not send the push (the caller uses
  * `git push`); else the outcome in the shape `git push --porcelain` gives.
  */
 export async function pushOverHttp(
   ctx: RemoteContext,
   commit: string,
   branch: string,
+  knownParent?: string,
 ): Promise<PushOutcome | null> {
   const refs = ctx.httpRefs;
   if (!refs || commit.length !== 40 || branchNameProblem(branch) !== null) {
@@ -79,7 +81,7 @@ export async function pushOverHttp(
   }
   const origin = new URL(refs.url).origin;
   if (refs.run.gitOnly.has(origin)) return null;
-  const parent = await onlyParent(ctx, commit);
+  const parent = knownParent ?? await onlyParent(ctx, commit);
   if (parent === null) return null;
   const pack = await packFor(ctx, commit, parent);
   if (pack === null) return null;

@@ -271,16 +271,18 @@ export async function openTip(
  * Pushes `commit` to the branch, never forced: in one smart-HTTP request
  * where `ctx.httpRefs` allows (see `http_push.ts`), else, or when that did
  * not send it, `git push --porcelain --no-thin URL COMMIT:refs/heads/BRANCH`.
- * A rejection is returned (the caller decides whether the branch moved);
- * any other failure throws.
+ * `parent`, when the caller wrote `commit` on that one parent, saves the
+ * in-process push reading it back. A rejection is returned (the caller
+ * decides whether the branch moved); any other failure throws.
  */
 export async function push(
   ctx: RemoteContext,
   commit: string,
   branch: string,
+  parent?: string,
 ): Promise<PushOutcome> {
   if (ctx.httpRefs) {
-    const pushed = await pushOverHttp(ctx, commit, branch);
+    const pushed = await pushOverHttp(ctx, commit, branch, parent);
     if (pushed !== null) return pushed;
   }
   const out = await network(ctx, [
