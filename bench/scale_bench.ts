@@ -90,18 +90,8 @@ export async function benchScale(options: ScaleOptions): Promise<void> {
       "N     run        req/tpl  ms/tpl  cpu ms/tpl  peak RSS  peak tmp files  left",
     );
     for (const n of options.sizes) {
-      await Deno.remove(`${root}/srv`, { recursive: true }).catch(() => {});
-      await Deno.mkdir(`${root}/srv/s`, { recursive: true });
-      for (let i = 0; i < n; i++) {
-        await copy(seed, `${root}/srv/s/t${i}.git`);
-      }
-      const urls = Array.from(
-        { length: n },
-        (_, i) => `${server.origin}/s/t${i}.git`,
-      );
-      const list = `${root}/repos-${n}.txt`;
-      await Deno.writeTextFile(list, `${urls.join("\n")}\n`);
-      const run = async (label: string, version: string, args: string[]) => {
+      const list = await fleet(seed, root, server.origin, n);
+      const run = async (label: string, args: string[]) => {
         const before = server.requests.length;
         const cost = await measured(args, `${root}/tmp`, root);
         cost.requests = server.requests.length - before;
@@ -125,10 +115,10 @@ export async function benchScale(options: ScaleOptions): Promise<void> {
         "--repos-file",
         list,
       ];
-      await run("update", `1.${n}.0`, cascadeArgs(`1.${n}.0`));
-      await run("no-op", `1.${n}.0`, cascadeArgs(`1.${n}.0`));
+      await run("update", cascadeArgs(`1.${n}.0`));
+      await run("no-op", cascadeArgs(`1.${n}.0`));
       if (options.versus) {
-        await run("clone-loop", `2.${n}.0`, [
+        await run("clone-loop", [
           "sh",
           here("clone_loop.sh"),
           `2.${n}.0`,
@@ -283,6 +273,22 @@ async function countProcesses(
       })`,
     );
   }
+}
+
+/** N copies of `seed` on the server; returns the file listing their URLs. */
+async function fleet(
+  seed: string,
+  root: string,
+  origin: string,
+  n: number,
+): Promise<string> {
+  await Deno.remove(`${root}/srv`, { recursive: true }).catch(() => {});
+  await Deno.mkdir(`${root}/srv/s`, { recursive: true });
+  for (let i = 0; i < n; i++) await copy(seed, `${root}/srv/s/t${i}.git`);
+  const urls = Array.from({ length: n }, (_, i) => `${origin}/s/t${i}.git`);
+  const list = `${root}/repos-${n}.txt`;
+  await Deno.writeTextFile(list, `${urls.join("\n")}\n`);
+  return list;
 }
 
 async function copy(from: string, to: string): Promise<void> {
