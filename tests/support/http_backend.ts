@@ -4,7 +4,8 @@
  * in front of it would (`GIT_PROJECT_ROOT`, `PATH_INFO`, the request's
  * `Git-Protocol` header as `HTTP_GIT_PROTOCOL`). With `v2: false` the
  * header is not passed on, so git answers as a protocol v0 server does.
- * Filters are git's default (refused) unless `filters` is set. Every
+ * Filters are git's default (refused) unless `filters` is set, and so is
+ * `uploadpack.allowAnySHA1InWant` (false) whatever a repo's config says. Every
  * request is recorded with its `User-Agent`, so a test can tell cascade's
  * own requests from git's.
  *
@@ -52,6 +53,8 @@ export async function startHttpBackend(
   const config: [string, string][] = [
     ["http.receivepack", "true"],
     ["uploadpack.allowFilter", options.filters ? "true" : "false"],
+    // git's default, over what a fixture's repo config says.
+    ["uploadpack.allowAnySHA1InWant", "false"],
   ];
   const base: Record<string, string> = {
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
