@@ -149,3 +149,29 @@ Deno.test("fetchOverHttp() times out (kind timeout) and stops at once on interru
   assert.ok(aborted.error instanceof InterruptedError, String(aborted.error));
   assert.ok(aborted.ms < 3000, `${aborted.ms} ms`);
 });
+
+Deno.test("fetchOverHttp(): the fetches waiting for an origin's probe end when the probe times out", async () => {
+  await using server = startHostileServer(() => ({
+    kind: "stall",
+    type: RESULT,
+    head: new TextEncoder().encode(pktLine("packfile\n")),
+  }));
+  await using a = await workRepo(`${server.origin}/a.git`);
+  await using b = await workRepo(`${server.origin}/b.git`);
+  b.ctx.httpRefs = { ...b.ctx.httpRefs!, run: a.ctx.httpRefs!.run };
+  b.ctx.timeoutMs = 1500;
+  const [probe, waiter] = await Promise.all([
+    timed(() => fetchOverHttp(a.ctx, TIP, "main", 1)),
+    timed(() => fetchOverHttp(b.ctx, TIP, "main", 1)),
+  ]);
+  for (const { error } of [probe, waiter]) {
+    assert.equal((error as TemplateError).kind, "timeout", String(error));
+  }
+  assert.ok(waiter.ms < 5000, `${waiter.ms} ms`);
+  // The waiter asked only once the probe had ended, with the filter again
+  // (a timeout says nothing about filters).
+  assert.deepEqual(
+    server.requests.map((r) => `${r.path} ${r.body.includes("filter ")}`),
+    ["/a.git/git-upload-pack true", "/b.git/git-upload-pack true"],
+  );
+});

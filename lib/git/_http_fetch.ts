@@ -89,23 +89,21 @@ export async function fetchOverHttp(
   if (known !== undefined) {
     answer = await ask(await known);
   } else {
+    // This fetch is the origin's probe: settled on every path, so the
+    // fetches waiting for it never wait longer than it runs.
     let settle = (_taken: boolean) => {};
     run.filters.set(origin, new Promise((resolve) => settle = resolve));
-    answer = await ask(true).catch((error) => {
-      run.filters.delete(origin);
-      settle(true);
-      throw error;
-    });
-    if (answer.ok || !answer.refused) {
-      if (!answer.ok) run.filters.delete(origin);
-      settle(true);
-    } else {
-      answer = await ask(false);
-      if (answer.ok) settle(false);
-      else {
-        run.filters.delete(origin);
-        settle(true);
+    let taken: boolean | null = null;
+    try {
+      answer = await ask(true);
+      if (answer.ok) taken = true;
+      else if (answer.refused) {
+        answer = await ask(false);
+        if (answer.ok) taken = false;
       }
+    } finally {
+      if (taken === null) run.filters.delete(origin);
+      settle(taken ?? true);
     }
   }
   if (!answer.ok) return null;
