@@ -29,7 +29,7 @@ export type { PushOutcome };
 /**
  * The default branch and branch tips, as `git ls-remote --symref URL HEAD
  * [refs/heads/BRANCH]` prints them: read in-process over smart HTTP where
- * `ctx.httpRefs` allows (see `http_refs.ts`), else, or when that cannot
+ * `ctx.httpRefs` allows (see `_http_refs.ts`), else, or when that cannot
  * answer, with git. A HEAD branch cascade refuses as a branch name (see
  * {@linkcode checkedHead}), or a line git printed that does not parse,
  * fails with kind `invalid`.
@@ -65,7 +65,7 @@ export async function lsRemote(
     ...refs,
   ];
   const out = await network(ctx, args, ctx.scratchDir);
-  if (out.code !== 0) gitFailure(out, step);
+  if (out.code !== 0) gitFailure(out, step, ctx);
   if (silentOverHttp(ctx.url, out.code, out.stdout)) {
     // An empty repo, or a web server that is not git: git says nothing
     // either way. Once more with the HTTP answer traced tells them apart.
@@ -168,7 +168,7 @@ async function makeSkeleton(
     ["init", "--bare", "-q", "--template=", ...format, path],
     { cwd: ctx.scratchDir, env: ctx.env },
   );
-  if (out.code !== 0) gitFailure(out, "preparing a work repo");
+  if (out.code !== 0) gitFailure(out, "preparing a work repo", ctx);
   const skeleton: Skeleton = { dirs: [], files: [] };
   const walk = async (dir: string) => {
     for await (const entry of Deno.readDir(`${path}/${dir}`)) {
@@ -240,7 +240,7 @@ export async function fetchTip(
     } else break;
     out = await fetch();
   }
-  if (out.code !== 0) gitFailure(out, `fetching ${branch}`);
+  if (out.code !== 0) gitFailure(out, `fetching ${branch}`, ctx);
   const fetchHead = await Deno.readTextFile(`${ctx.gitDir}/FETCH_HEAD`);
   const tip = /^([0-9a-f]{40,64})\t/.exec(fetchHead)?.[1];
   if (tip === undefined) {
@@ -269,7 +269,7 @@ export async function openTip(
 
 /**
  * Pushes `commit` to the branch, never forced: in one smart-HTTP request
- * where `ctx.httpRefs` allows (see `http_push.ts`), else, or when that did
+ * where `ctx.httpRefs` allows (see `_http_push.ts`), else, or when that did
  * not send it, `git push --porcelain --no-thin URL COMMIT:refs/heads/BRANCH`.
  * `parent`, when the caller wrote `commit` on that one parent, saves the
  * in-process push reading it back. A rejection is returned (the caller
@@ -307,7 +307,7 @@ export async function push(
       output: out,
     };
   }
-  gitFailure(out, `pushing to ${branch}`);
+  gitFailure(out, `pushing to ${branch}`, ctx);
 }
 
 /**
@@ -328,7 +328,7 @@ export async function isAncestor(
     ctx.url,
     `refs/heads/${branch}`,
   ], ctx.gitDir);
-  if (fetched.code !== 0) gitFailure(fetched, "verifying the push");
+  if (fetched.code !== 0) gitFailure(fetched, "verifying the push", ctx);
   const out = await ctx.git(["merge-base", "--is-ancestor", ancestor, tip], {
     cwd: ctx.gitDir,
     env: ctx.env,
