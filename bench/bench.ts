@@ -23,7 +23,9 @@
  *
  * Options: --n 16 --delay 40 --commits 3000 --asset-mib 8 --concurrency 8
  * --runs 3 --settle 35 --tags 20000 --pulls 500 --only refs; `--wait` runs
- * the `push --wait` case instead (`wait_bench.ts`).
+ * the `push --wait` case instead (`wait_bench.ts`); `--scale` (with
+ * `--sizes 64,512,2048`, `--versus`, `--count`, `--cascade <path>`) the
+ * floor at fleet scale instead (`scale_bench.ts`).
  *
  * @module
  */
@@ -42,6 +44,7 @@ import { createBareRepo, seedCommit } from "../lib/commands/demo.ts";
 import { FastImportStream } from "../lib/git/fast_import.ts";
 import { basicCredentials } from "../lib/console/redact.ts";
 import { benchWait } from "./wait_bench.ts";
+import { benchScale } from "./scale_bench.ts";
 import {
   type GitHttpServer,
   pktLine,
@@ -65,6 +68,11 @@ const { values } = parseArgs({
     tags: { type: "string", default: "20000" },
     pulls: { type: "string", default: "500" },
     only: { type: "string" },
+    scale: { type: "boolean", default: false },
+    versus: { type: "boolean", default: false },
+    count: { type: "boolean", default: false },
+    sizes: { type: "string", default: "64,512,2048" },
+    cascade: { type: "string" },
   },
   strict: true,
 });
@@ -80,6 +88,19 @@ const REF_PULLS = Math.max(0, Number(values.pulls));
 if (values.only !== undefined && values.only !== "refs") {
   console.error(`--only: "refs" is the one case that runs alone`);
   Deno.exit(2);
+}
+
+if (values.scale || values.versus) {
+  // The floor (see scale_bench.ts): N tiny templates, requests, RSS, temp.
+  await benchScale({
+    sizes: values.sizes.split(",").map(Number),
+    delay: DELAY,
+    concurrency: Number(CONCURRENCY),
+    cascade: values.cascade ?? here("../cascade.ts"),
+    versus: values.versus,
+    count: values.count,
+  });
+  Deno.exit(0);
 }
 
 if (values.only === "refs") {

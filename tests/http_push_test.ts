@@ -93,8 +93,7 @@ Deno.test("http push: lands in one POST to git-receive-pack, no receive-pack ref
   // Packing fetched nothing lazily (deep/er was left out by the filter).
   assert.deepEqual(seen.map((r) => `${r.method} ${r.path}`), [
     "POST /org/a.git/git-upload-pack", // preflight (v2 ls-refs)
-    "GET /org/a.git/info/refs?service=git-upload-pack", // fetch
-    "POST /org/a.git/git-upload-pack", // fetch
+    "POST /org/a.git/git-upload-pack", // fetch (v2, in-process)
     "POST /org/a.git/git-receive-pack", // the push
     "POST /org/a.git/git-upload-pack", // verification
   ]);

@@ -3,10 +3,12 @@ import { VERSION } from "../lib/tool_version.ts";
 import { InterruptedError, TemplateError } from "../lib/errors.ts";
 import { BASE_GIT_CONFIG, configEnv } from "../lib/git/runner.ts";
 import {
-  httpRefsFor,
+  type HttpRun,
   MAX_ANSWER_BYTES,
+  newHttpRun,
   readHttpRefs,
-} from "../lib/git/http_refs.ts";
+} from "../lib/git/_http_refs.ts";
+import { Transport } from "../lib/git/transport.ts";
 import {
   parseAdvertisement,
   parseLsRefs,
@@ -14,7 +16,7 @@ import {
 } from "../lib/git/pkt_line.ts";
 import { forLog } from "../lib/console/neutralise.ts";
 import type { RemoteHead } from "../lib/git/refs.ts";
-import { parseTarget } from "../lib/targets/target.ts";
+import { parseTarget, type Target } from "../lib/targets/target.ts";
 import { basicCredentials } from "../lib/console/redact.ts";
 import { readCapped } from "../lib/read_capped.ts";
 import { Fixture } from "./support/fixtures.ts";
@@ -177,14 +179,15 @@ Deno.test("readHttpRefs() agrees with git ls-remote --symref on real repos, in o
     `http.${server.origin}/.extraHeader`,
     `Authorization: ${AUTH}`,
   ]];
-  const gitOnly = new Set<string>();
+  const run = newHttpRun();
+  const gitOnly = run.gitOnly;
   for (const name of ["main", "trunk", "detached", "empty"]) {
     for (const branch of [undefined, "side", "main"]) {
       const url = `${server.origin}/org/${name}.git`;
       const what = `${name} ${branch}`;
       const before = server.requests.length;
       const read = await readHttpRefs(
-        { url, authorization: AUTH, gitOnly },
+        { url, authorization: AUTH, run },
         5000,
         undefined,
         branch,
@@ -210,7 +213,7 @@ Deno.test("readHttpRefs() agrees with git ls-remote --symref on real repos, in o
   const read = await readHttpRefs({
     url: `${server.origin}/org/main.git`,
     authorization: AUTH,
-    gitOnly,
+    run,
   }, 5000);
   assert.equal(read.ok && read.head.tips.get("main"), await fx.tip(main));
 });
@@ -240,7 +243,7 @@ Deno.test("readHttpRefs() leaves to git what git must answer: 401, 404, redirect
     token: TOKEN,
   });
   const read = (url: string, authorization: string | null) =>
-    readHttpRefs({ url, authorization, gitOnly: new Set() }, 5000);
+    readHttpRefs({ url, authorization, run: newHttpRun() }, 5000);
   assert.deepEqual(await read(`${server.origin}/org/a.git`, null), {
     ok: false,
     reason: "use-git",
@@ -265,11 +268,12 @@ Deno.test("readHttpRefs() leaves to git what git must answer: 401, 404, redirect
     },
   );
   const origin = `http://127.0.0.1:${other.addr.port}`;
-  const gitOnly = new Set<string>();
+  const run = newHttpRun();
+  const gitOnly = run.gitOnly;
   for (const path of ["/moved/a.git", "/dumb/a.git"]) {
     assert.deepEqual(
       await readHttpRefs(
-        { url: `${origin}${path}`, authorization: AUTH, gitOnly },
+        { url: `${origin}${path}`, authorization: AUTH, run },
         5000,
       ),
       { ok: false, reason: "use-git" },
@@ -287,7 +291,7 @@ Deno.test("readHttpRefs() leaves to git what git must answer: 401, 404, redirect
   // read of that origin goes straight to v0.
   assert.deepEqual(
     await readHttpRefs(
-      { url: `${origin}/dumb/b.git`, authorization: AUTH, gitOnly },
+      { url: `${origin}/dumb/b.git`, authorization: AUTH, run },
       5000,
     ),
     { ok: false, reason: "use-git" },
@@ -300,11 +304,12 @@ Deno.test("readHttpRefs() sends a refused origin to git for the rest of the run"
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = listener.addr.port;
   listener.close();
-  const gitOnly = new Set<string>();
+  const run = newHttpRun();
+  const gitOnly = run.gitOnly;
   const refs = {
     url: `http://127.0.0.1:${port}/org/a.git`,
     authorization: AUTH,
-    gitOnly,
+    run,
   };
   assert.deepEqual(await readHttpRefs(refs, 5000), {
     ok: false,
@@ -324,7 +329,7 @@ Deno.test("readHttpRefs() times out after timeoutMs and throws InterruptedError 
   const refs = {
     url: `${server.origin}/org/hung.git`,
     authorization: AUTH,
-    gitOnly: new Set<string>(),
+    run: newHttpRun(),
   };
   const t0 = performance.now();
   assert.deepEqual(await readHttpRefs(refs, 300), {
@@ -333,7 +338,7 @@ Deno.test("readHttpRefs() times out after timeoutMs and throws InterruptedError 
   });
   const elapsed = performance.now() - t0;
   assert.ok(elapsed >= 290 && elapsed < 3000, `${elapsed} ms`);
-  assert.equal(refs.gitOnly.size, 0);
+  assert.equal(refs.run.gitOnly.size, 0);
 
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 100);
@@ -343,38 +348,49 @@ Deno.test("readHttpRefs() times out after timeoutMs and throws InterruptedError 
   );
 });
 
-Deno.test("httpRefsFor() reads in-process only http(s) targets with net permission and git's own proxy and TLS settings unset", () => {
-  const gitOnly = new Set<string>();
+Deno.test("Transport.for() reads in-process only http(s) targets with net permission and git's own proxy and TLS settings unset", () => {
   const none = () => undefined;
+  const net = (host: string) => host === "127.0.0.1:9";
+  const httpRefsFor = (
+    target: Target,
+    authorization: string | null,
+    env: (name: string) => string | undefined,
+  ) =>
+    new Transport("auto", { env, netAllowed: net }).for(target, authorization);
   const only = (name: string) => (n: string) => (n === name ? "x" : undefined);
   const http = parseTarget("http://127.0.0.1:9/org/a.git", undefined, "/");
   const https = parseTarget("https://127.0.0.1:9/org/a.git", undefined, "/");
   const ssh = parseTarget("ssh://git@127.0.0.1/org/a.git", undefined, "/");
   const file = parseTarget("/srv/a.git", undefined, "/");
-  assert.deepEqual(httpRefsFor(http, AUTH, gitOnly, none), {
+  const transport = new Transport("auto", { env: none, netAllowed: net });
+  assert.deepEqual(transport.for(http, AUTH), {
     url: "http://127.0.0.1:9/org/a.git",
     authorization: AUTH,
-    gitOnly,
+    run: transport.run,
   });
-  assert.equal(httpRefsFor(https, AUTH, gitOnly, none)?.url, https.url);
-  assert.equal(httpRefsFor(ssh, null, gitOnly, none), null);
-  assert.equal(httpRefsFor(file, null, gitOnly, none), null);
+  // --transport git: every target is git's.
+  assert.equal(new Transport("git", { env: none }).for(http, AUTH), null);
+  assert.equal(httpRefsFor(https, AUTH, none)?.url, https.url);
+  assert.equal(httpRefsFor(ssh, null, none), null);
+  assert.equal(httpRefsFor(file, null, none), null);
   for (const name of ["HTTPS_PROXY", "http_proxy", "ALL_PROXY"]) {
-    assert.equal(httpRefsFor(http, AUTH, gitOnly, only(name)), null, name);
-    assert.equal(httpRefsFor(https, AUTH, gitOnly, only(name)), null, name);
+    assert.equal(httpRefsFor(http, AUTH, only(name)), null, name);
+    assert.equal(httpRefsFor(https, AUTH, only(name)), null, name);
   }
   // A trust store or verification setting is git's business on https only.
   for (const name of ["GIT_SSL_CAINFO", "GIT_SSL_NO_VERIFY", "SSL_CERT_FILE"]) {
-    assert.equal(httpRefsFor(https, AUTH, gitOnly, only(name)), null, name);
-    assert.ok(httpRefsFor(http, AUTH, gitOnly, only(name)), name);
+    assert.equal(httpRefsFor(https, AUTH, only(name)), null, name);
+    assert.ok(httpRefsFor(http, AUTH, only(name)), name);
   }
-  // The test runner has net permission for 127.0.0.1 only.
+  // By default, the net permission decides: the test runner has it for
+  // 127.0.0.1 only.
   const elsewhere = parseTarget(
     "https://git.example.com/a.git",
     undefined,
     "/",
   );
-  assert.equal(httpRefsFor(elsewhere, AUTH, gitOnly, none), null);
+  assert.equal(new Transport("auto", { env: none }).for(elsewhere, AUTH), null);
+  assert.ok(new Transport("auto", { env: none }).for(http, AUTH));
 });
 
 Deno.test("parsePktLines() takes exactly four hex digits: no sign, space or prefix, no special packet outside v2", () => {
@@ -450,10 +466,10 @@ function hostileRead(
   timeoutMs = 5000,
   signal?: AbortSignal,
   branch?: string,
-  gitOnly = new Set<string>(),
+  run: HttpRun = newHttpRun(),
 ) {
   return readHttpRefs(
-    { url: `${server.origin}/${name}.git`, authorization: AUTH, gitOnly },
+    { url: `${server.origin}/${name}.git`, authorization: AUTH, run },
     timeoutMs,
     signal,
     branch,
@@ -506,7 +522,8 @@ Deno.test("readHttpRefs() falls back to v0 for a server without v2, and remember
       ])
       : crafted("text/plain", "Bad request\n", 400)
   );
-  const gitOnly = new Set<string>();
+  const run = newHttpRun();
+  const gitOnly = run.gitOnly;
   for (const name of ["a", "b"]) {
     const read = await hostileRead(
       server,
@@ -514,7 +531,7 @@ Deno.test("readHttpRefs() falls back to v0 for a server without v2, and remember
       5000,
       undefined,
       undefined,
-      gitOnly,
+      run,
     );
     assert.deepEqual(read.ok && plain(read.head), {
       defaultBranch: "main",

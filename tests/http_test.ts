@@ -394,7 +394,7 @@ Deno.test("http: DISPATCH_TOKEN fallback, --token-env and --auth-user", async ()
   );
 });
 
-Deno.test("http: an update costs five requests and a no-op three, refs read and pushed without git", async () => {
+Deno.test("http: an update costs four requests and a no-op two, refs read, file fetched and pushed without git", async () => {
   await using fx = await Fixture.create();
   const repo = await fx.repo("org/a", { ".runtime-version": "0.1\n" });
   await using server = await startGitHttpServer({
@@ -414,35 +414,32 @@ Deno.test("http: an update costs five requests and a no-op three, refs read and 
     });
   const requests = () =>
     server.requests.splice(0).map((r) => `${r.method} ${r.path}`);
-  const advert = "GET /org/a.git/info/refs";
   // One v2 ls-refs request for HEAD and the branch.
   const lsRefs = "POST /org/a.git/git-upload-pack";
   assert.equal((await run("0.2")).code, 0);
   assert.equal(await fx.text(repo, "main", ".runtime-version"), "0.2\n");
   assert.deepEqual(requests(), [
     lsRefs, // preflight
-    advert, // fetch: capabilities (v2)
-    "POST /org/a.git/git-upload-pack", // fetch: the tip, by id
+    // The file: one v2 fetch of the tip, by id; no capability GET first.
+    "POST /org/a.git/git-upload-pack",
     // The push: no GET of receive-pack's refs (every ref of the repo) first.
     "POST /org/a.git/git-receive-pack",
     lsRefs, // verification
   ]);
   assert.deepEqual(calls.splice(0), [
     "init",
-    "fetch",
+    "index-pack",
     "cat-file",
     "fast-import",
-    "cat-file", // the commit's parent: the old value of the ref update
     "pack-objects",
   ]);
   assert.equal((await run("0.2")).code, 0);
   assert.equal(await fx.count(repo), 2, "no commit on the re-run");
   assert.deepEqual(requests(), [
     lsRefs,
-    advert,
     "POST /org/a.git/git-upload-pack",
   ]);
-  assert.deepEqual(calls, ["init", "fetch", "cat-file"]);
+  assert.deepEqual(calls, ["init", "index-pack", "cat-file"]);
 });
 
 Deno.test("http: a server without filter support still gets a correct cascade", async () => {

@@ -10,6 +10,7 @@ import { UsageError } from "../errors.ts";
 import { branchNameProblem } from "../git/refs.ts";
 import { parseDuration } from "./duration.ts";
 import { normaliseVersionFilePath } from "../version/file.ts";
+import type { TransportMode } from "../git/transport.ts";
 
 /**
  * A raw option value as `parseArgs` gives it, or a layer (a config file's
@@ -167,4 +168,15 @@ export function parsePerson(
     throw new UsageError(`${flag} must look like "Name <email@host>"`);
   }
   return { name: m[1] ?? "", email: m[2] ?? "" };
+}
+
+/** `--transport`: `auto` (the default) or `git`. */
+export function transportMode(raw: string | undefined): TransportMode {
+  const mode = raw ?? "auto";
+  if (mode !== "auto" && mode !== "git") {
+    throw new UsageError(
+      `--transport must be auto or git (got "${mode}"); use git to run git for every transfer`,
+    );
+  }
+  return mode;
 }

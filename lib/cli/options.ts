@@ -24,6 +24,7 @@ import {
   positiveInt,
   type Raw,
   timeoutSeconds,
+  transportMode,
   versionFilePath,
 } from "./flag_values.ts";
 import { DEFAULT_VERSION_FILE } from "../version/file.ts";
@@ -176,6 +177,15 @@ export const OPTIONS = {
     shownDefault: "120",
     help: "per network operation (90, 90s, 5m; in seconds)",
     value: (raw) => timeoutSeconds(raw),
+  }),
+  transport: option({
+    kind: "string",
+    group: "common",
+    arg: "<auto|git>",
+    shownDefault: "auto",
+    help:
+      "auto: read and push over HTTP in-process where allowed; git: always run git",
+    value: (raw) => transportMode(text(raw)),
   }),
   json: option({
     fsPath: true,

@@ -32,7 +32,7 @@ import {
   hermeticEnv,
   readEnv,
 } from "../git/runner.ts";
-import { httpRefsFor } from "../git/http_refs.ts";
+import { Transport, type TransportMode } from "../git/transport.ts";
 import type { SourceSettings } from "../targets/inputs.ts";
 import type { CiOutcome } from "../model.ts";
 import type { Console, Sinks } from "../console/console.ts";
@@ -81,6 +81,8 @@ export interface CommonSettings
   extends SourceSettings, ReportPaths, CredentialOptions {
   /** Per network operation, in seconds. */
   timeout: number;
+  /** `--transport`: in-process smart HTTP where allowed, or always git. */
+  transport: TransportMode;
   /** The options the report records (see `rememberedOptions`). */
   remembered: Record<string, string | string[] | boolean>;
   /**
@@ -173,7 +175,16 @@ export async function runPlans<T>(
     refuseReportRouting(ctx.retry, targets, settings, io.env);
   }
   const allowed = run.access.bind(targets);
-  const plans = planTargets(targets, run.token, settings, allowed, redactor);
+  // One transport per run: what it learns of the origins is the run's.
+  const transport = new Transport(settings.transport);
+  const plans = planTargets(
+    targets,
+    run.token,
+    settings,
+    allowed,
+    redactor,
+    transport,
+  );
   return await inWorkDir(
     targets,
     settings,
@@ -243,15 +254,18 @@ export function exitCodeOf(
   return failed ? EXIT.failed : EXIT.ok;
 }
 
-/** Each target with its credentials as git config and for in-process reads. */
+/**
+ * Each target with its credentials as git config and, where `transport`
+ * allows, for in-process reads and pushes.
+ */
 export function planTargets(
   targets: readonly Target[],
   token: Token | null,
   settings: CommonSettings,
   allowed: ReadonlySet<string>,
   redactor: Redactor,
+  transport: Transport,
 ): Plan[] {
-  const gitOnly = new Set<string>();
   return targets.map((target) => {
     const { authorization, choice } = credentialsFor(
       target,
@@ -271,7 +285,7 @@ export function planTargets(
         ["http.lowSpeedTime", String(settings.timeout)],
         ...credentialGitConfig(target, authorization),
       ],
-      httpRefs: httpRefsFor(target, authorization, gitOnly),
+      httpRefs: transport.for(target, authorization),
     };
   });
 }

@@ -34,6 +34,7 @@ export function commonSettings(options: RunOptions): CommonSettings {
     authUser: options.authUser,
     allowInsecureHttp: options.allowInsecureHttp,
     timeout: options.timeout,
+    transport: options.transport,
     remembered: rememberedOptions(options.raw),
     values: {
       raw: options.raw,

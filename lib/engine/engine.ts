@@ -16,7 +16,7 @@ import {
   TemplateError,
 } from "../errors.ts";
 import { configEnv, type GitRunner } from "../git/runner.ts";
-import type { HttpRefs } from "../git/http_refs.ts";
+import type { HttpRefs } from "../git/transport.ts";
 import type {
   CiOutcome,
   Report,
@@ -33,6 +33,7 @@ import {
 import type { RemoteContext, Skeletons } from "../git/context.ts";
 import { lsRemote, promisorConfig } from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
+import { removeWorkRepo } from "./workdir.ts";
 import type { ForgeAccess } from "../forge/access.ts";
 import type { CiReader } from "../forge/ci_reader.ts";
 import type { Target } from "../targets/target.ts";
@@ -335,15 +336,22 @@ export async function runTemplates<R extends TemplateResult>(
         });
       } else {
         deps.onStart?.(index);
-        result = await step.run({
-          target: flight.target,
-          ctx: ctxAt(plan, index)(flight.target),
-          branch: flight.branch,
-          tip: flight.tip,
-          log,
-          signal: deps.signal,
-          refused,
-        });
+        const ctx = ctxAt(plan, index)(flight.target);
+        try {
+          result = await step.run({
+            target: flight.target,
+            ctx,
+            branch: flight.branch,
+            tip: flight.tip,
+            log,
+            signal: deps.signal,
+            refused,
+          });
+        } finally {
+          // Temp space follows the concurrency: the work repo goes when
+          // its template ends, not when the run does.
+          await removeWorkRepo(ctx.gitDir);
+        }
       }
       if (flight.ok && flight.moved) result.movedTo = flight.target.url;
       if (result.error) {

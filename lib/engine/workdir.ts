@@ -85,3 +85,11 @@ async function makeWorkDir(): Promise<string> {
     );
   }
 }
+
+/**
+ * Removes one template's work repo (best effort: an interrupted git may
+ * still hold a file; the run's dir goes at the end on every path).
+ */
+export async function removeWorkRepo(gitDir: string): Promise<void> {
+  await Deno.remove(gitDir, { recursive: true }).catch(() => {});
+}

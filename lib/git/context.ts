@@ -8,7 +8,7 @@
  */
 
 import type { GitOutput, GitRunner } from "./runner.ts";
-import type { HttpRefs } from "./http_refs.ts";
+import type { HttpRefs } from "./_http_refs.ts";
 import { networkProblem } from "./net_reason.ts";
 import { notGitServer } from "./not_git.ts";
 import {

@@ -7,8 +7,9 @@
  * @module
  */
 
-import { readHttpRefs } from "./http_refs.ts";
-import { pushOverHttp } from "./http_push.ts";
+import { readHttpRefs } from "./_http_refs.ts";
+import { pushOverHttp } from "./_http_push.ts";
+import { fetchOverHttp } from "./_http_fetch.ts";
 import { forLog } from "../console/neutralise.ts";
 import { HTTP_TRACE_ENV, notGitServer, silentOverHttp } from "./not_git.ts";
 import { checkedHead, type RemoteHead } from "./refs.ts";
@@ -28,7 +29,7 @@ export type { PushOutcome };
 /**
  * The default branch and branch tips, as `git ls-remote --symref URL HEAD
  * [refs/heads/BRANCH]` prints them: read in-process over smart HTTP where
- * `ctx.httpRefs` allows (see `http_refs.ts`), else, or when that cannot
+ * `ctx.httpRefs` allows (see `_http_refs.ts`), else, or when that cannot
  * answer, with git. A HEAD branch cascade refuses as a branch name (see
  * {@linkcode checkedHead}), or a line git printed that does not parse,
  * fails with kind `invalid`.
@@ -188,8 +189,9 @@ async function makeSkeleton(
 }
 
 /**
- * Fetches the branch tip, depth 1, asking the server for as little as the
- * commit needs: the trees down to `depth` levels and the small blobs there
+ * Fetches the branch tip, depth 1: in one smart-HTTP request where
+ * `ctx.httpRefs` allows and `want` is known (see `_http_fetch.ts`), else
+ * with `git fetch`, asking the server for as little as the commit needs: the trees down to `depth` levels and the small blobs there
  * (`combine:tree:<depth+1>+blob:limit=16k`), falling back to `tree:1`, then
  * to no filter for servers without filter support. `want` is the tip the
  * preflight saw: fetching it by id saves the server a ref listing; a server
@@ -202,6 +204,10 @@ export async function fetchTip(
   want?: string,
   depth = 1,
 ): Promise<string> {
+  if (ctx.httpRefs && want !== undefined) {
+    const fetched = await fetchOverHttp(ctx, want, branch, depth);
+    if (fetched !== null) return fetched;
+  }
   const byName = `refs/heads/${branch}`;
   const filters = [
     `--filter=combine:tree:${Math.min(depth, 8) + 1}+blob:limit=16k`,
@@ -263,18 +269,20 @@ export async function openTip(
 
 /**
  * Pushes `commit` to the branch, never forced: in one smart-HTTP request
- * where `ctx.httpRefs` allows (see `http_push.ts`), else, or when that did
+ * where `ctx.httpRefs` allows (see `_http_push.ts`), else, or when that did
  * not send it, `git push --porcelain --no-thin URL COMMIT:refs/heads/BRANCH`.
- * A rejection is returned (the caller decides whether the branch moved);
- * any other failure throws.
+ * `parent`, when the caller wrote `commit` on that one parent, saves the
+ * in-process push reading it back. A rejection is returned (the caller
+ * decides whether the branch moved); any other failure throws.
  */
 export async function push(
   ctx: RemoteContext,
   commit: string,
   branch: string,
+  parent?: string,
 ): Promise<PushOutcome> {
   if (ctx.httpRefs) {
-    const pushed = await pushOverHttp(ctx, commit, branch);
+    const pushed = await pushOverHttp(ctx, commit, branch, parent);
     if (pushed !== null) return pushed;
   }
   const out = await network(ctx, [

@@ -82,8 +82,60 @@ export async function readVersionState(
         ? MAX_TREE_BYTES
         : MAX_PROBE_BYTES,
   );
-  refuseTooLarge(objects, dirs, probes, probeSpecs, path);
-  const hashBytes = tip.length / 2;
+  const tooLarge = probeSpecs.findIndex((spec) =>
+    objects.get(spec)?.tooLarge === true
+  );
+  if (tooLarge >= 0) {
+    throw new TemplateError(
+      "invalid",
+      `probe ${probes[tooLarge]}: the file is too large (${
+        objects.get(probeSpecs[tooLarge] ?? "")?.size
+      } bytes; cascade reads at most ${MAX_PROBE_BYTES}); name a smaller probe file`,
+    );
+  }
+  if (dirs.some((spec) => objects.get(spec)?.tooLarge === true)) {
+    throw new TemplateError(
+      "invalid",
+      `a directory on the path to ${path} is too large to read (more than ${MAX_TREE_BYTES} bytes of entries); cascade leaves this template alone`,
+    );
+  }
+  const entry = entryOnPath(objects, dirs, segments, tip.length / 2);
+  const file = objects.get(fileSpec);
+  const content: VersionFileContent | null = entry === null
+    ? null
+    : file?.tooLarge === true
+    // Not read: a version file this large holds no version; it is
+    // replaced like a binary one, its old value reported by its size.
+    ? { value: null, display: `<too large, ${file.size} bytes>` }
+    : file?.type === "blob"
+    ? parseVersionFile(file.bytes)
+    : { value: null, display: "?" };
+  const wiredBy = probes.filter((_probe, i) => {
+    const probe = objects.get(probeSpecs[i] ?? "");
+    return probe?.type === "blob" &&
+      new TextDecoder().decode(probe.bytes).includes(fileName);
+  });
+  return {
+    tip,
+    entry,
+    content,
+    current: content !== null && isCurrent(content, version),
+    wiredBy,
+  };
+}
+
+/**
+ * The version file's tree entry, walked down `dirs` (the trees on its
+ * path, read): null when it is not there. Throws `invalid` when the path
+ * runs through a file, or ends at a directory, symlink or submodule.
+ */
+function entryOnPath(
+  objects: ReadonlyMap<string, GitObject | null>,
+  dirs: readonly string[],
+  segments: readonly string[],
+  hashBytes: number,
+): TreeEntry | null {
+  const path = segments.join("/");
   let entry: TreeEntry | null = null;
   for (const [depth, spec] of dirs.entries()) {
     const tree = objects.get(spec);
@@ -110,58 +162,7 @@ export async function readVersionState(
       }, not a file: make it a plain file in the template (cascade will not replace it)`,
     );
   }
-  const file = objects.get(fileSpec);
-  const content: VersionFileContent | null = entry === null
-    ? null
-    : file?.tooLarge === true
-    // Not read: a version file this large holds no version; it is
-    // replaced like a binary one, its old value reported by its size.
-    ? { value: null, display: `<too large, ${file.size} bytes>` }
-    : file?.type === "blob"
-    ? parseVersionFile(file.bytes)
-    : { value: null, display: "?" };
-  const wiredBy = probes.filter((_probe, i) => {
-    const probe = objects.get(probeSpecs[i] ?? "");
-    return probe?.type === "blob" &&
-      new TextDecoder().decode(probe.bytes).includes(fileName);
-  });
-  return {
-    tip,
-    entry,
-    content,
-    current: content !== null && isCurrent(content, version),
-    wiredBy,
-  };
-}
-
-/**
- * Throws `invalid` when a probe file or a directory on the path was too
- * large to read (see {@linkcode readObjects}'s caps).
- */
-function refuseTooLarge(
-  objects: ReadonlyMap<string, GitObject | null>,
-  dirs: readonly string[],
-  probes: readonly string[],
-  probeSpecs: readonly string[],
-  path: string,
-): void {
-  const tooLarge = probeSpecs.findIndex((spec) =>
-    objects.get(spec)?.tooLarge === true
-  );
-  if (tooLarge >= 0) {
-    throw new TemplateError(
-      "invalid",
-      `probe ${probes[tooLarge]}: the file is too large (${
-        objects.get(probeSpecs[tooLarge] ?? "")?.size
-      } bytes; cascade reads at most ${MAX_PROBE_BYTES}); name a smaller probe file`,
-    );
-  }
-  if (dirs.some((spec) => objects.get(spec)?.tooLarge === true)) {
-    throw new TemplateError(
-      "invalid",
-      `a directory on the path to ${path} is too large to read (more than ${MAX_TREE_BYTES} bytes of entries); cascade leaves this template alone`,
-    );
-  }
+  return entry;
 }
 
 /** Tree levels to fetch so that `file` and every probe are read. */

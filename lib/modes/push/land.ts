@@ -94,7 +94,7 @@ export async function land(
   });
   for (let attempt = 1;; attempt++) {
     result.attempts = attempt;
-    const outcome = await pushOrFindLanded(run, commit, attempt);
+    const outcome = await pushOrFindLanded(run, commit, attempt, tip);
     if (outcome.ok) {
       result.commit = commit;
       return null;
@@ -167,12 +167,13 @@ async function pushOrFindLanded(
   run: TemplateRun,
   commit: string,
   attempt: number,
+  parent: string,
 ): Promise<{ ok: true } | Rejected> {
   const { ctx, branch, log } = run;
   const short = commit.slice(0, 10);
   let outcome: PushOutcome;
   try {
-    outcome = await push(ctx, commit, branch);
+    outcome = await push(ctx, commit, branch, parent);
   } catch (error) {
     const lost = error instanceof TemplateError &&
       ["network", "timeout", "unknown"].includes(error.kind) &&

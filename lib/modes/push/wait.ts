@@ -5,9 +5,10 @@
  *
  * When a newer push cancels the run on our commit, the follow moves to the
  * branch's new tip if that tip still holds the version. Whether it does is
- * read with git, through the template's own work repo (fetch the tip,
- * read the file), the very code that decided `unchanged`: no second
- * definition of "holds the version" and no API endpoint more to trust.
+ * read with git, through a work repo of its own (fetch the tip, read the
+ * file; the template's work repo went when its push ended), the very code
+ * that decided `unchanged`: no second definition of "holds the version"
+ * and no API endpoint more to trust.
  *
  * @module
  */
@@ -22,7 +23,8 @@ import type {
 import { runWithCi } from "../../engine/ci_gate.ts";
 import type { BranchMoved } from "../../forge/ci.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
-import { fetchTip, lsRemote } from "../../git/remote.ts";
+import { lsRemote, openTip } from "../../git/remote.ts";
+import { removeWorkRepo } from "../../engine/workdir.ts";
 import type { PushResult } from "../../model.ts";
 import { readVersionState } from "../../version/state.ts";
 import type { PushSettings } from "./land.ts";
@@ -98,10 +100,12 @@ function branchMoved(
       }
     },
     followable: async (sha) => {
+      // A work repo of its own: the template's went when its push ended.
+      const ctx = { ...where.ctx, gitDir: `${where.ctx.gitDir}-ci` };
       try {
-        const tip = await fetchTip(where.ctx, where.branch, sha, depth);
+        const tip = await openTip(ctx, sha, where.branch, depth);
         const state = await readVersionState(
-          where.ctx,
+          ctx,
           tip,
           settings.file,
           settings.version,
@@ -110,6 +114,8 @@ function branchMoved(
         return state.current;
       } catch {
         return false;
+      } finally {
+        await removeWorkRepo(ctx.gitDir);
       }
     },
   };

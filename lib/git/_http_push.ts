@@ -16,7 +16,7 @@
  * from `<commit> ^<parent>` in the work repo.
  *
  * Used only where the in-process ref read is (`ctx.httpRefs`, see
- * `http_refs.ts`), for SHA-1 repos and branch names git would accept.
+ * `_http_refs.ts`), for SHA-1 repos and branch names git would accept.
  * Returns null, and the caller runs `git push`, whenever nothing can have
  * been applied: the commit or pack cannot be made, the connection cannot
  * be opened, or the server answers anything but a 200 receive-pack result
@@ -34,6 +34,7 @@
  * @module
  */
 
+import { deadline } from "./_deadline.ts";
 import { concatBytes, type GitOutput } from "./runner.ts";
 import {
   network,
@@ -65,21 +66,23 @@ const RESULT = "application/x-git-receive-pack-result";
 
 /**
  * Pushes `commit` to `branch` in one smart-HTTP request, as described in
- * the module doc. Null when it did not send the push (the caller uses
+ * the module doc. `knownParent`, when the caller wrote `commit` on that
+ * one parent itself, saves reading the commit back. Null when it did not send the push (the caller uses
  * `git push`); else the outcome in the shape `git push --porcelain` gives.
  */
 export async function pushOverHttp(
   ctx: RemoteContext,
   commit: string,
   branch: string,
+  knownParent?: string,
 ): Promise<PushOutcome | null> {
   const refs = ctx.httpRefs;
   if (!refs || commit.length !== 40 || branchNameProblem(branch) !== null) {
     return null;
   }
   const origin = new URL(refs.url).origin;
-  if (refs.gitOnly.has(origin)) return null;
-  const parent = await onlyParent(ctx, commit);
+  if (refs.run.gitOnly.has(origin)) return null;
+  const parent = knownParent ?? await onlyParent(ctx, commit);
   if (parent === null) return null;
   const pack = await packFor(ctx, commit, parent);
   if (pack === null) return null;
@@ -92,10 +95,8 @@ export async function pushOverHttp(
     pack,
   ]);
   const step = `pushing to ${branch}`;
-  const timeout = AbortSignal.timeout(ctx.timeoutMs);
-  const abort = ctx.signal === undefined
-    ? timeout
-    : AbortSignal.any([ctx.signal, timeout]);
+  using limit = deadline(ctx.timeoutMs, ctx.signal);
+  const abort = limit.signal;
   const headers: Record<string, string> = {
     "Content-Type": REQUEST,
     Accept: RESULT,
@@ -111,7 +112,7 @@ export async function pushOverHttp(
     ).catch((error) => {
       if (abort.aborted || !connectFailed(error)) throw error;
       // Nothing was sent: git pushes, and names the failure if it fails too.
-      refs.gitOnly.add(origin);
+      refs.run.gitOnly.add(origin);
       return null;
     });
     if (response === null) return null;
@@ -123,7 +124,7 @@ export async function pushOverHttp(
     answer = await readCapped(response.body, MAX_PUSH_ANSWER_BYTES, abort);
   } catch {
     if (ctx.signal?.aborted) throw new InterruptedError();
-    if (timeout.aborted) throw lost("timeout", step, "timed out");
+    if (limit.timedOut) throw lost("timeout", step, "timed out");
     throw lost("network", step, `the connection was lost (${host(origin)})`);
   }
   if (answer === "too-large") {

@@ -29,56 +29,50 @@
  * @module
  */
 
-import { readEnv } from "./runner.ts";
+import { deadline } from "./_deadline.ts";
 import { lsRefsRequest, parseAdvertisement, parseLsRefs } from "./pkt_line.ts";
 import { readCapped } from "../read_capped.ts";
 import { InterruptedError, TemplateError } from "../errors.ts";
 import { branchNameProblem, checkedHead, type RemoteHead } from "./refs.ts";
-import type { Target } from "../targets/target.ts";
 
-/** How to read one target's refs in-process. */
+/**
+ * What one run learned about origins, shared by all its targets (held by
+ * the run's `Transport`, never by a module).
+ */
+export interface HttpRun {
+  /**
+   * Origins whose in-process reads failed below HTTP in this run: they are
+   * read with git from then on.
+   */
+  gitOnly: Set<string>;
+  /** Origins whose answer showed they do not speak protocol v2. */
+  v0Only: Set<string>;
+  /**
+   * Per origin, whether its upload-pack takes a fetch filter: settled by
+   * the origin's first in-process fetch (see `_http_fetch.ts`).
+   */
+  filters: Map<string, Promise<boolean>>;
+}
+
+/** A fresh {@linkcode HttpRun}: nothing learned yet. */
+export function newHttpRun(): HttpRun {
+  return { gitOnly: new Set(), v0Only: new Set(), filters: new Map() };
+}
+
+/** How to read and write one target in-process. */
 export interface HttpRefs {
   /** The target's credential-free http(s) URL. */
   url: string;
   /** The `Authorization` header value, or null to send none. */
   authorization: string | null;
-  /**
-   * Origins whose in-process reads failed below HTTP in this run, shared by
-   * all its targets: they are read with git from then on. The same set
-   * keys the run's memory of origins that do not speak protocol v2.
-   */
-  gitOnly: Set<string>;
+  /** The run's memory of origins. */
+  run: HttpRun;
 }
 
 /** What an in-process read gave. */
 export type HttpRefsResult =
   | { ok: true; head: RemoteHead }
   | { ok: false; reason: "use-git" | "timeout" };
-
-/** Proxy settings git honours its own way: with any set, reads use git. */
-export const PROXY_ENV: readonly string[] = [
-  "HTTP_PROXY",
-  "http_proxy",
-  "HTTPS_PROXY",
-  "https_proxy",
-  "ALL_PROXY",
-  "all_proxy",
-];
-
-/**
- * TLS settings (trust stores, verification, client certificates) git
- * honours and `fetch` does not: with any set, https reads use git, so a
- * token only goes where git itself would send it.
- */
-export const TLS_ENV: readonly string[] = [
-  "GIT_SSL_NO_VERIFY",
-  "GIT_SSL_CAINFO",
-  "GIT_SSL_CAPATH",
-  "GIT_SSL_CERT",
-  "GIT_SSL_KEY",
-  "SSL_CERT_FILE",
-  "SSL_CERT_DIR",
-];
 
 const ADVERTISEMENT = "application/x-git-upload-pack-advertisement";
 const RESULT = "application/x-git-upload-pack-result";
@@ -91,47 +85,12 @@ const RESULT = "application/x-git-upload-pack-result";
 export const MAX_ANSWER_BYTES: number = 4 * 1024 * 1024;
 
 /**
- * Per run (keyed by its shared `gitOnly` set): origins whose answer to the
- * v2 request showed they do not speak v2; their reads go straight to v0.
- */
-const V0_ONLY = new WeakMap<Set<string>, Set<string>>();
-
-function v0OnlyOf(gitOnly: Set<string>): Set<string> {
-  let set = V0_ONLY.get(gitOnly);
-  if (set === undefined) V0_ONLY.set(gitOnly, set = new Set());
-  return set;
-}
-
-/**
- * The in-process recipe for `target`, or null when its refs must be read
- * with git: not http(s), no net permission for its host (never prompts), a
- * proxy setting, or for https a TLS setting, in `env` (default: the process
- * environment).
- */
-export function httpRefsFor(
-  target: Target,
-  authorization: string | null,
-  gitOnly: Set<string>,
-  env: (name: string) => string | undefined = readEnv,
-): HttpRefs | null {
-  if (target.scheme !== "http") return null;
-  const { host, protocol } = new URL(target.url);
-  const settings = protocol === "https:"
-    ? [...PROXY_ENV, ...TLS_ENV]
-    : PROXY_ENV;
-  if (settings.some((name) => env(name))) return null;
-  const state = Deno.permissions.querySync({ name: "net", host }).state;
-  if (state !== "granted") return null;
-  return { url: target.url, authorization, gitOnly };
-}
-
-/**
  * Reads HEAD's branch and the tips, as `git ls-remote --symref URL HEAD
  * [refs/heads/BRANCH]` would: first with one v2 `ls-refs` request, then,
  * when the server does not answer it as a v2 server (a v0 advertisement, an
  * error, an HTTP error), with the v0 advertisement; an origin whose answer
  * shows it does not speak v2 goes straight to v0 for the rest of the run
- * (remembered per origin with the run's `gitOnly` set). Both requests share
+ * (remembered in the run's `HttpRun`). Both requests share
  * one `timeoutMs`. A repo in SHA-256 makes git's upload-pack refuse the
  * request (cascade does not name an object format): it is read on v0, and
  * so is the rest of its origin in that run.
@@ -149,14 +108,12 @@ export async function readHttpRefs(
   branch?: string,
 ): Promise<HttpRefsResult> {
   const origin = new URL(refs.url).origin;
-  if (refs.gitOnly.has(origin)) return { ok: false, reason: "use-git" };
+  if (refs.run.gitOnly.has(origin)) return { ok: false, reason: "use-git" };
   if (branch !== undefined && branchNameProblem(branch) !== null) {
     return { ok: false, reason: "use-git" };
   }
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const abort = signal === undefined
-    ? timeout
-    : AbortSignal.any([signal, timeout]);
+  using limit = deadline(timeoutMs, signal);
+  const abort = limit.signal;
   const base = refs.url.replace(/\/+$/, "");
   const headers: Record<string, string> = {
     "Cache-Control": "no-cache",
@@ -165,7 +122,7 @@ export async function readHttpRefs(
   if (refs.authorization !== null) {
     headers["Authorization"] = refs.authorization;
   }
-  const v0Only = v0OnlyOf(refs.gitOnly);
+  const v0Only = refs.run.v0Only;
   try {
     if (!v0Only.has(origin)) {
       const response = await fetch(`${base}/git-upload-pack`, {
@@ -199,9 +156,11 @@ export async function readHttpRefs(
       : { ok: true, head: checkedHead(head, branch) };
   } catch (error) {
     if (signal?.aborted) throw new InterruptedError();
-    if (timeout.aborted) return { ok: false, reason: "timeout" };
+    if (limit.timedOut) return { ok: false, reason: "timeout" };
     if (error instanceof TemplateError) throw error;
-    if (!(error instanceof Deno.errors.NotCapable)) refs.gitOnly.add(origin);
+    if (!(error instanceof Deno.errors.NotCapable)) {
+      refs.run.gitOnly.add(origin);
+    }
     return { ok: false, reason: "use-git" };
   }
 }

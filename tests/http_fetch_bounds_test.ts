@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { InterruptedError, TemplateError } from "../lib/errors.ts";
+import {
+  BASE_GIT_CONFIG,
+  configEnv,
+  createGitRunner,
+  hermeticEnv,
+} from "../lib/git/runner.ts";
+import type { RemoteContext } from "../lib/git/context.ts";
+import { fetchOverHttp } from "../lib/git/_http_fetch.ts";
+import { newHttpRun } from "../lib/git/_http_refs.ts";
+import { fetchRequest, readFetchAnswer } from "../lib/git/_pack.ts";
+import { initRepo } from "../lib/git/remote.ts";
+import { VERSION } from "../lib/tool_version.ts";
+import { pktLine } from "./support/http_server.ts";
+import {
+  crafted,
+  RESULT,
+  startHostileServer,
+} from "./support/hostile_server.ts";
+
+const TIP = "a".repeat(40);
+
+/** A work repo and context for `url`, removed by `await using`. */
+async function workRepo(url: string, signal?: AbortSignal) {
+  const dir = await Deno.makeTempDir({ prefix: "cascade-fetch-" });
+  await Deno.mkdir(`${dir}/home`);
+  const ctx: RemoteContext = {
+    git: createGitRunner(hermeticEnv(`${dir}/home`)),
+    url,
+    env: configEnv(BASE_GIT_CONFIG),
+    timeoutMs: 300,
+    gitDir: `${dir}/t0.git`,
+    scratchDir: dir,
+    httpRefs: { url, authorization: null, run: newHttpRun() },
+    skeletons: new Map(),
+    ...(signal === undefined ? {} : { signal }),
+  };
+  await initRepo(ctx);
+  return {
+    ctx,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+async function timed<T>(fn: () => Promise<T>) {
+  const t0 = performance.now();
+  try {
+    return { value: await fn(), error: null, ms: performance.now() - t0 };
+  } catch (error) {
+    return { value: null, error, ms: performance.now() - t0 };
+  }
+}
+
+Deno.test("fetchRequest() asks for one tip at depth 1, the filter only when given, and says done", () => {
+  const text = (f: string | null) =>
+    new TextDecoder().decode(fetchRequest(TIP, f));
+  assert.equal(
+    text("blob:none"),
+    `${pktLine("command=fetch\n")}${pktLine(`agent=cascade/${VERSION}\n`)}` +
+      `0001${pktLine("no-progress\n")}${pktLine("ofs-delta\n")}` +
+      `${pktLine(`want ${TIP}\n`)}${pktLine("deepen 1\n")}` +
+      `${pktLine("filter blob:none\n")}${pktLine("done\n")}0000`,
+  );
+  assert.ok(!text(null).includes("filter"));
+});
+
+Deno.test("readFetchAnswer() takes sections, side-band and a flush, and nothing else", () => {
+  const pack = "PACK\0\0\0\x02\0\0\0\0";
+  const band = (n: number, s: string) =>
+    pktLine(`${String.fromCharCode(n)}${s}`);
+  const good = `${pktLine("shallow-info\n")}${pktLine(`shallow ${TIP}\n`)}` +
+    `0001${pktLine("packfile\n")}${band(2, "counting\n")}${band(1, pack)}0000`;
+  const read = readFetchAnswer(new TextEncoder().encode(good));
+  assert.deepEqual(read?.shallow, [TIP]);
+  assert.equal(new TextDecoder().decode(read?.pack), pack);
+  for (
+    const [name, body] of [
+      ["empty", ""],
+      ["ERR", pktLine("ERR upload-pack: not our ref\n")],
+      ["fatal", `${pktLine("packfile\n")}${band(3, "boom\n")}0000`],
+      ["no flush", `${pktLine("packfile\n")}${band(1, pack)}`],
+      ["not a pack", `${pktLine("packfile\n")}${band(1, "HTML")}0000`],
+      [
+        "unasked",
+        `${pktLine("wanted-refs\n")}0001${pktLine("packfile\n")}0000`,
+      ],
+      ["bad shallow", `${pktLine("shallow-info\n")}${pktLine("shallow x\n")}`],
+      ["no delim", `${pktLine("shallow-info\n")}${pktLine("packfile\n")}0000`],
+    ]
+  ) {
+    assert.equal(readFetchAnswer(new TextEncoder().encode(body)), null, name);
+  }
+});
+
+Deno.test("fetchOverHttp() leaves a refused or malformed answer to git, probing the filter once per origin", async () => {
+  await using server = startHostileServer(() =>
+    crafted(RESULT, pktLine("ERR no\n"))
+  );
+  await using work = await workRepo(`${server.origin}/a.git`);
+  for (let i = 0; i < 2; i++) {
+    assert.equal(await fetchOverHttp(work.ctx, TIP, "main", 1), null);
+  }
+  const filtered = server.requests.map((r) => r.body.includes("filter "));
+  // The first read probes with the filter, then without; the probe failed
+  // both ways, so the second read probes again.
+  assert.deepEqual(filtered, [true, false, true, false]);
+});
+
+Deno.test("fetchOverHttp() stops an endless answer at the cap and leaves it to git", async () => {
+  const chunk = new TextEncoder().encode(
+    `${pktLine("packfile\n")}${pktLine(`\x01${"x".repeat(60_000)}`)}`,
+  );
+  await using server = startHostileServer(() => ({
+    kind: "endless",
+    type: RESULT,
+    chunk,
+  }));
+  await using work = await workRepo(`${server.origin}/a.git`);
+  work.ctx.timeoutMs = 20_000;
+  const { value, ms } = await timed(() =>
+    fetchOverHttp(work.ctx, TIP, "main", 1, 1024 * 1024)
+  );
+  assert.equal(value, null);
+  assert.ok(ms < 10_000, `${ms} ms`);
+  assert.ok(server.streamed() < 8 * 1024 * 1024, `${server.streamed()}`);
+});
+
+Deno.test("fetchOverHttp() times out (kind timeout) and stops at once on interrupt, while the body is read", async () => {
+  await using server = startHostileServer(() => ({
+    kind: "stall",
+    type: RESULT,
+    head: new TextEncoder().encode(pktLine("packfile\n")),
+  }));
+  await using work = await workRepo(`${server.origin}/a.git`);
+  const slow = await timed(() => fetchOverHttp(work.ctx, TIP, "main", 1));
+  assert.ok(slow.error instanceof TemplateError, String(slow.error));
+  assert.equal((slow.error as TemplateError).kind, "timeout");
+  assert.ok(slow.ms >= 290 && slow.ms < 3000, `${slow.ms} ms`);
+
+  const controller = new AbortController();
+  await using stopped = await workRepo(
+    `${server.origin}/b.git`,
+    controller.signal,
+  );
+  stopped.ctx.timeoutMs = 60_000;
+  setTimeout(() => controller.abort(), 100);
+  const aborted = await timed(() => fetchOverHttp(stopped.ctx, TIP, "m", 1));
+  assert.ok(aborted.error instanceof InterruptedError, String(aborted.error));
+  assert.ok(aborted.ms < 3000, `${aborted.ms} ms`);
+});
+
+Deno.test("fetchOverHttp(): the fetches waiting for an origin's probe end when the probe times out", async () => {
+  await using server = startHostileServer(() => ({
+    kind: "stall",
+    type: RESULT,
+    head: new TextEncoder().encode(pktLine("packfile\n")),
+  }));
+  await using a = await workRepo(`${server.origin}/a.git`);
+  await using b = await workRepo(`${server.origin}/b.git`);
+  b.ctx.httpRefs = { ...b.ctx.httpRefs!, run: a.ctx.httpRefs!.run };
+  b.ctx.timeoutMs = 1500;
+  const [probe, waiter] = await Promise.all([
+    timed(() => fetchOverHttp(a.ctx, TIP, "main", 1)),
+    timed(() => fetchOverHttp(b.ctx, TIP, "main", 1)),
+  ]);
+  for (const { error } of [probe, waiter]) {
+    assert.equal((error as TemplateError).kind, "timeout", String(error));
+  }
+  assert.ok(waiter.ms < 5000, `${waiter.ms} ms`);
+  // The waiter asked only once the probe had ended, with the filter again
+  // (a timeout says nothing about filters).
+  assert.deepEqual(
+    server.requests.map((r) => `${r.path} ${r.body.includes("filter ")}`),
+    ["/a.git/git-upload-pack true", "/b.git/git-upload-pack true"],
+  );
+});
