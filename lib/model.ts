@@ -316,6 +316,12 @@ interface ReportHead {
    * Never a token.
    */
   options?: Record<string, string | string[] | boolean>;
+  /**
+   * The standard streams that were closed before the run ended (a reader
+   * that went away, as in `… | head -1`): their output was lost, this
+   * report was not.
+   */
+  lostOutput?: ("stdout" | "stderr")[];
 }
 
 /** The whole `cascade push` report (the `--json` schema). */

@@ -19,22 +19,53 @@ export interface Sinks {
   stderr(text: string): void;
   /** Whether standard output is a terminal (live progress, colour). */
   isTerminal: boolean;
+  /**
+   * The streams whose output was lost (a closed pipe, `… | head -1`):
+   * writes to them are dropped from then on instead of stopping the run.
+   */
+  lost?(): readonly LostStream[];
 }
 
-/** The process's real stdout and stderr. */
-export function processSinks(): Sinks {
+/** A standard stream that stopped taking output. */
+export type LostStream = "stdout" | "stderr";
+
+/** A stream as the process sinks write it. */
+export interface SyncWriter {
+  /** Writes some of `p`, returns how many bytes. */
+  writeSync(p: Uint8Array): number;
+}
+
+/**
+ * The process's real stdout and stderr (or `files`, for tests). A stream
+ * that fails a write (EPIPE when the reader went away) is marked lost and
+ * dropped: the run, its reports and its exit code never depend on it.
+ */
+export function processSinks(
+  files: { stdout: SyncWriter; stderr: SyncWriter; isTerminal: boolean } = {
+    stdout: Deno.stdout,
+    stderr: Deno.stderr,
+    isTerminal: Deno.stdout.isTerminal(),
+  },
+): Sinks {
   const encoder = new TextEncoder();
-  const write = (file: { writeSync(p: Uint8Array): number }, text: string) => {
+  const lost = new Set<LostStream>();
+  const write = (name: LostStream, text: string) => {
+    if (lost.has(name)) return;
     const bytes = encoder.encode(text);
     let offset = 0;
-    while (offset < bytes.length) {
-      offset += file.writeSync(bytes.subarray(offset));
+    try {
+      while (offset < bytes.length) {
+        offset += files[name].writeSync(bytes.subarray(offset));
+      }
+    } catch {
+      lost.add(name);
     }
   };
   return {
-    stdout: (text) => write(Deno.stdout, text),
-    stderr: (text) => write(Deno.stderr, text),
-    isTerminal: Deno.stdout.isTerminal(),
+    stdout: (text) => write("stdout", text),
+    stderr: (text) => write("stderr", text),
+    isTerminal: files.isTerminal,
+    lost: () => [...lost].sort(),
   };
 }
 
@@ -83,6 +114,11 @@ export class Console {
     this.#clearProgress();
     this.#sinks.stderr(this.#redactor.redact(text));
     this.#redrawProgress();
+  }
+
+  /** The streams whose output was lost so far (see {@linkcode Sinks.lost}). */
+  lost(): readonly LostStream[] {
+    return this.#sinks.lost?.() ?? [];
   }
 
   /** Prints one template's buffered log as one block on stderr. */
