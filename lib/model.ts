@@ -193,6 +193,10 @@ export const CI_STATES: Readonly<Record<CiState, StateInfo>> = {
     ...state("bad", "ci-none", { fails: true, annotation: "error" }),
     phrase: "without CI",
   },
+  error: {
+    ...state("bad", "ci-error", { fails: true, annotation: "error" }),
+    phrase: "not readable",
+  },
 };
 
 /** True when a result's CI (if it was followed or read) fails the run. */

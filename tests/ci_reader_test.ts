@@ -102,10 +102,11 @@ Deno.test("push --wait --api-url: a local-path target's CI, the token only to --
   });
   assert.equal(first.code, 1);
   const ci = (await readReport<PushReport>(denied)).results[0]?.ci;
-  assert.equal(ci?.state, "pending");
+  // A refusal (4xx) is a CI error, not pending (issue 23, item 8).
+  assert.equal(ci?.state, "error");
   assert.match(
     ci?.note ?? "",
-    /org\/a\.git: could not read the CI over the API \(auth: /,
+    /org\/a\.git: the forge API refused to read the CI \(GET \/api\/v1\/.* answered 401/,
   );
   assert.ok(gitea.api.requests.every((r) => r.authorization === null));
   // Now at the version: the second run follows the tip, green already.

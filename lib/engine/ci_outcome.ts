@@ -8,7 +8,7 @@
  */
 
 /** A commit's CI as cascade reports it (`--wait`, `status --ci`). */
-export type CiState = "success" | "failure" | "pending" | "none";
+export type CiState = "success" | "failure" | "pending" | "none" | "error";
 
 /** One CI context's newest status; the server's text, kept exact. */
 export interface CiContextResult {
@@ -24,7 +24,10 @@ export interface CiContextResult {
 
 /** What cascade found of a template's CI. */
 export interface CiOutcome {
-  /** The outcome; `pending`: not final when the wait ended. */
+  /**
+   * The outcome; `pending`: not final when the wait ended; `error`: the
+   * forge API refused to say (a 4xx), see `note`.
+   */
   state: CiState;
   /** Every counted context, sorted by name. */
   contexts: CiContextResult[];

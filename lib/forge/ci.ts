@@ -162,14 +162,41 @@ export async function readCommitCi(
     target.sha,
   );
   const result = evaluateStatuses(value.statuses, options.contexts);
+  const unmatched = unmatchedNote(value.statuses, options.contexts);
   return {
     ...result,
     waitedMs: 0,
     sha: target.sha,
     ...(result.state === "none"
-      ? { note: `no status yet; possible causes: ${NO_STATUS_CAUSES}` }
+      ? {
+        note: unmatched ??
+          `no status yet; possible causes: ${NO_STATUS_CAUSES}`,
+      }
       : {}),
   };
+}
+
+/**
+ * When statuses exist but none matches `--ci-context`: a note naming the
+ * patterns and the contexts seen (at most 10, each cut), else null.
+ */
+export function unmatchedNote(
+  statuses: readonly CommitStatus[],
+  globs: readonly string[] | undefined,
+): string | null {
+  const seen = [...new Set(statuses.map((s) => s.context))].sort();
+  if (globs === undefined || globs.length === 0 || seen.length === 0) {
+    return null;
+  }
+  const shown = seen.slice(0, 10).map((c) =>
+    c.length > 100 ? `${c.slice(0, 99)}…` : c
+  );
+  const more = seen.length > shown.length
+    ? ` and ${seen.length - shown.length} more`
+    : "";
+  return `no context matches --ci-context ${
+    globs.map((g) => `'${g}'`).join(", ")
+  }; contexts seen: ${shown.join(", ")}${more}`;
 }
 
 /**
@@ -244,11 +271,11 @@ export async function followCommit(
     }
     if (result.state === "none" && now() - shaSince >= waitStartMs) {
       const seconds = shownSeconds(waitStartMs);
-      const others = new Set(value.statuses.map((s) => s.context)).size;
+      const unmatched = unmatchedNote(value.statuses, options.contexts);
       return done(
         result,
-        others > 0
-          ? `no status matching the contexts asked for after ${seconds} s (${others} other contexts reported)`
+        unmatched !== null
+          ? `${unmatched} (after ${seconds} s)`
           : `no status after ${seconds} s; possible causes: ${NO_STATUS_CAUSES}`,
       );
     }

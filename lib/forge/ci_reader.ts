@@ -10,17 +10,13 @@
  */
 
 import { InterruptedError, UsageError } from "../errors.ts";
+import { failedRead, unreachable } from "./ci_read_error.ts";
 import type { CiOutcome } from "../model.ts";
 import { interruptedWait } from "../engine/ci_outcome.ts";
 import type { RunOptions } from "../cli/parse.ts";
 import { createLimiter } from "../engine/pool.ts";
 import { sleep } from "../engine/retry.ts";
-import {
-  apiBaseFor,
-  ForgeClient,
-  ForgeError,
-  type ForgeRetry,
-} from "./client.ts";
+import { apiBaseFor, ForgeClient, type ForgeRetry } from "./client.ts";
 import {
   type BranchMoved,
   type CiResult,
@@ -257,7 +253,7 @@ export class CiReader {
       if (error instanceof InterruptedError || this.#o.signal.aborted) {
         return interruptedWait(sofar, waitedMs);
       }
-      return failedRead(target, error, waitedMs, sofar);
+      return failedRead(target, error, waitedMs, sofar, this.#o.apiUrl);
     }
   }
 
@@ -280,7 +276,7 @@ export class CiReader {
         state: "none",
         contexts: [],
         url: null,
-      });
+      }, this.#o.apiUrl);
     }
   }
 
@@ -351,36 +347,4 @@ const MAX_CONTEXTS = 50;
 
 function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-function unreachable(target: Target): CiOutcome {
-  return {
-    state: "none",
-    contexts: [],
-    url: null,
-    waitedMs: 0,
-    note:
-      `${target.repo} is not an http(s) target: its API is unknown; pass --api-url`,
-  };
-}
-
-/** An API failure: CI not known to be final, with the reason. */
-function failedRead(
-  target: Target,
-  error: unknown,
-  waitedMs: number,
-  sofar: Pick<CiOutcome, "state" | "contexts" | "url">,
-): CiOutcome {
-  const why = error instanceof ForgeError
-    ? `${error.kind}: ${error.message}`
-    : error instanceof Error
-    ? error.message.split("\n")[0]
-    : String(error);
-  return {
-    state: sofar.state === "failure" ? "failure" : "pending",
-    contexts: sofar.contexts,
-    url: sofar.url,
-    waitedMs,
-    note: `${target.repo}: could not read the CI over the API (${why})`,
-  };
 }

@@ -259,6 +259,13 @@ export class GiteaApi {
     const url = new URL(request.url);
     const path = decodeURIComponent(url.pathname);
     if (!path.startsWith(`${API}/`)) {
+      // An API path without `/api/v1` is a web page Gitea does not have.
+      if (path.startsWith("/repos/")) {
+        return new Response("<!DOCTYPE html><title>Page Not Found</title>", {
+          status: 404,
+          headers: { "Content-Type": "text/html;charset=utf-8" },
+        });
+      }
       const moved = /^\/([^/]+)\/([^/]+?)(\.git)?(\/.*)?$/.exec(path);
       const to = moved && this.#renames.get(`${moved[1]}/${moved[2]}`);
       if (!moved || !to) return null;
