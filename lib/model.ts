@@ -220,10 +220,11 @@ export interface PushResult extends TemplateResult {
   durationMs: number;
   /**
    * For `skipped`, why: `probe` (not wired), `downgrade`
-   * (`--no-downgrade`), or `aborted` (not attempted: the run stopped
-   * before pushing; a retry takes it).
+   * (`--no-downgrade`), `aborted` (not attempted: the run stopped
+   * before pushing; a retry takes it), or `prefix` (the version's leading
+   * `v` differs from the template's value; `--allow-prefix-change`).
    */
-  skip?: "probe" | "downgrade" | "aborted";
+  skip?: "probe" | "downgrade" | "aborted" | "prefix";
   /** For `updated`: the branch tip was read back and holds the commit. */
   verified?: boolean;
   /** The template held a higher version than the one written. */

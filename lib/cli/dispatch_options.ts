@@ -135,6 +135,7 @@ const COMMIT_FLAGS: Readonly<Record<string, string>> = {
   attempts: "--attempts",
   noDowngrade: "--no-downgrade",
   allowSkipCi: "--allow-skip-ci",
+  allowPrefixChange: "--allow-prefix-change",
 };
 
 /**

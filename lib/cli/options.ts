@@ -294,6 +294,14 @@ export const OPTIONS = {
     help: "allow [skip ci]-style markers in the message",
     value: flag,
   }),
+  allowPrefixChange: option({
+    remember: true,
+    kind: "boolean",
+    group: "push",
+    help:
+      'write a version whose leading "v" differs from the templates\' values',
+    value: flag,
+  }),
   trigger: option(DISPATCH_OPTIONS.trigger),
   workflow: option(DISPATCH_OPTIONS.workflow),
   input: option(DISPATCH_OPTIONS.input),

@@ -37,6 +37,7 @@ import { httpRefsFor } from "../git/http_refs.ts";
 import { checkReportPaths, resolveTargets } from "../targets/inputs.ts";
 import { type CiOutcome, type Report, schemaUrl } from "../model.ts";
 import { anyFails } from "../report/summary.ts";
+import { exitWithVerdicts, runVerdicts } from "../report/verdict.ts";
 import { type Console, type Sinks, textStyle } from "../console/console.ts";
 import { PUSH } from "../modes/push/push.ts";
 import { DISPATCH } from "../modes/dispatch/dispatch.ts";
@@ -171,8 +172,19 @@ export async function runTemplatesCommand(
       out.out(`::warning title=cascade::${escapeData(shown)}\n`);
     }
   }
+  const verdicts = runVerdicts(report);
+  for (const verdict of verdicts) {
+    const shown = forLog(verdict.headline);
+    out.err(`cascade: ${shown}\n`);
+    if (inActions(io.env)) {
+      out.out(`::error title=cascade::${escapeData(shown)}\n`);
+    }
+  }
   const written = await writeReports(report, options, io, out);
-  const code = exitCodeOf(report, ran.value.refused, ran.interrupted);
+  const code = exitWithVerdicts(
+    exitCodeOf(report, ran.value.refused, ran.interrupted),
+    verdicts,
+  );
   return code === EXIT.ok && !written ? EXIT.failed : code;
 }
 

@@ -266,7 +266,8 @@ export interface EarlierReport {
  * Whether an earlier result needs another run: in a push report, every
  * template that did not reach a final state — `failed`, `interrupted`, and
  * `skipped` because the run stopped before pushing (`skip: "aborted"`, or
- * a report from before that field: "not attempted") — but not one skipped
+ * a report from before that field: "not attempted") or for its `v`
+ * prefix (`skip: "prefix"`, for the corrected version) — but not one skipped
  * by the probe or `--no-downgrade`; in a status report, every template
  * that drifted or could not be read, not one the probe skipped.
  */
@@ -276,7 +277,7 @@ function needsRetry(r: Record<string, unknown>): boolean {
   }
   if (r.status === "failed" || r.status === "interrupted") return true;
   return r.status === "skipped" &&
-    (r.skip === "aborted" ||
+    (r.skip === "aborted" || r.skip === "prefix" ||
       (r.skip === undefined && typeof r.reason === "string" &&
         r.reason.startsWith("not attempted")));
 }

@@ -16,6 +16,7 @@ import {
   readObjects,
   type TreeEntry,
 } from "../git/objects.ts";
+import { missNote } from "./unmatched.ts";
 import {
   isCurrent,
   parseVersionFile,
@@ -35,6 +36,10 @@ export interface VersionState {
   current: boolean;
   /** Probe files that exist and mention the file's name (when asked). */
   wiredBy: string[];
+  /** Probe files that exist (when asked). */
+  probesFound?: string[];
+  /** Names in the tip's root tree (for "did you mean"). */
+  rootNames?: string[];
 }
 
 const MODE_NAMES: Record<string, string> = {
@@ -68,11 +73,13 @@ export async function readVersionState(
   const objects = await readObjects(ctx, [...dirs, fileSpec, ...probeSpecs]);
   const hashBytes = tip.length / 2;
   let entry: TreeEntry | null = null;
+  let rootNames: string[] = [];
   for (const [depth, spec] of dirs.entries()) {
     const tree = objects.get(spec);
     const listing = tree?.type === "tree"
       ? parseTree(tree.bytes, hashBytes)
       : null;
+    if (depth === 0) rootNames = listing?.map((e) => e.name) ?? [];
     const found = listing?.find((e) => e.name === segments[depth]) ?? null;
     const last = depth === segments.length - 1;
     if (found !== null && !last && found.mode !== "040000") {
@@ -99,6 +106,9 @@ export async function readVersionState(
     : file?.type === "blob"
     ? parseVersionFile(file.bytes)
     : { value: null, display: "?" };
+  const probesFound = probes.filter((_probe, i) =>
+    objects.get(probeSpecs[i] ?? "")?.type === "blob"
+  );
   const wiredBy = probes.filter((_probe, i) => {
     const probe = objects.get(probeSpecs[i] ?? "");
     return probe?.type === "blob" &&
@@ -110,6 +120,8 @@ export async function readVersionState(
     content,
     current: content !== null && isCurrent(content, version),
     wiredBy,
+    probesFound,
+    rootNames,
   };
 }
 
@@ -146,9 +158,16 @@ export function notWired(
   file: string,
 ): string | null {
   if (probes.length === 0 || state.wiredBy.length > 0) return null;
+  const names = state.rootNames ?? [];
+  // The name that is not there, with the closest one that is.
+  const note = state.probesFound?.length === 0
+    ? missNote("--probe", probes[0] ?? "", names)
+    : state.entry === null && state.probesFound !== undefined
+    ? missNote("--file", file, names, true)
+    : "";
   return `not wired: none of ${probes.join(", ")} mentions ${
     file.split("/").pop()
-  }`;
+  }${note}`;
 }
 
 /**

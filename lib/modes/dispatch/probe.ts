@@ -14,7 +14,8 @@
  */
 
 import type { TemplateTask } from "../../engine/engine.ts";
-import { readObjects } from "../../git/objects.ts";
+import { parseTree, readObjects } from "../../git/objects.ts";
+import { missNote } from "../../version/unmatched.ts";
 import { openTip } from "../../git/remote.ts";
 import {
   MAX_WORKFLOW_BYTES,
@@ -72,15 +73,28 @@ export async function probeWorkflow(
   const unwired = notWired(state, settings.probes, settings.file);
   if (unwired !== null) return { previous, skip: unwired };
   const paths = WORKFLOW_DIRS.map((dir) => `${dir}/${settings.workflow}`);
-  const objects = await readObjects(ctx, paths.map((p) => `${tip}:${p}`));
+  const dirs = WORKFLOW_DIRS.map((dir) => `${tip}:${dir}`);
+  const objects = await readObjects(ctx, [
+    ...paths.map((p) => `${tip}:${p}`),
+    ...dirs,
+  ]);
   const at = paths.findIndex((p) =>
     objects.get(`${tip}:${p}`)?.type === "blob"
   );
   const found = objects.get(`${tip}:${paths[at]}`);
   if (at < 0 || found === null || found === undefined) {
+    // The workflows the template has, for "did you mean".
+    const names = dirs.flatMap((spec) => {
+      const tree = objects.get(spec);
+      return tree?.type === "tree"
+        ? parseTree(tree.bytes, tip.length / 2).map((e) => e.name)
+        : [];
+    });
     return {
       previous,
-      skip: `no workflow ${settings.workflow} in ${WORKFLOW_DIRS.join(" or ")}`,
+      skip: `no workflow ${settings.workflow} in ${WORKFLOW_DIRS.join(" or ")}${
+        missNote("--workflow", settings.workflow, names, true)
+      }`,
     };
   }
   if (found.bytes.length > MAX_WORKFLOW_BYTES) {

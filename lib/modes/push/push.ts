@@ -28,6 +28,7 @@ import {
   verify,
 } from "./land.ts";
 import { compareVersions } from "../../version/order.ts";
+import { prefixFix, prefixRefusal } from "../../version/prefix.ts";
 import {
   notWired,
   readAtTip,
@@ -50,6 +51,7 @@ export const PUSH: Mode = {
       probes: options.probe,
       dryRun: options.dryRun,
       noDowngrade: options.noDowngrade,
+      allowPrefixChange: options.allowPrefixChange,
       backoff: deps.backoff,
     };
     const run = deps.ci && options.wait
@@ -212,6 +214,17 @@ async function prepare(
     return { ...result, status: "skipped", skip: "probe", reason: unwired };
   }
   const prev = first.content?.value;
+  const fix = settings.allowPrefixChange
+    ? null
+    : prefixFix(settings.version, prev ?? null);
+  if (fix !== null && prev) {
+    return {
+      ...result,
+      status: "skipped",
+      skip: "prefix",
+      reason: prefixRefusal(settings.version, prev, fix),
+    };
+  }
   const order = prev ? compareVersions(prev, settings.version) : null;
   if (order !== null && order.order > 0) {
     result.downgrade = true;
