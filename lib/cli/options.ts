@@ -189,7 +189,8 @@ export const OPTIONS = {
     kind: "string",
     group: "common",
     arg: "<file>",
-    help: "append the Markdown report (also $GITHUB_STEP_SUMMARY)",
+    help:
+      "append the Markdown report here (with GITHUB_ACTIONS=true, also to $GITHUB_STEP_SUMMARY)",
     value: text,
   }),
   tokenEnv: option({

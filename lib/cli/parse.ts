@@ -234,6 +234,10 @@ function checkFlags(
       const group = OPTIONS[other].group;
       const owner = group === "check"
         ? "targets"
+        : other === "ci"
+        ? "status"
+        : other === "wait" || other === "canary"
+        ? "push"
         : group === "ci"
         ? "push and status"
         : "push";
@@ -325,7 +329,9 @@ function versionOf(command: string, positionals: readonly string[]): string {
   }
   if (positionals.length > 1) {
     throw new UsageError(
-      `${command}: one version only; pass targets with --repo or --repos-file`,
+      `${command}: one version only; pass each target with --repo (e.g. --repo ${
+        JSON.stringify((positionals[1] ?? "").slice(0, 60))
+      }) or list them with --repos-file`,
     );
   }
   const version = positionals[0] ?? "";

@@ -73,21 +73,21 @@ const EXIT_CODES: Record<RunCommandName | "all", string> = {
 /** The usage text of `cascade --help` (and per command). */
 export function usage(topic?: RunCommandName): string {
   if (topic === "push") {
-    return `Usage: cascade push <version> [targets] [options]\n\nWrites <version> into the version file of every template, commits and pushes\nto its default branch (never forced), so each template's CI rebuilds.\n\n${
+    return `Usage: cascade push <version> [--repo <x>]... [options]\n\nWrites <version> into the version file of every template, commits and pushes\nto its default branch (never forced), so each template's CI rebuilds.\n\n${
       optionLines("targets")
     }\n${optionLines("discovery")}\n${optionLines("common")}\n${
       optionLines("push")
     }\n${optionLines("dispatch")}\n${optionLines("ci")}\n${EXIT_CODES.push}`;
   }
   if (topic === "targets") {
-    return `Usage: cascade targets [targets] [options]\n\nRead only: lists the targets (repo, default branch, wired by --probe or not)\nand, with --check FILE, compares a checked-in repos file with the server.\n\n${
+    return `Usage: cascade targets [--repo <x>]... [options]\n\nRead only: lists the targets (repo, default branch, wired by --probe or not)\nand, with --check FILE, compares a checked-in repos file with the server.\n\n${
       optionLines("targets")
     }\n${optionLines("discovery")}\n${optionLines("common")}\n${
       optionLines("check")
     }\n${EXIT_CODES.targets}`;
   }
   if (topic === "status") {
-    return `Usage: cascade status <version> [targets] [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>; with --ci, also its CI at the branch tip.\n\n${
+    return `Usage: cascade status <version> [--repo <x>]... [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>; with --ci, also its CI at the branch tip.\n\n${
       optionLines("targets")
     }\n${optionLines("discovery")}\n${optionLines("common")}\n${
       optionLines("ci")
@@ -96,9 +96,9 @@ export function usage(topic?: RunCommandName): string {
   return `cascade: pin a runtime version in many template repos and push, so each rebuilds.
 
 Usage:
-  cascade push <version> [targets] [options]
-  cascade status <version> [targets] [options]
-  cascade targets [targets] [--probe <path>] [--check <file>]
+  cascade push <version> [--repo <x>]... [options]
+  cascade status <version> [--repo <x>]... [options]
+  cascade targets [--repo <x>]... [--probe <path>] [--check <file>]
   cascade demo              try it on throwaway local repos
   cascade --help | --version
   cascade push --help       (or status, targets --help) for every option

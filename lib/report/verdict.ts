@@ -7,7 +7,7 @@
  * @module
  */
 
-import { EXIT } from "../errors.ts";
+import { ADVICE, EXIT } from "../errors.ts";
 import type { PushResult, Report, StatusResult } from "../model.ts";
 import { prefixFix } from "../version/prefix.ts";
 import { missOf } from "../version/unmatched.ts";
@@ -22,10 +22,15 @@ export interface Verdict {
 
 /**
  * The verdicts on `report`, most severe first: the `v` prefix (push, exit
- * 2; status, a hint), then nothing matched (exit 1).
+ * 2; status, a hint), nothing matched (exit 1), and one headline for
+ * credentials refused by several templates (their lines say it each).
  */
 export function runVerdicts(report: Report): Verdict[] {
-  return [prefixVerdict(report), nothingVerdict(report)].filter(
+  return [
+    prefixVerdict(report),
+    nothingVerdict(report),
+    refusedVerdict(report),
+  ].filter(
     (v): v is Verdict => v !== null,
   );
 }
@@ -117,4 +122,19 @@ function count(k: number, n: number): string {
     ? n === 1 ? "the template" : `all ${n} templates`
     : `${k} of ${plural(n)}`;
   return `${who} ${k === 1 ? "holds" : "hold"}`;
+}
+
+function refusedVerdict(report: Report): Verdict | null {
+  const results: (PushResult | StatusResult)[] = report.results;
+  const refused = results.filter((r) => r.error?.kind === "auth").length;
+  if (refused < 2) return null;
+  const advice = ADVICE.auth.replace("this repo", "these repos");
+  return {
+    code: null,
+    headline: `the server refused the credentials for ${
+      refused === results.length
+        ? `all ${refused} templates`
+        : `${refused} of ${plural(results.length)}`
+    }: ${advice}`,
+  };
 }

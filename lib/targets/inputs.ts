@@ -19,9 +19,9 @@ import { discoveryError, openForge } from "../forge/session.ts";
 import {
   dedupeTargets,
   type EarlierReport,
-  parseReposFile,
   parseShard,
   parseTarget,
+  reposFileLines,
   type RetryTarget,
   shardTargets,
   type Target,
@@ -90,11 +90,18 @@ export async function resolveSources(
   allowNone = false,
 ): Promise<Resolved | null> {
   const inputs: string[] = [];
+  // Where each input came from, for errors: `file:line`, or null.
+  const origins: (string | null)[] = [];
   for (const source of options.sources) {
-    if ("repo" in source) inputs.push(source.repo);
-    else {
+    if ("repo" in source) {
+      inputs.push(source.repo);
+      origins.push(null);
+    } else {
       const text = await readInput(source.reposFile, "--repos-file", cwd);
-      inputs.push(...parseReposFile(text));
+      for (const { line, text: target } of reposFileLines(text)) {
+        inputs.push(target);
+        origins.push(`${source.reposFile}:${line}`);
+      }
     }
   }
   const baseUrl = options.baseUrl ?? env("GITEA_URL");
@@ -120,10 +127,15 @@ export async function resolveSources(
   checkFilters(options);
   if (inputs.length === 0 && options.org.length === 0 && !allowNone) {
     throw new UsageError(
-      "no targets: pass --repo, --repos-file, --org or --retry-failed",
+      `no targets: pass --repo, --repos-file, --org or --retry-failed${await configHint(
+        options.config,
+        cwd,
+      )}`,
     );
   }
-  const listed = inputs.map((t) => parseTarget(t, baseUrl, cwd));
+  const listed = inputs.map((t, i) =>
+    atOrigin(origins[i] ?? null, () => parseTarget(t, baseUrl, cwd))
+  );
   const found = await discover(options, env);
   const discovered = found.repos.map((r) => parseTarget(r, baseUrl, cwd));
   let targets = dedupeTargets([...listed, ...discovered]);
@@ -227,4 +239,32 @@ export async function checkReportPaths(
       throw new UsageError(`${flag} ${path}: directory ${dir} does not exist`);
     }
   }
+}
+
+/** Runs `parse`; a usage error it throws names `origin` (`file:line`). */
+function atOrigin<T>(origin: string | null, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (origin === null || !(error instanceof UsageError)) throw error;
+    throw new UsageError(`${origin}: ${error.message}`);
+  }
+}
+
+/**
+ * Where the targets were looked for: ` (no cascade.json found in <dir>)`
+ * run from a directory without one, else what the config lacked.
+ */
+async function configHint(
+  config: string | undefined,
+  cwd: string,
+): Promise<string> {
+  if (config !== undefined) return ` (${config} names none)`;
+  const found = await Deno.stat(resolve(cwd, "cascade.json")).then(
+    () => true,
+    () => false,
+  );
+  return found
+    ? ` (cascade.json in ${cwd} names none)`
+    : ` (no cascade.json found in ${cwd}; run where it is, or pass --config)`;
 }

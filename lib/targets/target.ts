@@ -184,11 +184,22 @@ function safe(text: string): string {
   return oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine;
 }
 
-/** Parses a repos file: one target per line, blank lines and `#` ignored. */
+/**
+ * Parses a repos file: one target per line; blank lines, `#` lines and a
+ * `#` comment after whitespace (`org/a  # legacy`) ignored.
+ */
 export function parseReposFile(text: string): string[] {
-  return text.split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"));
+  return reposFileLines(text).map((l) => l.text);
+}
+
+/** A repos file's targets with their 1-based line numbers. */
+export function reposFileLines(
+  text: string,
+): { line: number; text: string }[] {
+  return text.split(/\r?\n/).flatMap((raw, i) => {
+    const line = raw.replace(/(^|\s)#.*$/, "").trim();
+    return line === "" ? [] : [{ line: i + 1, text: line }];
+  });
 }
 
 /** Keeps the first of each target, in order. */
