@@ -12,6 +12,7 @@ import type { Say } from "../targets/inputs.ts";
 import { readInput } from "../targets/inputs.ts";
 import { type EarlierReport, readEarlierReport } from "../targets/target.ts";
 import { type ConfigSchema, loadConfigFile } from "./config_file.ts";
+import { commandValues } from "./config_sections.ts";
 import {
   flagOf,
   type OptionName,
@@ -78,6 +79,8 @@ export async function loadLayers(
   }
   const config = await loadConfigFile(options.config, cwd, configSchema());
   if (config !== null) {
+    // The command's own view: its section over the top level.
+    const own = commandValues(config, options.command);
     const values: Partial<Record<OptionName, Raw>> = {};
     for (
       const [name, spec] of Object.entries(OPTIONS) as [
@@ -86,7 +89,7 @@ export async function loadLayers(
       ][]
     ) {
       if (spec.configKey === null) continue;
-      const value = config.values[spec.configKey ?? name];
+      const value = own[spec.configKey ?? name];
       if (value === undefined) continue;
       values[name] = typeof value === "number" ? String(value) : value;
     }
