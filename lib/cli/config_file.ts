@@ -101,6 +101,11 @@ export async function loadConfigFile(
   try {
     info = await Deno.stat(file);
   } catch (error) {
+    if (error instanceof Deno.errors.NotCapable && path === undefined) {
+      throw new UsageError(
+        `cascade needs --allow-read for ${file} (it looks for ${CONFIG_FILE_NAME} in the working directory): add ${CONFIG_FILE_NAME} to --allow-read, or pass --config <file>`,
+      );
+    }
     if (!(error instanceof Deno.errors.NotFound)) {
       throw new UsageError(
         `cannot read ${shown}: ${

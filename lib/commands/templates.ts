@@ -101,7 +101,9 @@ export async function runTemplatesCommand(
   out: Console,
   redactor: Redactor,
 ): Promise<number> {
-  const permission = permissionProblem(permissionNeeds(options, io.cwd));
+  const permission = permissionProblem(
+    permissionNeeds(options, io.cwd, io.env),
+  );
   if (permission !== null) throw new UsageError(permission);
   const token = readToken(options, io.env);
   if (token !== null) redactor.add(token.value, options.authUser);
@@ -196,14 +198,20 @@ export async function runTemplatesCommand(
 export function permissionNeeds(
   options: RunOptions,
   cwd: string,
+  env: (name: string) => string | undefined = readEnv,
 ): PermissionNeeds {
   const tmp = readEnv("TMPDIR") || "/tmp";
   const reports = [options.json, options.summary]
     .filter((p): p is string => p !== undefined && p !== "-")
     .map((p) => resolve(cwd, p));
+  // In Actions, the step summary and outputs are written too.
+  const actions = inActions(env)
+    ? [env("GITHUB_STEP_SUMMARY"), env("GITHUB_OUTPUT")]
+      .filter((p): p is string => p !== undefined && p !== "")
+    : [];
   return {
     read: [tmp],
-    write: [tmp, ...reports],
+    write: [tmp, ...reports, ...actions],
     env: options.tokenEnv !== undefined
       ? [options.tokenEnv]
       : [...TOKEN_ENV_DEFAULTS, "GITEA_URL"],

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import { styleText } from "node:util";
 import { forLog } from "./neutralise.ts";
 import type { Redactor } from "./redact.ts";
@@ -181,6 +182,14 @@ export class Console {
       await Deno.writeTextFile(path, bytes, { append: true });
       return;
     }
+    if (!mayWriteBeside(path)) {
+      // Writes narrowed to the file itself (`--allow-write=report.json`):
+      // no temp file beside it; a planted symlink is removed, not followed.
+      const info = await Deno.lstat(path).catch(() => null);
+      if (info?.isSymlink) await Deno.remove(path);
+      await Deno.writeTextFile(path, bytes);
+      return;
+    }
     const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
     try {
       await Deno.writeTextFile(temp, bytes, { createNew: true });
@@ -190,6 +199,13 @@ export class Console {
       throw error;
     }
   }
+}
+
+/** Whether Deno lets cascade write a temp file beside `path`. */
+function mayWriteBeside(path: string): boolean {
+  const dir = dirname(path);
+  return Deno.permissions.querySync({ name: "write", path: dir }).state ===
+    "granted";
 }
 
 function consoleColumns(): number {

@@ -232,6 +232,10 @@ export async function checkReportPaths(
   for (const [flag, path] of paths) {
     if (path === undefined || path === "-") continue;
     const dir = dirname(resolve(cwd, path));
+    // Reads narrowed away from the report's directory: the write (whose
+    // permission is checked) is what tells.
+    const readable = Deno.permissions.querySync({ name: "read", path: dir });
+    if (readable.state !== "granted") continue;
     try {
       const info = await Deno.stat(dir);
       if (!info.isDirectory) throw new Error();
