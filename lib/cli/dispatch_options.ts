@@ -148,6 +148,9 @@ export function checkTriggerFlags(
   given: readonly string[],
 ): void {
   if (trigger === "push") {
+    // A retry of red CI alone dispatches (see targets/red_ci.ts); the
+    // targets' resolution refuses these flags when it does not.
+    if (given.includes("retryFailed")) return;
     const flag = given.includes("workflow")
       ? "--workflow"
       : given.includes("input")

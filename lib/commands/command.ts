@@ -11,6 +11,7 @@ import { statusTriggerNote } from "../cli/dispatch_options.ts";
 import { loadLayers } from "../cli/layers.ts";
 import { parseCommand, type RunOptions } from "../cli/parse.ts";
 import { EXIT } from "../errors.ts";
+import { redCiDispatchLayer } from "../targets/red_ci.ts";
 import type { Console } from "../console/console.ts";
 import type { Redactor } from "../console/redact.ts";
 import { type RunIo, runTemplatesCommand } from "./templates.ts";
@@ -32,6 +33,14 @@ export async function runCommand(
     err: (t: string) => out.err(t),
   };
   const { layers, retry } = await loadLayers(first, io.cwd, say);
+  // A retry of red CI alone, with a workflow known: a dispatch re-runs it.
+  const redCi = redCiDispatchLayer(first, layers, retry);
+  if (redCi !== null) {
+    layers.unshift(redCi);
+    out.err(
+      `cascade: ${first.retryFailed}: the pushes landed but the CI is not green; dispatching the workflow to re-run it (--trigger dispatch)\n`,
+    );
+  }
   const note = statusTriggerNote(first.command, layers);
   if (note !== null) out.err(note);
   const layered = layers.length === 0

@@ -11,6 +11,7 @@
 
 import { InterruptedError, UsageError } from "../errors.ts";
 import { failedRead, unreachable } from "./ci_read_error.ts";
+import { newestDispatchedRun } from "./ci_newest.ts";
 import type { CiOutcome } from "../model.ts";
 import { interruptedWait } from "../engine/ci_outcome.ts";
 import type { RunOptions } from "../cli/parse.ts";
@@ -263,13 +264,16 @@ export class CiReader {
     if (api === null) return unreachable(target);
     const reader = this.#reader(api.base, { statuses: null });
     try {
-      return outcomeOf(
+      const read = outcomeOf(
         await readCommitCi(reader, { ...api, sha, branch: "" }, {
           ...(this.#o.contexts.length > 0
             ? { contexts: this.#o.contexts }
             : {}),
         }),
       );
+      return read.state === "success"
+        ? read
+        : await this.#newerDispatch(api, sha, read);
     } catch (error) {
       if (error instanceof InterruptedError) throw error;
       return failedRead(target, error, 0, {
@@ -278,6 +282,26 @@ export class CiReader {
         url: null,
       }, this.#o.apiUrl);
     }
+  }
+
+  /**
+   * `read`, unless the runs list shows a newer, dispatched run on `sha`
+   * (which posts no statuses): then that run's outcome. A server without
+   * the list (older than 1.23, Forgejo) leaves `read` as it is.
+   */
+  async #newerDispatch(
+    api: ApiTarget,
+    sha: string,
+    read: CiOutcome,
+  ): Promise<CiOutcome> {
+    const client = this.#clients.get(api.base);
+    if (client === undefined || this.#o.contexts.length > 0) return read;
+    const tasks = await this.#limit(() =>
+      client.listActionTasks(api.owner, api.repo)
+    ).catch(() => null);
+    if (tasks === null) return read;
+    const newest = newestDispatchedRun(tasks.value.workflow_runs, sha);
+    return newest === null ? read : { ...newest, waitedMs: 0 };
   }
 
   #globs(): readonly string[] | undefined {

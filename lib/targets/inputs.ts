@@ -8,7 +8,8 @@
 
 import { dirname, resolve } from "node:path";
 import type { RunOptions } from "../cli/parse.ts";
-import { UsageError } from "../errors.ts";
+import { EXIT, UsageError } from "../errors.ts";
+import { redCiLines } from "./red_ci.ts";
 import { forLog } from "../console/neutralise.ts";
 import {
   discoverRepos,
@@ -114,6 +115,11 @@ export async function resolveSources(
       );
     }
     inputs.push(...retry.targets.map((t) => retryName(t, baseUrl, cwd)));
+    inputs.push(
+      ...redCiInputs(retry, options, say).map((t) =>
+        retryName(t, baseUrl, cwd)
+      ),
+    );
     if (
       retry.targets.length === 0 && inputs.length === 0 &&
       options.org.length === 0
@@ -271,4 +277,42 @@ async function configHint(
   return found
     ? ` (cascade.json in ${cwd} names none)`
     : ` (no cascade.json found in ${cwd}; run where it is, or pass --config)`;
+}
+
+/**
+ * The red-CI templates of a retry to run again: all of them with the
+ * dispatch trigger (a dispatch re-runs their CI). With the push trigger,
+ * none: each is named with how to re-run its CI, and when nothing else
+ * needs a retry the run ends with exit 1.
+ */
+function redCiInputs(
+  retry: EarlierReport,
+  options: RunOptions,
+  say: Say,
+): RetryTarget[] {
+  const red = retry.ciRed ?? [];
+  if (options.trigger === "dispatch") return red;
+  const flag = (["workflow", "input"] as const).find((n) =>
+    options.given.includes(n)
+  );
+  if (flag !== undefined) {
+    throw new UsageError(
+      `--${flag} applies with --trigger dispatch only; add --trigger dispatch or drop it`,
+    );
+  }
+  if (red.length === 0) return red;
+  for (const line of redCiLines(red, options)) {
+    say.err(`cascade: ${forLog(line)}\n`);
+  }
+  if (retry.targets.length === 0) {
+    throw new UsageError(
+      `${options.retryFailed}: ${red.length} template${
+        red.length === 1 ? "'s CI is" : "s' CI are"
+      } not green and nothing else needs a retry; re-run ${
+        red.length === 1 ? "it" : "them"
+      } as said above`,
+      EXIT.failed,
+    );
+  }
+  return [];
 }

@@ -8,6 +8,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { UsageError } from "../errors.ts";
+import { redCiOf, type RedCiTarget } from "./red_ci.ts";
 import { hideUserinfo } from "../console/redact.ts";
 
 /** How git reaches a target. */
@@ -269,6 +270,8 @@ export interface EarlierReport {
   version: string | null;
   /** The templates that did not reach a final state, in report order. */
   targets: RetryTarget[];
+  /** The templates whose push landed but whose CI did not pass. */
+  ciRed?: RedCiTarget[];
   /** The options it recorded (`options`), unchecked; {} when none. */
   options: Record<string, unknown>;
 }
@@ -315,9 +318,12 @@ export function readEarlierReport(
     );
   }
   const targets: RetryTarget[] = [];
+  const ciRed: RedCiTarget[] = [];
   for (const result of results) {
     if (result === null || typeof result !== "object") continue;
     const r = result as Record<string, unknown>;
+    const red = redCiOf(r);
+    if (red !== null) ciRed.push(red);
     if (!needsRetry(r) || typeof r.url !== "string") continue;
     targets.push({
       url: r.url,
@@ -327,6 +333,7 @@ export function readEarlierReport(
   const { version, options } = data as { version?: unknown; options?: unknown };
   return {
     targets,
+    ...(ciRed.length > 0 ? { ciRed } : {}),
     version: typeof version === "string" ? version : null,
     options: options !== null && typeof options === "object" &&
         !Array.isArray(options)
