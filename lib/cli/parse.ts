@@ -31,6 +31,7 @@ import {
 } from "./options.ts";
 import { checkTriggerFlags } from "./dispatch_options.ts";
 import { closest } from "./suggest.ts";
+import { negationOf, spellNegations } from "./negation.ts";
 import { versionProblem } from "../version/file.ts";
 
 /** Markers that tell CI to skip a push; refused in messages by default. */
@@ -182,6 +183,8 @@ export function parseCommand(
 /** The CI flags that belong to one command, or only go with another. */
 function checkCiFlags(options: RunOptions): void {
   const given = (name: OptionName) => options.given.includes(name);
+  // A CI flag given without what it shapes would be ignored: refused.
+  const shaping = ["waitTimeout", "waitStart", "ciContext"] as const;
   if (options.command === "status") {
     for (const name of ["wait", "canary"] as const) {
       if (given(name)) {
@@ -190,7 +193,27 @@ function checkCiFlags(options: RunOptions): void {
         );
       }
     }
+    for (const name of ["waitTimeout", "waitStart"] as const) {
+      if (given(name)) {
+        throw new UsageError(
+          `status: --${
+            flagOf(name)
+          } bounds push --wait; status --ci reads each CI once, without waiting`,
+        );
+      }
+    }
+    if (given("ciContext") && !options.ci) {
+      throw new UsageError(
+        `status: --ci-context needs --ci (it picks the contexts --ci reads)`,
+      );
+    }
     return;
+  }
+  const idle = shaping.find((name) => given(name));
+  if (idle !== undefined && !options.wait) {
+    throw new UsageError(
+      `push: --${flagOf(idle)} needs --wait (it shapes the wait for CI)`,
+    );
   }
   if (given("ci")) {
     throw new UsageError(
@@ -220,7 +243,10 @@ function checkFlags(
   args: readonly string[],
   names: readonly OptionName[],
 ): void {
-  const known = names.map((n) => `--${flagOf(n)}`);
+  const known = [
+    ...names.map((n) => `--${flagOf(n)}`),
+    ...names.map(negationOf).filter((f) => f !== null),
+  ];
   for (const arg of args) {
     if (arg === "--") break;
     if (!arg.startsWith("--")) continue;
@@ -264,7 +290,8 @@ function parseFlags(
 ) {
   try {
     const parsed = parseArgs({
-      args: [...args],
+      args: spellNegations(args, names),
+      allowNegative: true,
       options: Object.fromEntries(names.map((name) => {
         const spec: OptionSpec = OPTIONS[name];
         return [flagOf(name), {

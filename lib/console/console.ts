@@ -24,7 +24,7 @@ export interface Sinks {
    * The streams whose output was lost (a closed pipe, `… | head -1`):
    * writes to them are dropped from then on instead of stopping the run.
    */
-  lost?(): readonly LostStream[];
+  lost?(): readonly ("stdout" | "stderr")[];
 }
 
 /** A standard stream that stopped taking output. */
