@@ -27,25 +27,42 @@ export function negationOf(name: OptionName): string | null {
   return flag.startsWith("no-") ? `--${flag.slice(3)}` : `--no-${flag}`;
 }
 
-/**
- * `args` with each plain form of a `no-` flag (`--downgrade`) spelled the
- * way `parseArgs` negates it (`--no-no-downgrade`), for `names`.
- */
-export function spellNegations(
-  args: readonly string[],
+/** The negation flags of `names` (without `--`), each a boolean to parse. */
+export function negationOptions(
   names: readonly OptionName[],
-): string[] {
-  const plain = new Map<string, string>();
+): Record<string, { type: "boolean" }> {
+  const options: Record<string, { type: "boolean" }> = {};
   for (const name of names) {
     const negation = negationOf(name);
-    if (negation !== null && flagOf(name).startsWith("no-")) {
-      plain.set(negation, `--no-${flagOf(name)}`);
-    }
+    if (negation !== null) options[negation.slice(2)] = { type: "boolean" };
   }
-  const end = args.indexOf("--");
-  return args.map((arg, i) =>
-    end >= 0 && i > end ? arg : plain.get(arg) ?? arg
-  );
+  return options;
+}
+
+/**
+ * The values with each negation applied: where a boolean's negation came
+ * after its last plain use (`--dry-run --no-dry-run`), it is `false`. The
+ * negations' own entries are removed.
+ */
+export function applyNegations(
+  values: Record<string, unknown>,
+  tokens: readonly { kind: string; name?: string; index: number }[],
+  names: readonly OptionName[],
+): Record<string, unknown> {
+  const out = { ...values };
+  const last = (flag: string) =>
+    tokens.reduce(
+      (at, t) => t.kind === "option" && t.name === flag ? t.index : at,
+      -1,
+    );
+  for (const name of names) {
+    const negation = negationOf(name)?.slice(2);
+    if (negation === undefined) continue;
+    const off = last(negation);
+    delete out[negation];
+    if (off >= 0 && off > last(flagOf(name))) out[flagOf(name)] = false;
+  }
+  return out;
 }
 
 /** The `--help` line listing the negations of `names`, or "". */

@@ -31,7 +31,7 @@ import {
 } from "./options.ts";
 import { checkTriggerFlags } from "./dispatch_options.ts";
 import { closest } from "./suggest.ts";
-import { negationOf, spellNegations } from "./negation.ts";
+import { applyNegations, negationOf, negationOptions } from "./negation.ts";
 import { versionProblem } from "../version/file.ts";
 
 /** Markers that tell CI to skip a push; refused in messages by default. */
@@ -290,21 +290,24 @@ function parseFlags(
 ) {
   try {
     const parsed = parseArgs({
-      args: spellNegations(args, names),
-      allowNegative: true,
-      options: Object.fromEntries(names.map((name) => {
-        const spec: OptionSpec = OPTIONS[name];
-        return [flagOf(name), {
-          type: spec.kind === "boolean" ? "boolean" : "string",
-          multiple: spec.kind === "list",
-          ...(spec.short === undefined ? {} : { short: spec.short }),
-        }] as const;
-      })),
+      args: [...args],
+      options: {
+        ...Object.fromEntries(names.map((name) => {
+          const spec: OptionSpec = OPTIONS[name];
+          return [flagOf(name), {
+            type: spec.kind === "boolean" ? "boolean" : "string",
+            multiple: spec.kind === "list",
+            ...(spec.short === undefined ? {} : { short: spec.short }),
+          }] as const;
+        })),
+        ...negationOptions(names),
+      },
       allowPositionals: true,
       strict: true,
       tokens: true,
     });
-    return { ...parsed, values: parsed.values as Record<string, Raw> };
+    const values = applyNegations(parsed.values, parsed.tokens ?? [], names);
+    return { ...parsed, values: values as Record<string, Raw> };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     throw new UsageError(
