@@ -29,11 +29,17 @@ export const EXIT = {
 export class TemplateError extends Error {
   /** The classified kind. */
   readonly kind: ErrorKind;
+  /**
+   * What to do about it, when the message ends with advice (the kind's
+   * {@linkcode ADVICE}, or a target's own, e.g. its auth advice).
+   */
+  readonly advice: string | null;
   /** Constructs the error. */
-  constructor(kind: ErrorKind, message: string) {
+  constructor(kind: ErrorKind, message: string, advice: string | null = null) {
     super(message);
     this.name = "TemplateError";
     this.kind = kind;
+    this.advice = advice;
   }
 }
 

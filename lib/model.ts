@@ -97,6 +97,12 @@ export interface StateInfo {
   output: string;
   /** Its word in a dry run, when the run stops short of it. */
   dryPhrase?: string;
+  /**
+   * Whether `--retry-failed` runs a template in this state again: always,
+   * never, or only when the run stopped before it (`aborted`: a skip that
+   * says so, or an older report's "not attempted").
+   */
+  retry: "always" | "never" | "aborted";
 }
 
 /** How a template ended in `cascade push`. */
@@ -116,16 +122,22 @@ export const PUSH_STATES: Readonly<Record<PushStatus, StateInfo>> = {
     dryPhrase: "would update",
   }),
   unchanged: state("good", "unchanged", { always: true }),
-  skipped: state("warn", "skipped", { always: true, annotation: "warning" }),
+  skipped: state("warn", "skipped", {
+    always: true,
+    annotation: "warning",
+    retry: "aborted",
+  }),
   failed: state("bad", "failed", {
     always: true,
     fails: true,
     annotation: "error",
+    retry: "always",
   }),
   superseded: state("warn", "superseded", { annotation: "warning" }),
   interrupted: state("bad", "interrupted", {
     fails: true,
     annotation: "error",
+    retry: "always",
   }),
   dispatched: state("good", "dispatched", { dryPhrase: "would dispatch" }),
 };
@@ -144,6 +156,7 @@ export const STATUS_STATES: Readonly<Record<StatusState, StateInfo>> = {
       always: true,
       annotation: "warning",
       fails: true,
+      retry: "always",
     }),
     failedCount: false,
   },
@@ -153,11 +166,21 @@ export const STATUS_STATES: Readonly<Record<StatusState, StateInfo>> = {
       always: true,
       annotation: "error",
       fails: true,
+      retry: "always",
     }),
     phrase: "unreadable",
     output: "failed",
   },
 };
+
+/** The state of a status result (an earlier report's, unchecked, too). */
+export function statusStateOf(
+  result: Pick<StatusResult, "error" | "skipped" | "drift">,
+): StatusState {
+  if (result.error !== undefined) return "error";
+  if (result.skipped === true) return "skipped";
+  return result.drift === true ? "drift" : "ok";
+}
 
 function state(
   tone: StateInfo["tone"],
@@ -174,6 +197,7 @@ function state(
     phrase: name,
     always: false,
     output: name,
+    retry: "never",
     ...more,
   };
 }
@@ -192,6 +216,10 @@ export const CI_STATES: Readonly<Record<CiState, StateInfo>> = {
   none: {
     ...state("bad", "ci-none", { fails: true, annotation: "error" }),
     phrase: "without CI",
+  },
+  ambiguous: {
+    ...state("bad", "ci-ambiguous", { fails: true, annotation: "error" }),
+    phrase: "ambiguous",
   },
   error: {
     ...state("bad", "ci-error", { fails: true, annotation: "error" }),
@@ -302,7 +330,7 @@ export interface RunHead {
 }
 
 /** What every report holds, whatever the command. */
-interface ReportHead {
+export interface ReportHead {
   /** The JSON Schema the report follows (see {@linkcode schemaUrl}). */
   $schema?: string;
   /** The cascade version that wrote it. */

@@ -246,22 +246,9 @@ export async function followCommit(
     const elapsed = now() - start;
     const moved = await newerTip(result, sha, options.branchMoved);
     if (moved !== null) {
-      const was = `the run for ${
-        sha.slice(0, 10)
-      } was cancelled by a newer push to ${target.branch}`;
-      if (!moved.followable) {
-        return done(
-          result,
-          `cancelled by a newer push to ${target.branch} (${
-            moved.tip.slice(0, 10)
-          }) that no longer holds the version`,
-        );
-      }
-      notes.push(
-        `${was}; followed ${
-          moved.tip.slice(0, 10)
-        }, which still holds the version`,
-      );
+      const note = cancelledNote(sha, moved, target.branch);
+      if (!moved.followable) return done(result, note);
+      notes.push(note);
       sha = moved.tip;
       shaSince = now();
       continue;
@@ -270,13 +257,9 @@ export async function followCommit(
       return done(result);
     }
     if (result.state === "none" && now() - shaSince >= waitStartMs) {
-      const seconds = shownSeconds(waitStartMs);
-      const unmatched = unmatchedNote(value.statuses, options.contexts);
       return done(
         result,
-        unmatched !== null
-          ? `${unmatched} (after ${seconds} s)`
-          : `no status after ${seconds} s; possible causes: ${NO_STATUS_CAUSES}`,
+        noStatusNote(value.statuses, waitStartMs, options.contexts),
       );
     }
     if (elapsed >= waitTimeoutMs) {
@@ -295,6 +278,33 @@ export async function followCommit(
       Math.round(interval * (options.growth ?? 1.5)),
     );
   }
+}
+
+/** The note of a follow whose run a newer push to `branch` cancelled. */
+function cancelledNote(
+  sha: string,
+  moved: { tip: string; followable: boolean },
+  branch: string,
+): string {
+  const tip = moved.tip.slice(0, 10);
+  return moved.followable
+    ? `the run for ${
+      sha.slice(0, 10)
+    } was cancelled by a newer push to ${branch}; followed ${tip}, which still holds the version`
+    : `cancelled by a newer push to ${branch} (${tip}) that no longer holds the version`;
+}
+
+/** The note of a follow that saw no (matching) status by `waitStartMs`. */
+function noStatusNote(
+  statuses: readonly CommitStatus[],
+  waitStartMs: number,
+  globs: readonly string[] | undefined,
+): string {
+  const seconds = shownSeconds(waitStartMs);
+  const unmatched = unmatchedNote(statuses, globs);
+  return unmatched !== null
+    ? `${unmatched} (after ${seconds} s)`
+    : `no status after ${seconds} s; possible causes: ${NO_STATUS_CAUSES}`;
 }
 
 /**

@@ -75,6 +75,14 @@ export interface ForgeResult<T> {
   value: T;
   /** Where a same-origin redirect (renamed repo) led, or null. */
   movedTo: string | null;
+  /** The answer's `Date` header (the server's clock), when it sent one. */
+  date?: string;
+}
+
+/** The `Date` header of an answer, as a {@linkcode ForgeResult} holds it. */
+function dateOf(answer: Answer): { date?: string } {
+  const date = answer.headers.get("date");
+  return date === null ? {} : { date };
 }
 
 /** A checked list read over all pages. */
@@ -146,9 +154,11 @@ export class ForgeClient {
     }/status`;
     let movedTo: string | null = null;
     let first: CombinedStatus | null = null;
+    let date: { date?: string } = {};
     const statuses: CommitStatus[] = [];
     await this.#pages(path, checkCombinedStatus, (value, answer) => {
       const combined = value as CombinedStatus;
+      if (first === null) date = dateOf(answer);
       first ??= combined;
       movedTo ??= answer.movedTo;
       statuses.push(...(combined.statuses ?? []));
@@ -156,7 +166,7 @@ export class ForgeClient {
     });
     const head = first as CombinedStatus | null;
     if (head === null) throw new Error("unreachable: no page read");
-    return { value: { ...head, statuses }, movedTo };
+    return { value: { ...head, statuses }, movedTo, ...date };
   }
 
   /** `GET /repos/{o}/{r}/actions/tasks` (Gitea 1.23+), first page. */
@@ -203,6 +213,7 @@ export class ForgeClient {
     return {
       value: this.#parse<T>(answer, "GET", check),
       movedTo: answer.movedTo,
+      ...dateOf(answer),
     };
   }
 

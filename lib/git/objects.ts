@@ -7,6 +7,7 @@
  */
 
 import { FastImportStream } from "./fast_import.ts";
+import { commitNonce, withNonce } from "./nonce.ts";
 import {
   gitFailure,
   network,
@@ -52,7 +53,7 @@ export async function readObjects(
     ctx.gitDir,
     `${specs.join("\n")}\n`,
   );
-  if (out.code !== 0) gitFailure(out, "reading files");
+  if (out.code !== 0) gitFailure(out, "reading files", ctx);
   const bytes = out.stdoutBytes;
   const decoder = new TextDecoder();
   let pos = 0;
@@ -112,7 +113,7 @@ export interface OneFileCommit {
   mode: string;
   /** New file content. */
   content: Uint8Array;
-  /** Full commit message. */
+  /** Full commit message (a `Cascade-Nonce` trailer is added). */
   message: string;
   /** Author and committer. */
   author: { name: string; email: string };
@@ -121,7 +122,9 @@ export interface OneFileCommit {
 /**
  * Writes the one-file commit with one `git fast-import`: the blob, the trees
  * on the file's path (every other entry kept as is) and a commit whose only
- * parent is the tip. Returns the commit id.
+ * parent is the tip, its message ending in a random `Cascade-Nonce`
+ * trailer (see `nonce.ts`): its id cannot be guessed before the push.
+ * Returns the commit id.
  */
 export async function importCommit(
   ctx: RemoteContext,
@@ -133,7 +136,7 @@ export async function importCommit(
   // forward update of a ref fast-import would refuse.
   stream.text(`feature done\ncommit refs/cascade/${commit.parent}\nmark :1\n`);
   stream.text(`author ${who}\ncommitter ${who}\n`);
-  stream.data(commit.message);
+  stream.data(withNonce(commit.message, commitNonce()));
   stream.text(`from ${commit.parent}\n`);
   stream.text(
     `M ${commit.mode} inline "${commit.path.replaceAll('"', '\\"')}"\n`,
@@ -145,6 +148,8 @@ export async function importCommit(
     { cwd: ctx.gitDir, env: ctx.env, stdin: stream.bytes(), ...signalOf(ctx) },
   );
   const id = /^([0-9a-f]{40,64})$/m.exec(out.stdout)?.[1];
-  if (out.code !== 0 || id === undefined) gitFailure(out, "writing the commit");
+  if (out.code !== 0 || id === undefined) {
+    gitFailure(out, "writing the commit", ctx);
+  }
   return id;
 }

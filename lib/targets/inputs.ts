@@ -7,16 +7,17 @@
  */
 
 import { dirname, resolve } from "node:path";
-import type { RunOptions } from "../cli/parse.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { redCiLines } from "./red_ci.ts";
 import { forLog } from "../console/neutralise.ts";
 import {
   discoverRepos,
   type Discovery,
+  discoveryError,
   type Excluded,
 } from "../forge/discover.ts";
-import { discoveryError, openForge } from "../forge/session.ts";
+import type { ForgeAccess } from "../forge/access.ts";
+import type { ReportPaths } from "../report/write.ts";
+import { redCiLines } from "./red_ci.ts";
 import {
   dedupeTargets,
   type EarlierReport,
@@ -28,12 +29,59 @@ import {
   type Target,
 } from "./target.ts";
 
+/** Where targets come from, in the order given. */
+export type TargetSource = { repo: string } | { reposFile: string };
+
+/** What resolving a run's targets reads from its settings. */
+export interface SourceSettings {
+  /** `--base-url`. */
+  baseUrl?: string | undefined;
+  /** `--repo` values and `--repos-file` paths, in command-line order. */
+  sources: readonly TargetSource[];
+  /** The run's version (empty for `targets`). */
+  version: string;
+  /** `--retry-failed`. */
+  retryFailed?: string | undefined;
+  /** `--org`. */
+  org: readonly string[];
+  /** `--match`. */
+  match: readonly string[];
+  /** `--exclude`. */
+  exclude: readonly string[];
+  /** `--topic`. */
+  topic: readonly string[];
+  /** `--shard`. */
+  shard?: string | undefined;
+  /** `-v`. */
+  verbose: boolean;
+  /** `--config`, for the hint when there are no targets. */
+  config?: string | undefined;
+  /** `--trigger` (a red CI's retry dispatches with `dispatch`). */
+  trigger?: string | undefined;
+  /** The options given on the command line, by name. */
+  given?: readonly string[] | undefined;
+}
+
 /** Where a resolution says what it decided (a note, or nothing to do). */
 export interface Say {
   /** A line for stdout. */
   out(text: string): void;
   /** A line for stderr. */
   err(text: string): void;
+}
+
+/** Where a run's targets are resolved from, besides its settings. */
+export interface SourceContext {
+  /** The report `--retry-failed` names, or null. */
+  retry: EarlierReport | null;
+  /** The run's access to the API (`--org`). */
+  access: ForgeAccess;
+  /** Environment lookup (`GITEA_URL`). */
+  env: (name: string) => string | undefined;
+  /** Directory relative paths resolve against. */
+  cwd: string;
+  /** Where notes and "nothing to do" are said. */
+  say: Say;
 }
 
 /** The targets of a run, and the discovered repos left out. */
@@ -53,13 +101,11 @@ export interface Resolved {
  * discovery that leaves nothing is a usage error (exit 2).
  */
 export async function resolveTargets(
-  options: RunOptions,
-  retry: EarlierReport | null,
-  env: (name: string) => string | undefined,
-  cwd: string,
-  say: Say,
+  options: SourceSettings,
+  from: SourceContext,
 ): Promise<Target[] | null> {
-  const resolved = await resolveSources(options, retry, env, cwd, say);
+  const resolved = await resolveSources(options, from);
+  const { say } = from;
   if (resolved === null) return null;
   if (options.verbose) {
     for (const { repo, reason } of resolved.excluded) {
@@ -83,11 +129,8 @@ export async function resolveTargets(
  * out. `allowNone`: no source at all is no error (an empty list).
  */
 export async function resolveSources(
-  options: RunOptions,
-  retry: EarlierReport | null,
-  env: (name: string) => string | undefined,
-  cwd: string,
-  say: Say,
+  options: SourceSettings,
+  { retry, access, env, cwd, say }: SourceContext,
   allowNone = false,
 ): Promise<Resolved | null> {
   const inputs: string[] = [];
@@ -142,7 +185,7 @@ export async function resolveSources(
   const listed = inputs.map((t, i) =>
     atOrigin(origins[i] ?? null, () => parseTarget(t, baseUrl, cwd))
   );
-  const found = await discover(options, env);
+  const found = await discover(options, access);
   const discovered = found.repos.map((r) => parseTarget(r, baseUrl, cwd));
   let targets = dedupeTargets([...listed, ...discovered]);
   if (options.shard !== undefined) {
@@ -177,8 +220,8 @@ function retryName(
 }
 
 /** Refuses `--match`, `--exclude` and `--topic` without `--org`. */
-function checkFilters(options: RunOptions): void {
-  const filters: [string, string[]][] = [
+function checkFilters(options: SourceSettings): void {
+  const filters: [string, readonly string[]][] = [
     ["--match", options.match],
     ["--exclude", options.exclude],
     ["--topic", options.topic],
@@ -193,14 +236,14 @@ function checkFilters(options: RunOptions): void {
 
 /** The repos `--org` lists on the server, filtered; none without it. */
 function discover(
-  options: RunOptions,
-  env: (name: string) => string | undefined,
+  options: SourceSettings,
+  access: ForgeAccess,
 ): Promise<Discovery> {
   if (options.org.length === 0) {
     return Promise.resolve({ repos: [], excluded: [] });
   }
   return discoverRepos(
-    openForge(options, env, "--org"),
+    access.server("--org"),
     {
       owners: options.org,
       match: options.match,
@@ -231,7 +274,7 @@ export async function readInput(
 
 /** Refuses report paths whose directory does not exist, before any push. */
 export async function checkReportPaths(
-  options: RunOptions,
+  options: ReportPaths,
   cwd: string,
 ): Promise<void> {
   const paths = [["--json", options.json], ["--summary", options.summary]];
@@ -280,20 +323,20 @@ async function configHint(
 }
 
 /**
- * The red-CI templates of a retry to run again: all of them with the
- * dispatch trigger (a dispatch re-runs their CI). With the push trigger,
- * none: each is named with how to re-run its CI, and when nothing else
- * needs a retry the run ends with exit 1.
+ * The red-CI templates of a retry to run again (see `./red_ci.ts`): all
+ * of them with the dispatch trigger (a dispatch re-runs their CI). With
+ * the push trigger, none: each is named with how to re-run its CI, and
+ * when nothing else needs a retry the run ends with exit 1.
  */
 function redCiInputs(
   retry: EarlierReport,
-  options: RunOptions,
+  options: SourceSettings,
   say: Say,
 ): RetryTarget[] {
   const red = retry.ciRed ?? [];
   if (options.trigger === "dispatch") return red;
   const flag = (["workflow", "input"] as const).find((n) =>
-    options.given.includes(n)
+    options.given?.includes(n)
   );
   if (flag !== undefined) {
     throw new UsageError(
@@ -301,7 +344,8 @@ function redCiInputs(
     );
   }
   if (red.length === 0) return red;
-  for (const line of redCiLines(red, options)) {
+  const shown = { version: options.version, retryFailed: options.retryFailed };
+  for (const line of redCiLines(red, shown)) {
     say.err(`cascade: ${forLog(line)}\n`);
   }
   if (retry.targets.length === 0) {

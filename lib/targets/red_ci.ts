@@ -10,8 +10,6 @@
  * @module
  */
 
-import type { OptionLayer, RunOptions } from "../cli/parse.ts";
-
 /** A template whose push landed and whose CI did not pass. */
 export interface RedCiTarget {
   /** The name the earlier run showed. */
@@ -52,17 +50,18 @@ export function redCiOf(r: Record<string, unknown>): RedCiTarget | null {
  * otherwise.
  */
 export function redCiDispatchLayer(
-  first: Pick<RunOptions, "given" | "retryFailed">,
-  layers: readonly OptionLayer[],
+  line: { given: Readonly<Record<string, unknown>> },
+  layers: readonly { values: { workflow?: unknown } }[],
   retry: { targets: readonly unknown[]; ciRed?: readonly RedCiTarget[] } | null,
-): OptionLayer | null {
+): { source: string; values: { trigger: "dispatch" } } | null {
   if (retry === null || (retry.ciRed ?? []).length === 0) return null;
-  if (retry.targets.length > 0 || first.given.includes("trigger")) return null;
-  const known = first.given.includes("workflow") ||
+  const given = (name: string) => line.given[name] !== undefined;
+  if (retry.targets.length > 0 || given("trigger")) return null;
+  const known = given("workflow") ||
     layers.some((l) => l.values.workflow !== undefined);
   if (!known) return null;
   return {
-    source: `the red CI in ${first.retryFailed}`,
+    source: String(line.given["retryFailed"]),
     values: { trigger: "dispatch" },
   };
 }
@@ -70,7 +69,7 @@ export function redCiDispatchLayer(
 /** One line per red-CI template: what it is and how to re-run its CI. */
 export function redCiLines(
   red: readonly RedCiTarget[],
-  options: Pick<RunOptions, "version" | "retryFailed">,
+  options: { version: string; retryFailed?: string | undefined },
 ): string[] {
   return red.map((t) =>
     `${t.repo}: its CI is ${t.state}${

@@ -10,6 +10,12 @@ import { pathToFileURL } from "node:url";
 import { UsageError } from "../errors.ts";
 import { redCiOf, type RedCiTarget } from "./red_ci.ts";
 import { hideUserinfo } from "../console/redact.ts";
+import {
+  PUSH_STATES,
+  type StateInfo,
+  STATUS_STATES,
+  statusStateOf,
+} from "../model.ts";
 
 /** How git reaches a target. */
 export type TargetScheme = "http" | "ssh" | "file";
@@ -277,23 +283,28 @@ export interface EarlierReport {
 }
 
 /**
- * Whether an earlier result needs another run: in a push report, every
- * template that did not reach a final state — `failed`, `interrupted`, and
- * `skipped` because the run stopped before pushing (`skip: "aborted"`, or
- * a report from before that field: "not attempted") or for its `v`
- * prefix (`skip: "prefix"`, for the corrected version) — but not one skipped
- * by the probe or `--no-downgrade`; in a status report, every template
- * that drifted or could not be read, not one the probe skipped.
+ * Whether an earlier result needs another run, as its state's `retry`
+ * column in `model.ts` says: in a push report `failed`, `interrupted`,
+ * and `skipped` because the run stopped before pushing (`skip:
+ * "aborted"`, or a report from before that field: "not attempted") or
+ * for its `v` prefix (`skip: "prefix"`, for the corrected version), not
+ * one skipped by the probe or `--no-downgrade`; in a status report every
+ * template that drifted or could not be read, not one the probe skipped.
  */
 function needsRetry(r: Record<string, unknown>): boolean {
+  let info: StateInfo | undefined;
   if (r.status === undefined) {
-    return r.error !== undefined || (r.drift === true && r.skipped !== true);
+    info = STATUS_STATES[statusStateOf(r as { drift: boolean })];
+  } else if (
+    typeof r.status === "string" && Object.hasOwn(PUSH_STATES, r.status)
+  ) {
+    info = PUSH_STATES[r.status as keyof typeof PUSH_STATES];
   }
-  if (r.status === "failed" || r.status === "interrupted") return true;
-  return r.status === "skipped" &&
-    (r.skip === "aborted" || r.skip === "prefix" ||
-      (r.skip === undefined && typeof r.reason === "string" &&
-        r.reason.startsWith("not attempted")));
+  if (info === undefined || info.retry === "never") return false;
+  return info.retry === "always" || r.skip === "aborted" ||
+    r.skip === "prefix" ||
+    (r.skip === undefined && typeof r.reason === "string" &&
+      r.reason.startsWith("not attempted"));
 }
 
 /**

@@ -23,8 +23,6 @@
  * @module
  */
 
-import { closest } from "../cli/suggest.ts";
-
 /** The flag that named what was not found. */
 export type MissFlag = "--probe" | "--file" | "--workflow";
 
@@ -52,7 +50,32 @@ export function closestName(
   const candidates = names.slice(0, MAX_NAMES).filter((n) =>
     n.length <= MAX_NAME && n !== name
   );
-  return closest(name, candidates);
+  const word = name.toLowerCase();
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  let best: string | null = null;
+  let bestDistance = limit + 1;
+  for (const candidate of candidates) {
+    const d = distance(word, candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance, two rows (names are at most 255 characters). */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 /**

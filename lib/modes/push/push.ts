@@ -11,7 +11,6 @@
 
 import {
   type Mode,
-  readSettings,
   runTemplates,
   type Step,
   type Unreached,
@@ -35,34 +34,25 @@ import {
   treeDepth,
   writeVersionCommit,
 } from "../../version/state.ts";
-
-import { pushAndWait } from "../../engine/ci_gate.ts";
+import { pushAndWait } from "./wait.ts";
 
 export type { PushSettings } from "./land.ts";
 
+/** What `cascade push` (the commit trigger) runs with. */
+export interface PushModeSettings extends Omit<PushSettings, "backoff"> {
+  /** `--wait`: follow each pushed commit's CI. */
+  wait: boolean;
+  /** `--canary`: push the first n, go on only if their CI is green. */
+  canary: number | undefined;
+}
+
 /** `cascade push`: the push step over every template, and its report. */
-export const PUSH: Mode = {
+export const PUSH: Mode<PushModeSettings> = {
   async run(plans, options, deps) {
-    const settings: PushSettings = {
-      ...readSettings(options),
-      attempts: options.attempts,
-      author: options.author,
-      message: options.commitMessage,
-      probes: options.probe,
-      dryRun: options.dryRun,
-      noDowngrade: options.noDowngrade,
-      allowPrefixChange: options.allowPrefixChange,
-      backoff: deps.backoff,
-    };
-    const run = deps.ci && options.wait
-      ? await pushAndWait(
-        plans,
-        settings,
-        pushStep,
-        deps,
-        deps.ci,
-        options.canary,
-      )
+    const { wait, canary, ...rest } = options;
+    const settings: PushSettings = { ...rest, backoff: deps.backoff };
+    const run = deps.ci && wait
+      ? await pushAndWait(plans, settings, pushStep, deps, deps.ci, canary)
       : await runTemplates(plans, settings, pushStep(settings), deps);
     const ci = deps.ci;
     return {
@@ -79,7 +69,7 @@ export const PUSH: Mode = {
  * a version held one without it (`v0.1.8` against `0.1.7`): probably not
  * what the templates' builds expect. The version is written as given.
  */
-export function prefixWarning(
+function prefixWarning(
   version: string,
   results: readonly PushResult[],
 ): string[] {
@@ -105,7 +95,7 @@ export function prefixWarning(
  * after another. Pushes wait for every preflight: refused credentials
  * anywhere stop all.
  */
-export function pushStep(settings: PushSettings): Step<PushResult> {
+function pushStep(settings: PushSettings): Step<PushResult> {
   const reading = createLimiter(settings.concurrency);
   const landing = createLimiter(settings.concurrency);
   const ahead = settings.concurrency > 1 ? settings.concurrency : 0;

@@ -8,38 +8,38 @@
 import {
   type Mode,
   type ReadSettings,
-  readSettings,
   runTemplates,
   type Step,
   type Unreached,
 } from "../../engine/engine.ts";
 import { reportError } from "../../errors.ts";
 import type { StatusResult } from "../../model.ts";
-import { summariseStatus } from "../../report/summary.ts";
+import { reportHead, summariseStatus } from "../../report/summary.ts";
 import { notWired, readAtTip } from "../../version/state.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
 
+/** What `cascade status` runs with. */
+export interface StatusModeSettings extends ReadSettings {
+  /** `--probe` paths. */
+  probes: readonly string[];
+  /** `--ci`: read each template's CI at its tip. */
+  ci: boolean;
+}
+
 /** `cascade status`: the status step over every template, and its report. */
-export const STATUS: Mode = {
-  async run(plans, options, deps) {
-    const settings = readSettings(options);
+export const STATUS: Mode<StatusModeSettings> = {
+  async run(plans, settings, deps) {
+    const ci = settings.ci ? deps.ci : undefined;
     const run = await runTemplates(
       plans,
       settings,
-      statusStep(settings, options.probe, options.ci ? deps.ci : undefined),
+      statusStep(settings, settings.probes, ci),
       deps,
     );
-    const ci = options.ci ? deps.ci : undefined;
     return {
       refused: run.refused,
       report: (head) => ({
-        tool: head.tool,
-        command: "status",
-        version: head.version,
-        file: head.file,
-        startedAt: head.startedAt,
-        durationMs: head.durationMs,
-        options: head.options,
+        ...reportHead("status", head, {}),
         results: run.results,
         summary: summariseStatus(run.results),
         ...(ci ? { apiRequests: ci.requests } : {}),
@@ -54,7 +54,7 @@ export const STATUS: Mode = {
  * With a CI reader (`--ci`), each wired template's CI at its tip is read
  * once, without waiting.
  */
-export function statusStep(
+function statusStep(
   settings: ReadSettings,
   probes: readonly string[],
   ci?: CiReader,
