@@ -30,8 +30,8 @@ import {
   type Raw,
 } from "./options.ts";
 import { checkTriggerFlags } from "./dispatch_options.ts";
+import { checkCiFlags } from "./ci_flags.ts";
 import { asList } from "./flag_values.ts";
-import { TRIGGERS } from "../modes/triggers.ts";
 import { closest } from "./suggest.ts";
 import { applyNegations, negationOf, negationOptions } from "./negation.ts";
 import { versionProblem } from "../version/file.ts";
@@ -222,58 +222,6 @@ export function resolveOptions(
   }
   checkCiFlags(options);
   return options;
-}
-
-/** The CI flags that belong to one command, or only go with another. */
-function checkCiFlags(options: RunOptions): void {
-  const given = (name: OptionName) => options.given.includes(name);
-  // A CI flag given without what it shapes would be ignored: refused.
-  const shaping = ["waitTimeout", "waitStart", "ciContext"] as const;
-  if (options.command === "status") {
-    for (const name of ["wait", "canary"] as const) {
-      if (given(name)) {
-        throw new UsageError(
-          `status: --${flagOf(name)} is for push; status reads CI with --ci`,
-        );
-      }
-    }
-    for (const name of ["waitTimeout", "waitStart"] as const) {
-      if (given(name)) {
-        throw new UsageError(
-          `status: --${
-            flagOf(name)
-          } bounds push --wait; status --ci reads each CI once, without waiting`,
-        );
-      }
-    }
-    if (given("ciContext") && !options.ci) {
-      throw new UsageError(
-        `status: --ci-context needs --ci (it picks the contexts --ci reads)`,
-      );
-    }
-    return;
-  }
-  const idle = shaping.find((name) => given(name));
-  if (idle !== undefined && !options.wait) {
-    throw new UsageError(
-      `push: --${flagOf(idle)} needs --wait (it shapes the wait for CI)`,
-    );
-  }
-  if (given("ci")) {
-    throw new UsageError(
-      `push: --ci is for status; push follows CI with --wait`,
-    );
-  }
-  if (options.canary !== undefined && !options.wait) {
-    throw new UsageError(
-      `push: --canary needs --wait (it waits for the canaries' CI)`,
-    );
-  }
-  if (options.wait && options.dryRun) {
-    throw new UsageError(
-      `push: ${TRIGGERS[options.trigger].dryRunWait}`,
-    );
-  }
 }
 
 /**
