@@ -67,6 +67,8 @@ export async function runMode(
   const settings = command.mode.read;
   const run = prepareRun(common, ctx);
   const { access } = run;
+  // Report paths first: a FIFO or a directory is refused before the run.
+  await checkReportPaths(common, io.cwd, io.env);
   const targets = await resolveTargets(common, {
     retry: ctx.retry,
     access,
@@ -75,7 +77,6 @@ export async function runMode(
     say: run.say,
   });
   if (targets === null) return EXIT.ok;
-  await checkReportPaths(common, io.cwd);
   if (ci !== null) checkApiPermission(targets, ci, ci.flag, access);
   const startedAt = new Date();
   const t0 = performance.now();

@@ -12,6 +12,8 @@
 import { resolve } from "node:path";
 import { type PermissionNeeds, permissionProblem } from "../cli/permissions.ts";
 import { refuseReportRouting } from "../cli/report_routing.ts";
+import { refuseSecretInValues } from "../cli/secret_values.ts";
+import type { Raw } from "../cli/options.ts";
 import {
   authAdvice,
   credentialGitConfig,
@@ -82,6 +84,14 @@ export interface CommonSettings
   timeout: number;
   /** The options the report records (see `rememberedOptions`). */
   remembered: Record<string, string | string[] | boolean>;
+  /**
+   * Every value the run may commit or send (each option's raw value, and
+   * derived ones such as the commit message): none may hold the token.
+   */
+  values: {
+    raw: Partial<Record<string, Raw>>;
+    derived: readonly (readonly [string, string])[];
+  };
 }
 
 /** A run after {@linkcode prepareRun}: its access and where it says things. */
@@ -113,7 +123,11 @@ export function prepareRun(
   if (permission !== null) throw new UsageError(permission);
   const access = ForgeAccess.fromEnv(settings, io.env);
   const token = access.token;
-  if (token !== null) redactor.add(token.value, settings.authUser);
+  if (token !== null) {
+    redactor.add(token.value, settings.authUser);
+    const { raw, derived } = settings.values;
+    refuseSecretInValues(raw, token.value, derived);
+  }
   return {
     settings,
     access,

@@ -38,6 +38,13 @@ export function commonSettings(options: RunOptions): CommonSettings {
     allowInsecureHttp: options.allowInsecureHttp,
     timeout: options.timeout,
     remembered: rememberedOptions(options.raw),
+    values: {
+      raw: options.raw,
+      derived: [
+        ["the version", options.version],
+        ["the commit message", options.commitMessage],
+      ],
+    },
   };
 }
 

@@ -128,7 +128,7 @@ async function resolveAll(
     settings.check !== undefined,
   );
   if (resolved === null) return null;
-  await checkReportPaths(common, io.cwd);
+  await checkReportPaths(common, io.cwd, io.env);
   const baseUrl = common.baseUrl ?? io.env("GITEA_URL");
   const lookups = lookupsFor(settings, access);
   const placed = await placeListed(resolved, baseUrl, io.cwd, lookups);

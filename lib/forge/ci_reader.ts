@@ -29,6 +29,7 @@ import type { CommitStatus } from "./types.ts";
 import { keepOurs, predatedNote, type Seen, unbelieved } from "./evidence.ts";
 import { apiTargetOf, type ForgeAccess } from "./access.ts";
 import type { Target } from "../targets/target.ts";
+import { cutRedacted } from "../console/secret_forms.ts";
 
 /** Polling intervals (tests shorten them). */
 export interface CiPolling {
@@ -328,5 +329,5 @@ function outcomeOf(result: CiResult): CiOutcome {
 const MAX_CONTEXTS = 50;
 
 function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return cutRedacted(text, max - 1, "…");
 }

@@ -28,6 +28,7 @@ import {
 } from "./dispatch_runs.ts";
 import { unbelieved } from "./evidence.ts";
 import type { ActionTask } from "./types.ts";
+import { cutRedacted } from "../console/secret_forms.ts";
 
 /** The dispatched run to follow. */
 export interface DispatchedRunTarget extends DispatchedRunQuery {
@@ -72,7 +73,7 @@ function httpUrl(url: string): string | null {
 
 /** The text a job's context shows, bounded. */
 function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return cutRedacted(text, max - 1, "…");
 }
 
 /**

@@ -7,6 +7,8 @@
  */
 
 import { dirname, resolve } from "node:path";
+import { refuseIrregular } from "../report/report_paths.ts";
+import { inActions } from "../report/actions.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { forLog } from "../console/neutralise.ts";
 import {
@@ -272,12 +274,30 @@ export async function readInput(
   }
 }
 
-/** Refuses report paths whose directory does not exist, before any push. */
+/**
+ * Refuses report paths whose directory does not exist, and report and
+ * summary paths (`--json`, `--summary`, and with `env`, `GITHUB_STEP_SUMMARY`
+ * and `GITHUB_OUTPUT`) that exist and are not regular files, before any
+ * push.
+ */
 export async function checkReportPaths(
   options: ReportPaths,
   cwd: string,
+  env?: (name: string) => string | undefined,
 ): Promise<void> {
   const paths = [["--json", options.json], ["--summary", options.summary]];
+  await refuseIrregular([
+    ...paths.map(([flag, path]) =>
+      [
+        flag ?? "",
+        path === undefined || path === "-" ? path : resolve(cwd, path),
+      ] as const
+    ),
+    ...(env === undefined || !inActions(env) ? [] : [
+      ["GITHUB_STEP_SUMMARY", env("GITHUB_STEP_SUMMARY")] as const,
+      ["GITHUB_OUTPUT", env("GITHUB_OUTPUT")] as const,
+    ]),
+  ]);
   for (const [flag, path] of paths) {
     if (path === undefined || path === "-") continue;
     const dir = dirname(resolve(cwd, path));

@@ -16,6 +16,7 @@ import {
   STATUS_STATES,
   statusStateOf,
 } from "../model.ts";
+import { cutRedacted } from "../console/secret_forms.ts";
 
 /** How git reaches a target. */
 export type TargetScheme = "http" | "ssh" | "file";
@@ -188,7 +189,7 @@ function canonicalKey(url: string): string {
 function safe(text: string): string {
   // Credentials go before the cut: a cut URL no longer looks like one.
   const oneLine = hideUserinfo(text).replace(/\p{Cc}/gu, "?");
-  return oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine;
+  return cutRedacted(oneLine, 117);
 }
 
 /**

@@ -74,10 +74,11 @@ export async function probeWorkflow(
   if (unwired !== null) return { previous, skip: unwired };
   const paths = WORKFLOW_DIRS.map((dir) => `${dir}/${settings.workflow}`);
   const dirs = WORKFLOW_DIRS.map((dir) => `${tip}:${dir}`);
-  const objects = await readObjects(ctx, [
-    ...paths.map((p) => `${tip}:${p}`),
-    ...dirs,
-  ]);
+  const objects = await readObjects(
+    ctx,
+    [...paths.map((p) => `${tip}:${p}`), ...dirs],
+    () => MAX_WORKFLOW_BYTES,
+  );
   const at = paths.findIndex((p) =>
     objects.get(`${tip}:${p}`)?.type === "blob"
   );
@@ -97,10 +98,12 @@ export async function probeWorkflow(
       }`,
     };
   }
-  if (found.bytes.length > MAX_WORKFLOW_BYTES) {
+  if (found.tooLarge === true || found.bytes.length > MAX_WORKFLOW_BYTES) {
     return {
       previous,
-      skip: `${paths[at]} is larger than 256 KiB; not read`,
+      skip: `${
+        paths[at]
+      } is larger than 256 KiB; not read (the file is too large)`,
     };
   }
   const text = new TextDecoder().decode(found.bytes);
