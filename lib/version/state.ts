@@ -127,22 +127,34 @@ export async function readVersionState(
     : file?.type === "blob"
     ? parseVersionFile(file.bytes)
     : { value: null, display: "?" };
-  const probesFound = probes.filter((_probe, i) =>
-    objects.get(probeSpecs[i] ?? "")?.type === "blob"
-  );
-  const wiredBy = probes.filter((_probe, i) => {
-    const probe = objects.get(probeSpecs[i] ?? "");
-    return probe?.type === "blob" &&
-      new TextDecoder().decode(probe.bytes).includes(fileName);
-  });
   return {
     tip,
     entry,
     content,
     current: content !== null && isCurrent(content, version),
-    wiredBy,
-    probesFound,
+    ...probeFindings(
+      probes,
+      probeSpecs.map((spec) => objects.get(spec)),
+      fileName,
+    ),
     rootNames,
+  };
+}
+
+/** The probes that exist, and those that mention `fileName`. */
+function probeFindings(
+  probes: readonly string[],
+  found: readonly ({ type: string; bytes: Uint8Array } | null | undefined)[],
+  fileName: string,
+): { wiredBy: string[]; probesFound: string[] } {
+  const blob = (i: number) => found[i]?.type === "blob" ? found[i] : null;
+  return {
+    probesFound: probes.filter((_probe, i) => blob(i) !== null),
+    wiredBy: probes.filter((_probe, i) => {
+      const probe = blob(i);
+      return probe != null &&
+        new TextDecoder().decode(probe.bytes).includes(fileName);
+    }),
   };
 }
 
