@@ -103,9 +103,11 @@ export async function main(
   } catch (error) {
     if (error instanceof UsageError) {
       // A message may quote a server (its version, a name): neutralised.
-      out.err(
-        `cascade: ${forLog(error.message)}\nRun cascade --help for usage.\n`,
-      );
+      // Only a usage error (exit 2) points at --help.
+      const hint = error.exitCode === EXIT.usage
+        ? "Run cascade --help for usage.\n"
+        : "";
+      out.err(`cascade: ${forLog(error.message)}\n${hint}`);
       return error.exitCode;
     }
     // A permission Deno refused late still names the flag to add.

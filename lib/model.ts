@@ -229,6 +229,10 @@ export const CI_STATES: Readonly<Record<CiState, StateInfo>> = {
     ...state("bad", "ci-superseded", { fails: true, annotation: "error" }),
     phrase: "superseded by a newer push",
   },
+  error: {
+    ...state("bad", "ci-error", { fails: true, annotation: "error" }),
+    phrase: "not readable",
+  },
 };
 
 /** True when a result's CI (if it was followed or read) fails the run. */
@@ -252,10 +256,11 @@ export interface PushResult extends TemplateResult {
   durationMs: number;
   /**
    * For `skipped`, why: `probe` (not wired), `downgrade`
-   * (`--no-downgrade`), or `aborted` (not attempted: the run stopped
-   * before pushing; a retry takes it).
+   * (`--no-downgrade`), `aborted` (not attempted: the run stopped
+   * before pushing; a retry takes it), or `prefix` (the version's leading
+   * `v` differs from the template's value; `--allow-prefix-change`).
    */
-  skip?: "probe" | "downgrade" | "aborted";
+  skip?: "probe" | "downgrade" | "aborted" | "prefix";
   /** For `updated`: the branch tip was read back and holds the commit. */
   verified?: boolean;
   /** The template held a higher version than the one written. */
@@ -352,6 +357,12 @@ export interface ReportHead {
    * Never a token.
    */
   options?: Record<string, string | string[] | boolean>;
+  /**
+   * The standard streams that were closed before the run ended (a reader
+   * that went away, as in `… | head -1`): their output was lost, this
+   * report was not.
+   */
+  lostOutput?: ("stdout" | "stderr")[];
 }
 
 /** The whole `cascade push` report (the `--json` schema). */

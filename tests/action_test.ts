@@ -131,7 +131,7 @@ Deno.test("action: inputs become one argument list, lists split on whitespace, $
   const marker = `${fx.root}/pwned`;
   const recorder = await fx.write(
     "record-deno",
-    `#!/bin/sh\nprintf '%s\\0' "$@" > "${fx.root}/argv"\nprintf '%s' "$CASCADE_TOKEN" > "${fx.root}/token"\n`,
+    `#!/bin/sh\nprintf '%s\\0' "$@" > "${fx.root}/argv"\nprintf '%s' "$CASCADE_TOKEN" > "${fx.root}/token"\nprintf '%s' "\${GITEA_URL-unset}" > "${fx.root}/gitea-url"\n`,
   );
   await Deno.chmod(recorder, 0o755);
   const hostile = `$(touch ${marker}-1)\`touch ${marker}-2\``;
@@ -201,7 +201,11 @@ Deno.test("action: inputs become one argument list, lists split on whitespace, $
   assert.equal(run.outputs["report"], report);
   await assertScriptsClean(run, TOKEN);
 
-  // Unset optional inputs add nothing; the server defaults to the runner's.
+  const giteaUrl = () => Deno.readTextFile(`${fx.root}/gitea-url`);
+  assert.equal(await giteaUrl(), "unset", "the base-url input wins");
+
+  // Unset optional inputs add nothing; the server defaults to the runner's,
+  // as GITEA_URL, which ranks below a config's baseUrl.
   const plain = await runAction(fx, { version: "1.0", token: TOKEN }, {
     deno: recorder,
     serverUrl: "https://gitea.example.com",
@@ -211,11 +215,10 @@ Deno.test("action: inputs become one argument list, lists split on whitespace, $
   assert.deepEqual(defaults.slice(8, -1), [
     "push",
     "1.0",
-    "--base-url",
-    "https://gitea.example.com",
     "--json",
     `${fx.root}/runner/cascade-report.json`,
   ]);
+  assert.equal(await giteaUrl(), "https://gitea.example.com");
 
   // A job that sets GITEA_URL: cascade reads it itself.
   const gitea = await runAction(fx, { version: "1.0", token: TOKEN }, {
@@ -226,6 +229,7 @@ Deno.test("action: inputs become one argument list, lists split on whitespace, $
   const own = (await Deno.readTextFile(`${fx.root}/argv`)).split("\0");
   assert.deepEqual(own.slice(8, 10), ["push", "1.0"]);
   assert.ok(!own.includes("--base-url"));
+  assert.equal(await giteaUrl(), "https://git.example.com");
 
   // A boolean input that is neither true nor false is refused.
   const bad = await runAction(fx, { version: "1", token: TOKEN, wait: "yes" }, {
@@ -387,4 +391,41 @@ Deno.test("action: wait: true follows the CI; a red one fails the step, with its
   assert.ok(
     gitea.api.requests.every((r) => r.authorization === `token ${TOKEN}`),
   );
+});
+
+Deno.test("action: with config: and no base-url input, the config's baseUrl wins over a dead GITHUB_SERVER_URL", async () => {
+  await using fx = await Fixture.create();
+  const a = await fx.repo("org/a", { ".runtime-version": "0.1.7\n" });
+  const b = await fx.repo("org/b", { ".runtime-version": "0.1.7\n" });
+  await using gitea = await startGitea({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+  });
+  await Deno.mkdir(`${fx.root}/ws`, { recursive: true });
+  await Deno.writeTextFile(
+    `${fx.root}/ws/cascade.json`,
+    JSON.stringify({ baseUrl: gitea.origin, repos: ["org/a", "org/b"] }),
+  );
+  // Nothing listens on port 9: a run sent there fails every template.
+  const run = await runAction(
+    fx,
+    { version: "0.1.8", token: TOKEN, config: "cascade.json" },
+    { serverUrl: "http://127.0.0.1:9" },
+  );
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(run.outputs["updated"], "org/a org/b");
+  assert.equal(await fx.text(a, "main", ".runtime-version"), "0.1.8\n");
+  assert.equal(await fx.text(b, "main", ".runtime-version"), "0.1.8\n");
+  assert.ok(!run.stdout.includes("127.0.0.1:9"), run.stdout);
+
+  // Without a config the runner's server is the fallback: here, dead.
+  await Deno.remove(`${fx.root}/ws/cascade.json`);
+  const dead = await runAction(
+    fx,
+    { version: "0.1.9", token: TOKEN, repos: "org/a" },
+    { serverUrl: "http://127.0.0.1:9" },
+  );
+  assert.equal(dead.code, 1, dead.stdout + dead.stderr);
+  assert.equal(dead.outputs["failed"], "org/a");
+  assert.equal(await fx.count(a), 2, "nothing more was pushed");
 });

@@ -176,7 +176,11 @@ Deno.test("followCommit() says none, naming the others, when no context matches 
   });
   assert.equal(result.state, "none");
   assert.deepEqual(result.contexts, []);
-  assert.match(result.note ?? "", /no status matching .* \(1 other contexts/);
+  // The note names the pattern and the contexts seen (issue 23, item 8).
+  assert.equal(
+    result.note,
+    `no context matches --ci-context '*/ build (push)'; contexts seen: ${LINT} (after 5 s)`,
+  );
 });
 
 Deno.test("followCommit() is still pending at its timeout, about one request per interval", async () => {

@@ -54,8 +54,15 @@ Deno.test("status --ci: each template's CI at its tip; red or none exits 1", asy
     report.results[1]?.ci?.url,
     `${gitea.origin}/org/b/actions/runs/1/jobs/0`,
   );
-  assert.equal(report.apiRequests, 3);
+  // One status read each, and for the two not green the runs list (a
+  // newer dispatched run posts no status; issue 23, item 5).
+  assert.equal(report.apiRequests, 5);
   assert.equal(statusRequests(gitea), 3);
+  assert.equal(
+    gitea.api.requests.filter((r) => r.path.endsWith("/actions/tasks"))
+      .length,
+    2,
+  );
   const green = await runCascade([...base, "--repo", "org/a"], ENV);
   assert.equal(green.code, 0, green.stdout);
 });
@@ -102,10 +109,11 @@ Deno.test("push --wait --api-url: a local-path target's CI, the token only to --
   });
   assert.equal(first.code, 1);
   const ci = (await readReport<PushReport>(denied)).results[0]?.ci;
-  assert.equal(ci?.state, "pending");
+  // A refusal (4xx) is a CI error, not pending (issue 23, item 8).
+  assert.equal(ci?.state, "error");
   assert.match(
     ci?.note ?? "",
-    /org\/a\.git: could not read the CI over the API \(auth: /,
+    /org\/a\.git: the forge API refused to read the CI \(GET \/api\/v1\/.* answered 401/,
   );
   assert.ok(gitea.api.requests.every((r) => r.authorization === null));
   // Now at the version: the second run follows the tip, green already.

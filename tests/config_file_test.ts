@@ -293,3 +293,31 @@ Deno.test("loadConfigFile() refuses a missing --config, a directory, a big or ba
     ),
   );
 });
+
+Deno.test("loadConfigFile() reads per-command sections, checked like the top level", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(
+    `${dir.path}/cascade.json`,
+    '{"json": "r.json", "status": {"json": "s.json"}}',
+  );
+  assert.deepEqual(await loadConfigFile(undefined, dir.path, SCHEMA), {
+    file: `${dir.path}/cascade.json`,
+    values: { json: `${dir.path}/r.json` },
+    sections: { status: { json: `${dir.path}/s.json` } },
+  });
+  await Deno.writeTextFile(`${dir.path}/cascade.json`, '{"push": "x"}');
+  await assert.rejects(
+    () => loadConfigFile(undefined, dir.path, SCHEMA),
+    UsageError,
+    '"push" in cascade.json must be an object of settings for cascade push',
+  );
+  await Deno.writeTextFile(
+    `${dir.path}/cascade.json`,
+    '{"targets": {"jsn": "t.json"}}',
+  );
+  await assert.rejects(
+    () => loadConfigFile(undefined, dir.path, SCHEMA),
+    UsageError,
+    'unknown key "jsn" in cascade.json (section "targets"); did you mean "json"?',
+  );
+});

@@ -360,6 +360,7 @@ Deno.test("durations: --timeout 2m is 120 s; --wait-timeout and --wait-start tak
     "90s",
   ]);
   assert.deepEqual([given.waitTimeout, given.waitStart], [3_600_000, 90_000]);
-  assert.equal(parse(["--wait-start", "90"]).waitStart, 90_000);
+  // A CI flag without --wait is refused now (issue 23, item 7).
+  assert.equal(parse(["--wait", "--wait-start", "90"]).waitStart, 90_000);
   assert.equal(parse(["--wait", "--canary", "2"]).canary, 2);
 });

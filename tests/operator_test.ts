@@ -413,7 +413,14 @@ Deno.test("dry-run log blocks say would update; the summary marks a downgrade; a
   );
 
   const plain = await fx.repo("p", { ".runtime-version": "0.1.7\n" });
-  const v = await runCascade(["push", "v0.1.8", "--repo", plain]);
+  // Refused before the push without --allow-prefix-change (issue 23, 9).
+  const v = await runCascade([
+    "push",
+    "v0.1.8",
+    "--repo",
+    plain,
+    "--allow-prefix-change",
+  ]);
   assert.equal(v.code, 0);
   assert.match(
     v.stderr,

@@ -41,7 +41,8 @@ Deno.test("each trigger's own options are refused with another trigger, in its r
         const flag = `--${
           name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
         }`;
-        const value = name === "noDowngrade" || name === "allowSkipCi"
+        const value = name === "noDowngrade" || name === "allowSkipCi" ||
+            name === "allowPrefixChange"
           ? []
           : name === "workflow"
           ? ["build.yml"]

@@ -22,6 +22,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { parseJsonc } from "./jsonc.ts";
 import { closest } from "./suggest.ts";
+import { type SectionName, splitSections } from "./config_sections.ts";
 
 export { parseJsonc, stripJsonComments } from "./jsonc.ts";
 
@@ -54,6 +55,8 @@ interface LoadedConfig {
   file: string;
   /** The values by key; paths resolved; only keys that were present. */
   values: Record<string, ConfigValue>;
+  /** Per-command sections, checked alike; only when the file has any. */
+  sections?: Partial<Record<SectionName, Record<string, ConfigValue>>>;
 }
 
 /** Key names that mean a secret, compared lowercased without `-`/`_`. */
@@ -98,6 +101,11 @@ export async function loadConfigFile(
   try {
     info = await Deno.stat(file);
   } catch (error) {
+    if (error instanceof Deno.errors.NotCapable && path === undefined) {
+      throw new UsageError(
+        `cascade needs --allow-read for ${file} (it looks for ${CONFIG_FILE_NAME} in the working directory): add ${CONFIG_FILE_NAME} to --allow-read, or pass --config <file>`,
+      );
+    }
     if (!(error instanceof Deno.errors.NotFound)) {
       throw new UsageError(
         `cannot read ${shown}: ${
@@ -132,8 +140,15 @@ export async function loadConfigFile(
         }; check the path and --allow-read`,
     );
   }
-  const parsed = parseJsonc(text, shown);
-  return { file, values: checkConfig(parsed, schema, shown, dirname(file)) };
+  const { top, sections } = splitSections(parseJsonc(text, shown), shown);
+  const values = checkConfig(top, schema, shown, dirname(file));
+  const checked = Object.entries(sections).map(([name, section]) => [
+    name,
+    checkConfig(section, schema, `${shown} (section "${name}")`, dirname(file)),
+  ]);
+  return checked.length === 0
+    ? { file, values }
+    : { file, values, sections: Object.fromEntries(checked) };
 }
 
 /**

@@ -136,7 +136,11 @@ export function checkTriggerFlags(
   trigger: Trigger,
   given: readonly string[],
 ): void {
+  // A retry of red CI alone dispatches (see targets/red_ci.ts); the
+  // targets' resolution refuses --workflow and --input when it does not.
+  const retrying = trigger === DEFAULT_TRIGGER && given.includes("retryFailed");
   for (const name of given) {
+    if (retrying && (name === "workflow" || name === "input")) continue;
     const owner = TRIGGER_NAMES.find((t) =>
       t !== trigger && (TRIGGERS[t].own as readonly string[]).includes(name)
     );

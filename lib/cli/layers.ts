@@ -16,6 +16,7 @@ import {
   type ConfigValue,
   loadConfigFile,
 } from "./config_file.ts";
+import { commandValues } from "./config_sections.ts";
 import {
   flagOf,
   type OptionName,
@@ -71,7 +72,10 @@ export async function loadLayers(
     cwd,
     configSchema(),
   );
-  const configValues = config === null ? {} : configLayerValues(config.values);
+  // The command's own view of the config: its section over the top level.
+  const configValues = config === null
+    ? {}
+    : configLayerValues(commandValues(config, line.command));
   const retryFailed = asText(line.given.retryFailed);
   if (retryFailed !== undefined) {
     const text = await readInput(retryFailed, "--retry-failed", cwd);

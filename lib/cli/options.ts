@@ -200,7 +200,8 @@ export const OPTIONS = {
     kind: "string",
     group: "common",
     arg: "<file>",
-    help: "append the Markdown report (also $GITHUB_STEP_SUMMARY)",
+    help:
+      "append the Markdown report here (with GITHUB_ACTIONS=true, also to $GITHUB_STEP_SUMMARY)",
     value: text,
   }),
   tokenEnv: option({
@@ -303,6 +304,14 @@ export const OPTIONS = {
     kind: "boolean",
     group: "push",
     help: "allow [skip ci]-style markers in the message",
+    value: flag,
+  }),
+  allowPrefixChange: option({
+    remember: true,
+    kind: "boolean",
+    group: "push",
+    help:
+      'write a version whose leading "v" differs from the templates\' values',
     value: flag,
   }),
   trigger: option(DISPATCH_OPTIONS.trigger),

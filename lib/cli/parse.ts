@@ -30,9 +30,10 @@ import {
   type Raw,
 } from "./options.ts";
 import { checkTriggerFlags } from "./dispatch_options.ts";
+import { checkCiFlags } from "./ci_flags.ts";
 import { asList } from "./flag_values.ts";
-import { TRIGGERS } from "../modes/triggers.ts";
 import { closest } from "./suggest.ts";
+import { applyNegations, negationOf, negationOptions } from "./negation.ts";
 import { versionProblem } from "../version/file.ts";
 import type { TargetSource } from "../targets/inputs.ts";
 
@@ -223,36 +224,6 @@ export function resolveOptions(
   return options;
 }
 
-/** The CI flags that belong to one command, or only go with another. */
-function checkCiFlags(options: RunOptions): void {
-  const given = (name: OptionName) => options.given.includes(name);
-  if (options.command === "status") {
-    for (const name of ["wait", "canary"] as const) {
-      if (given(name)) {
-        throw new UsageError(
-          `status: --${flagOf(name)} is for push; status reads CI with --ci`,
-        );
-      }
-    }
-    return;
-  }
-  if (given("ci")) {
-    throw new UsageError(
-      `push: --ci is for status; push follows CI with --wait`,
-    );
-  }
-  if (options.canary !== undefined && !options.wait) {
-    throw new UsageError(
-      `push: --canary needs --wait (it waits for the canaries' CI)`,
-    );
-  }
-  if (options.wait && options.dryRun) {
-    throw new UsageError(
-      `push: ${TRIGGERS[options.trigger].dryRunWait}`,
-    );
-  }
-}
-
 /**
  * Refuses an unknown flag before `parseArgs` does, naming the closest
  * known one (or saying the flag belongs to another command).
@@ -262,7 +233,10 @@ function checkFlags(
   args: readonly string[],
   names: readonly OptionName[],
 ): void {
-  const known = names.map((n) => `--${flagOf(n)}`);
+  const known = [
+    ...names.map((n) => `--${flagOf(n)}`),
+    ...names.map(negationOf).filter((f) => f !== null),
+  ];
   for (const arg of args) {
     if (arg === "--") break;
     if (!arg.startsWith("--")) continue;
@@ -276,6 +250,10 @@ function checkFlags(
       const group = OPTIONS[other].group;
       const owner = group === "check"
         ? "targets"
+        : other === "ci"
+        ? "status"
+        : other === "wait" || other === "canary"
+        ? "push"
         : group === "ci"
         ? "push and status"
         : "push";
@@ -303,19 +281,23 @@ function parseFlags(
   try {
     const parsed = parseArgs({
       args: [...args],
-      options: Object.fromEntries(names.map((name) => {
-        const spec: OptionSpec = OPTIONS[name];
-        return [flagOf(name), {
-          type: spec.kind === "boolean" ? "boolean" : "string",
-          multiple: spec.kind === "list",
-          ...(spec.short === undefined ? {} : { short: spec.short }),
-        }] as const;
-      })),
+      options: {
+        ...Object.fromEntries(names.map((name) => {
+          const spec: OptionSpec = OPTIONS[name];
+          return [flagOf(name), {
+            type: spec.kind === "boolean" ? "boolean" : "string",
+            multiple: spec.kind === "list",
+            ...(spec.short === undefined ? {} : { short: spec.short }),
+          }] as const;
+        })),
+        ...negationOptions(names),
+      },
       allowPositionals: true,
       strict: true,
       tokens: true,
     });
-    return { ...parsed, values: parsed.values as Record<string, Raw> };
+    const values = applyNegations(parsed.values, parsed.tokens ?? [], names);
+    return { ...parsed, values: values as Record<string, Raw> };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     throw new UsageError(
@@ -367,7 +349,9 @@ function versionOf(command: string, positionals: readonly string[]): string {
   }
   if (positionals.length > 1) {
     throw new UsageError(
-      `${command}: one version only; pass targets with --repo or --repos-file`,
+      `${command}: one version only; pass each target with --repo (e.g. --repo ${
+        JSON.stringify((positionals[1] ?? "").slice(0, 60))
+      }) or list them with --repos-file`,
     );
   }
   const version = positionals[0] ?? "";

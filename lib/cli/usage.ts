@@ -13,6 +13,7 @@ import {
   type OptionSpec,
 } from "./options.ts";
 import type { RunCommandName } from "./parse.ts";
+import { negationLine } from "./negation.ts";
 
 const GROUP_TITLES = {
   targets: "Targets (at least one):",
@@ -49,12 +50,15 @@ function optionLines(group: OptionSpec["group"]): string {
 const EXIT_CODES: Record<RunCommandName | "all", string> = {
   push:
     `Exit codes: ${EXIT.ok} every template updated, unchanged, dispatched, skipped or superseded;
-  ${EXIT.failed} a template failed or was interrupted, or (--wait) its CI is not green;
-  ${EXIT.usage} usage or input error (nothing touched);
+  ${EXIT.failed} a template failed or was interrupted, (--wait) its CI is not green,
+    or every template was skipped by the probe (nothing matched);
+  ${EXIT.usage} usage or input error (nothing touched), or a "v" prefix the
+    templates' values lack (nothing pushed to them; --allow-prefix-change);
   ${EXIT.credentials} credentials refused in the preflight (nothing pushed); ${EXIT.interrupted} interrupted.
 `,
   status: `Exit codes: ${EXIT.ok} every template is at the version;
-  ${EXIT.failed} a template drifted or could not be read, or (--ci) its CI is not green;
+  ${EXIT.failed} a template drifted or could not be read, (--ci) its CI is not green,
+    or every template was skipped by the probe (nothing matched);
   ${EXIT.usage} usage or input error;
   ${EXIT.credentials} credentials refused; ${EXIT.interrupted} interrupted.
 `,
@@ -70,35 +74,56 @@ const EXIT_CODES: Record<RunCommandName | "all", string> = {
 `,
 };
 
+/** The negations line of the options in `groups` (but `except`). */
+function negations(
+  groups: readonly OptionSpec["group"][],
+  except: readonly OptionName[] = [],
+): string {
+  const names = (Object.keys(OPTIONS) as OptionName[]).filter((name) =>
+    groups.includes(OPTIONS[name].group) && !except.includes(name)
+  );
+  const line = negationLine(names);
+  return line === "" ? "" : `${line}\n`;
+}
+
 /** The usage text of `cascade --help` (and per command). */
 export function usage(topic?: RunCommandName): string {
   if (topic === "push") {
-    return `Usage: cascade push <version> [targets] [options]\n\nWrites <version> into the version file of every template, commits and pushes\nto its default branch (never forced), so each template's CI rebuilds.\n\n${
+    return `Usage: cascade push <version> [--repo <x>]... [options]\n\nWrites <version> into the version file of every template, commits and pushes\nto its default branch (never forced), so each template's CI rebuilds.\n\n${
       optionLines("targets")
     }\n${optionLines("discovery")}\n${optionLines("common")}\n${
       optionLines("push")
-    }\n${optionLines("dispatch")}\n${optionLines("ci")}\n${EXIT_CODES.push}`;
+    }\n${optionLines("dispatch")}\n${optionLines("ci")}\n${
+      negations(
+        ["targets", "discovery", "common", "push", "dispatch", "ci"],
+        ["ci"],
+      )
+    }${EXIT_CODES.push}`;
   }
   if (topic === "targets") {
-    return `Usage: cascade targets [targets] [options]\n\nRead only: lists the targets (repo, default branch, wired by --probe or not)\nand, with --check FILE, compares a checked-in repos file with the server.\n\n${
+    return `Usage: cascade targets [--repo <x>]... [options]\n\nRead only: lists the targets (repo, default branch, wired by --probe or not)\nand, with --check FILE, compares a checked-in repos file with the server.\n\n${
       optionLines("targets")
     }\n${optionLines("discovery")}\n${optionLines("common")}\n${
       optionLines("check")
-    }\n${EXIT_CODES.targets}`;
+    }\n${
+      negations(["targets", "discovery", "common", "check"])
+    }${EXIT_CODES.targets}`;
   }
   if (topic === "status") {
-    return `Usage: cascade status <version> [targets] [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>; with --ci, also its CI at the branch tip.\n\n${
+    return `Usage: cascade status <version> [--repo <x>]... [options]\n\nRead only: shows each template's branch and version file, and whether it is\nat <version>; with --ci, also its CI at the branch tip.\n\n${
       optionLines("targets")
     }\n${optionLines("discovery")}\n${optionLines("common")}\n${
       optionLines("ci")
-    }\n${EXIT_CODES.status}`;
+    }\n${
+      negations(["targets", "discovery", "common", "ci"], ["wait"])
+    }${EXIT_CODES.status}`;
   }
   return `cascade: pin a runtime version in many template repos and push, so each rebuilds.
 
 Usage:
-  cascade push <version> [targets] [options]
-  cascade status <version> [targets] [options]
-  cascade targets [targets] [--probe <path>] [--check <file>]
+  cascade push <version> [--repo <x>]... [options]
+  cascade status <version> [--repo <x>]... [options]
+  cascade targets [--repo <x>]... [--probe <path>] [--check <file>]
   cascade demo              try it on throwaway local repos
   cascade --help | --version
   cascade push --help       (or status, targets --help) for every option

@@ -10,6 +10,7 @@
 
 import { statusTriggerNote } from "../cli/dispatch_options.ts";
 import { loadLayers } from "../cli/layers.ts";
+import { redCiDispatchLayer } from "../targets/red_ci.ts";
 import {
   type CommandLine,
   resolveOptions,
@@ -48,6 +49,14 @@ export async function runCommand(
     err: (t: string) => out.err(t),
   };
   const { layers, retry } = await loadLayers(line, io.cwd, say);
+  // A retry of red CI alone, with a workflow known: a dispatch re-runs it.
+  const redCi = redCiDispatchLayer(line, layers, retry);
+  if (redCi !== null) {
+    layers.unshift(redCi);
+    out.err(
+      `cascade: ${redCi.source}: the pushes landed but the CI is not green; dispatching the workflow to re-run it (--trigger dispatch)\n`,
+    );
+  }
   const note = statusTriggerNote(line.command, layers);
   if (note !== null) out.err(note);
   const options = resolveOptions(line, layers);

@@ -16,6 +16,7 @@ import { checkApiPermission, CiReader } from "../forge/ci_reader.ts";
 import { renderText } from "../report/render.ts";
 import { DEFAULT_BACKOFF } from "../engine/retry.ts";
 import { writeReports } from "../report/write.ts";
+import { exitWithVerdicts, runVerdicts } from "../report/verdict.ts";
 import { escapeData, inActions } from "../report/actions.ts";
 import { forLog } from "../console/neutralise.ts";
 import { anyFails } from "../report/summary.ts";
@@ -118,10 +119,21 @@ export async function runMode(
       out.out(`::warning title=cascade::${escapeData(shown)}\n`);
     }
   }
+  const verdicts = runVerdicts(report);
+  for (const verdict of verdicts) {
+    const shown = forLog(verdict.headline);
+    out.err(`cascade: ${shown}\n`);
+    if (inActions(io.env)) {
+      out.out(`::error title=cascade::${escapeData(shown)}\n`);
+    }
+  }
   const written = await writeReports(report, common, io, out);
-  return exitCodeOf(
-    ran.value.refused,
-    ran.interrupted,
-    anyFails(report) || !written,
+  return exitWithVerdicts(
+    exitCodeOf(
+      ran.value.refused,
+      ran.interrupted,
+      anyFails(report) || !written,
+    ),
+    verdicts,
   );
 }

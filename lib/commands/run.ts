@@ -25,6 +25,7 @@ import {
 import { ForgeAccess } from "../forge/access.ts";
 import type { EngineDeps, Plan } from "../engine/engine.ts";
 import { EXIT, UsageError } from "../errors.ts";
+import { inActions } from "../report/actions.ts";
 import {
   BASE_GIT_CONFIG,
   createGitRunner,
@@ -118,7 +119,9 @@ export function prepareRun(
   settings: CommonSettings,
   { io, out, redactor }: RunContext,
 ): PreparedRun {
-  const permission = permissionProblem(permissionNeeds(settings, io.cwd));
+  const permission = permissionProblem(
+    permissionNeeds(settings, io.cwd, io.env),
+  );
   if (permission !== null) throw new UsageError(permission);
   const access = ForgeAccess.fromEnv(settings, io.env);
   const token = access.token;
@@ -144,14 +147,20 @@ export function prepareRun(
 function permissionNeeds(
   settings: ReportPaths & Pick<CredentialOptions, "tokenEnv">,
   cwd: string,
+  env: (name: string) => string | undefined,
 ): PermissionNeeds {
   const tmp = readEnv("TMPDIR") || "/tmp";
   const reports = [settings.json, settings.summary]
     .filter((p): p is string => p !== undefined && p !== "-")
     .map((p) => resolve(cwd, p));
+  // In Actions, the step summary and outputs are written too.
+  const actions = inActions(env)
+    ? [env("GITHUB_STEP_SUMMARY"), env("GITHUB_OUTPUT")]
+      .filter((p): p is string => p !== undefined && p !== "")
+    : [];
   return {
     read: [tmp],
-    write: [tmp, ...reports],
+    write: [tmp, ...reports, ...actions],
     env: settings.tokenEnv !== undefined
       ? [settings.tokenEnv]
       : [...TOKEN_ENV_DEFAULTS, "GITEA_URL"],

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import { styleText } from "node:util";
 import { forLog } from "./neutralise.ts";
 import type { Redactor } from "./redact.ts";
@@ -19,22 +20,53 @@ export interface Sinks {
   stderr(text: string): void;
   /** Whether standard output is a terminal (live progress, colour). */
   isTerminal: boolean;
+  /**
+   * The streams whose output was lost (a closed pipe, `… | head -1`):
+   * writes to them are dropped from then on instead of stopping the run.
+   */
+  lost?(): readonly ("stdout" | "stderr")[];
 }
 
-/** The process's real stdout and stderr. */
-export function processSinks(): Sinks {
+/** A standard stream that stopped taking output. */
+export type LostStream = "stdout" | "stderr";
+
+/** A stream as the process sinks write it. */
+export interface SyncWriter {
+  /** Writes some of `p`, returns how many bytes. */
+  writeSync(p: Uint8Array): number;
+}
+
+/**
+ * The process's real stdout and stderr (or `files`, for tests). A stream
+ * that fails a write (EPIPE when the reader went away) is marked lost and
+ * dropped: the run, its reports and its exit code never depend on it.
+ */
+export function processSinks(
+  files: { stdout: SyncWriter; stderr: SyncWriter; isTerminal: boolean } = {
+    stdout: Deno.stdout,
+    stderr: Deno.stderr,
+    isTerminal: Deno.stdout.isTerminal(),
+  },
+): Sinks {
   const encoder = new TextEncoder();
-  const write = (file: { writeSync(p: Uint8Array): number }, text: string) => {
+  const lost = new Set<LostStream>();
+  const write = (name: LostStream, text: string) => {
+    if (lost.has(name)) return;
     const bytes = encoder.encode(text);
     let offset = 0;
-    while (offset < bytes.length) {
-      offset += file.writeSync(bytes.subarray(offset));
+    try {
+      while (offset < bytes.length) {
+        offset += files[name].writeSync(bytes.subarray(offset));
+      }
+    } catch {
+      lost.add(name);
     }
   };
   return {
-    stdout: (text) => write(Deno.stdout, text),
-    stderr: (text) => write(Deno.stderr, text),
-    isTerminal: Deno.stdout.isTerminal(),
+    stdout: (text) => write("stdout", text),
+    stderr: (text) => write("stderr", text),
+    isTerminal: files.isTerminal,
+    lost: () => [...lost].sort(),
   };
 }
 
@@ -83,6 +115,11 @@ export class Console {
     this.#clearProgress();
     this.#sinks.stderr(this.#safe(text));
     this.#redrawProgress();
+  }
+
+  /** The streams whose output was lost so far (see {@linkcode Sinks.lost}). */
+  lost(): readonly LostStream[] {
+    return this.#sinks.lost?.() ?? [];
   }
 
   /**
@@ -164,6 +201,19 @@ export class Console {
       await Deno.writeTextFile(path, bytes, { append: true });
       return;
     }
+    if (!mayWriteBeside(path)) {
+      // Writes narrowed to the file itself (`--allow-write=report.json`):
+      // no temp file beside it; a planted symlink is removed, not followed.
+      const info = await Deno.lstat(path).catch(() => null);
+      if (info?.isSymlink) await Deno.remove(path);
+      else if (info !== null && !info.isFile) {
+        throw new Error(
+          "it is not a regular file (a FIFO, a device or a directory); cascade writes only to regular files",
+        );
+      }
+      await Deno.writeTextFile(path, bytes);
+      return;
+    }
     const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
     try {
       await Deno.writeTextFile(temp, bytes, { createNew: true });
@@ -173,6 +223,13 @@ export class Console {
       throw error;
     }
   }
+}
+
+/** Whether Deno lets cascade write a temp file beside `path`. */
+function mayWriteBeside(path: string): boolean {
+  const dir = dirname(path);
+  return Deno.permissions.querySync({ name: "write", path: dir }).state ===
+    "granted";
 }
 
 function consoleColumns(): number {

@@ -13,6 +13,7 @@
  * cascade's own push or dispatch (see `lib/forge/evidence.ts`), so none
  * of them is believed. `superseded`: pending on a commit a newer push
  * replaced, on a server that never finishes such a run (Gitea up to 1.23.5).
+ * of them is believed. `error`: the forge API refused to say (a 4xx).
  */
 export type CiState =
   | "success"
@@ -20,7 +21,8 @@ export type CiState =
   | "pending"
   | "none"
   | "ambiguous"
-  | "superseded";
+  | "superseded"
+  | "error";
 
 /** One CI context's newest status; the server's text, kept exact. */
 export interface CiContextResult {
@@ -38,7 +40,10 @@ export interface CiContextResult {
 
 /** What cascade found of a template's CI. */
 export interface CiOutcome {
-  /** The outcome; `pending`: not final when the wait ended. */
+  /**
+   * The outcome; `pending`: not final when the wait ended; `error`: the
+   * forge API refused to say (a 4xx), see `note`.
+   */
   state: CiState;
   /** Every counted context, sorted by name. */
   contexts: CiContextResult[];

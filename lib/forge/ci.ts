@@ -200,14 +200,41 @@ export async function readCommitCi(
     options.contexts,
     options.origin,
   );
+  const unmatched = unmatchedNote(value.statuses, options.contexts);
   return {
     ...result,
     waitedMs: 0,
     sha: target.sha,
     ...(result.state === "none"
-      ? { note: `no status yet; possible causes: ${NO_STATUS_CAUSES}` }
+      ? {
+        note: unmatched ??
+          `no status yet; possible causes: ${NO_STATUS_CAUSES}`,
+      }
       : {}),
   };
+}
+
+/**
+ * When statuses exist but none matches `--ci-context`: a note naming the
+ * patterns and the contexts seen (at most 10, each cut), else null.
+ */
+export function unmatchedNote(
+  statuses: readonly CommitStatus[],
+  globs: readonly string[] | undefined,
+): string | null {
+  const seen = [...new Set(statuses.map((s) => s.context))].sort();
+  if (globs === undefined || globs.length === 0 || seen.length === 0) {
+    return null;
+  }
+  const shown = seen.slice(0, 10).map((c) =>
+    c.length > 100 ? `${c.slice(0, 99)}…` : c
+  );
+  const more = seen.length > shown.length
+    ? ` and ${seen.length - shown.length} more`
+    : "";
+  return `no context matches --ci-context ${
+    globs.map((g) => `'${g}'`).join(", ")
+  }; contexts seen: ${shown.join(", ")}${more}`;
 }
 
 /**
@@ -271,7 +298,10 @@ export async function followCommit(
       return done(result);
     }
     if (result.state === "none" && now() - shaSince >= waitStartMs) {
-      return done(result, noStatusNote(value.statuses, waitStartMs));
+      return done(
+        result,
+        noStatusNote(value.statuses, waitStartMs, options.contexts),
+      );
     }
     if (elapsed >= waitTimeoutMs) {
       return done(
@@ -293,13 +323,14 @@ export async function followCommit(
 
 /** The note of a follow that saw no (matching) status by `waitStartMs`. */
 function noStatusNote(
-  statuses: readonly { context: string }[],
+  statuses: readonly CommitStatus[],
   waitStartMs: number,
+  globs: readonly string[] | undefined,
 ): string {
   const seconds = shownSeconds(waitStartMs);
-  const others = new Set(statuses.map((s) => s.context)).size;
-  return others > 0
-    ? `no status matching the contexts asked for after ${seconds} s (${others} other contexts reported)`
+  const unmatched = unmatchedNote(statuses, globs);
+  return unmatched !== null
+    ? `${unmatched} (after ${seconds} s)`
     : `no status after ${seconds} s; possible causes: ${NO_STATUS_CAUSES}`;
 }
 

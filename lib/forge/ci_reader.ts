@@ -14,7 +14,9 @@ import type { CiOutcome } from "../model.ts";
 import { interruptedWait } from "../engine/ci_outcome.ts";
 import { createLimiter } from "../engine/pool.ts";
 import { sleep } from "../engine/retry.ts";
-import { type ForgeClient, ForgeError, type ForgeRetry } from "./client.ts";
+import type { ForgeClient, ForgeRetry } from "./client.ts";
+import { failedRead, unreachable } from "./ci_read_error.ts";
+import { newestDispatchedRun } from "./ci_newest.ts";
 import {
   type BranchMoved,
   type CiResult,
@@ -220,7 +222,7 @@ export class CiReader {
       if (error instanceof InterruptedError || this.#o.signal.aborted) {
         return interruptedWait(sofar, waitedMs);
       }
-      return failedRead(target, error, waitedMs, sofar);
+      return failedRead(target, error, waitedMs, sofar, this.#o.apiUrl);
     }
   }
 
@@ -230,7 +232,7 @@ export class CiReader {
     if (api === null) return unreachable(target);
     const reader = this.#reader(api.base, { statuses: null, dropped: 0 });
     try {
-      return outcomeOf(
+      const read = outcomeOf(
         await readCommitCi(reader, { ...api, sha, branch: "" }, {
           ...(this.#o.contexts.length > 0
             ? { contexts: this.#o.contexts }
@@ -238,14 +240,37 @@ export class CiReader {
           origin: new URL(api.base).origin,
         }),
       );
+      return read.state === "success"
+        ? read
+        : await this.#newerDispatch(api, sha, read);
     } catch (error) {
       if (error instanceof InterruptedError) throw error;
       return failedRead(target, error, 0, {
         state: "none",
         contexts: [],
         url: null,
-      });
+      }, this.#o.apiUrl);
     }
+  }
+
+  /**
+   * `read`, unless the runs list shows a newer, dispatched run on `sha`
+   * (which posts no statuses): then that run's outcome. A server without
+   * the list (older than 1.23, Forgejo) leaves `read` as it is.
+   */
+  async #newerDispatch(
+    api: { base: string; owner: string; repo: string },
+    sha: string,
+    read: CiOutcome,
+  ): Promise<CiOutcome> {
+    const client = this.#clients.get(api.base);
+    if (client === undefined || this.#o.contexts.length > 0) return read;
+    const tasks = await this.#limit(() =>
+      client.listActionTasks(api.owner, api.repo)
+    ).catch(() => null);
+    if (tasks === null) return read;
+    const newest = newestDispatchedRun(tasks.value.workflow_runs, sha);
+    return newest === null ? read : { ...newest, waitedMs: 0 };
   }
 
   #globs(): readonly string[] | undefined {
@@ -316,36 +341,4 @@ const MAX_CONTEXTS = 50;
 
 function cut(text: string, max: number): string {
   return cutRedacted(text, max - 1, "…");
-}
-
-function unreachable(target: Target): CiOutcome {
-  return {
-    state: "none",
-    contexts: [],
-    url: null,
-    waitedMs: 0,
-    note:
-      `${target.repo} is not an http(s) target: its API is unknown; pass --api-url`,
-  };
-}
-
-/** An API failure: CI not known to be final, with the reason. */
-function failedRead(
-  target: Target,
-  error: unknown,
-  waitedMs: number,
-  sofar: Pick<CiOutcome, "state" | "contexts" | "url">,
-): CiOutcome {
-  const why = error instanceof ForgeError
-    ? `${error.kind}: ${error.message}`
-    : error instanceof Error
-    ? error.message.split("\n")[0]
-    : String(error);
-  return {
-    state: sofar.state === "failure" ? "failure" : "pending",
-    contexts: sofar.contexts,
-    url: sofar.url,
-    waitedMs,
-    note: `${target.repo}: could not read the CI over the API (${why})`,
-  };
 }

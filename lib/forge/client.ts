@@ -359,7 +359,10 @@ export class ForgeClient {
 
   #url(path: string): URL {
     return new URL(
-      `${this.#base.href}${path.startsWith("/") ? "" : "/"}${path}`,
+      // `new URL("http://h").href` ends in `/`: joined without `//`.
+      `${this.#base.href.replace(/\/+$/, "")}${
+        path.startsWith("/") ? "" : "/"
+      }${path}`,
     );
   }
 

@@ -31,6 +31,8 @@
  * @module
  */
 
+import type { CiState } from "../engine/ci_outcome.ts";
+
 /**
  * Slack on the server's clock when a `Date` header gave it: that header's
  * and `created_at`'s one-second resolution, and a second for the network.
@@ -101,13 +103,7 @@ export function statusesSince<T extends { created_at: string }>(
 /** The part of a CI outcome {@linkcode unbelieved} looks at and sets. */
 export interface Judged {
   /** The outcome. */
-  state:
-    | "success"
-    | "failure"
-    | "pending"
-    | "none"
-    | "ambiguous"
-    | "superseded";
+  state: CiState;
   /** Why, when it is not plain. */
   note?: string;
 }

@@ -43,6 +43,8 @@ interface TriggerInput {
   dryRun: boolean;
   /** `--no-downgrade`. */
   noDowngrade: boolean;
+  /** `--allow-prefix-change`. */
+  allowPrefixChange?: boolean;
   /** `--wait`. */
   wait: boolean;
   /** `--canary`. */
@@ -85,6 +87,7 @@ function commitSettings(
     probes: input.probe,
     dryRun: input.dryRun,
     noDowngrade: input.noDowngrade,
+    allowPrefixChange: input.allowPrefixChange ?? false,
     wait: input.wait,
     canary: input.canary,
   };
@@ -139,6 +142,7 @@ export const TRIGGERS = {
       "attempts",
       "noDowngrade",
       "allowSkipCi",
+      "allowPrefixChange",
     ],
     dryRunWait: "--wait follows pushed commits; --dry-run pushes none",
     refusal: (flag, running) =>

@@ -51,7 +51,9 @@ export const PLAIN: TextStyle = {
 
 /** The "previous → new" cell of a push result. */
 export function changeOf(result: PushResult, version: string): string {
-  const before = result.previous ?? "(none)";
+  // A template the run stopped before reading has no known value.
+  const before = result.previous ??
+    (result.skip === "aborted" ? "(not read)" : "(none)");
   switch (result.status) {
     case "updated":
       return `${before} -> ${version}`;

@@ -35,20 +35,34 @@ export async function writeReports(
   out: Console,
 ): Promise<boolean> {
   const abs = (p: string) => (p === "-" ? p : resolve(io.cwd, p));
-  const markdown = renderMarkdown(report);
-  const writes: [string, string, boolean][] = [];
-  if (options.json !== undefined) {
-    writes.push([abs(options.json), renderJson(report), false]);
-  }
-  if (options.summary !== undefined) {
-    writes.push([abs(options.summary), markdown, true]);
-  }
   if (inActions(io.env)) {
     for (const line of annotations(report)) {
       // Runners read workflow commands from stdout and stderr alike.
       if (options.json === "-") out.err(`${line}\n`);
       else out.out(`${line}\n`);
     }
+  }
+  // Output lost to a closed pipe is noted where it cannot be lost.
+  const lost = out.lost();
+  const noted = lost.length === 0
+    ? report
+    : { ...report, lostOutput: [...lost] };
+  if (lost.length > 0 && options.json !== undefined && options.json !== "-") {
+    out.err(
+      `cascade: ${lost.join(" and ")} was closed before the run ended; ${
+        abs(options.json)
+      } holds every result\n`,
+    );
+  }
+  const markdown = renderMarkdown(report);
+  const writes: [string, string, boolean][] = [];
+  if (options.json !== undefined) {
+    writes.push([abs(options.json), renderJson(noted), false]);
+  }
+  if (options.summary !== undefined) {
+    writes.push([abs(options.summary), markdown, true]);
+  }
+  if (inActions(io.env)) {
     const summaryFile = io.env("GITHUB_STEP_SUMMARY");
     if (summaryFile) writes.push([summaryFile, markdown, true]);
     const outputFile = io.env("GITHUB_OUTPUT");

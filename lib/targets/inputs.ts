@@ -9,7 +9,7 @@
 import { dirname, resolve } from "node:path";
 import { refuseIrregular } from "../report/report_paths.ts";
 import { inActions } from "../report/actions.ts";
-import { UsageError } from "../errors.ts";
+import { EXIT, UsageError } from "../errors.ts";
 import { forLog } from "../console/neutralise.ts";
 import {
   discoverRepos,
@@ -19,12 +19,13 @@ import {
 } from "../forge/discover.ts";
 import type { ForgeAccess } from "../forge/access.ts";
 import type { ReportPaths } from "../report/write.ts";
+import { redCiLines } from "./red_ci.ts";
 import {
   dedupeTargets,
   type EarlierReport,
-  parseReposFile,
   parseShard,
   parseTarget,
+  reposFileLines,
   type RetryTarget,
   shardTargets,
   type Target,
@@ -55,6 +56,12 @@ export interface SourceSettings {
   shard?: string | undefined;
   /** `-v`. */
   verbose: boolean;
+  /** `--config`, for the hint when there are no targets. */
+  config?: string | undefined;
+  /** `--trigger` (a red CI's retry dispatches with `dispatch`). */
+  trigger?: string | undefined;
+  /** The options given on the command line, by name. */
+  given?: readonly string[] | undefined;
 }
 
 /** Where a resolution says what it decided (a note, or nothing to do). */
@@ -129,11 +136,18 @@ export async function resolveSources(
   allowNone = false,
 ): Promise<Resolved | null> {
   const inputs: string[] = [];
+  // Where each input came from, for errors: `file:line`, or null.
+  const origins: (string | null)[] = [];
   for (const source of options.sources) {
-    if ("repo" in source) inputs.push(source.repo);
-    else {
+    if ("repo" in source) {
+      inputs.push(source.repo);
+      origins.push(null);
+    } else {
       const text = await readInput(source.reposFile, "--repos-file", cwd);
-      inputs.push(...parseReposFile(text));
+      for (const { line, text: target } of reposFileLines(text)) {
+        inputs.push(target);
+        origins.push(`${source.reposFile}:${line}`);
+      }
     }
   }
   const baseUrl = options.baseUrl ?? env("GITEA_URL");
@@ -146,6 +160,11 @@ export async function resolveSources(
       );
     }
     inputs.push(...retry.targets.map((t) => retryName(t, baseUrl, cwd)));
+    inputs.push(
+      ...redCiInputs(retry, options, say).map((t) =>
+        retryName(t, baseUrl, cwd)
+      ),
+    );
     if (
       retry.targets.length === 0 && inputs.length === 0 &&
       options.org.length === 0
@@ -159,10 +178,15 @@ export async function resolveSources(
   checkFilters(options);
   if (inputs.length === 0 && options.org.length === 0 && !allowNone) {
     throw new UsageError(
-      "no targets: pass --repo, --repos-file, --org or --retry-failed",
+      `no targets: pass --repo, --repos-file, --org or --retry-failed${await configHint(
+        options.config,
+        cwd,
+      )}`,
     );
   }
-  const listed = inputs.map((t) => parseTarget(t, baseUrl, cwd));
+  const listed = inputs.map((t, i) =>
+    atOrigin(origins[i] ?? null, () => parseTarget(t, baseUrl, cwd))
+  );
   const found = await discover(options, access);
   const discovered = found.repos.map((r) => parseTarget(r, baseUrl, cwd));
   let targets = dedupeTargets([...listed, ...discovered]);
@@ -277,6 +301,10 @@ export async function checkReportPaths(
   for (const [flag, path] of paths) {
     if (path === undefined || path === "-") continue;
     const dir = dirname(resolve(cwd, path));
+    // Reads narrowed away from the report's directory: the write (whose
+    // permission is checked) is what tells.
+    const readable = Deno.permissions.querySync({ name: "read", path: dir });
+    if (readable.state !== "granted") continue;
     try {
       const info = await Deno.stat(dir);
       if (!info.isDirectory) throw new Error();
@@ -284,4 +312,71 @@ export async function checkReportPaths(
       throw new UsageError(`${flag} ${path}: directory ${dir} does not exist`);
     }
   }
+}
+
+/** Runs `parse`; a usage error it throws names `origin` (`file:line`). */
+function atOrigin<T>(origin: string | null, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (origin === null || !(error instanceof UsageError)) throw error;
+    throw new UsageError(`${origin}: ${error.message}`);
+  }
+}
+
+/**
+ * Where the targets were looked for: ` (no cascade.json found in <dir>)`
+ * run from a directory without one, else what the config lacked.
+ */
+async function configHint(
+  config: string | undefined,
+  cwd: string,
+): Promise<string> {
+  if (config !== undefined) return ` (${config} names none)`;
+  const found = await Deno.stat(resolve(cwd, "cascade.json")).then(
+    () => true,
+    () => false,
+  );
+  return found
+    ? ` (cascade.json in ${cwd} names none)`
+    : ` (no cascade.json found in ${cwd}; run where it is, or pass --config)`;
+}
+
+/**
+ * The red-CI templates of a retry to run again (see `./red_ci.ts`): all
+ * of them with the dispatch trigger (a dispatch re-runs their CI). With
+ * the push trigger, none: each is named with how to re-run its CI, and
+ * when nothing else needs a retry the run ends with exit 1.
+ */
+function redCiInputs(
+  retry: EarlierReport,
+  options: SourceSettings,
+  say: Say,
+): RetryTarget[] {
+  const red = retry.ciRed ?? [];
+  if (options.trigger === "dispatch") return red;
+  const flag = (["workflow", "input"] as const).find((n) =>
+    options.given?.includes(n)
+  );
+  if (flag !== undefined) {
+    throw new UsageError(
+      `--${flag} applies with --trigger dispatch only; add --trigger dispatch or drop it`,
+    );
+  }
+  if (red.length === 0) return red;
+  const shown = { version: options.version, retryFailed: options.retryFailed };
+  for (const line of redCiLines(red, shown)) {
+    say.err(`cascade: ${forLog(line)}\n`);
+  }
+  if (retry.targets.length === 0) {
+    throw new UsageError(
+      `${options.retryFailed}: ${red.length} template${
+        red.length === 1 ? "'s CI is" : "s' CI are"
+      } not green and nothing else needs a retry; re-run ${
+        red.length === 1 ? "it" : "them"
+      } as said above`,
+      EXIT.failed,
+    );
+  }
+  return [];
 }

@@ -8,6 +8,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { UsageError } from "../errors.ts";
+import { redCiOf, type RedCiTarget } from "./red_ci.ts";
 import { hideUserinfo } from "../console/redact.ts";
 import {
   PUSH_STATES,
@@ -191,11 +192,22 @@ function safe(text: string): string {
   return cutRedacted(oneLine, 117);
 }
 
-/** Parses a repos file: one target per line, blank lines and `#` ignored. */
+/**
+ * Parses a repos file: one target per line; blank lines, `#` lines and a
+ * `#` comment after whitespace (`org/a  # legacy`) ignored.
+ */
 export function parseReposFile(text: string): string[] {
-  return text.split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"));
+  return reposFileLines(text).map((l) => l.text);
+}
+
+/** A repos file's targets with their 1-based line numbers. */
+export function reposFileLines(
+  text: string,
+): { line: number; text: string }[] {
+  return text.split(/\r?\n/).flatMap((raw, i) => {
+    const line = raw.replace(/(^|\s)#.*$/, "").trim();
+    return line === "" ? [] : [{ line: i + 1, text: line }];
+  });
 }
 
 /** Keeps the first of each target, in order. */
@@ -265,6 +277,8 @@ export interface EarlierReport {
   version: string | null;
   /** The templates that did not reach a final state, in report order. */
   targets: RetryTarget[];
+  /** The templates whose push landed but whose CI did not pass. */
+  ciRed?: RedCiTarget[];
   /** The options it recorded (`options`), unchecked; {} when none. */
   options: Record<string, unknown>;
 }
@@ -273,7 +287,8 @@ export interface EarlierReport {
  * Whether an earlier result needs another run, as its state's `retry`
  * column in `model.ts` says: in a push report `failed`, `interrupted`,
  * and `skipped` because the run stopped before pushing (`skip:
- * "aborted"`, or a report from before that field: "not attempted"), not
+ * "aborted"`, or a report from before that field: "not attempted") or
+ * for its `v` prefix (`skip: "prefix"`, for the corrected version), not
  * one skipped by the probe or `--no-downgrade`; in a status report every
  * template that drifted or could not be read, not one the probe skipped.
  */
@@ -288,6 +303,7 @@ function needsRetry(r: Record<string, unknown>): boolean {
   }
   if (info === undefined || info.retry === "never") return false;
   return info.retry === "always" || r.skip === "aborted" ||
+    r.skip === "prefix" ||
     (r.skip === undefined && typeof r.reason === "string" &&
       r.reason.startsWith("not attempted"));
 }
@@ -314,9 +330,12 @@ export function readEarlierReport(
     );
   }
   const targets: RetryTarget[] = [];
+  const ciRed: RedCiTarget[] = [];
   for (const result of results) {
     if (result === null || typeof result !== "object") continue;
     const r = result as Record<string, unknown>;
+    const red = redCiOf(r);
+    if (red !== null) ciRed.push(red);
     if (!needsRetry(r) || typeof r.url !== "string") continue;
     targets.push({
       url: r.url,
@@ -326,6 +345,7 @@ export function readEarlierReport(
   const { version, options } = data as { version?: unknown; options?: unknown };
   return {
     targets,
+    ...(ciRed.length > 0 ? { ciRed } : {}),
     version: typeof version === "string" ? version : null,
     options: options !== null && typeof options === "object" &&
         !Array.isArray(options)

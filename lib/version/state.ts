@@ -18,6 +18,7 @@ import {
   readObjects,
   type TreeEntry,
 } from "../git/objects.ts";
+import { missNote } from "./unmatched.ts";
 import {
   isCurrent,
   parseVersionFile,
@@ -37,6 +38,10 @@ export interface VersionState {
   current: boolean;
   /** Probe files that exist and mention the file's name (when asked). */
   wiredBy: string[];
+  /** Probe files that exist (when asked). */
+  probesFound?: string[];
+  /** Names in the tip's root tree (for "did you mean"). */
+  rootNames?: string[];
 }
 
 /** Largest version file read: 64 KiB (a version is at most 128 bytes). */
@@ -82,23 +87,11 @@ export async function readVersionState(
         ? MAX_TREE_BYTES
         : MAX_PROBE_BYTES,
   );
-  const tooLarge = probeSpecs.findIndex((spec) =>
-    objects.get(spec)?.tooLarge === true
-  );
-  if (tooLarge >= 0) {
-    throw new TemplateError(
-      "invalid",
-      `probe ${probes[tooLarge]}: the file is too large (${
-        objects.get(probeSpecs[tooLarge] ?? "")?.size
-      } bytes; cascade reads at most ${MAX_PROBE_BYTES}); name a smaller probe file`,
-    );
-  }
-  if (dirs.some((spec) => objects.get(spec)?.tooLarge === true)) {
-    throw new TemplateError(
-      "invalid",
-      `a directory on the path to ${path} is too large to read (more than ${MAX_TREE_BYTES} bytes of entries); cascade leaves this template alone`,
-    );
-  }
+  refuseTooLarge(objects, dirs, probes, probeSpecs, path);
+  const root = objects.get(dirs[0] ?? "");
+  const rootNames = root?.type === "tree" && root.tooLarge !== true
+    ? parseTree(root.bytes, tip.length / 2).map((e) => e.name)
+    : [];
   const entry = entryOnPath(objects, dirs, segments, tip.length / 2);
   const file = objects.get(fileSpec);
   const content: VersionFileContent | null = entry === null
@@ -110,17 +103,17 @@ export async function readVersionState(
     : file?.type === "blob"
     ? parseVersionFile(file.bytes)
     : { value: null, display: "?" };
-  const wiredBy = probes.filter((_probe, i) => {
-    const probe = objects.get(probeSpecs[i] ?? "");
-    return probe?.type === "blob" &&
-      new TextDecoder().decode(probe.bytes).includes(fileName);
-  });
   return {
     tip,
     entry,
     content,
     current: content !== null && isCurrent(content, version),
-    wiredBy,
+    ...probeFindings(
+      probes,
+      probeSpecs.map((spec) => objects.get(spec)),
+      fileName,
+    ),
+    rootNames,
   };
 }
 
@@ -165,6 +158,53 @@ function entryOnPath(
   return entry;
 }
 
+/** The probes that exist, and those that mention `fileName`. */
+function probeFindings(
+  probes: readonly string[],
+  found: readonly ({ type: string; bytes: Uint8Array } | null | undefined)[],
+  fileName: string,
+): { wiredBy: string[]; probesFound: string[] } {
+  const blob = (i: number) => found[i]?.type === "blob" ? found[i] : null;
+  return {
+    probesFound: probes.filter((_probe, i) => blob(i) !== null),
+    wiredBy: probes.filter((_probe, i) => {
+      const probe = blob(i);
+      return probe != null &&
+        new TextDecoder().decode(probe.bytes).includes(fileName);
+    }),
+  };
+}
+
+/**
+ * Throws `invalid` when a probe file or a directory on the path was too
+ * large to read (see {@linkcode readObjects}'s caps).
+ */
+function refuseTooLarge(
+  objects: ReadonlyMap<string, GitObject | null>,
+  dirs: readonly string[],
+  probes: readonly string[],
+  probeSpecs: readonly string[],
+  path: string,
+): void {
+  const tooLarge = probeSpecs.findIndex((spec) =>
+    objects.get(spec)?.tooLarge === true
+  );
+  if (tooLarge >= 0) {
+    throw new TemplateError(
+      "invalid",
+      `probe ${probes[tooLarge]}: the file is too large (${
+        objects.get(probeSpecs[tooLarge] ?? "")?.size
+      } bytes; cascade reads at most ${MAX_PROBE_BYTES}); name a smaller probe file`,
+    );
+  }
+  if (dirs.some((spec) => objects.get(spec)?.tooLarge === true)) {
+    throw new TemplateError(
+      "invalid",
+      `a directory on the path to ${path} is too large to read (more than ${MAX_TREE_BYTES} bytes of entries); cascade leaves this template alone`,
+    );
+  }
+}
+
 /** Tree levels to fetch so that `file` and every probe are read. */
 export function treeDepth(file: string, probes: readonly string[]): number {
   return Math.max(...[file, ...probes].map((p) => p.split("/").length));
@@ -198,9 +238,16 @@ export function notWired(
   file: string,
 ): string | null {
   if (probes.length === 0 || state.wiredBy.length > 0) return null;
+  const names = state.rootNames ?? [];
+  // The name that is not there, with the closest one that is.
+  const note = state.probesFound?.length === 0
+    ? missNote("--probe", probes[0] ?? "", names)
+    : state.entry === null && state.probesFound !== undefined
+    ? missNote("--file", file, names, true)
+    : "";
   return `not wired: none of ${probes.join(", ")} mentions ${
     file.split("/").pop()
-  }`;
+  }${note}`;
 }
 
 /**

@@ -305,6 +305,8 @@ export interface SubprocessOptions {
   path?: string;
   /** `--allow-net=<hosts>` (default: none, so refs are read with git). */
   allowNet?: string;
+  /** The working directory (default: the test's). */
+  cwd?: string;
 }
 
 /**
@@ -328,6 +330,7 @@ export function spawnCascade(
       CASCADE,
       ...args,
     ],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     clearEnv: true,
     env: {
       PATH: options.path ?? Deno.env.get("PATH") ?? "/usr/bin:/bin",

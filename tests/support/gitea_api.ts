@@ -366,7 +366,16 @@ export class GiteaApi {
     const url = new URL(request.url);
     const path = decodeURIComponent(url.pathname);
     const authorization = request.headers.get("authorization");
-    if (!path.startsWith(`${API}/`)) return this.#git(url, path, authorization);
+    if (!path.startsWith(`${API}/`)) {
+      // An API path without `/api/v1` is a web page Gitea does not have.
+      if (path.startsWith("/repos/")) {
+        return new Response("<!DOCTYPE html><title>Page Not Found</title>", {
+          status: 404,
+          headers: { "Content-Type": "text/html;charset=utf-8" },
+        });
+      }
+      return this.#git(url, path, authorization);
+    }
     const body = request.method === "POST"
       ? await request.clone().text()
       : null;

@@ -14,7 +14,8 @@
  */
 
 import type { TemplateTask } from "../../engine/engine.ts";
-import { readObjects } from "../../git/objects.ts";
+import { parseTree, readObjects } from "../../git/objects.ts";
+import { missNote } from "../../version/unmatched.ts";
 import { openTip } from "../../git/remote.ts";
 import {
   MAX_WORKFLOW_BYTES,
@@ -106,7 +107,19 @@ export async function probeWorkflow(
       : `${dirs[at]} (the folder ${
         settings.forge ?? "Gitea"
       } reads, since it exists)`;
-    return { previous, skip: `no workflow ${settings.workflow} in ${where}` };
+    // The workflows the template has there, for "did you mean".
+    const names = (at < 0 ? dirs : dirs.slice(at, at + 1)).flatMap((d) => {
+      const tree = objects.get(`${tip}:${d}`);
+      return tree?.type === "tree" && tree.tooLarge !== true
+        ? parseTree(tree.bytes, tip.length / 2).map((entry) => entry.name)
+        : [];
+    });
+    return {
+      previous,
+      skip: `no workflow ${settings.workflow} in ${where}${
+        missNote("--workflow", settings.workflow, names, true)
+      }`,
+    };
   }
   if (found.type !== "blob") {
     return { previous, skip: `${path} is not a file` };

@@ -45,6 +45,8 @@ export interface PushSettings extends ReadSettings {
   dryRun: boolean;
   /** `--no-downgrade`. */
   noDowngrade: boolean;
+  /** `--allow-prefix-change`: write a `v` the templates' values lack. */
+  allowPrefixChange?: boolean;
   /** Backoff between push attempts. */
   backoff: Backoff;
 }

@@ -27,6 +27,7 @@ import {
   verify,
 } from "./land.ts";
 import { compareVersions } from "../../version/order.ts";
+import { prefixFix, prefixRefusal } from "../../version/prefix.ts";
 import {
   notWired,
   readAtTip,
@@ -203,6 +204,17 @@ async function prepare(
     return { ...result, status: "skipped", skip: "probe", reason: unwired };
   }
   const prev = first.content?.value;
+  const fix = settings.allowPrefixChange
+    ? null
+    : prefixFix(settings.version, prev ?? null);
+  if (fix !== null && prev) {
+    return {
+      ...result,
+      status: "skipped",
+      skip: "prefix",
+      reason: prefixRefusal(settings.version, prev, fix),
+    };
+  }
   const order = prev ? compareVersions(prev, settings.version) : null;
   if (order !== null && order.order > 0) {
     result.downgrade = true;
