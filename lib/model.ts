@@ -107,7 +107,9 @@ export type PushStatus =
   | "failed"
   | "superseded"
   | "interrupted"
-  | "dispatched";
+  | "dispatched"
+  | "proposed"
+  | "merged";
 
 /** The meaning of each push status, in report order. */
 export const PUSH_STATES: Readonly<Record<PushStatus, StateInfo>> = {
@@ -128,6 +130,8 @@ export const PUSH_STATES: Readonly<Record<PushStatus, StateInfo>> = {
     annotation: "error",
   }),
   dispatched: state("good", "dispatched", { dryPhrase: "would dispatch" }),
+  proposed: state("good", "proposed", { dryPhrase: "would propose" }),
+  merged: state("good", "merged", {}),
 };
 
 /** How a template stands in `cascade status`. */
@@ -228,6 +232,20 @@ export interface PushResult extends TemplateResult {
   current?: string;
   /** With `--wait`: the CI of the pushed commit (or the branch's tip). */
   ci?: CiOutcome;
+  /** With `--via pr|auto`: the pull request that proposes the version. */
+  pr?: PullRef;
+}
+
+/** A pull request cascade opened (or found open) for a template. */
+export interface PullRef {
+  /** Its number in the template's repo. */
+  number: number;
+  /** Its web page, or null when the server sent no usable URL. */
+  url: string | null;
+  /** cascade's branch, `cascade/<file>`. */
+  branch: string;
+  /** The commit at its head (cascade's commit). */
+  head: string;
 }
 
 /**
@@ -278,6 +296,8 @@ export interface StatusResult extends TemplateResult {
   skipped?: boolean;
   /** With `--ci`: the CI of the commit at the branch tip. */
   ci?: CiOutcome;
+  /** With `--via pr|auto`: cascade's open pull request, when drifted. */
+  pr?: PullRef;
 }
 
 /** What a run knows of its report before the results: the head fields. */

@@ -23,6 +23,7 @@ const INPUTS = [
   "probe",
   "wait",
   "dry-run",
+  "via",
   "args",
   "json",
 ];
@@ -33,6 +34,9 @@ const OUTPUTS = [
   "failed",
   "failed-count",
   "ci-failed",
+  "proposed",
+  "merged",
+  "pull-requests",
   "report",
 ];
 

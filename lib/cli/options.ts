@@ -11,6 +11,7 @@
 import type { ConfigType } from "./config_file.ts";
 import { DISCOVERY_OPTIONS } from "./discovery_options.ts";
 import { DISPATCH_OPTIONS } from "./dispatch_options.ts";
+import { PROPOSE_OPTIONS } from "./propose_options.ts";
 import {
   apiUrl,
   asText,
@@ -294,6 +295,9 @@ export const OPTIONS = {
     help: "allow [skip ci]-style markers in the message",
     value: flag,
   }),
+  via: option(PROPOSE_OPTIONS.via),
+  autoMerge: option(PROPOSE_OPTIONS.autoMerge),
+  mergeStyle: option(PROPOSE_OPTIONS.mergeStyle),
   trigger: option(DISPATCH_OPTIONS.trigger),
   workflow: option(DISPATCH_OPTIONS.workflow),
   input: option(DISPATCH_OPTIONS.input),

@@ -141,6 +141,14 @@ interface RepoState {
 
 type Injected = () => Response | "hang";
 
+/** A route of another file: an answer, or null to go on (then 404). */
+export type ExtraRoute = (
+  request: Request,
+  url: URL,
+  fullName: string,
+  rest: string,
+) => Promise<Response | null>;
+
 const API = "/api/v1";
 const MAX_LIMIT = 50;
 const T0 = Date.parse("2026-01-01T00:00:00Z");
@@ -171,6 +179,10 @@ export class GiteaApi {
   #nextId = 1;
   #clock = 0;
   #closed = false;
+  /** Routes of other files (`gitea_pulls.ts`), tried before a 404. */
+  readonly extraRoutes: ExtraRoute[] = [];
+  /** Told of every status stored (the pulls' auto-merge watches them). */
+  readonly statusListeners: ((fullName: string, sha: string) => void)[] = [];
 
   /** Makes the stand-in. */
   constructor(options: GiteaApiOptions) {
@@ -225,6 +237,16 @@ export class GiteaApi {
       sha,
       at: this.#now(),
     });
+    for (const listener of this.statusListeners) listener(fullName, sha);
+  }
+
+  /** The newest status per context of `sha`: context to state. */
+  statesOf(fullName: string, sha: string): Map<string, string> {
+    const newest = new Map<string, string>();
+    for (const s of this.#statusesOf(fullName, sha)) {
+      newest.set(s.context, s.status);
+    }
+    return newest;
   }
 
   /** Tasks (runs) of a repo, newest first. */
@@ -398,6 +420,10 @@ export class GiteaApi {
         at: this.#now(),
       });
       return new Response(null, { status: 204 });
+    }
+    for (const extra of this.extraRoutes) {
+      const answer = await extra(request, url, fullName, rest);
+      if (answer !== null) return answer;
     }
     return notFound();
   }

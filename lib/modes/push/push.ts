@@ -36,12 +36,21 @@ import {
 } from "../../version/state.ts";
 
 import { pushAndWait } from "../../engine/ci_gate.ts";
+import { checkProposeFlags } from "../../cli/propose_options.ts";
+import { proposeRun } from "../propose/propose.ts";
 
 export type { PushSettings } from "./land.ts";
 
 /** `cascade push`: the push step over every template, and its report. */
 export const PUSH: Mode = {
   async run(plans, options, deps) {
+    checkProposeFlags(options);
+    if (options.via !== "push") {
+      return await proposeRun(plans, options, deps, {
+        prepare,
+        unreached: unreachedPush,
+      });
+    }
     const settings: PushSettings = {
       ...readSettings(options),
       attempts: options.attempts,

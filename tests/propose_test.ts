@@ -1,0 +1,356 @@
+/**
+ * `cascade push --via pr|auto`: proposing through `cascade/<file>` and one
+ * pull request per template and file, against the stand-in Gitea with
+ * real bare repos, asserted on the server's side (pull requests, branch
+ * contents, the default branch).
+ */
+
+import assert from "node:assert/strict";
+import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
+import type { PushReport } from "../lib/model.ts";
+import { attachPulls, type GiteaPulls } from "./support/gitea_pulls.ts";
+import {
+  args,
+  BUILD,
+  ENV,
+  FAST,
+  receivePacks,
+  setup,
+} from "./support/wait_fixtures.ts";
+import type { GiteaServer } from "./support/gitea_api.ts";
+import { startGitHttpServer } from "./support/http_server.ts";
+
+const BRANCH = "cascade/runtime-version";
+const BOT = "cascade-bot <cascade-bot@noreply.localhost>";
+
+async function world(
+  fx: Fixture,
+  names: string[],
+  ci: boolean,
+): Promise<{ gitea: GiteaServer; pulls: GiteaPulls; repos: string[] }> {
+  const { gitea, repos } = await setup(
+    fx,
+    names,
+    ci ? { contexts: [BUILD] } : null,
+  );
+  return { gitea, pulls: attachPulls(gitea, `${fx.root}/srv`), repos };
+}
+
+async function push(
+  gitea: GiteaServer,
+  names: string[],
+  more: string[],
+  version = "0.2",
+) {
+  const argv = args(gitea, names, more);
+  argv[1] = version;
+  return await runCascade(argv, ENV, { ciPolling: FAST });
+}
+
+Deno.test("push --via pr: one commit on cascade/<file>, one pull request per template, the default branch untouched; re-runs and a newer version keep one", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, pulls, repos } = await world(fx, ["a", "b"], false);
+  await using _ = gitea;
+  const mains = await Promise.all(repos.map((r) => fx.tip(r)));
+  const json = `${fx.root}/r.json`;
+  const first = await push(gitea, ["a", "b"], ["--via", "pr", "--json", json]);
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  let report = await readReport<PushReport>(json);
+  for (const [i, repo] of repos.entries()) {
+    const name = `org/${["a", "b"][i]}`;
+    assert.equal(await fx.tip(repo), mains[i], "main untouched");
+    const open = pulls.open(name);
+    assert.equal(open.length, 1);
+    assert.equal(open[0]?.head, BRANCH);
+    assert.equal(open[0]?.base, "main");
+    assert.match(open[0]?.title ?? "", /0\.2/);
+    const head = await fx.show(repo, BRANCH);
+    assert.deepEqual(head.parents, [mains[i]]);
+    assert.equal(head.author, BOT);
+    assert.equal(head.committer, BOT);
+    assert.equal(
+      head.message,
+      "chore: pin runtime to 0.2 (publish-runtime cascade)\n",
+    );
+    assert.deepEqual(await fx.changed(repo, BRANCH), [".runtime-version"]);
+    assert.equal(await fx.text(repo, BRANCH, ".runtime-version"), "0.2\n");
+    const result = report.results[i];
+    assert.equal(result?.status, "proposed");
+    assert.deepEqual(result?.pr, {
+      number: 1,
+      url: `${gitea.origin}/${name}/pulls/1`,
+      branch: BRANCH,
+      head: head.sha,
+    });
+  }
+  assert.equal(report.summary.proposed, 2);
+  assert.match(first.stdout, /proposed/);
+
+  const again = await push(gitea, ["a", "b"], ["--via", "pr", "--json", json]);
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  report = await readReport<PushReport>(json);
+  assert.deepEqual(report.results.map((r) => r.status), [
+    "unchanged",
+    "unchanged",
+  ]);
+  assert.equal(pulls.pulls("org/a").length, 1, "no second pull request");
+
+  const tipBefore = await fx.tip(repos[0] ?? "", BRANCH);
+  const newer = await push(
+    gitea,
+    ["a", "b"],
+    ["--via", "pr", "--json", json],
+    "0.3",
+  );
+  assert.equal(newer.code, 0, newer.stdout + newer.stderr);
+  report = await readReport<PushReport>(json);
+  assert.deepEqual(report.results.map((r) => r.status), [
+    "proposed",
+    "proposed",
+  ]);
+  for (const [i, repo] of repos.entries()) {
+    const name = `org/${["a", "b"][i]}`;
+    assert.equal(pulls.pulls(name).length, 1, "still one pull request");
+    assert.match(pulls.open(name)[0]?.title ?? "", /0\.3/);
+    assert.equal(await fx.text(repo, BRANCH, ".runtime-version"), "0.3\n");
+    assert.deepEqual((await fx.show(repo, BRANCH)).parents, [mains[i]]);
+    assert.equal(await fx.tip(repo), mains[i], "main still untouched");
+  }
+  assert.notEqual(await fx.tip(repos[0] ?? "", BRANCH), tipBefore);
+});
+
+Deno.test("push --via auto: pushes where allowed, proposes where the branch is protected", async () => {
+  for (const version of ["1.22.6", "1.24.0"]) {
+    await using fx = await Fixture.create();
+    const { gitea, pulls, repos } = await world(fx, ["open", "locked"], false);
+    await using _ = gitea;
+    gitea.api.version = version;
+    await pulls.protect("org/locked");
+    const locked = await fx.tip(repos[1] ?? "");
+    const json = `${fx.root}/r.json`;
+    const run = await push(gitea, ["open", "locked"], [
+      "--via",
+      "auto",
+      "--json",
+      json,
+    ]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const report = await readReport<PushReport>(json);
+    assert.deepEqual(report.results.map((r) => [r.repo, r.status]), [
+      ["org/open", "updated"],
+      ["org/locked", "proposed"],
+    ]);
+    assert.equal(report.results[0]?.pr, undefined);
+    assert.equal(
+      await fx.text(repos[0] ?? "", "main", ".runtime-version"),
+      "0.2\n",
+    );
+    assert.equal(
+      await fx.tip(repos[1] ?? ""),
+      locked,
+      `${version}: protected main untouched`,
+    );
+    assert.equal(pulls.open("org/locked").length, 1);
+    assert.equal(pulls.pulls("org/open").length, 0);
+    assert.deepEqual(await fx.branches(repos[0] ?? ""), ["main"]);
+  }
+});
+
+Deno.test("push --via pr --auto-merge --wait: a green head is merged, the branch deleted, main holds the version", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, pulls, repos } = await world(fx, ["a"], true);
+  await using _ = gitea;
+  await pulls.protect("org/a");
+  const json = `${fx.root}/r.json`;
+  const run = await push(gitea, ["a"], [
+    "--via",
+    "pr",
+    "--auto-merge",
+    "--merge-style",
+    "squash",
+    "--wait",
+    "--json",
+    json,
+  ]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  await pulls.settled();
+  const report = await readReport<PushReport>(json);
+  assert.equal(report.results[0]?.status, "merged");
+  assert.equal(report.results[0]?.ci?.state, "success");
+  const pull = pulls.pulls("org/a")[0];
+  assert.equal(pull?.merged, true);
+  const repo = repos[0] ?? "";
+  assert.equal(await fx.text(repo, "main", ".runtime-version"), "0.2\n");
+  assert.equal((await fx.show(repo, "main")).parents.length, 1, "squashed");
+  assert.deepEqual(await fx.branches(repo), ["main"], "branch deleted");
+  const merge = gitea.api.requests.find((r) => r.path.endsWith("/merge"));
+  const body = JSON.parse(merge?.body ?? "{}");
+  assert.equal(body.Do, "squash");
+  assert.equal(body.merge_when_checks_succeed, true);
+  assert.equal(body.delete_branch_after_merge, true);
+  assert.equal(body.head_commit_id, report.results[0]?.pr?.head);
+});
+
+Deno.test("push --via pr --auto-merge --wait: a red head is not merged and fails the run", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, pulls, repos } = await world(fx, ["a"], true);
+  await using _ = gitea;
+  await gitea.api.configureCi("org/a", {
+    contexts: [BUILD],
+    outcome: "failure",
+  });
+  await pulls.protect("org/a");
+  const main = await fx.tip(repos[0] ?? "");
+  const json = `${fx.root}/r.json`;
+  const run = await push(gitea, ["a"], [
+    "--via",
+    "pr",
+    "--auto-merge",
+    "--wait",
+    "--json",
+    json,
+  ]);
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const report = await readReport<PushReport>(json);
+  assert.equal(report.results[0]?.status, "proposed");
+  assert.equal(report.results[0]?.ci?.state, "failure");
+  assert.equal(await fx.tip(repos[0] ?? ""), main, "main untouched");
+  assert.equal(pulls.open("org/a").length, 1, "left open");
+});
+
+Deno.test("push --via pr --auto-merge: a head moved before the merge is refused by head_commit_id", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, pulls, repos } = await world(fx, ["a"], false);
+  await using _ = gitea;
+  const repo = repos[0] ?? "";
+  const main = await fx.tip(repo);
+  pulls.beforeMerge = async () => {
+    await fx.commit(repo, {
+      branch: BRANCH,
+      files: { "evil.txt": "x\n" },
+      message: "sneak in\n",
+    });
+  };
+  const json = `${fx.root}/r.json`;
+  const run = await push(gitea, ["a"], [
+    "--via",
+    "pr",
+    "--auto-merge",
+    "--json",
+    json,
+  ]);
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const report = await readReport<PushReport>(json);
+  assert.equal(report.results[0]?.status, "failed");
+  assert.equal(report.results[0]?.error?.kind, "conflict");
+  assert.match(report.results[0]?.error?.message ?? "", /head out of date/);
+  assert.equal(await fx.tip(repo), main, "main untouched");
+  assert.equal(pulls.pulls("org/a")[0]?.merged, false);
+});
+
+Deno.test("push --via pr --auto-merge: a scheduled merge is dropped when the head moves before CI turns green", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, pulls, repos } = await world(fx, ["a"], false);
+  await using _ = gitea;
+  await pulls.protect("org/a");
+  const repo = repos[0] ?? "";
+  const main = await fx.tip(repo);
+  const run = await push(gitea, ["a"], ["--via", "pr", "--auto-merge"]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const pull = pulls.open("org/a")[0];
+  assert.ok(pull?.schedule, "scheduled");
+  const moved = await fx.commit(repo, {
+    branch: BRANCH,
+    files: { "evil.txt": "x\n" },
+    message: "sneak in\n",
+  });
+  gitea.api.postStatus("org/a", moved, {
+    status: "success",
+    context: BUILD,
+    description: "ok",
+    target_url: "",
+  });
+  await pulls.settled();
+  assert.equal(pull?.merged, false, "never merged");
+  assert.equal(await fx.tip(repo), main);
+});
+
+Deno.test("push --via pr: a branch with someone else's commit is refused and left untouched", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, pulls, repos } = await world(fx, ["a"], false);
+  await using _ = gitea;
+  const repo = repos[0] ?? "";
+  await fx.git(["branch", BRANCH, "main"], { cwd: repo });
+  const foreign = await fx.commit(repo, {
+    branch: BRANCH,
+    files: { "notes.txt": "mine\n" },
+    message: "someone's work\n",
+  });
+  const json = `${fx.root}/r.json`;
+  const run = await push(gitea, ["a"], ["--via", "pr", "--json", json]);
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const report = await readReport<PushReport>(json);
+  assert.equal(report.results[0]?.status, "failed");
+  assert.equal(report.results[0]?.error?.kind, "conflict");
+  assert.match(
+    report.results[0]?.error?.message ?? "",
+    /^org\/a: cascade\/runtime-version holds a commit cascade did not make .*untouched/,
+  );
+  assert.equal(await fx.tip(repo, BRANCH), foreign, "not overwritten");
+  assert.equal(pulls.pulls("org/a").length, 0);
+});
+
+Deno.test("push --via pr: a refused pull request deletes the branch it pushed", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, pulls, repos } = await world(fx, ["a"], false);
+  await using _ = gitea;
+  pulls.refuseCreate("org/a", 403, "user should have write permission");
+  const json = `${fx.root}/r.json`;
+  const run = await push(gitea, ["a"], ["--via", "pr", "--json", json]);
+  assert.equal(run.code, 1);
+  const report = await readReport<PushReport>(json);
+  assert.equal(report.results[0]?.error?.kind, "auth");
+  assert.match(
+    report.results[0]?.error?.message ?? "",
+    /answered 403: "user should have write permission".*cascade\/runtime-version was deleted again/,
+  );
+  assert.deepEqual(await fx.branches(repos[0] ?? ""), ["main"]);
+});
+
+Deno.test("push --via pr on a plain git host: exit 2, nothing pushed", async () => {
+  await using fx = await Fixture.create();
+  await fx.repo("org/a", { ".runtime-version": "0.1\n" });
+  await using git = await startGitHttpServer({ root: `${fx.root}/srv` });
+  const run = await runCascade([
+    "push",
+    "0.2",
+    "--base-url",
+    git.origin,
+    "--repo",
+    "org/a",
+    "--via",
+    "pr",
+  ], ENV);
+  assert.equal(run.code, 2, run.stdout + run.stderr);
+  assert.match(run.stderr, /no Gitea API answered, so nothing was pushed/);
+  assert.equal(
+    git.requests.filter((r) => r.path.endsWith("git-receive-pack")).length,
+    0,
+  );
+});
+
+Deno.test("push: --auto-merge without --via pr is a usage error", async () => {
+  const run = await runCascade([
+    "push",
+    "0.2",
+    "--base-url",
+    "http://127.0.0.1:9",
+    "--repo",
+    "org/a",
+    "--auto-merge",
+  ], ENV);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /--auto-merge applies to pull requests/);
+});
+
+export { receivePacks };
