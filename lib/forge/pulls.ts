@@ -170,6 +170,25 @@ export class PullsApi {
     }, null);
   }
 
+  /**
+   * `DELETE /repos/{o}/{r}/pulls/{n}/merge`: cancels a scheduled
+   * auto-merge; false when none was scheduled (404).
+   */
+  async cancelMerge(
+    owner: string,
+    repo: string,
+    number: number,
+  ): Promise<boolean> {
+    const path = `${repoPath(owner, repo)}/pulls/${number}/merge`;
+    try {
+      await this.#send("DELETE", path, null, null);
+      return true;
+    } catch (error) {
+      if (error instanceof ForgeError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
   /** One write; the checked JSON answer, or nothing when `check` is null. */
   async #send(
     method: string,
@@ -181,7 +200,7 @@ export class PullsApi {
     const answer = await this.#transport.request(
       method,
       url,
-      JSON.stringify(body),
+      body === null ? null : JSON.stringify(body),
     );
     if (check === null) return {};
     let value: unknown;

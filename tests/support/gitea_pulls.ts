@@ -9,57 +9,29 @@
  * that refuses a push to the branch with Gitea's words (by version, from
  * NOTES.md); merges through the API still land.
  *
- * Shapes follow the Swagger `definitions` (`PullRequest`,
- * `CreatePullRequestOption`, `MergePullRequestOption`); the test
- * `gitea_pulls_test.ts` checks them. Where the Swagger says nothing, the
- * stand-in does what the issue's contract needs: a scheduled auto-merge
- * answers 201, and a head that moved after scheduling is never merged.
+ * Shapes follow the Swagger `definitions` (`gitea_pulls_test.ts` checks
+ * them). Where the Swagger says nothing: a scheduled auto-merge answers
+ * 201, and a head that moved after scheduling is never merged.
  *
  * @module
  */
 
 import type { GiteaServer } from "./gitea_api.ts";
+import {
+  git,
+  json,
+  mergeCommit,
+  notFound,
+  protectedWords,
+  type Pull,
+  pullJson,
+  writeProtectHook,
+} from "./gitea_pulls_shapes.ts";
 
-/** One pull request as the stand-in keeps it. */
-export interface Pull {
-  /** Its number in the repo. */
-  number: number;
-  /** Its global id. */
-  id: number;
-  /** The title. */
-  title: string;
-  /** The body. */
-  body: string;
-  /** The head branch. */
-  head: string;
-  /** The base branch. */
-  base: string;
-  /** `open` or `closed`. */
-  state: "open" | "closed";
-  /** Merged (then also closed). */
-  merged: boolean;
-  /** The merge commit (or the fast-forwarded head). */
-  mergeSha: string | null;
-  /** The head sha when it was closed or merged. */
-  closedHead: string | null;
-  /** The auto-merge schedule, if any. */
-  schedule: { style: string; headCommitId: string; delete: boolean } | null;
-  /** When it was created. */
-  createdAt: string;
-}
-
-/** The words Gitea's hook prints for a push to a protected branch. */
-export function protectedWords(version: string, branch: string): string[] {
-  const text = `Not allowed to push to protected branch ${branch}`;
-  const level = /^1\.(\d+)/.exec(version)?.[1];
-  // 1.22–1.23: one line `Gitea: …`; from 1.24: `error:` lines around it.
-  return level !== undefined && Number(level) >= 24
-    ? ["error:", `error: ${text}`, "error:"]
-    : [`Gitea: ${text}`];
-}
+export { protectedWords };
+export type { Pull };
 
 const T0 = Date.parse("2026-02-01T00:00:00Z");
-const MERGER = { name: "Gitea Merger", email: "merger@noreply.127.0.0.1" };
 
 /** The pulls API and branch protection of one stand-in server. */
 export class GiteaPulls {
@@ -75,7 +47,6 @@ export class GiteaPulls {
   beforeMerge: (() => Promise<void>) | null = null;
   #nextId = 1000;
   #clock = 0;
-  /** Merges in progress (a test awaits them through `settled`). */
   readonly #merging = new Set<Promise<void>>();
 
   /** Mounts the pulls routes on `server` (repos under `root`). */
@@ -116,21 +87,11 @@ export class GiteaPulls {
     const set = this.#protected.get(fullName) ?? new Set();
     set.add(branch);
     this.#protected.set(fullName, set);
-    const words = protectedWords(this.#server.api.version, branch);
-    const hook = [
-      "#!/bin/sh",
-      "while read old new ref; do",
-      `  if [ "$ref" = "refs/heads/${branch}" ]; then`,
-      ...words.map((w) => `    echo '${w}' >&2`),
-      "    exit 1",
-      "  fi",
-      "done",
-      "exit 0",
-      "",
-    ].join("\n");
-    const dir = `${this.#dir(fullName)}/hooks`;
-    await Deno.mkdir(dir, { recursive: true });
-    await Deno.writeTextFile(`${dir}/pre-receive`, hook, { mode: 0o755 });
+    await writeProtectHook(
+      this.#dir(fullName),
+      branch,
+      protectedWords(this.#server.api.version, branch),
+    );
   }
 
   /** Makes every `POST /pulls` on `owner/name` answer `status`. */
@@ -373,33 +334,8 @@ export class GiteaPulls {
     const base = tips.get(pull.base);
     const head = tips.get(pull.head);
     if (base === undefined || head === undefined) return "branch not found";
-    const fastForward = await git(dir, [
-      "merge-base",
-      "--is-ancestor",
-      base,
-      head,
-    ])
-      .then(() => true, () => false);
-    let result: string;
-    if (style === "fast-forward-only" || (style === "rebase" && fastForward)) {
-      if (!fastForward) return "not a fast-forward";
-      result = head;
-    } else {
-      let tree: string;
-      try {
-        tree = (await git(dir, ["merge-tree", "--write-tree", base, head]))
-          .split("\n")[0] ?? "";
-      } catch {
-        return "merge conflict";
-      }
-      const message = style === "merge"
-        ? `Merge pull request '${pull.title}' (#${pull.number}) from ${pull.head} into ${pull.base}\n`
-        : `${pull.title} (#${pull.number})\n`;
-      const parents = style === "merge"
-        ? ["-p", base, "-p", head]
-        : ["-p", base];
-      result = await git(dir, ["commit-tree", tree, ...parents, "-m", message]);
-    }
+    const result = await mergeCommit(dir, pull, style, base, head);
+    if (!/^[0-9a-f]{40}$/.test(result)) return result;
     await git(dir, ["update-ref", `refs/heads/${pull.base}`, result, base]);
     await this.#closeWith(fullName, pull.number, true, result);
     if (remove) await git(dir, ["update-ref", "-d", `refs/heads/${pull.head}`]);
@@ -424,79 +360,12 @@ export class GiteaPulls {
 
   /** A PullRequest as Gitea sends it. */
   async #json(fullName: string, pull: Pull): Promise<Record<string, unknown>> {
-    const origin = this.#server.origin;
-    const tips = await this.#tips(fullName);
-    const headSha = pull.closedHead ?? tips.get(pull.head) ?? "";
-    const web = `${origin}/${fullName}`;
-    const branch = (ref: string, sha: string) => ({
-      label: ref,
-      ref,
-      sha,
-      repo_id: 1,
-      // A Go nil pointer: the stand-in does not embed the repository.
-      repo: null,
-    });
-    const user = {
-      id: 1,
-      login: "cascade",
-      login_name: "",
-      full_name: "",
-      email: "cascade@noreply.127.0.0.1",
-      avatar_url: "",
-      html_url: `${origin}/cascade`,
-      language: "",
-      is_admin: false,
-      last_login: "0001-01-01T00:00:00Z",
-      created: "2026-01-01T00:00:00Z",
-      restricted: false,
-      active: false,
-      prohibit_login: false,
-      location: "",
-      website: "",
-      description: "",
-      visibility: "public",
-      followers_count: 0,
-      following_count: 0,
-      starred_repos_count: 0,
-    };
-    return {
-      id: pull.id,
-      url: `${web}/pulls/${pull.number}`,
-      number: pull.number,
-      user,
-      title: pull.title,
-      body: pull.body,
-      labels: [],
-      milestone: null,
-      assignee: null,
-      assignees: null,
-      requested_reviewers: null,
-      state: pull.state,
-      draft: false,
-      is_locked: false,
-      comments: 0,
-      review_comments: 0,
-      additions: 1,
-      deletions: 1,
-      changed_files: 1,
-      html_url: `${web}/pulls/${pull.number}`,
-      diff_url: `${web}/pulls/${pull.number}.diff`,
-      patch_url: `${web}/pulls/${pull.number}.patch`,
-      mergeable: pull.state === "open",
-      merged: pull.merged,
-      merged_at: pull.merged ? pull.createdAt : null,
-      merge_commit_sha: pull.mergeSha,
-      merged_by: pull.merged ? user : null,
-      allow_maintainer_edit: false,
-      base: branch(pull.base, tips.get(pull.base) ?? ""),
-      head: branch(pull.head, headSha),
-      merge_base: tips.get(pull.base) ?? "",
-      due_date: null,
-      created_at: pull.createdAt,
-      updated_at: pull.createdAt,
-      closed_at: pull.state === "closed" ? pull.createdAt : null,
-      pin_order: 0,
-    };
+    return pullJson(
+      this.#server.origin,
+      fullName,
+      pull,
+      await this.#tips(fullName),
+    );
   }
 
   async #tips(fullName: string): Promise<Map<string, string>> {
@@ -528,47 +397,4 @@ export class GiteaPulls {
 /** Mounts pull requests and branch protection on a stand-in server. */
 export function attachPulls(server: GiteaServer, root: string): GiteaPulls {
   return new GiteaPulls(server, root);
-}
-
-/** Runs hermetic git in the bare repo `dir`; stdout, trimmed, or throws. */
-async function git(dir: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command("git", {
-    args,
-    cwd: dir,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: dir,
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      LC_ALL: "C",
-      GIT_AUTHOR_NAME: MERGER.name,
-      GIT_AUTHOR_EMAIL: MERGER.email,
-      GIT_COMMITTER_NAME: MERGER.name,
-      GIT_COMMITTER_EMAIL: MERGER.email,
-      GIT_AUTHOR_DATE: "2026-02-01T00:00:00Z",
-      GIT_COMMITTER_DATE: "2026-02-01T00:00:00Z",
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
-  return new TextDecoder().decode(out.stdout).trim();
-}
-
-function json(
-  value: unknown,
-  status = 200,
-  headers = new Headers(),
-): Response {
-  headers.set("Content-Type", "application/json;charset=utf-8");
-  return new Response(JSON.stringify(value), { status, headers });
-}
-
-function notFound(): Response {
-  return json({ errors: ["not found"], message: "not found", url: "" }, 404);
 }

@@ -274,6 +274,11 @@ async function propose(
   result.pr = { number: pr.number, url: pr.url, branch, head };
   const status = held && !opened ? "unchanged" : "proposed";
   if (!settings.autoMerge) return { ...result, status };
+  if (!held && !opened && await api.cancelMerge(owner, repo, pr.number)) {
+    log.push(
+      `pull request #${pr.number}: the merge scheduled for its old head cancelled`,
+    );
+  }
   return await askMerge(run, { ...result, status }, pr, head);
 }
 
