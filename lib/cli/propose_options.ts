@@ -29,11 +29,11 @@ export const PROPOSE_OPTIONS = {
   via: {
     remember: true,
     kind: "string",
-    group: "push",
+    group: "common",
     arg: "push|pr|auto",
     shownDefault: "push",
     help:
-      "push to the default branch, propose a pull request, or auto (a PR where the branch is protected)",
+      "push: to the default branch; pr: propose a pull request; auto: a PR where protected (status: report open PRs)",
     value: (raw: RawValue) => viaOf(raw as string | undefined),
   },
   autoMerge: {

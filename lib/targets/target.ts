@@ -267,7 +267,9 @@ export interface EarlierReport {
  * template that did not reach a final state — `failed`, `interrupted`, and
  * `skipped` because the run stopped before pushing (`skip: "aborted"`, or
  * a report from before that field: "not attempted") — but not one skipped
- * by the probe or `--no-downgrade`; in a status report, every template
+ * by the probe or `--no-downgrade`, and every `proposed` one (an open pull
+ * request stays unchanged, a closed one is proposed again); in a status
+ * report, every template
  * that drifted or could not be read, not one the probe skipped.
  */
 function needsRetry(r: Record<string, unknown>): boolean {
@@ -275,6 +277,8 @@ function needsRetry(r: Record<string, unknown>): boolean {
     return r.error !== undefined || (r.drift === true && r.skipped !== true);
   }
   if (r.status === "failed" || r.status === "interrupted") return true;
+  // Its pull request may have been closed unmerged since: proposed again.
+  if (r.status === "proposed") return true;
   return r.status === "skipped" &&
     (r.skip === "aborted" ||
       (r.skip === undefined && typeof r.reason === "string" &&

@@ -18,15 +18,27 @@ import type { StatusResult } from "../../model.ts";
 import { summariseStatus } from "../../report/summary.ts";
 import { notWired, readAtTip } from "../../version/state.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
+import { openProposeAccess } from "../propose/access.ts";
+import { type ProposalFinder, proposalFinder } from "../propose/find.ts";
 
 /** `cascade status`: the status step over every template, and its report. */
 export const STATUS: Mode = {
   async run(plans, options, deps) {
     const settings = readSettings(options);
+    const access = options.via === "push" ? null : await openProposeAccess(
+      plans,
+      options.via,
+      { ...deps, timeoutMs: settings.timeoutMs },
+    );
     const run = await runTemplates(
       plans,
       settings,
-      statusStep(settings, options.probe, options.ci ? deps.ci : undefined),
+      statusStep(
+        settings,
+        options.probe,
+        options.ci ? deps.ci : undefined,
+        access ? proposalFinder(access, settings.file) : undefined,
+      ),
       deps,
     );
     const ci = options.ci ? deps.ci : undefined;
@@ -52,12 +64,14 @@ export const STATUS: Mode = {
  * The status step, with at most `concurrency` templates read at once. With
  * probes, a template none of them wires to the file is skipped, not drift.
  * With a CI reader (`--ci`), each wired template's CI at its tip is read
- * once, without waiting.
+ * once, without waiting. With a finder (`--via pr|auto`), a drifted
+ * template's open pull request from cascade is reported with it.
  */
 export function statusStep(
   settings: ReadSettings,
   probes: readonly string[],
   ci?: CiReader,
+  findPr?: ProposalFinder,
 ): Step<StatusResult> {
   return {
     slots: settings.concurrency,
@@ -82,10 +96,19 @@ export function statusStep(
             reason: unwired,
           };
         }
+        const pr = !state.current && findPr
+          ? await findPr(target, branch)
+          : null;
         return {
           ...base,
           current: state.content?.display ?? null,
           drift: !state.current,
+          ...(pr === null ? {} : {
+            pr,
+            reason: `proposed in pull request #${pr.number}${
+              pr.url ? ` ${pr.url}` : ""
+            } (open, not merged)`,
+          }),
           ...(ci ? { ci: await ci.read(target, state.tip) } : {}),
         };
       } catch (error) {
