@@ -9,14 +9,7 @@ import assert from "node:assert/strict";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
 import type { PushReport } from "../lib/model.ts";
 import { attachPulls, type GiteaPulls } from "./support/gitea_pulls.ts";
-import {
-  args,
-  BUILD,
-  ENV,
-  FAST,
-  receivePacks,
-  setup,
-} from "./support/wait_fixtures.ts";
+import { args, BUILD, ENV, FAST, setup } from "./support/wait_fixtures.ts";
 import type { GiteaServer } from "./support/gitea_api.ts";
 import { startGitHttpServer } from "./support/http_server.ts";
 
@@ -156,125 +149,6 @@ Deno.test("push --via auto: pushes where allowed, proposes where the branch is p
   }
 });
 
-Deno.test("push --via pr --auto-merge --wait: a green head is merged, the branch deleted, main holds the version", async () => {
-  await using fx = await Fixture.create();
-  const { gitea, pulls, repos } = await world(fx, ["a"], true);
-  await using _ = gitea;
-  await pulls.protect("org/a");
-  const json = `${fx.root}/r.json`;
-  const run = await push(gitea, ["a"], [
-    "--via",
-    "pr",
-    "--auto-merge",
-    "--merge-style",
-    "squash",
-    "--wait",
-    "--json",
-    json,
-  ]);
-  assert.equal(run.code, 0, run.stdout + run.stderr);
-  await pulls.settled();
-  const report = await readReport<PushReport>(json);
-  assert.equal(report.results[0]?.status, "merged");
-  assert.equal(report.results[0]?.ci?.state, "success");
-  const pull = pulls.pulls("org/a")[0];
-  assert.equal(pull?.merged, true);
-  const repo = repos[0] ?? "";
-  assert.equal(await fx.text(repo, "main", ".runtime-version"), "0.2\n");
-  assert.equal((await fx.show(repo, "main")).parents.length, 1, "squashed");
-  assert.deepEqual(await fx.branches(repo), ["main"], "branch deleted");
-  const merge = gitea.api.requests.find((r) => r.path.endsWith("/merge"));
-  const body = JSON.parse(merge?.body ?? "{}");
-  assert.equal(body.Do, "squash");
-  assert.equal(body.merge_when_checks_succeed, true);
-  assert.equal(body.delete_branch_after_merge, true);
-  assert.equal(body.head_commit_id, report.results[0]?.pr?.head);
-});
-
-Deno.test("push --via pr --auto-merge --wait: a red head is not merged and fails the run", async () => {
-  await using fx = await Fixture.create();
-  const { gitea, pulls, repos } = await world(fx, ["a"], true);
-  await using _ = gitea;
-  await gitea.api.configureCi("org/a", {
-    contexts: [BUILD],
-    outcome: "failure",
-  });
-  await pulls.protect("org/a");
-  const main = await fx.tip(repos[0] ?? "");
-  const json = `${fx.root}/r.json`;
-  const run = await push(gitea, ["a"], [
-    "--via",
-    "pr",
-    "--auto-merge",
-    "--wait",
-    "--json",
-    json,
-  ]);
-  assert.equal(run.code, 1, run.stdout + run.stderr);
-  const report = await readReport<PushReport>(json);
-  assert.equal(report.results[0]?.status, "proposed");
-  assert.equal(report.results[0]?.ci?.state, "failure");
-  assert.equal(await fx.tip(repos[0] ?? ""), main, "main untouched");
-  assert.equal(pulls.open("org/a").length, 1, "left open");
-});
-
-Deno.test("push --via pr --auto-merge: a head moved before the merge is refused by head_commit_id", async () => {
-  await using fx = await Fixture.create();
-  const { gitea, pulls, repos } = await world(fx, ["a"], false);
-  await using _ = gitea;
-  const repo = repos[0] ?? "";
-  const main = await fx.tip(repo);
-  pulls.beforeMerge = async () => {
-    await fx.commit(repo, {
-      branch: BRANCH,
-      files: { "evil.txt": "x\n" },
-      message: "sneak in\n",
-    });
-  };
-  const json = `${fx.root}/r.json`;
-  const run = await push(gitea, ["a"], [
-    "--via",
-    "pr",
-    "--auto-merge",
-    "--json",
-    json,
-  ]);
-  assert.equal(run.code, 1, run.stdout + run.stderr);
-  const report = await readReport<PushReport>(json);
-  assert.equal(report.results[0]?.status, "failed");
-  assert.equal(report.results[0]?.error?.kind, "conflict");
-  assert.match(report.results[0]?.error?.message ?? "", /head out of date/);
-  assert.equal(await fx.tip(repo), main, "main untouched");
-  assert.equal(pulls.pulls("org/a")[0]?.merged, false);
-});
-
-Deno.test("push --via pr --auto-merge: a scheduled merge is dropped when the head moves before CI turns green", async () => {
-  await using fx = await Fixture.create();
-  const { gitea, pulls, repos } = await world(fx, ["a"], false);
-  await using _ = gitea;
-  await pulls.protect("org/a");
-  const repo = repos[0] ?? "";
-  const main = await fx.tip(repo);
-  const run = await push(gitea, ["a"], ["--via", "pr", "--auto-merge"]);
-  assert.equal(run.code, 0, run.stdout + run.stderr);
-  const pull = pulls.open("org/a")[0];
-  assert.ok(pull?.schedule, "scheduled");
-  const moved = await fx.commit(repo, {
-    branch: BRANCH,
-    files: { "evil.txt": "x\n" },
-    message: "sneak in\n",
-  });
-  gitea.api.postStatus("org/a", moved, {
-    status: "success",
-    context: BUILD,
-    description: "ok",
-    target_url: "",
-  });
-  await pulls.settled();
-  assert.equal(pull?.merged, false, "never merged");
-  assert.equal(await fx.tip(repo), main);
-});
-
 Deno.test("push --via pr: a branch with someone else's commit is refused and left untouched", async () => {
   await using fx = await Fixture.create();
   const { gitea, pulls, repos } = await world(fx, ["a"], false);
@@ -352,5 +226,3 @@ Deno.test("push: --auto-merge without --via pr is a usage error", async () => {
   assert.equal(run.code, 2);
   assert.match(run.stderr, /--auto-merge applies to pull requests/);
 });
-
-export { receivePacks };
