@@ -10,6 +10,7 @@ import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
 import type { PushReport, StatusReport } from "../lib/model.ts";
 import { attachPulls } from "./support/gitea_pulls.ts";
 import { ENV, setup } from "./support/wait_fixtures.ts";
+import { reportValidator } from "./support/report_schema.ts";
 
 Deno.test("status --via pr: a drifted template with cascade's pull request open reports drift with the pull request", async () => {
   await using fx = await Fixture.create();
@@ -54,6 +55,8 @@ Deno.test("status --via pr: a drifted template with cascade's pull request open 
   );
   assert.equal(b?.drift, true);
   assert.equal(b?.pr, undefined, "no pull request: plain drift");
+  const valid = await reportValidator("status-report.schema.json");
+  assert.ok(valid(report), JSON.stringify(valid.errors));
 });
 
 Deno.test("push --retry-failed: a pull request closed without merging is proposed again, one open", async () => {

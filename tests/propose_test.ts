@@ -12,6 +12,7 @@ import { attachPulls, type GiteaPulls } from "./support/gitea_pulls.ts";
 import { args, BUILD, ENV, FAST, setup } from "./support/wait_fixtures.ts";
 import type { GiteaServer } from "./support/gitea_api.ts";
 import { startGitHttpServer } from "./support/http_server.ts";
+import { reportValidator } from "./support/report_schema.ts";
 
 const BRANCH = "cascade/runtime-version";
 const BOT = "cascade-bot <cascade-bot@noreply.localhost>";
@@ -77,6 +78,14 @@ Deno.test("push --via pr: one commit on cascade/<file>, one pull request per tem
     });
   }
   assert.equal(report.summary.proposed, 2);
+  const valid = await reportValidator("push-report.schema.json");
+  assert.ok(valid(report), JSON.stringify(valid.errors));
+  assert.ok(
+    !valid({
+      ...report,
+      results: [{ ...report.results[0], pr: { number: 1 } }],
+    }),
+  );
   assert.match(first.stdout, /proposed/);
 
   const again = await push(gitea, ["a", "b"], ["--via", "pr", "--json", json]);

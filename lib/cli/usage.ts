@@ -48,7 +48,7 @@ function optionLines(group: OptionSpec["group"]): string {
 
 const EXIT_CODES: Record<RunCommandName | "all", string> = {
   push:
-    `Exit codes: ${EXIT.ok} every template updated, unchanged, dispatched, skipped or superseded;
+    `Exit codes: ${EXIT.ok} every template updated, unchanged, dispatched, proposed, merged, skipped or superseded;
   ${EXIT.failed} a template failed or was interrupted, or (--wait) its CI is not green;
   ${EXIT.usage} usage or input error (nothing touched);
   ${EXIT.credentials} credentials refused in the preflight (nothing pushed); ${EXIT.interrupted} interrupted.
