@@ -260,5 +260,3 @@ function webUrl(value: unknown): string | null {
 function repoPath(owner: string, repo: string): string {
   return `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
 }
-
-export { ForgeError };

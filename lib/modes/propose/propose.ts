@@ -17,7 +17,6 @@
  */
 
 import type { RunOptions } from "../../cli/parse.ts";
-import type { Via } from "../../cli/propose_options.ts";
 import {
   type ModeDeps,
   type ModeRun,
@@ -28,23 +27,13 @@ import {
   type Unreached,
 } from "../../engine/engine.ts";
 import { createLimiter } from "../../engine/pool.ts";
-import {
-  ADVICE,
-  InterruptedError,
-  reportError,
-  TemplateError,
-} from "../../errors.ts";
+import { ADVICE, InterruptedError, TemplateError } from "../../errors.ts";
 import { ForgeError } from "../../forge/client.ts";
-import type { MergeStyle, PullRequestInfo } from "../../forge/pulls.ts";
+import type { PullRequestInfo } from "../../forge/pulls.ts";
 import { notAttempted, type PushResult, pushResultOf } from "../../model.ts";
 import { pushReportOf } from "../../report/summary.ts";
 import { treeDepth } from "../../version/state.ts";
-import {
-  land,
-  type Prepared,
-  type PushSettings,
-  verify,
-} from "../push/land.ts";
+import { land, type Prepared, type TemplateRun, verify } from "../push/land.ts";
 import { openProposeAccess, type ProposeAccess } from "./access.ts";
 import {
   foreignBranch,
@@ -52,26 +41,10 @@ import {
   readProposal,
   setProposal,
 } from "./branch.ts";
-import { defaultHolds, proposeAndWait } from "./wait.ts";
-import type { TemplateRun } from "../push/land.ts";
+import { defaultHolds, proposeAndWait, proposeFailure } from "./wait.ts";
+import type { ProposeRun, ProposeSettings } from "./types.ts";
 
-/** What proposing needs beyond pushing. */
-export interface ProposeSettings extends PushSettings {
-  /** `--via`: pr or auto. */
-  via: Exclude<Via, "push">;
-  /** `--auto-merge`. */
-  autoMerge: boolean;
-  /** `--merge-style`. */
-  mergeStyle: MergeStyle;
-}
-
-/** One template's proposing: its push run and its API access. */
-export interface ProposeRun extends TemplateRun {
-  /** The run's settings. */
-  settings: ProposeSettings;
-  /** The template's pulls API. */
-  access: ProposeAccess;
-}
+export type { ProposeRun, ProposeSettings } from "./types.ts";
 
 /** What proposing takes from the push step (passed in: no import cycle). */
 export interface PushParts {
@@ -337,15 +310,4 @@ export function pullText(
       "It was opened by cascade, which keeps the version file of every template at the published version: one commit, the file alone. Merge it to rebuild this template with the new version. A newer version updates this pull request instead of opening another.",
     ].join("\n"),
   };
-}
-
-/** The report error of a failed proposing, classified once. */
-function proposeFailure(error: unknown, repo: string) {
-  if (error instanceof ForgeError) {
-    return {
-      kind: error.kind === "moved" ? "moved" as const : error.kind,
-      message: `${repo}: ${error.message}`,
-    };
-  }
-  return reportError(error, repo);
 }

@@ -18,14 +18,19 @@ import type {
   TemplateTask,
 } from "../../engine/engine.ts";
 import { runWithCi } from "../../engine/ci_gate.ts";
-import { InterruptedError, reportError } from "../../errors.ts";
+import {
+  InterruptedError,
+  type ReportError,
+  reportError,
+} from "../../errors.ts";
+import { ForgeError } from "../../forge/client.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
 import { fetchTip, lsRemote } from "../../git/remote.ts";
 import type { PushResult } from "../../model.ts";
 import { sleep } from "../../engine/retry.ts";
 import { readVersionState, treeDepth } from "../../version/state.ts";
 import type { ProposeAccess } from "./access.ts";
-import type { ProposeSettings } from "./propose.ts";
+import type { ProposeSettings } from "./types.ts";
 
 /** Where a template is, to read its default branch. */
 type Where = Pick<TemplateTask, "ctx" | "branch" | "log" | "target">;
@@ -92,68 +97,80 @@ export function proposeAndWait(
       r.status === "updated" ||
       (r.pr !== undefined &&
         ["proposed", "unchanged", "merged"].includes(r.status)),
-    follow: async (task, result) => {
-      const pr = result.pr;
-      if (pr === undefined) {
-        if (result.commit === null) return;
-        result.ci = await reader.follow(
-          task.target,
-          result.commit,
-          task.branch,
-          true,
-        );
-        return;
-      }
-      result.ci = await reader.follow(
-        task.target,
-        pr.head,
-        pr.branch,
-        result.status === "proposed",
-        {
-          tipOf: async () => {
-            try {
-              return (await lsRemote(task.ctx, pr.branch)).tips.get(
-                pr.branch,
-              ) ?? null;
-            } catch {
-              return null;
-            }
-          },
-          followable: () => Promise.resolve(false),
-        },
-      );
-      if (
-        settings.autoMerge && result.ci.state === "success" &&
-        result.status !== "merged"
-      ) {
-        const api = access.get(task.target.key) as ProposeAccess;
-        let after: PushResult;
-        try {
-          after = await waitForMerge(
-            { ...task, settings },
-            result,
-            api,
-            reader,
-          );
-        } catch (error) {
-          after = error instanceof InterruptedError
-            ? {
-              ...result,
-              status: "interrupted",
-              reason:
-                "interrupted while waiting for the merge; re-run to finish",
-            }
-            : {
-              ...result,
-              status: "failed",
-              error: reportError(error, task.target.repo),
-            };
-        }
-        Object.assign(result, after);
-      }
-    },
+    follow: (task, result) =>
+      followProposal(task, result, settings, access, reader),
     done: "pushed or proposed",
   }, canary);
+}
+
+/**
+ * Follows one result's CI: the pull request's head (then, with
+ * `--auto-merge` and a green head, the merge), or a direct push's commit.
+ */
+async function followProposal(
+  task: TemplateTask,
+  result: PushResult,
+  settings: ProposeSettings,
+  access: ReadonlyMap<string, ProposeAccess>,
+  reader: CiReader,
+): Promise<void> {
+  const pr = result.pr;
+  if (pr === undefined) {
+    if (result.commit === null) return;
+    result.ci = await reader.follow(
+      task.target,
+      result.commit,
+      task.branch,
+      true,
+    );
+    return;
+  }
+  result.ci = await reader.follow(
+    task.target,
+    pr.head,
+    pr.branch,
+    result.status === "proposed",
+    {
+      tipOf: async () => {
+        try {
+          return (await lsRemote(task.ctx, pr.branch)).tips.get(
+            pr.branch,
+          ) ?? null;
+        } catch {
+          return null;
+        }
+      },
+      followable: () => Promise.resolve(false),
+    },
+  );
+  if (
+    settings.autoMerge && result.ci.state === "success" &&
+    result.status !== "merged"
+  ) {
+    const api = access.get(task.target.key) as ProposeAccess;
+    let after: PushResult;
+    try {
+      after = await waitForMerge(
+        { ...task, settings },
+        result,
+        api,
+        reader,
+      );
+    } catch (error) {
+      after = error instanceof InterruptedError
+        ? {
+          ...result,
+          status: "interrupted",
+          reason: "interrupted while waiting for the merge; re-run to finish",
+        }
+        : {
+          ...result,
+          status: "failed",
+          error: proposeFailure(error, task.target.repo),
+        };
+    }
+    Object.assign(result, after);
+  }
 }
 
 /**
@@ -198,4 +215,11 @@ async function waitForMerge(
         `${where.target.repo}: pull request #${pr.number} is green but was not merged within --wait-timeout; check its required reviews, or raise --wait-timeout`,
     },
   };
+}
+
+/** The report error of a failed proposing: the API's kind, else git's. */
+export function proposeFailure(error: unknown, repo: string): ReportError {
+  return error instanceof ForgeError
+    ? { kind: error.kind, message: `${repo}: ${error.message}` }
+    : reportError(error, repo);
 }
