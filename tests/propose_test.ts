@@ -6,7 +6,12 @@
  */
 
 import assert from "node:assert/strict";
-import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
+import {
+  Fixture,
+  readReport,
+  runCascade,
+  runCascadeProcess,
+} from "./support/fixtures.ts";
 import type { PushReport } from "../lib/model.ts";
 import { attachPulls, type GiteaPulls } from "./support/gitea_pulls.ts";
 import { args, BUILD, ENV, FAST, setup } from "./support/wait_fixtures.ts";
@@ -130,12 +135,18 @@ Deno.test("push --via auto: pushes where allowed, proposes where the branch is p
     await pulls.protect("org/locked");
     const locked = await fx.tip(repos[1] ?? "");
     const json = `${fx.root}/r.json`;
-    const run = await push(gitea, ["open", "locked"], [
+    // As users run it: a subprocess, with --allow-net for the API.
+    const argv = args(gitea, ["open", "locked"], [
       "--via",
       "auto",
       "--json",
       json,
     ]);
+    const run = await runCascadeProcess(argv, {
+      env: ENV,
+      tmpDir: fx.root,
+      allowNet: "127.0.0.1",
+    });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const report = await readReport<PushReport>(json);
     assert.deepEqual(report.results.map((r) => [r.repo, r.status]), [
@@ -204,7 +215,7 @@ Deno.test("push --via pr on a plain git host: exit 2, nothing pushed", async () 
   await using fx = await Fixture.create();
   await fx.repo("org/a", { ".runtime-version": "0.1\n" });
   await using git = await startGitHttpServer({ root: `${fx.root}/srv` });
-  const run = await runCascade([
+  const run = await runCascadeProcess([
     "push",
     "0.2",
     "--base-url",
@@ -213,7 +224,7 @@ Deno.test("push --via pr on a plain git host: exit 2, nothing pushed", async () 
     "org/a",
     "--via",
     "pr",
-  ], ENV);
+  ], { env: ENV, tmpDir: fx.root, allowNet: "127.0.0.1" });
   assert.equal(run.code, 2, run.stdout + run.stderr);
   assert.match(run.stderr, /no Gitea API answered, so nothing was pushed/);
   assert.equal(
