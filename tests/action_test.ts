@@ -314,6 +314,9 @@ Deno.test("action: lands the version over HTTP, sets its outputs, and fails the 
     failed: "",
     "failed-count": "0",
     "ci-failed": "", // written only with wait
+    proposed: "",
+    merged: "",
+    "pull-requests": "", // written only with pull requests
     report: `${fx.root}/runner/cascade-report.json`,
   });
   const report = JSON.parse(

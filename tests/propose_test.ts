@@ -103,6 +103,13 @@ Deno.test("push --via pr: one commit on cascade/<file>, one pull request per tem
   assert.equal(pulls.pulls("org/a").length, 1, "no second pull request");
 
   const tipBefore = await fx.tip(repos[0] ?? "", BRANCH);
+  // Someone moves org/a's main: the newer version goes on its new tip.
+  const movedMain = await fx.commit(repos[0] ?? "", {
+    branch: "main",
+    files: { "NOTES.md": "moved\n" },
+    message: "unrelated\n",
+  });
+  mains[0] = movedMain;
   const newer = await push(
     gitea,
     ["a", "b"],
