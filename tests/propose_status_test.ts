@@ -74,7 +74,17 @@ Deno.test("push --retry-failed: a pull request closed without merging is propose
   await pulls.close("org/a", 1);
   const second = `${fx.root}/r2.json`;
   const retry = await runCascade(
-    ["push", "0.2", "--retry-failed", first, "--json", second],
+    // The server is given again: a retry takes no server from a report.
+    [
+      "push",
+      "0.2",
+      "--retry-failed",
+      first,
+      "--base-url",
+      gitea.origin,
+      "--json",
+      second,
+    ],
     ENV,
   );
   assert.equal(retry.code, 0, retry.stdout + retry.stderr);
