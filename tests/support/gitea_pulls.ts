@@ -274,13 +274,10 @@ export class GiteaPulls {
       return json({ message: "head out of date", url: "" }, 409);
     }
     const remove = option.delete_branch_after_merge === true;
-    if (!this.#checksPass(fullName, pull.base, head)) {
-      if (option.merge_when_checks_succeed !== true) {
-        return json({
-          message: "Not all required status checks successful",
-          url: "",
-        }, 405);
-      }
+    // As Gitea: an auto-merge waits for a green head (merged now if it is
+    // already); a plain merge waits only where the base is protected.
+    const green = this.#green(fullName, head);
+    if (option.merge_when_checks_succeed === true && !green) {
       if (pull.schedule !== null) {
         return json(
           { message: "already scheduled to auto merge", url: "" },
@@ -290,18 +287,21 @@ export class GiteaPulls {
       pull.schedule = { style, headCommitId: head, delete: remove };
       return new Response(null, { status: 201 });
     }
+    if (!green && this.#protected.get(fullName)?.has(pull.base)) {
+      return json({
+        message: "Not all required status checks successful",
+        url: "",
+      }, 405);
+    }
     const problem = await this.#merge(fullName, pull, style, remove);
     return problem === null
       ? new Response(null, { status: 200 })
       : json({ message: problem, url: "" }, 409);
   }
 
-  /** Required checks: on a protected base, the head's CI is all green. */
-  #checksPass(fullName: string, base: string, head: string): boolean {
+  /** The head's CI is green: at least one status, every one a success. */
+  #green(fullName: string, head: string): boolean {
     const states = [...this.#server.api.statesOf(fullName, head).values()];
-    if (!this.#protected.get(fullName)?.has(base)) {
-      return states.every((s) => s === "success" || s === "skipped");
-    }
     return states.length > 0 &&
       states.every((s) => s === "success" || s === "skipped");
   }
@@ -313,7 +313,7 @@ export class GiteaPulls {
       const plan = pull.schedule;
       if (plan === null || tips.get(pull.head) !== sha) continue;
       if (plan.headCommitId !== sha) continue; // a moved head: never merged
-      if (!this.#checksPass(fullName, pull.base, sha)) continue;
+      if (!this.#green(fullName, sha)) continue;
       pull.schedule = null;
       await this.#merge(fullName, pull, plan.style, plan.delete);
     }
