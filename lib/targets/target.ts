@@ -269,8 +269,8 @@ export interface EarlierReport {
  * a report from before that field: "not attempted") — but not one skipped
  * by the probe or `--no-downgrade`, and every `proposed` one (an open pull
  * request stays unchanged, a closed one is proposed again); in a status
- * report, every template
- * that drifted or could not be read, not one the probe skipped.
+ * report, every template that drifted or could not be read, not one the
+ * probe skipped.
  */
 function needsRetry(r: Record<string, unknown>): boolean {
   if (r.status === undefined) {
