@@ -17,7 +17,7 @@
  * starting git for it; without it, git does all the network.
  *
  * This file only wires: parse the command line, run the command (see
- * `lib/run.ts`), and return its exit code.
+ * `lib/commands/`), and return its exit code.
  *
  * @example Ask for the version
  * ```ts
@@ -40,7 +40,7 @@
  */
 
 import { inActions } from "./lib/report/actions.ts";
-import { parseCommand } from "./lib/cli/parse.ts";
+import { readCommandLine } from "./lib/cli/parse.ts";
 import { usage } from "./lib/cli/usage.ts";
 import { permissionErrorProblem } from "./lib/cli/permissions.ts";
 import { runDemo } from "./lib/commands/demo.ts";
@@ -50,7 +50,7 @@ import { Console, processSinks } from "./lib/console/console.ts";
 import { forLog } from "./lib/console/neutralise.ts";
 import { Redactor } from "./lib/console/redact.ts";
 import { runCommand } from "./lib/commands/command.ts";
-import type { RunIo } from "./lib/commands/templates.ts";
+import type { RunIo } from "./lib/commands/run.ts";
 import { VERSION } from "./lib/tool_version.ts";
 
 export { EXIT, VERSION };
@@ -84,7 +84,7 @@ export async function main(
   const redactor = new Redactor();
   const out = new Console(wiring.sinks, redactor, inActions(wiring.env));
   try {
-    const command = parseCommand(args);
+    const command = readCommandLine(args);
     switch (command.command) {
       case "help":
         out.out(usage(command.topic));
@@ -98,13 +98,7 @@ export async function main(
           (text) => out.out(text),
         );
       default:
-        return await runCommand(
-          args,
-          command.options,
-          wiring,
-          out,
-          redactor,
-        );
+        return await runCommand(command.line, wiring, out, redactor);
     }
   } catch (error) {
     if (error instanceof UsageError) {

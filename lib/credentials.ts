@@ -17,7 +17,7 @@ export const TOKEN_ENV_DEFAULTS: readonly string[] = [
 ];
 
 /** The Basic user name sent with the token unless `--auth-user` says. */
-export const DEFAULT_AUTH_USER = "cascade";
+const DEFAULT_AUTH_USER = "cascade";
 
 /** Where the token comes from and how it is sent. */
 export interface CredentialOptions {
@@ -111,14 +111,14 @@ export function tokenOrigins(
 }
 
 /** How one target's credentials were decided, for its messages. */
-export type CredentialChoice =
+type CredentialChoice =
   | "token"
   | "embedded"
   | "none"
   | "withheld";
 
 /** One target's `Authorization` value and how it was chosen. */
-export interface TargetCredentials {
+interface TargetCredentials {
   /** The header value, or null to send none. */
   authorization: string | null;
   /** Token, credentials from its URL, none set, or token withheld. */

@@ -7,6 +7,7 @@
 
 import type { GitOutput } from "./git/runner.ts";
 import type { ErrorKind, ReportError } from "./model.ts";
+import { cutRedacted } from "./console/secret_forms.ts";
 
 export type { ErrorKind, ReportError } from "./model.ts";
 export { ERROR_KINDS } from "./model.ts";
@@ -29,11 +30,17 @@ export const EXIT = {
 export class TemplateError extends Error {
   /** The classified kind. */
   readonly kind: ErrorKind;
+  /**
+   * What to do about it, when the message ends with advice (the kind's
+   * {@linkcode ADVICE}, or a target's own, e.g. its auth advice).
+   */
+  readonly advice: string | null;
   /** Constructs the error. */
-  constructor(kind: ErrorKind, message: string) {
+  constructor(kind: ErrorKind, message: string, advice: string | null = null) {
     super(message);
     this.name = "TemplateError";
     this.kind = kind;
+    this.advice = advice;
   }
 }
 
@@ -132,7 +139,7 @@ export function remoteWords(stderr: string): string {
     .map((line) => line.slice("remote:".length).trim())
     .filter((line) => line !== "" && !/^(error: )?hook declined/i.test(line))
     .join(" / ");
-  return words.length > 300 ? `${words.slice(0, 297)}...` : words;
+  return cutRedacted(words, 297);
 }
 
 /** What to do next, per kind: the tail of every failure message. */

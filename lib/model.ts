@@ -18,6 +18,7 @@
  */
 
 import type { CiOutcome, CiState } from "./engine/ci_outcome.ts";
+import type { WithPullRef } from "./forge/pull_ref.ts";
 
 export type {
   CiContextResult,
@@ -97,6 +98,12 @@ export interface StateInfo {
   output: string;
   /** Its word in a dry run, when the run stops short of it. */
   dryPhrase?: string;
+  /**
+   * Whether `--retry-failed` runs a template in this state again: always,
+   * never, or only when the run stopped before it (`aborted`: a skip that
+   * says so, or an older report's "not attempted").
+   */
+  retry: "always" | "never" | "aborted";
 }
 
 /** How a template ended in `cascade push`. */
@@ -118,20 +125,31 @@ export const PUSH_STATES: Readonly<Record<PushStatus, StateInfo>> = {
     dryPhrase: "would update",
   }),
   unchanged: state("good", "unchanged", { always: true }),
-  skipped: state("warn", "skipped", { always: true, annotation: "warning" }),
+  skipped: state("warn", "skipped", {
+    always: true,
+    annotation: "warning",
+    retry: "aborted",
+  }),
   failed: state("bad", "failed", {
     always: true,
     fails: true,
     annotation: "error",
+    retry: "always",
   }),
   superseded: state("warn", "superseded", { annotation: "warning" }),
   interrupted: state("bad", "interrupted", {
     fails: true,
     annotation: "error",
+    retry: "always",
   }),
   dispatched: state("good", "dispatched", { dryPhrase: "would dispatch" }),
-  proposed: state("good", "proposed", { dryPhrase: "would propose" }),
-  merged: state("good", "merged", {}),
+  // Its pull request may have been closed unmerged since: proposed again
+  // (an open one stays unchanged).
+  proposed: state("good", "proposed", {
+    dryPhrase: "would propose",
+    retry: "always",
+  }),
+  merged: state("good", "merged", { retry: "never" }),
 };
 
 /** How a template stands in `cascade status`. */
@@ -148,6 +166,7 @@ export const STATUS_STATES: Readonly<Record<StatusState, StateInfo>> = {
       always: true,
       annotation: "warning",
       fails: true,
+      retry: "always",
     }),
     failedCount: false,
   },
@@ -157,11 +176,21 @@ export const STATUS_STATES: Readonly<Record<StatusState, StateInfo>> = {
       always: true,
       annotation: "error",
       fails: true,
+      retry: "always",
     }),
     phrase: "unreadable",
     output: "failed",
   },
 };
+
+/** The state of a status result (an earlier report's, unchecked, too). */
+export function statusStateOf(
+  result: Pick<StatusResult, "error" | "skipped" | "drift">,
+): StatusState {
+  if (result.error !== undefined) return "error";
+  if (result.skipped === true) return "skipped";
+  return result.drift === true ? "drift" : "ok";
+}
 
 function state(
   tone: StateInfo["tone"],
@@ -178,6 +207,7 @@ function state(
     phrase: name,
     always: false,
     output: name,
+    retry: "never",
     ...more,
   };
 }
@@ -197,6 +227,10 @@ export const CI_STATES: Readonly<Record<CiState, StateInfo>> = {
     ...state("bad", "ci-none", { fails: true, annotation: "error" }),
     phrase: "without CI",
   },
+  ambiguous: {
+    ...state("bad", "ci-ambiguous", { fails: true, annotation: "error" }),
+    phrase: "ambiguous",
+  },
 };
 
 /** True when a result's CI (if it was followed or read) fails the run. */
@@ -205,7 +239,7 @@ export function ciFails(result: { ci?: CiOutcome }): boolean {
 }
 
 /** One template's result in `cascade push`. */
-export interface PushResult extends TemplateResult {
+export interface PushResult extends TemplateResult, WithPullRef {
   /** The branch pushed to (or that would have been), null if unknown. */
   branch: string | null;
   /** How it ended. */
@@ -232,20 +266,6 @@ export interface PushResult extends TemplateResult {
   current?: string;
   /** With `--wait`: the CI of the pushed commit (or the branch's tip). */
   ci?: CiOutcome;
-  /** With `--via pr|auto`: the pull request that proposes the version. */
-  pr?: PullRef;
-}
-
-/** A pull request cascade opened (or found open) for a template. */
-export interface PullRef {
-  /** Its number in the template's repo. */
-  number: number;
-  /** Its web page, or null when the server sent no usable URL. */
-  url: string | null;
-  /** cascade's branch, `cascade/<file>`. */
-  branch: string;
-  /** The commit at its head (cascade's commit). */
-  head: string;
 }
 
 /**
@@ -287,7 +307,7 @@ export function notAttempted(
 }
 
 /** One template's result in `cascade status`. */
-export interface StatusResult extends TemplateResult {
+export interface StatusResult extends TemplateResult, WithPullRef {
   /** The file's value (safe display form), null when absent or unread. */
   current: string | null;
   /** False when the file holds the version (or the template is skipped). */
@@ -296,8 +316,6 @@ export interface StatusResult extends TemplateResult {
   skipped?: boolean;
   /** With `--ci`: the CI of the commit at the branch tip. */
   ci?: CiOutcome;
-  /** With `--via pr|auto`: cascade's open pull request, when drifted. */
-  pr?: PullRef;
 }
 
 /** What a run knows of its report before the results: the head fields. */
@@ -317,7 +335,7 @@ export interface RunHead {
 }
 
 /** What every report holds, whatever the command. */
-interface ReportHead {
+export interface ReportHead {
   /** The JSON Schema the report follows (see {@linkcode schemaUrl}). */
   $schema?: string;
   /** The cascade version that wrote it. */

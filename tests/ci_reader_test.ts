@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
 import type { PushReport, StatusReport } from "../lib/model.ts";
-import { apiTargetOf } from "../lib/forge/ci_reader.ts";
+import { apiTargetOf } from "../lib/forge/access.ts";
 import { tokenOrigins } from "../lib/credentials.ts";
 import { parseTarget } from "../lib/targets/target.ts";
 import {

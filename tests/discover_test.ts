@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import {
   discoverRepos,
+  discoveryError,
   globMatches,
   lookUpRepo,
   nameProblem,
   shownName,
 } from "../lib/forge/discover.ts";
-import { apiBaseOf, discoveryError, openForge } from "../lib/forge/session.ts";
+import {
+  apiBaseOf,
+  ForgeAccess,
+  type PermissionQuery,
+} from "../lib/forge/access.ts";
 import { ForgeClient, ForgeError } from "../lib/forge/client.ts";
 import { EXIT, UsageError } from "../lib/errors.ts";
 import { tokenOrigins } from "../lib/credentials.ts";
@@ -17,6 +22,16 @@ import { startGitea } from "./support/gitea_api.ts";
 
 const granted = () => "granted" as const;
 const settings = { allowInsecureHttp: false, timeout: 5 };
+
+/** The `--base-url` server's client, as a run's access opens it. */
+function openForge(
+  options: typeof settings & { baseUrl: string },
+  env: (name: string) => string | undefined,
+  flag: string,
+  query: PermissionQuery,
+): ForgeClient {
+  return ForgeAccess.fromEnv(options, env, query).server(flag);
+}
 
 Deno.test("nameProblem() accepts Gitea's names and refuses anything else", () => {
   for (const ok of ["org/app", "a_b/c.d-e", "Org/Repo_1"]) {

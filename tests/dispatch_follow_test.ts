@@ -8,6 +8,7 @@ import type { TaskLister } from "../lib/forge/dispatch_runs.ts";
 import type { ActionTask } from "../lib/forge/types.ts";
 import { type ForgeClient, ForgeError } from "../lib/forge/client.ts";
 import { CiReader } from "../lib/forge/ci_reader.ts";
+import { ForgeAccess } from "../lib/forge/access.ts";
 import { followDispatch } from "../lib/modes/dispatch/wait.ts";
 import { InterruptedError } from "../lib/errors.ts";
 
@@ -173,13 +174,15 @@ Deno.test("runOutcome() keeps only http(s) run links and bounds the server's tex
 
 function reader(signal = new AbortController().signal): CiReader {
   return new CiReader({
-    token: null,
-    allowedOrigins: new Set(),
+    access: ForgeAccess.fromToken(
+      null,
+      { allowInsecureHttp: false, timeout: 1 },
+      () => undefined,
+    ),
     apiUrl: undefined,
     contexts: [],
     waitTimeoutMs: 1000,
     waitStartMs: 500,
-    timeoutMs: 1000,
     concurrency: 2,
     signal,
     polling: { minIntervalMs: 1, maxIntervalMs: 2 },
@@ -195,6 +198,8 @@ function mark(client: Pick<ForgeClient, "listActionTasks">, runsListed = true) {
     branch: "main",
     before: runsListed ? new Set<number>() : null,
     runsListed,
+    tip: "a".repeat(40),
+    notBefore: runsListed ? 0 : null,
   };
 }
 

@@ -14,6 +14,9 @@ import type { ActionTask } from "../lib/forge/types.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { parseCommand } from "../lib/cli/parse.ts";
 import { DISPATCH } from "../lib/modes/dispatch/dispatch.ts";
+import { dispatchSettings } from "../lib/modes/triggers.ts";
+import { readSettings } from "../lib/commands/settings.ts";
+import { ForgeAccess } from "../lib/forge/access.ts";
 import { parseTarget } from "../lib/targets/target.ts";
 import { basicCredentials } from "../lib/console/redact.ts";
 import {
@@ -173,6 +176,12 @@ Deno.test("DISPATCH marks each dispatched template so that findDispatchedRun fin
   await earlier.dispatchWorkflow("org", "app", "publish-image.yml", "main");
   const workDir = `${fx.root}/work`;
   await Deno.mkdir(`${workDir}/home`, { recursive: true });
+  const access = ForgeAccess.fromToken(token, {
+    allowInsecureHttp: false,
+    timeout: 120,
+  }, () => undefined);
+  // The token goes to the one origin the targets share.
+  assert.deepEqual([...access.bind([target])], [gitea.origin]);
   const run = await DISPATCH.run(
     [{
       target,
@@ -185,14 +194,13 @@ Deno.test("DISPATCH marks each dispatched template so that findDispatchedRun fin
       ],
       httpRefs: null,
     }],
-    command.options,
+    dispatchSettings(command.options, readSettings(command.options)),
     {
       git: createGitRunner(hermeticEnv(`${workDir}/home`)),
       workDir,
       signal: new AbortController().signal,
       backoff: { baseMs: 1, maxMs: 1, random: () => 0 },
-      token,
-      tokenOrigins: new Set([gitea.origin]),
+      access,
     },
   );
   const mark = run.marks.get(target.key);

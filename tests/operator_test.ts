@@ -333,20 +333,23 @@ Deno.test("a missing Deno permission exits 2 naming the flag, before anything ru
 Deno.test("a report file that cannot be written: one line, exit 1, the push stands and the other reports are written", async () => {
   await using fx = await Fixture.create();
   const repo = await fx.repo("t", { ".runtime-version": "0.1\n" });
-  await Deno.mkdir(`${fx.root}/outdir`);
+  // A path in a directory that does not exist: a directory itself is now
+  // refused before the run (see trust_files_test.ts).
   const json = `${fx.root}/r.json`;
   const run = await runCascade(
     ["push", "0.2", "--repo", repo, "--json", json],
     {
       GITHUB_ACTIONS: "true",
-      GITHUB_OUTPUT: `${fx.root}/outdir`,
+      GITHUB_OUTPUT: `${fx.root}/outdir/out.txt`,
       GITHUB_STEP_SUMMARY: `${fx.root}/summary.md`,
     },
   );
   assert.equal(run.code, 1);
   assert.match(
     run.stderr,
-    new RegExp(`cannot write ${fx.root}/outdir: .*; the run's results stand`),
+    new RegExp(
+      `cannot write ${fx.root}/outdir/out.txt: .*; the run's results stand`,
+    ),
   );
   assert.equal(
     run.stderr.split("\n").filter((l) => l.includes("cannot write")).length,

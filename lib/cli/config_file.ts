@@ -26,7 +26,7 @@ import { closest } from "./suggest.ts";
 export { parseJsonc, stripJsonComments } from "./jsonc.ts";
 
 /** The config file looked for in the working directory. */
-export const CONFIG_FILE_NAME = "cascade.json";
+const CONFIG_FILE_NAME = "cascade.json";
 
 /** The largest config file read, in bytes (1 MiB). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -35,7 +35,7 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 export type ConfigType = "string" | "boolean" | "number" | "string[]";
 
 /** One allowed key: its type, and whether its strings are paths. */
-export interface ConfigKey {
+interface ConfigKey {
   /** The JSON type the value must have. */
   type: ConfigType;
   /** Resolve the value (or each item) relative to the config file. */
@@ -49,7 +49,7 @@ export type ConfigSchema = Readonly<Record<string, ConfigKey>>;
 export type ConfigValue = string | boolean | number | string[];
 
 /** A config file, read and checked. */
-export interface LoadedConfig {
+interface LoadedConfig {
   /** Absolute path of the file. */
   file: string;
   /** The values by key; paths resolved; only keys that were present. */

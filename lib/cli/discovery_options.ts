@@ -8,8 +8,9 @@
  */
 
 import { UsageError } from "../errors.ts";
+import { asList, asText, type Raw } from "./flag_values.ts";
 
-const list = (raw: unknown) => (raw as string[] | undefined) ?? [];
+const list = asList;
 
 /**
  * The discovery entries of the option table, in `--help` order, and
@@ -21,28 +22,28 @@ export const DISCOVERY_OPTIONS = {
     group: "discovery" as const,
     arg: "<owner>",
     help: "every repo of this organisation or user on --base-url (repeatable)",
-    value: (raw: unknown) => list(raw).map((o) => ownerName("--org", o)),
+    value: (raw: Raw) => list(raw).map((o) => ownerName("--org", o)),
   },
   match: {
     kind: "list" as const,
     group: "discovery" as const,
     arg: "<glob>",
     help: "keep discovered repos whose name matches (repeatable)",
-    value: (raw: unknown) => list(raw).map((g) => glob("--match", g)),
+    value: (raw: Raw) => list(raw).map((g) => glob("--match", g)),
   },
   exclude: {
     kind: "list" as const,
     group: "discovery" as const,
     arg: "<glob>",
     help: "drop discovered repos whose name matches (repeatable)",
-    value: (raw: unknown) => list(raw).map((g) => glob("--exclude", g)),
+    value: (raw: Raw) => list(raw).map((g) => glob("--exclude", g)),
   },
   topic: {
     kind: "list" as const,
     group: "discovery" as const,
     arg: "<name>",
     help: "keep discovered repos with this topic (repeatable)",
-    value: (raw: unknown) => list(raw).map((t) => topicName(t)),
+    value: (raw: Raw) => list(raw).map((t) => topicName(t)),
   },
   check: {
     configKey: null,
@@ -50,7 +51,7 @@ export const DISCOVERY_OPTIONS = {
     group: "check" as const,
     arg: "<file>",
     help: "compare this repos file with the server; exit 1 on a difference",
-    value: (raw: unknown) => raw as string | undefined,
+    value: (raw: Raw) => asText(raw),
   },
 };
 

@@ -17,15 +17,19 @@
  */
 
 import { UsageError } from "../errors.ts";
+import {
+  DEFAULT_TRIGGER,
+  type Trigger,
+  TRIGGER_NAMES,
+  TRIGGERS,
+} from "../modes/triggers.ts";
+import { asList, asText, type Raw } from "./flag_values.ts";
 
 /** The workflow `--trigger dispatch` fires unless `--workflow` says. */
-export const DEFAULT_WORKFLOW = "publish-image.yml";
+const DEFAULT_WORKFLOW = "publish-image.yml";
 
 /** The input `--trigger dispatch` sends unless `--input` says. */
-export const DEFAULT_INPUT = "runtime_version={version}";
-
-/** How `cascade push` makes each template rebuild. */
-export type Trigger = "push" | "dispatch";
+const DEFAULT_INPUT = "runtime_version={version}";
 
 /** One `--input name=value` (the value still holds `{version}`). */
 export interface WorkflowInput {
@@ -34,9 +38,6 @@ export interface WorkflowInput {
   /** Its value; `{version}` is replaced when sent. */
   value: string;
 }
-
-/** A raw flag value as `parseArgs` gives it (`Raw` in `options.ts`). */
-type RawValue = string | string[] | boolean | undefined;
 
 /**
  * The dispatch flags' entries of the table of flags (`OPTIONS` in
@@ -48,10 +49,10 @@ export const DISPATCH_OPTIONS = {
     remember: true,
     kind: "string",
     group: "dispatch",
-    arg: "push|dispatch",
-    shownDefault: "push",
-    help: "push a commit, or fire workflow_dispatch (not idempotent)",
-    value: (raw: RawValue) => triggerOf(raw as string | undefined),
+    arg: TRIGGER_NAMES.join("|"),
+    shownDefault: DEFAULT_TRIGGER,
+    help: TRIGGER_NAMES.map((t) => TRIGGERS[t].help).join(", or "),
+    value: (raw: Raw) => triggerOf(asText(raw)),
   },
   workflow: {
     remember: true,
@@ -60,8 +61,7 @@ export const DISPATCH_OPTIONS = {
     arg: "<file>",
     shownDefault: DEFAULT_WORKFLOW,
     help: "with dispatch: the workflow's file name",
-    value: (raw: RawValue) =>
-      workflowFile((raw as string | undefined) ?? DEFAULT_WORKFLOW),
+    value: (raw: Raw) => workflowFile(asText(raw) ?? DEFAULT_WORKFLOW),
   },
   input: {
     remember: true,
@@ -70,18 +70,17 @@ export const DISPATCH_OPTIONS = {
     arg: "<name=value>",
     shownDefault: DEFAULT_INPUT,
     help: "with dispatch: a workflow input; {version} is replaced",
-    value: (raw: RawValue) =>
-      workflowInputs((raw as string[] | undefined) ?? []),
+    value: (raw: Raw) => workflowInputs(asList(raw)),
   },
 } as const;
 
-/** `--trigger`: push (the default) or dispatch. */
-export function triggerOf(raw: string | undefined): Trigger {
-  if (raw === undefined || raw === "push" || raw === "dispatch") {
-    return raw ?? "push";
-  }
+/** `--trigger`: a row of the trigger table; none given: the first. */
+function triggerOf(raw: string | undefined): Trigger {
+  if (raw === undefined) return DEFAULT_TRIGGER;
+  const found = TRIGGER_NAMES.find((t) => t === raw);
+  if (found !== undefined) return found;
   throw new UsageError(
-    `--trigger must be push or dispatch, not ${
+    `--trigger must be ${TRIGGER_NAMES.join(" or ")}, not ${
       JSON.stringify(raw.slice(0, 20))
     }`,
   );
@@ -127,45 +126,23 @@ export function workflowInputs(raws: readonly string[]): WorkflowInput[] {
   return inputs;
 }
 
-/** Flags that shape a commit: they do nothing when nothing is committed. */
-const COMMIT_FLAGS: Readonly<Record<string, string>> = {
-  message: "--message",
-  author: "--author",
-  coAuthor: "--co-author",
-  attempts: "--attempts",
-  noDowngrade: "--no-downgrade",
-  allowSkipCi: "--allow-skip-ci",
-};
-
 /**
- * Refuses flags given on the command line that the trigger ignores:
- * `--workflow`/`--input` without `--trigger dispatch`, commit flags with
- * it. Values from a config file are not refused (one file serves both).
+ * Refuses options given on the command line that the trigger ignores:
+ * those another trigger's row owns (`--workflow`/`--input` without
+ * `--trigger dispatch`, commit flags with it). Values from a config file
+ * are not refused (one file serves both).
  */
 export function checkTriggerFlags(
   trigger: Trigger,
   given: readonly string[],
 ): void {
-  if (trigger === "push") {
-    const flag = given.includes("workflow")
-      ? "--workflow"
-      : given.includes("input")
-      ? "--input"
-      : null;
-    if (flag !== null) {
-      throw new UsageError(
-        `${flag} applies with --trigger dispatch only; add --trigger dispatch or drop it`,
-      );
-    }
-    return;
-  }
-  const commitFlag = given.find((name) => COMMIT_FLAGS[name] !== undefined);
-  if (commitFlag !== undefined) {
-    throw new UsageError(
-      `${
-        COMMIT_FLAGS[commitFlag]
-      } does nothing with --trigger dispatch (nothing is committed); drop it`,
+  for (const name of given) {
+    const owner = TRIGGER_NAMES.find((t) =>
+      t !== trigger && (TRIGGERS[t].own as readonly string[]).includes(name)
     );
+    if (owner === undefined) continue;
+    const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(TRIGGERS[owner].refusal(flag, trigger));
   }
 }
 
@@ -179,8 +156,13 @@ export function statusTriggerNote(
   layers: readonly { source: string; values: Record<string, unknown> }[],
 ): string | null {
   if (command !== "status") return null;
-  const layer = layers.find((l) => l.values["trigger"] === "dispatch");
+  // Only a known trigger is named (a layer's value is not trusted).
+  const other = (value: unknown) =>
+    TRIGGER_NAMES.find((t) => t === value && t !== DEFAULT_TRIGGER);
+  const layer = layers.find((l) => other(l.values["trigger"]) !== undefined);
   return layer === undefined
     ? null
-    : `cascade: note: ${layer.source} sets trigger dispatch; status reads the version file, whatever the trigger\n`;
+    : `cascade: note: ${layer.source} sets trigger ${
+      other(layer.values["trigger"])
+    }; status reads the version file, whatever the trigger\n`;
 }

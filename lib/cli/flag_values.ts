@@ -7,11 +7,20 @@
  */
 
 import { UsageError } from "../errors.ts";
+import { branchNameProblem } from "../git/refs.ts";
 import { parseDuration } from "./duration.ts";
 import { normaliseVersionFilePath } from "../version/file.ts";
 
-/** A raw value as `parseArgs` gives it (a config file may give a number). */
-export type RawValue = string | string[] | boolean | number | undefined;
+/**
+ * A raw option value as `parseArgs` gives it, or a layer (a config file's
+ * numbers arrive as text): the one raw type of the option table.
+ */
+export type Raw = string | string[] | boolean | undefined;
+
+/** A raw value's list (a repeatable flag); none: empty. */
+export function asList(raw: Raw): string[] {
+  return Array.isArray(raw) ? raw : [];
+}
 
 /** An http(s) origin (`https://host[:port]`) as given to a flag. */
 export function originOf(text: string): string {
@@ -33,22 +42,22 @@ export function originOf(text: string): string {
   return url.origin;
 }
 
-/** A raw value as text (a config file gives numbers). */
-export function asText(raw: RawValue): string | undefined {
-  return typeof raw === "number" ? String(raw) : raw as string | undefined;
+/** A raw value as text; a flag that is not text: undefined. */
+export function asText(raw: Raw): string | undefined {
+  return typeof raw === "string" ? raw : undefined;
 }
 
 /** A duration flag in milliseconds (see `duration.ts`). */
 export function duration(
   flag: string,
-  raw: RawValue,
+  raw: Raw,
   fallback: string,
 ): number {
   return parseDuration(flag, asText(raw) ?? fallback);
 }
 
 /** `--timeout` in whole seconds (a duration, 1 s to a day). */
-export function timeoutSeconds(raw: RawValue): number {
+export function timeoutSeconds(raw: Raw): number {
   const given = asText(raw);
   if (given === undefined) return 120;
   const ms = parseDuration("--timeout", given);
@@ -113,20 +122,19 @@ export function positiveInt(
   return Number(text);
 }
 
-/** `--branch`: a name git accepts for a branch (not a full ref). */
+/**
+ * `--branch`: a name git accepts for a branch (`git check-ref-format
+ * --branch`, the one rule in `git/refs.ts`, which the ref reader applies
+ * to the server's names too); refused with exit 2 before any network.
+ */
 export function checkBranch(branch: string | undefined): string | undefined {
   if (branch === undefined) return undefined;
-  const bad = branch === "" || branch.startsWith("-") ||
-    branch.startsWith("/") ||
-    branch.endsWith("/") || branch.endsWith(".lock") || branch.endsWith(".") ||
-    branch.includes("..") || branch.includes("@{") || branch.includes("//") ||
-    // deno-lint-ignore no-control-regex
-    /[\x00-\x20\x7f~^:?*[\\]/.test(branch) || branch.startsWith("refs/");
-  if (bad) {
+  const problem = branchNameProblem(branch);
+  if (problem !== null) {
     throw new UsageError(
       `--branch ${
         JSON.stringify(branch.slice(0, 60))
-      } is not a valid branch name`,
+      } is not a valid branch name (${problem}); pass a name git accepts for a branch`,
     );
   }
   return branch;

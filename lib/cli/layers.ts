@@ -11,7 +11,11 @@
 import type { Say } from "../targets/inputs.ts";
 import { readInput } from "../targets/inputs.ts";
 import { type EarlierReport, readEarlierReport } from "../targets/target.ts";
-import { type ConfigSchema, loadConfigFile } from "./config_file.ts";
+import {
+  type ConfigSchema,
+  type ConfigValue,
+  loadConfigFile,
+} from "./config_file.ts";
 import {
   flagOf,
   type OptionName,
@@ -19,10 +23,12 @@ import {
   type OptionSpec,
   type Raw,
 } from "./options.ts";
-import type { OptionLayer, RunOptions } from "./parse.ts";
+import type { CommandLine, OptionLayer, RunOptions } from "./parse.ts";
+import { asText } from "./flag_values.ts";
+import { withoutRouting } from "./report_routing.ts";
 
 /** The layers of a run and the earlier report it retries, if any. */
-export interface Layers {
+interface Layers {
   /** Highest priority first: the earlier report's options, the config. */
   layers: OptionLayer[];
   /** The report `--retry-failed` names, read and checked. */
@@ -30,7 +36,7 @@ export interface Layers {
 }
 
 /** The config file's keys, from the option table. */
-export function configSchema(): ConfigSchema {
+function configSchema(): ConfigSchema {
   const schema: Record<
     string,
     { type: OptionSpec["configType"] & string; path?: boolean }
@@ -52,47 +58,65 @@ export function configSchema(): ConfigSchema {
   return schema;
 }
 
-/** Reads the layers `options` asks for (a first parse of the command line). */
+/** Reads the layers the command line asks for (`--retry-failed`, `--config`). */
 export async function loadLayers(
-  options: RunOptions,
+  line: CommandLine,
   cwd: string,
   say: Say,
 ): Promise<Layers> {
   const layers: OptionLayer[] = [];
   let retry: EarlierReport | null = null;
-  if (options.retryFailed !== undefined) {
-    const text = await readInput(options.retryFailed, "--retry-failed", cwd);
-    retry = readEarlierReport(text, options.retryFailed);
-    const values = rememberedValues(retry.options);
-    layers.push({ source: options.retryFailed, values });
+  const config = await loadConfigFile(
+    asText(line.given.config),
+    cwd,
+    configSchema(),
+  );
+  const configValues = config === null ? {} : configLayerValues(config.values);
+  const retryFailed = asText(line.given.retryFailed);
+  if (retryFailed !== undefined) {
+    const text = await readInput(retryFailed, "--retry-failed", cwd);
+    retry = readEarlierReport(text, retryFailed);
+    const values = withoutRouting(
+      rememberedValues(retry.options),
+      {
+        given: Object.keys(line.given) as OptionName[],
+        raw: line.given,
+      },
+      configValues,
+      retryFailed,
+    );
+    layers.push({ source: retryFailed, values });
     const reused = (Object.keys(values) as OptionName[])
-      .filter((name) => !options.given.includes(name))
+      .filter((name) => line.given[name] === undefined)
       .map((name) => `--${flagOf(name)}`);
     if (reused.length > 0) {
       say.err(
-        `cascade: --retry-failed ${options.retryFailed}: reusing its ${
+        `cascade: --retry-failed ${retryFailed}: reusing its ${
           reused.join(", ")
         } (give a flag again to change it)\n`,
       );
     }
   }
-  const config = await loadConfigFile(options.config, cwd, configSchema());
   if (config !== null) {
-    const values: Partial<Record<OptionName, Raw>> = {};
-    for (
-      const [name, spec] of Object.entries(OPTIONS) as [
-        OptionName,
-        OptionSpec,
-      ][]
-    ) {
-      if (spec.configKey === null) continue;
-      const value = config.values[spec.configKey ?? name];
-      if (value === undefined) continue;
-      values[name] = typeof value === "number" ? String(value) : value;
-    }
-    layers.push({ source: config.file, values });
+    layers.push({ source: config.file, values: configValues });
   }
   return { layers, retry };
+}
+
+/** The config file's values by option name, as raw values. */
+function configLayerValues(
+  config: Record<string, ConfigValue>,
+): Partial<Record<OptionName, Raw>> {
+  const values: Partial<Record<OptionName, Raw>> = {};
+  for (
+    const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]
+  ) {
+    if (spec.configKey === null) continue;
+    const value = config[spec.configKey ?? name];
+    if (value === undefined) continue;
+    values[name] = typeof value === "number" ? String(value) : value;
+  }
+  return values;
 }
 
 /**

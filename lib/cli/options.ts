@@ -14,6 +14,7 @@ import { DISPATCH_OPTIONS } from "./dispatch_options.ts";
 import { PROPOSE_OPTIONS } from "./propose_options.ts";
 import {
   apiUrl,
+  asList,
   asText,
   authUser,
   checkBranch,
@@ -22,20 +23,20 @@ import {
   originOf,
   parsePerson,
   positiveInt,
+  type Raw,
   timeoutSeconds,
   versionFilePath,
 } from "./flag_values.ts";
 import { DEFAULT_VERSION_FILE } from "../version/file.ts";
 
 /** The default commit message; `{version}` is replaced. */
-export const DEFAULT_MESSAGE =
+const DEFAULT_MESSAGE =
   "chore: pin runtime to {version} (publish-runtime cascade)";
 
 /** The default commit author and committer. */
-export const DEFAULT_AUTHOR = "cascade-bot <cascade-bot@noreply.localhost>";
+const DEFAULT_AUTHOR = "cascade-bot <cascade-bot@noreply.localhost>";
 
-/** A raw value as `parseArgs` gives it. */
-export type Raw = string | string[] | boolean | undefined;
+export type { Raw } from "./flag_values.ts";
 
 /** One flag: how it is parsed, shown and turned into a value. */
 export interface OptionSpec<T = unknown> {
@@ -80,8 +81,8 @@ function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
   return spec;
 }
 
-const text = (raw: Raw) => raw as string | undefined;
-const list = (raw: Raw) => (raw as string[] | undefined) ?? [];
+const text = asText;
+const list = asList;
 const flag = (raw: Raw) => raw === true;
 
 /** Every flag of `push` and `status`, in `--help` order. */

@@ -30,11 +30,14 @@ import {
   type Raw,
 } from "./options.ts";
 import { checkTriggerFlags } from "./dispatch_options.ts";
+import { asList } from "./flag_values.ts";
+import { TRIGGERS } from "../modes/triggers.ts";
 import { closest } from "./suggest.ts";
 import { versionProblem } from "../version/file.ts";
+import type { TargetSource } from "../targets/inputs.ts";
 
 /** Markers that tell CI to skip a push; refused in messages by default. */
-export const SKIP_CI_MARKERS: readonly string[] = [
+const SKIP_CI_MARKERS: readonly string[] = [
   "[skip ci]",
   "[ci skip]",
   "[no ci]",
@@ -44,9 +47,6 @@ export const SKIP_CI_MARKERS: readonly string[] = [
 
 /** The commands that run over templates. */
 export type RunCommandName = "push" | "status" | "targets";
-
-/** Where targets come from, in the order given. */
-export type TargetSource = { repo: string } | { reposFile: string };
 
 /** What a run over templates was asked for: the options and the rest. */
 export interface RunOptions extends OptionValues {
@@ -98,14 +98,30 @@ export interface OptionLayer {
   values: Partial<Record<OptionName, Raw>>;
 }
 
+/** The command line read once: the flags given, before any layer. */
+export interface CommandLine {
+  /** The command. */
+  command: RunCommandName;
+  /** The version (empty for `targets`). */
+  version: string;
+  /** The options the command takes. */
+  names: OptionName[];
+  /** Raw values given on the command line, by option name. */
+  given: Partial<Record<OptionName, Raw>>;
+  /** `parseArgs`'s tokens, for the order of the target sources. */
+  tokens: ReturnType<typeof parseArgs>["tokens"];
+}
+
+/** What the command line asks for, read once (see {@linkcode resolveOptions}). */
+export type ReadCommand =
+  | Exclude<Command, { options: RunOptions }>
+  | { command: RunCommandName; line: CommandLine };
+
 /**
- * Parses the command line; throws {@linkcode UsageError}. `layers` stand
- * behind it (see {@linkcode OptionLayer}).
+ * Reads the command line once; throws {@linkcode UsageError}. Its values
+ * are checked by {@linkcode resolveOptions}, over the layers it names.
  */
-export function parseCommand(
-  args: readonly string[],
-  layers: readonly OptionLayer[] = [],
-): Command {
+export function readCommandLine(args: readonly string[]): ReadCommand {
   const [first, ...rest] = args;
   if (
     first === undefined || first === "--help" || first === "-h" ||
@@ -136,6 +152,34 @@ export function parseCommand(
   }
   if (given.help) return { command: "help", topic: first };
   const version = versionOf(first, parsed.positionals);
+  return {
+    command: first,
+    line: { command: first, version, names, given, tokens: parsed.tokens },
+  };
+}
+
+/**
+ * Parses the command line; throws {@linkcode UsageError}. `layers` stand
+ * behind it (see {@linkcode OptionLayer}).
+ */
+export function parseCommand(
+  args: readonly string[],
+  layers: readonly OptionLayer[] = [],
+): Command {
+  const read = readCommandLine(args);
+  if (!("line" in read)) return read;
+  return { command: read.command, options: resolveOptions(read.line, layers) };
+}
+
+/**
+ * The options of a command line read once, over `layers`: each option's
+ * value checked and converted; throws {@linkcode UsageError}.
+ */
+export function resolveOptions(
+  line: CommandLine,
+  layers: readonly OptionLayer[] = [],
+): RunOptions {
+  const { command, version, names, given } = line;
   const raw: Partial<Record<OptionName, Raw>> = {};
   for (const name of names) {
     raw[name] = given[name] ??
@@ -158,15 +202,15 @@ export function parseCommand(
   ) as OptionValues;
   const options: RunOptions = {
     ...values,
-    command: first,
+    command,
     version,
-    sources: sourcesOf(parsed.tokens, ownTargets ? [] : layers),
+    sources: sourcesOf(line.tokens, ownTargets ? [] : layers),
     commitMessage: buildMessage(values.message, version, values.coAuthor),
     given: Object.keys(given) as OptionName[],
     raw,
   };
-  if (first === "push") checkTriggerFlags(values.trigger, options.given);
-  if (first === "push" && !values.allowSkipCi) {
+  if (command === "push") checkTriggerFlags(values.trigger, options.given);
+  if (command === "push" && !values.allowSkipCi) {
     const lower = options.commitMessage.toLowerCase();
     const marker = SKIP_CI_MARKERS.find((m) => lower.includes(m));
     if (marker !== undefined) {
@@ -176,7 +220,7 @@ export function parseCommand(
     }
   }
   checkCiFlags(options);
-  return { command: first, options };
+  return options;
 }
 
 /** The CI flags that belong to one command, or only go with another. */
@@ -204,9 +248,7 @@ function checkCiFlags(options: RunOptions): void {
   }
   if (options.wait && options.dryRun) {
     throw new UsageError(
-      options.trigger === "dispatch"
-        ? `push: --wait follows dispatched runs; --dry-run dispatches none`
-        : `push: --wait follows pushed commits; --dry-run pushes none`,
+      `push: ${TRIGGERS[options.trigger].dryRunWait}`,
     );
   }
 }
@@ -299,8 +341,8 @@ function sourcesOf(
   });
   if (given.length > 0) return given;
   for (const layer of layers) {
-    const repos = (layer.values.repo as string[] | undefined) ?? [];
-    const files = (layer.values.reposFile as string[] | undefined) ?? [];
+    const repos = asList(layer.values.repo);
+    const files = asList(layer.values.reposFile);
     if (repos.length + files.length > 0) {
       return [
         ...repos.map((repo) => ({ repo })),
@@ -335,7 +377,7 @@ function versionOf(command: string, positionals: readonly string[]): string {
 }
 
 /** The commit message: the template with `{version}`, then trailers. */
-export function buildMessage(
+function buildMessage(
   template: string,
   version: string,
   coAuthors: readonly { name: string; email: string }[],

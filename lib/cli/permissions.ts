@@ -34,10 +34,9 @@
  * @module
  */
 
-/** Answers a permission query without prompting (`querySync` by default). */
-export type PermissionQuery = (
-  descriptor: Deno.PermissionDescriptor,
-) => Deno.PermissionState;
+import { type PermissionQuery, queryPermission } from "../forge/access.ts";
+
+export type { PermissionQuery } from "../forge/access.ts";
 
 /** What a command will touch. Lists narrow a check to those items. */
 export interface PermissionNeeds {
@@ -52,13 +51,6 @@ export interface PermissionNeeds {
    * an API): `true` checks any host, a list checks those `host:port`s.
    */
   net?: boolean | readonly string[];
-}
-
-/** The real query: `Deno.permissions.querySync`, state only. */
-export function queryPermission(
-  descriptor: Deno.PermissionDescriptor,
-): Deno.PermissionState {
-  return Deno.permissions.querySync(descriptor).state;
 }
 
 /**

@@ -17,9 +17,9 @@
 
 import { UsageError } from "../errors.ts";
 import { MERGE_STYLES, type MergeStyle } from "../forge/pulls.ts";
+import type { Via } from "../modes/propose/types.ts";
 
-/** How a template gets the version: a push, a pull request, or either. */
-export type Via = "push" | "pr" | "auto";
+export type { Via } from "../modes/propose/types.ts";
 
 /** A raw flag value as `parseArgs` gives it (`Raw` in `options.ts`). */
 type RawValue = string | string[] | boolean | undefined;

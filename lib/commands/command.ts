@@ -1,28 +1,44 @@
 /**
- * A command that runs over targets, from its first parse to its exit code:
- * the layers behind the command line (an earlier report's options, then
- * the config file) are read once, the command line is read again with
- * them, and the command runs.
+ * A command that runs over templates, from its command line to its exit
+ * code: the layers behind the command line (an earlier report's options,
+ * then the config file) are read, the command line is resolved over them
+ * once, and the command's own file runs it (`push.ts`, `status.ts`,
+ * `targets.ts`).
  *
  * @module
  */
 
 import { statusTriggerNote } from "../cli/dispatch_options.ts";
 import { loadLayers } from "../cli/layers.ts";
-import { parseCommand, type RunOptions } from "../cli/parse.ts";
-import { EXIT } from "../errors.ts";
+import {
+  type CommandLine,
+  resolveOptions,
+  type RunCommandName,
+  type RunOptions,
+} from "../cli/parse.ts";
 import type { Console } from "../console/console.ts";
 import type { Redactor } from "../console/redact.ts";
-import { type RunIo, runTemplatesCommand } from "./templates.ts";
-import { runTargetsCommand } from "./targets.ts";
+import { runPush } from "./push.ts";
+import type { RunContext, RunIo } from "./run.ts";
+import { runStatus } from "./status.ts";
+import { runTargets } from "./targets.ts";
+
+/** How a command over templates runs, given its resolved command line. */
+type CommandRun = (options: RunOptions, ctx: RunContext) => Promise<number>;
+
+/** Each command over templates, by name: a new command is a row here. */
+const COMMANDS: Readonly<Record<RunCommandName, CommandRun>> = {
+  push: runPush,
+  status: runStatus,
+  targets: runTargets,
+};
 
 /**
- * Runs `push`, `status` or `targets`: `first` is the command line parsed
- * alone; `args` are read again over the layers it names.
+ * Runs `push`, `status` or `targets` from its command line, read once
+ * (`readCommandLine`): the layers it names, then its options over them.
  */
 export async function runCommand(
-  args: readonly string[],
-  first: RunOptions,
+  line: CommandLine,
   io: RunIo,
   out: Console,
   redactor: Redactor,
@@ -31,15 +47,9 @@ export async function runCommand(
     out: (t: string) => out.out(t),
     err: (t: string) => out.err(t),
   };
-  const { layers, retry } = await loadLayers(first, io.cwd, say);
-  const note = statusTriggerNote(first.command, layers);
+  const { layers, retry } = await loadLayers(line, io.cwd, say);
+  const note = statusTriggerNote(line.command, layers);
   if (note !== null) out.err(note);
-  const layered = layers.length === 0
-    ? { command: first.command, options: first }
-    : parseCommand(args, layers);
-  if (!("options" in layered)) return EXIT.usage;
-  const run = layered.options.command === "targets"
-    ? runTargetsCommand
-    : runTemplatesCommand;
-  return await run(layered.options, retry, io, out, redactor);
+  const options = resolveOptions(line, layers);
+  return await COMMANDS[line.command](options, { retry, io, out, redactor });
 }

@@ -10,17 +10,14 @@
 
 import { resolve } from "node:path";
 import type { RunOptions } from "../cli/parse.ts";
-import { readToken, tokenOrigins } from "../credentials.ts";
-import { readSettings, runTemplates } from "../engine/engine.ts";
+import { type ReadSettings, runTemplates } from "../engine/engine.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { escapeData, inActions } from "../report/actions.ts";
 import { forLog } from "../console/neutralise.ts";
 import { schemaUrl } from "../model.ts";
 import { VERSION } from "../tool_version.ts";
 import type { ForgeClient } from "../forge/client.ts";
-import { forgeIfReachable, openForge } from "../forge/session.ts";
-import { withWorkDir } from "../engine/workdir.ts";
-import { permissionProblem } from "../cli/permissions.ts";
+import type { ForgeAccess } from "../forge/access.ts";
 import {
   checkReportPaths,
   type Resolved,
@@ -36,14 +33,16 @@ import {
 } from "../targets/step.ts";
 import { compareKey, listDifferences } from "../targets/check.ts";
 import type { Console } from "../console/console.ts";
-import type { Redactor } from "../console/redact.ts";
 import {
-  permissionNeeds,
-  planTargets,
-  progressHooks,
-  redactingGit,
+  type CommonSettings,
+  exitCodeOf,
+  type PreparedRun,
+  prepareRun,
+  type RunContext,
   type RunIo,
-} from "./templates.ts";
+  runPlans,
+} from "./run.ts";
+import { commonSettings, readSettings } from "./settings.ts";
 import { writeProblem } from "../report/write.ts";
 import {
   dedupeTargets,
@@ -58,17 +57,45 @@ import {
   placeListed,
 } from "../targets/lookup.ts";
 
+/** What a `targets` run is run with. */
+interface TargetsSettings {
+  /** What every command is run with. */
+  common: CommonSettings;
+  /** What the engine reads for each target. */
+  read: ReadSettings;
+  /** `--probe` paths. */
+  probes: readonly string[];
+  /** `--check FILE`, or undefined. */
+  check: string | undefined;
+}
+
+/** The settings of a `targets` run, from its command line. */
+function targetsSettings(options: RunOptions): TargetsSettings {
+  if (options.summary !== undefined) {
+    throw new UsageError(
+      "targets writes no Markdown summary: drop --summary (use --json)",
+    );
+  }
+  return {
+    common: commonSettings(options),
+    read: readSettings(options),
+    probes: options.probe,
+    check: options.check,
+  };
+}
+
 /**
  * One memo of API lookups: with `--org` or `--check` the API is required
  * (no `--allow-net` is an error), otherwise used only when reachable.
  */
-function lookupsFor(options: RunOptions, io: RunIo): Lookups {
+function lookupsFor(settings: TargetsSettings, access: ForgeAccess): Lookups {
   let forge: ForgeClient | null | undefined;
-  const required = options.org.length > 0 || options.check !== undefined;
+  const required = settings.common.org.length > 0 ||
+    settings.check !== undefined;
   return new Lookups(() =>
     forge ??= required
-      ? openForge(options, io.env, "--check")
-      : forgeIfReachable(options, io.env, "--repo")
+      ? access.server("--check")
+      : access.serverIfReachable("--repo")
   );
 }
 
@@ -88,31 +115,25 @@ interface Prepared {
  * Resolves the sources, looks the listed ones up and reads the `--check`
  * file; null when there is nothing to do.
  */
-async function prepare(
-  options: RunOptions,
+async function resolveAll(
+  settings: TargetsSettings,
   retry: EarlierReport | null,
   io: RunIo,
-  out: Console,
+  { access, say }: PreparedRun,
 ): Promise<Prepared | null> {
-  const say = {
-    out: (t: string) => out.out(t),
-    err: (t: string) => out.err(t),
-  };
+  const { common } = settings;
   const resolved = await resolveSources(
-    options,
-    retry,
-    io.env,
-    io.cwd,
-    say,
-    options.check !== undefined,
+    common,
+    { retry, access, env: io.env, cwd: io.cwd, say },
+    settings.check !== undefined,
   );
   if (resolved === null) return null;
-  await checkReportPaths(options, io.cwd);
-  const baseUrl = options.baseUrl ?? io.env("GITEA_URL");
-  const lookups = lookupsFor(options, io);
+  await checkReportPaths(common, io.cwd, io.env);
+  const baseUrl = common.baseUrl ?? io.env("GITEA_URL");
+  const lookups = lookupsFor(settings, access);
   const placed = await placeListed(resolved, baseUrl, io.cwd, lookups);
-  const checked = options.check === undefined ? null : await checkEntries(
-    options,
+  const checked = settings.check === undefined ? null : await checkEntries(
+    settings.check,
     baseUrl,
     io.cwd,
     { ...resolved, targets: placed.targets },
@@ -123,52 +144,29 @@ async function prepare(
 }
 
 /** Runs `cascade targets` and returns the exit code. */
-export async function runTargetsCommand(
+export async function runTargets(
   options: RunOptions,
-  retry: EarlierReport | null,
-  io: RunIo,
-  out: Console,
-  redactor: Redactor,
+  ctx: RunContext,
 ): Promise<number> {
-  if (options.summary !== undefined) {
-    throw new UsageError(
-      "targets writes no Markdown summary: drop --summary (use --json)",
-    );
-  }
-  const permission = permissionProblem(permissionNeeds(options, io.cwd));
-  if (permission !== null) throw new UsageError(permission);
-  const token = readToken(options, io.env);
-  if (token !== null) redactor.add(token.value, options.authUser);
-  const prepared = await prepare(options, retry, io, out);
+  const { io, out } = ctx;
+  const settings = targetsSettings(options);
+  const { common } = settings;
+  const run = prepareRun(common, ctx);
+  const { print } = run;
+  const prepared = await resolveAll(settings, ctx.retry, io, run);
   if (prepared === null) return EXIT.ok;
   const { resolved, placed, checked, targets } = prepared;
-  const allowed = token === null
-    ? new Set<string>()
-    : tokenOrigins(targets, options, io.env);
-  const plans = planTargets(targets, token, options, allowed, redactor);
-  const settings = readSettings(options);
-  const ran = await withWorkDir(io, out, async (workDir, signal) => {
-    const home = `${workDir}/home`;
-    await Deno.mkdir(home);
-    const git = redactingGit(home, redactor);
-    return await runTemplates(
+  const ran = await runPlans(targets, run, ctx, (plans, wiring) =>
+    runTemplates(
       plans,
-      settings,
-      targetsStep(settings, options.probe),
-      {
-        git: io.wrapGit ? io.wrapGit(git) : git,
-        workDir,
-        signal,
-        ...progressHooks(targets, options, io.sinks, out),
-      },
-    );
-  });
+      settings.read,
+      targetsStep(settings.read, settings.probes),
+      wiring,
+    ));
   out.progress("");
   const results = ran.value.results;
-  const baseUrl = options.baseUrl ?? io.env("GITEA_URL");
-  const print = (text: string) =>
-    options.json === "-" ? out.err(text) : out.out(text);
-  const written = await reportTargets(options, io, out, print, {
+  const baseUrl = common.baseUrl ?? io.env("GITEA_URL");
+  const written = await reportTargets(common, io, out, print, {
     report: {
       $schema: schemaUrl("targets", VERSION),
       ...targetsReport(results, targets, placed.excluded, baseUrl),
@@ -176,18 +174,22 @@ export async function runTargetsCommand(
     results,
     renamedFrom: targets.map((t) => placed.renamedFrom.get(compareKey(t.key))),
   });
-  const differences = checked === null ? 0 : printDifferences(
-    options.check as string,
-    baseUrl,
-    options.probe.length > 0,
-    { checked, resolved, results, targets },
-    print,
-    inActions(io.env),
-  );
-  if (ran.value.refused > 0) return EXIT.credentials;
-  if (ran.interrupted) return EXIT.interrupted;
+  const differences = checked === null || settings.check === undefined
+    ? 0
+    : printDifferences(
+      settings.check,
+      baseUrl,
+      settings.probes.length > 0,
+      { checked, resolved, results, targets },
+      print,
+      inActions(io.env),
+    );
   const unread = results.some((r) => r.error !== undefined);
-  return differences > 0 || unread || !written ? EXIT.failed : EXIT.ok;
+  return exitCodeOf(
+    ran.value.refused,
+    ran.interrupted,
+    differences > 0 || unread || !written,
+  );
 }
 
 /**
@@ -196,7 +198,7 @@ export async function runTargetsCommand(
  * written (said on stderr).
  */
 async function reportTargets(
-  options: RunOptions,
+  options: CommonSettings,
   io: RunIo,
   out: Console,
   print: (text: string) => void,

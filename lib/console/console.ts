@@ -74,15 +74,23 @@ export class Console {
   /** Writes text (lines) to stdout. */
   out(text: string): void {
     this.#clearProgress();
-    this.#sinks.stdout(this.#redactor.redact(text));
+    this.#sinks.stdout(this.#safe(text));
     this.#redrawProgress();
   }
 
   /** Writes text (lines) to stderr. */
   err(text: string): void {
     this.#clearProgress();
-    this.#sinks.stderr(this.#redactor.redact(text));
+    this.#sinks.stderr(this.#safe(text));
     this.#redrawProgress();
+  }
+
+  /**
+   * Redacted, and no `##[` anywhere (an Actions runner takes one anywhere
+   * in a line for a command): the last net under every line printed.
+   */
+  #safe(text: string): string {
+    return this.#redactor.redact(text).replaceAll("##[", "# #[");
   }
 
   /** Prints one template's buffered log as one block on stderr. */
@@ -106,7 +114,7 @@ export class Console {
   progress(text: string): void {
     if (!this.#sinks.isTerminal) return;
     this.#clearProgress();
-    this.#progress = this.#redactor.redact(text).replace(/[\r\n]/g, " ");
+    this.#progress = this.#safe(text).replace(/[\r\n]/g, " ");
     this.#redrawProgress();
   }
 
@@ -131,7 +139,11 @@ export class Console {
    */
   async writeFile(path: string, text: string, append = false): Promise<void> {
     if (path === "-") {
-      this.out(text);
+      // In JSON, `#` written `\u0023` keeps every value exact and leaves
+      // no `##[` on the line (the net in `out` would change the value).
+      this.out(
+        text.startsWith("{") ? text.replaceAll("##[", "#\\u0023[") : text,
+      );
       return;
     }
     const bytes = this.#redactor.redact(text);
@@ -140,6 +152,13 @@ export class Console {
       if (info?.isSymlink) {
         throw new Error(
           "it is a symbolic link; cascade does not write through one",
+        );
+      }
+      if (info !== null && !info.isFile) {
+        // Checked again just before the write: a FIFO with no reader would
+        // block the run for ever.
+        throw new Error(
+          "it is not a regular file (a FIFO, a device or a directory); cascade writes only to regular files",
         );
       }
       await Deno.writeTextFile(path, bytes, { append: true });

@@ -14,6 +14,8 @@
  * @module
  */
 
+import { cutRedacted } from "./secret_forms.ts";
+
 /**
  * What {@linkcode forTerminal} escapes: C0, DEL and C1 controls (`\p{Cc}`),
  * lone surrogates (`\p{Cs}`), line and paragraph separators, and the
@@ -39,7 +41,7 @@ function escapeChar(ch: string): string {
  */
 function cut(text: string, maxLength: number | undefined): string {
   if (maxLength === undefined || text.length <= maxLength) return text;
-  return `${text.slice(0, maxLength).replace(/[\ud800-\udbff]$/, "")}...`;
+  return cutRedacted(text, maxLength);
 }
 
 /**

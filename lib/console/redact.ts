@@ -1,12 +1,19 @@
 /**
  * The one redactor: every string cascade prints, logs or writes to a report
  * passes through {@linkcode Redactor.redact}. URL userinfo and every known
- * secret (raw, and base64 in the forms git headers carry) become `***`.
+ * secret (raw, URL-encoded, and base64 alone or as HTTP Basic, at every
+ * byte alignment; see `secret_forms.ts`) become `***`. A secret given to
+ * the redactor is also registered for every cut, so text is redacted
+ * before it is cut, wherever it is cut.
  *
  * @module
  */
 
-const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@/gi;
+import { registerSecret, secretForms } from "./secret_forms.ts";
+
+// The scheme is bounded in length: an unbounded one makes the search
+// quadratic in a long run of letters (a hostile server's text).
+const USERINFO = /([a-z][a-z0-9+.-]{0,31}:\/\/)([^/@\s]+)@/gi;
 const AUTH_HEADER = /(Authorization:\s*(Basic|Bearer|token)\s+)\S+/gi;
 
 /**
@@ -32,8 +39,9 @@ export class Redactor {
   #secrets: string[] = [];
 
   /**
-   * Registers a secret; its raw form and the base64 of `user:secret`
-   * (when a user is given) and of the secret alone are redacted.
+   * Registers a secret; its raw and URL-encoded forms and the base64 of
+   * `user:secret` (when a user is given) and of the secret alone, at every
+   * alignment, are redacted.
    */
   add(secret: string, user?: string): void {
     if (secret.length < 4) {
@@ -41,7 +49,8 @@ export class Redactor {
       // redacted inside URL userinfo and Authorization headers.
       return;
     }
-    const forms = [secret, base64Utf8(secret)];
+    registerSecret(secret, user);
+    const forms = [secret, base64Utf8(secret), ...secretForms(secret, user)];
     if (user !== undefined) forms.push(basicCredentials(user, secret));
     for (const form of forms) {
       if (!this.#secrets.includes(form)) this.#secrets.push(form);

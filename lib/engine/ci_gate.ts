@@ -1,16 +1,12 @@
 /**
- * `cascade push --wait`: each pushed (or already current) template's CI
- * followed to its result from the moment it is pushed, every template at
- * once (the API requests bounded by `--concurrency`). With `--canary <n>`
- * the first n templates are pushed and followed first; the rest are pushed
- * only when every canary is green, else they are skipped (`aborted`, so a
- * retry takes them) with the canary's name and run link.
- *
- * When a newer push cancels the run on our commit, the follow moves to the
- * branch's new tip if that tip still holds the version. Whether it does is
- * read with git, through the template's own work repo (fetch the tip,
- * read the file), the very code that decided `unchanged`: no second
- * definition of "holds the version" and no API endpoint more to trust.
+ * The CI-and-canary gate of every trigger (`push --wait`, `push --trigger
+ * dispatch --wait`): each template's CI followed to its result from the
+ * moment its step is done, every template at once. With `--canary <n>`
+ * the first n templates go first; the rest go only when every canary is
+ * green, else they are skipped (`aborted`, so a retry takes them) with the
+ * canary's name and run link. How a trigger follows its own CI (a pushed
+ * commit's statuses, a dispatched run) is its {@linkcode CiFollower}, in
+ * its mode's folder (`modes/push/wait.ts`, `modes/dispatch/wait.ts`).
  *
  * @module
  */
@@ -24,44 +20,22 @@ import {
   type Step,
   type TemplateTask,
 } from "./engine.ts";
-import type { BranchMoved } from "../forge/ci.ts";
-import { fetchTip, lsRemote } from "../git/remote.ts";
 import type { CiOutcome, PushResult } from "../model.ts";
-import { readVersionState } from "../version/state.ts";
 import type { Target } from "../targets/target.ts";
-import type { CiReader } from "../forge/ci_reader.ts";
-import type { PushSettings } from "../modes/push/land.ts";
-
-/**
- * Runs the push step over `plans` in one engine run (one preflight over
- * every target, so credentials refused anywhere still stop every push),
- * following each pushed template's CI from the moment it is pushed. With a
- * canary, templates past the first n wait at a gate, holding nothing but
- * their slot, until every canary's CI is known: green lets them push; else
- * they are skipped without pushing.
- */
-export function pushAndWait(
-  plans: readonly Plan[],
-  settings: PushSettings,
-  step: (settings: PushSettings) => Step<PushResult>,
-  deps: ModeDeps,
-  reader: CiReader,
-  canary: number | undefined,
-): Promise<EngineRun<PushResult>> {
-  return runWithCi(plans, settings, step(settings), deps, {
-    follows: (r) => r.status === "updated" || r.status === "unchanged",
-    follow: (task, result) =>
-      follow(task, result, settings, deps.signal, reader),
-    done: "pushed",
-  }, canary);
-}
 
 /** How a run follows a template's CI once its step is done. */
-export interface CiFollower {
+interface CiFollower {
   /** Whether the step's result has a CI to follow. */
   follows(result: PushResult): boolean;
-  /** Follows it to its result and sets `result.ci`. */
-  follow(task: TemplateTask, result: PushResult): Promise<void>;
+  /**
+   * Follows it to its result and sets `result.ci`; `startedAt` (our
+   * clock) is when the step began, before any push or dispatch.
+   */
+  follow(
+    task: TemplateTask,
+    result: PushResult,
+    startedAt: number,
+  ): Promise<void>;
   /** What the step does, as a skip says it: "nothing pushed". */
   done: string;
 }
@@ -105,9 +79,10 @@ export async function runWithCi(
           return canarySkipped(task.target, task.branch, verdict, follower);
         }
       }
+      const startedAt = Date.now();
       const result = await inner.run(task);
       const following = follower.follows(result) && !deps.signal.aborted
-        ? follower.follow(task, result).then(() =>
+        ? follower.follow(task, result, startedAt).then(() =>
           result.ci && onCi(task, result.ci)
         )
         : Promise.resolve();
@@ -148,65 +123,6 @@ function canaryGate(n: number, signal: AbortSignal) {
       }
     },
     close: () => signal.removeEventListener("abort", onAbort),
-  };
-}
-
-/** Follows one template's CI; sets `result.ci` (pushed or current only). */
-async function follow(
-  task: TemplateTask,
-  result: PushResult,
-  settings: PushSettings,
-  signal: AbortSignal,
-  reader: CiReader,
-): Promise<void> {
-  const sha = result.status === "updated"
-    ? result.commit
-    : result.status === "unchanged"
-    ? task.tip
-    : null;
-  if (sha === null || signal.aborted) return;
-  result.ci = await reader.follow(
-    task.target,
-    sha,
-    task.branch,
-    result.status === "updated",
-    branchMoved(task, settings),
-  );
-}
-
-/** How the follow learns a newer tip and whether it holds the version. */
-function branchMoved(
-  where: Pick<TemplateTask, "ctx" | "branch">,
-  settings: PushSettings,
-): BranchMoved {
-  const depth = Math.max(
-    ...[settings.file, ...settings.probes].map((p) => p.split("/").length),
-  );
-  return {
-    tipOf: async () => {
-      try {
-        return (await lsRemote(where.ctx, where.branch)).tips.get(
-          where.branch,
-        ) ?? null;
-      } catch {
-        return null;
-      }
-    },
-    followable: async (sha) => {
-      try {
-        const tip = await fetchTip(where.ctx, where.branch, sha, depth);
-        const state = await readVersionState(
-          where.ctx,
-          tip,
-          settings.file,
-          settings.version,
-          [],
-        );
-        return state.current;
-      } catch {
-        return false;
-      }
-    },
   };
 }
 

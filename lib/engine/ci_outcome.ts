@@ -7,8 +7,13 @@
  * @module
  */
 
-/** A commit's CI as cascade reports it (`--wait`, `status --ci`). */
-export type CiState = "success" | "failure" | "pending" | "none";
+/**
+ * A commit's CI as cascade reports it (`--wait`, `status --ci`).
+ * `ambiguous`: statuses or runs were seen that cannot be told to be about
+ * cascade's own push or dispatch (see `lib/forge/evidence.ts`), so none
+ * of them is believed.
+ */
+export type CiState = "success" | "failure" | "pending" | "none" | "ambiguous";
 
 /** One CI context's newest status; the server's text, kept exact. */
 export interface CiContextResult {
@@ -32,7 +37,7 @@ export interface CiOutcome {
   url: string | null;
   /** Time spent waiting, in milliseconds. */
   waitedMs: number;
-  /** Why `none` or `pending`, or that a newer tip was followed. */
+  /** Why `none`, `ambiguous` or `pending`, or that a newer tip was followed. */
   note?: string;
 }
 

@@ -16,7 +16,6 @@ import {
   TemplateError,
 } from "../errors.ts";
 import { configEnv, type GitRunner } from "../git/runner.ts";
-import type { RunOptions } from "../cli/parse.ts";
 import type { HttpRefs } from "../git/http_refs.ts";
 import type {
   CiOutcome,
@@ -30,7 +29,7 @@ import { MAX_REDIRECT_HOPS, redirectTarget } from "../git/redirect.ts";
 import type { RemoteContext, Skeletons } from "../git/context.ts";
 import { lsRemote, promisorConfig } from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
-import type { Token } from "../credentials.ts";
+import type { ForgeAccess } from "../forge/access.ts";
 import type { CiReader } from "../forge/ci_reader.ts";
 import type { Target } from "../targets/target.ts";
 
@@ -125,10 +124,8 @@ export interface Step<R extends TemplateResult> {
 export interface ModeDeps extends EngineDeps {
   /** Backoff between attempts. */
   backoff: Backoff;
-  /** The token, for modes that call the forge API (dispatch). */
-  token?: Token | null;
-  /** The origins the token may go to (`tokenOrigins` in credentials). */
-  tokenOrigins?: ReadonlySet<string>;
+  /** The run's access to the forge API (dispatch, CI). */
+  access: ForgeAccess;
   /** Reads CI over the forge API (`--wait`, `status --ci`), else absent. */
   ci?: CiReader | undefined;
   /** A template's CI: null when the wait starts, then its outcome. */
@@ -136,14 +133,15 @@ export interface ModeDeps extends EngineDeps {
 }
 
 /**
- * A command that runs over templates (push, status; later more): it makes
- * its step from the options, runs it on the engine, and builds its report.
+ * A command that runs over templates (push, status, dispatch): it makes
+ * its step from its settings `S`, runs it on the engine, and builds its
+ * report.
  */
-export interface Mode {
+export interface Mode<S> {
   /** Runs the command over the plans. */
   run(
     plans: readonly Plan[],
-    options: RunOptions,
+    settings: S,
     deps: ModeDeps,
   ): Promise<ModeRun>;
 }
@@ -156,17 +154,6 @@ export interface ModeRun {
   report(head: RunHead): Report;
   /** Warnings about the run as a whole, one line each. */
   warnings?: string[];
-}
-
-/** The read settings of a run's options. */
-export function readSettings(options: RunOptions): ReadSettings {
-  return {
-    version: options.version,
-    file: options.file,
-    branch: options.branch,
-    concurrency: options.concurrency,
-    timeoutMs: options.timeout * 1000,
-  };
 }
 
 /** The outcome of a run. */
@@ -200,6 +187,7 @@ function contextFor(
     signal: deps.signal,
     httpRefs: plan.httpRefs ? { ...plan.httpRefs, url: target.url } : null,
     skeletons,
+    authAdvice: plan.authAdvice ?? null,
   };
 }
 
@@ -347,15 +335,6 @@ export async function runTemplates<R extends TemplateResult>(
         });
       }
       if (flight.ok && flight.moved) result.movedTo = flight.target.url;
-      if (result.error?.kind === "auth" && plan.authAdvice) {
-        result.error = {
-          kind: "auth",
-          message: result.error.message.replace(
-            `the server refused the credentials; ${ADVICE.auth}`,
-            plan.authAdvice,
-          ),
-        };
-      }
       if (result.error) {
         log.push(`${result.error.kind}: ${result.error.message}`);
       } else if (result.reason) log.push(result.reason);

@@ -219,22 +219,9 @@ export async function followCommit(
     const elapsed = now() - start;
     const moved = await newerTip(result, sha, options.branchMoved);
     if (moved !== null) {
-      const was = `the run for ${
-        sha.slice(0, 10)
-      } was cancelled by a newer push to ${target.branch}`;
-      if (!moved.followable) {
-        return done(
-          result,
-          `cancelled by a newer push to ${target.branch} (${
-            moved.tip.slice(0, 10)
-          }) that no longer holds the version`,
-        );
-      }
-      notes.push(
-        `${was}; followed ${
-          moved.tip.slice(0, 10)
-        }, which still holds the version`,
-      );
+      const note = cancelledNote(sha, moved, target.branch);
+      if (!moved.followable) return done(result, note);
+      notes.push(note);
       sha = moved.tip;
       shaSince = now();
       continue;
@@ -243,14 +230,7 @@ export async function followCommit(
       return done(result);
     }
     if (result.state === "none" && now() - shaSince >= waitStartMs) {
-      const seconds = shownSeconds(waitStartMs);
-      const others = new Set(value.statuses.map((s) => s.context)).size;
-      return done(
-        result,
-        others > 0
-          ? `no status matching the contexts asked for after ${seconds} s (${others} other contexts reported)`
-          : `no status after ${seconds} s; possible causes: ${NO_STATUS_CAUSES}`,
-      );
+      return done(result, noStatusNote(value.statuses, waitStartMs));
     }
     if (elapsed >= waitTimeoutMs) {
       return done(
@@ -268,6 +248,32 @@ export async function followCommit(
       Math.round(interval * (options.growth ?? 1.5)),
     );
   }
+}
+
+/** The note of a follow whose run a newer push to `branch` cancelled. */
+function cancelledNote(
+  sha: string,
+  moved: { tip: string; followable: boolean },
+  branch: string,
+): string {
+  const tip = moved.tip.slice(0, 10);
+  return moved.followable
+    ? `the run for ${
+      sha.slice(0, 10)
+    } was cancelled by a newer push to ${branch}; followed ${tip}, which still holds the version`
+    : `cancelled by a newer push to ${branch} (${tip}) that no longer holds the version`;
+}
+
+/** The note of a follow that saw no (matching) status by `waitStartMs`. */
+function noStatusNote(
+  statuses: readonly { context: string }[],
+  waitStartMs: number,
+): string {
+  const seconds = shownSeconds(waitStartMs);
+  const others = new Set(statuses.map((s) => s.context)).size;
+  return others > 0
+    ? `no status matching the contexts asked for after ${seconds} s (${others} other contexts reported)`
+    : `no status after ${seconds} s; possible causes: ${NO_STATUS_CAUSES}`;
 }
 
 /**

@@ -12,15 +12,9 @@
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { CiOutcome } from "../model.ts";
 import { interruptedWait } from "../engine/ci_outcome.ts";
-import type { RunOptions } from "../cli/parse.ts";
 import { createLimiter } from "../engine/pool.ts";
 import { sleep } from "../engine/retry.ts";
-import {
-  apiBaseFor,
-  ForgeClient,
-  ForgeError,
-  type ForgeRetry,
-} from "./client.ts";
+import { type ForgeClient, ForgeError, type ForgeRetry } from "./client.ts";
 import {
   type BranchMoved,
   type CiResult,
@@ -30,18 +24,10 @@ import {
   type StatusReader,
 } from "./ci.ts";
 import type { CommitStatus } from "./types.ts";
-import { type PermissionQuery, queryPermission } from "../cli/permissions.ts";
+import { keepOurs, predatedNote, type Seen, unbelieved } from "./evidence.ts";
+import { apiTargetOf, type ForgeAccess } from "./access.ts";
 import type { Target } from "../targets/target.ts";
-
-/** Where one template's API is. */
-export interface ApiTarget {
-  /** E.g. `https://git.example.com/api/v1`. */
-  base: string;
-  /** Repo owner. */
-  owner: string;
-  /** Repo name. */
-  repo: string;
-}
+import { cutRedacted } from "../console/secret_forms.ts";
 
 /** Polling intervals (tests shorten them). */
 export interface CiPolling {
@@ -58,35 +44,6 @@ export interface CiPolling {
 }
 
 /**
- * The API of a target: `--api-url` if given, else its origin plus any path
- * prefix before owner/name, then `/api/v1`; owner/name are the last two
- * path segments. Null for a target that is not http(s) without
- * `--api-url`, or whose path has no owner/name.
- */
-export function apiTargetOf(
-  target: Target,
-  apiUrl: string | undefined,
-): ApiTarget | null {
-  let path: string;
-  if (target.scheme === "file") {
-    path = target.url.replace(/^file:\/\//, "");
-  } else if (URL.canParse(target.url)) {
-    path = new URL(target.url).pathname;
-  } else {
-    // scp-like ssh: `user@host:owner/name.git`
-    path = target.url.slice(target.url.indexOf(":") + 1);
-  }
-  const parts = decodeURIComponent(path).replace(/\/+$/, "").split("/")
-    .filter(Boolean);
-  const owner = parts.at(-2);
-  const repo = parts.at(-1)?.replace(/\.git$/, "");
-  if (owner === undefined || repo === undefined || repo === "") return null;
-  if (apiUrl !== undefined) return { base: apiUrl, owner, repo };
-  if (target.scheme !== "http") return null;
-  return { base: apiBaseFor(target.url), owner, repo };
-}
-
-/**
  * Refuses CI flags for a target whose API is unknown (not http(s), no
  * `--api-url`) and without `--allow-net` for every API host (never a
  * prompt): a {@linkcode UsageError} naming the flag, raised before
@@ -94,9 +51,9 @@ export function apiTargetOf(
  */
 export function checkApiPermission(
   targets: readonly Target[],
-  options: Pick<RunOptions, "apiUrl">,
+  options: { apiUrl: string | undefined },
   flag: string,
-  query: PermissionQuery = queryPermission,
+  access: ForgeAccess,
 ): void {
   const hosts = new Set<string>();
   for (const target of targets) {
@@ -108,18 +65,15 @@ export function checkApiPermission(
     }
     hosts.add(new URL(api.base).host);
   }
-  const missing = [...hosts].filter((host) =>
-    query({ name: "net", host }) !== "granted"
-  );
-  if (missing.length > 0) {
-    throw new UsageError(
+  access.requireNet(
+    hosts,
+    (missing) =>
       `${flag} reads CI over the forge API and needs --allow-net${
         missing.length === 1 ? `=${missing[0]}` : ""
       } (not granted for ${
         missing.slice(0, 3).join(", ")
       }); add it to the deno run command, or drop ${flag}`,
-    );
-  }
+  );
 }
 
 /**
@@ -129,7 +83,7 @@ export function checkApiPermission(
  * that ends within seconds is seen within 2 s, at about one request per
  * template per 2 s; a long one costs one request per 15 s.
  */
-export const DEFAULT_POLLING: CiPolling = {
+const DEFAULT_POLLING: CiPolling = {
   minIntervalMs: 1700,
   maxIntervalMs: 15_000,
   growth: 1.15,
@@ -137,11 +91,9 @@ export const DEFAULT_POLLING: CiPolling = {
 };
 
 /** What a CI reader needs from a run. */
-export interface CiReaderOptions {
-  /** The token, if any (sent as `token <t>` to allowed origins). */
-  token: string | null;
-  /** Origins the token may go to. */
-  allowedOrigins: ReadonlySet<string>;
+interface CiReaderOptions {
+  /** The run's access to the API (the token, where it may go). */
+  access: ForgeAccess;
   /** `--api-url`. */
   apiUrl: string | undefined;
   /** `--ci-context` globs (empty: every context). */
@@ -150,8 +102,6 @@ export interface CiReaderOptions {
   waitTimeoutMs: number;
   /** `--wait-start` in ms. */
   waitStartMs: number;
-  /** `--timeout` in ms: the budget of one request with its retries. */
-  timeoutMs: number;
   /** API requests in flight at once. */
   concurrency: number;
   /** Stops every follow. */
@@ -161,7 +111,7 @@ export interface CiReaderOptions {
 }
 
 /** What every follow of a run shares (see `CiReader.followSettings`). */
-export interface FollowSettings {
+interface FollowSettings {
   /** `--wait-timeout` in ms. */
   waitTimeoutMs: number;
   /** `--wait-start` in ms. */
@@ -215,8 +165,10 @@ export class CiReader {
 
   /**
    * Follows `sha`'s CI on `branch` to its result (see `followCommit`).
-   * Never throws but on interrupt, where it returns the CI seen so far
-   * with a note: an API failure is a `pending` outcome that says why.
+   * With `pushedAt` (our clock, before the push), only statuses created
+   * after it count; others make a `success` or `none` `ambiguous` (see
+   * `evidence.ts`). Never throws but on interrupt, where it returns the CI
+   * seen so far with a note: an API failure is a `pending` outcome.
    */
   async follow(
     target: Target,
@@ -224,12 +176,13 @@ export class CiReader {
     branch: string,
     fresh: boolean,
     moved?: BranchMoved,
+    pushedAt?: number,
   ): Promise<CiOutcome> {
     const api = apiTargetOf(target, this.#o.apiUrl);
     if (api === null) return unreachable(target);
     const started = Date.now();
-    const seen: { statuses: CommitStatus[] | null } = { statuses: null };
-    const reader = this.#reader(api.base, seen);
+    const seen: Seen<CommitStatus> = { statuses: null, dropped: 0 };
+    const reader = this.#reader(api.base, seen, pushedAt);
     const polling = this.#o.polling ?? DEFAULT_POLLING;
     const globs = this.#globs();
     try {
@@ -248,7 +201,11 @@ export class CiReader {
         ...(polling.jitter ? { jitter: polling.jitter } : {}),
         ...(moved ? { branchMoved: moved } : {}),
       });
-      return { ...outcomeOf(result), waitedMs: Date.now() - started };
+      return unbelieved(
+        { ...outcomeOf(result), waitedMs: Date.now() - started },
+        seen.dropped,
+        predatedNote(seen),
+      );
     } catch (error) {
       const waitedMs = Date.now() - started;
       const sofar = seen.statuses === null
@@ -265,7 +222,7 @@ export class CiReader {
   async read(target: Target, sha: string): Promise<CiOutcome> {
     const api = apiTargetOf(target, this.#o.apiUrl);
     if (api === null) return unreachable(target);
-    const reader = this.#reader(api.base, { statuses: null });
+    const reader = this.#reader(api.base, { statuses: null, dropped: 0 });
     try {
       return outcomeOf(
         await readCommitCi(reader, { ...api, sha, branch: "" }, {
@@ -288,20 +245,17 @@ export class CiReader {
     return this.#o.contexts.length > 0 ? this.#o.contexts : undefined;
   }
 
-  /** A status reader over the base's client, limited, remembering answers. */
+  /** A limited status reader over the base's client (see `keepOurs`). */
   #reader(
     base: string,
-    seen: { statuses: CommitStatus[] | null },
+    seen: Seen<CommitStatus>,
+    pushedAt?: number,
   ): StatusReader {
     let client = this.#clients.get(base);
     if (client === undefined) {
-      client = new ForgeClient({
-        apiBase: base,
-        authorization: this.#o.token === null ? null : `token ${this.#o.token}`,
-        allowedOrigins: this.#o.allowedOrigins,
-        timeoutMs: this.#o.timeoutMs,
+      client = this.#o.access.client(base, {
         signal: this.#o.signal,
-        ...(this.#o.polling?.retry ? { retry: this.#o.polling.retry } : {}),
+        retry: this.#o.polling?.retry,
       });
       this.#clients.set(base, client);
     }
@@ -310,8 +264,8 @@ export class CiReader {
       combinedStatus: (owner, repo, ref) =>
         this.#limit(async () => {
           const answer = await forge.combinedStatus(owner, repo, ref);
-          seen.statuses = answer.value.statuses;
-          return answer;
+          const statuses = keepOurs(seen, answer, Date.now(), pushedAt);
+          return { ...answer, value: { ...answer.value, statuses } };
         }),
     };
   }
@@ -350,7 +304,7 @@ function outcomeOf(result: CiResult): CiOutcome {
 const MAX_CONTEXTS = 50;
 
 function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return cutRedacted(text, max - 1, "…");
 }
 
 function unreachable(target: Target): CiOutcome {

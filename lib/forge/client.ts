@@ -67,7 +67,15 @@ export interface ForgeClientOptions extends TransportOptions {
   apiBase: string;
   /** Most pages `getAll` reads (default 200). */
   maxPages?: number;
+  /**
+   * Most answer bytes one listing holds over all its pages (default
+   * {@linkcode MAX_LIST_BYTES}): the bound on memory, not only on pages.
+   */
+  maxListBytes?: number;
 }
+
+/** Most answer bytes one listing (all its pages) holds: 32 MiB. */
+export const MAX_LIST_BYTES = 32 * 1024 * 1024;
 
 /** A checked answer. */
 export interface ForgeResult<T> {
@@ -75,6 +83,14 @@ export interface ForgeResult<T> {
   value: T;
   /** Where a same-origin redirect (renamed repo) led, or null. */
   movedTo: string | null;
+  /** The answer's `Date` header (the server's clock), when it sent one. */
+  date?: string;
+}
+
+/** The `Date` header of an answer, as a {@linkcode ForgeResult} holds it. */
+function dateOf(answer: Answer): { date?: string } {
+  const date = answer.headers.get("date");
+  return date === null ? {} : { date };
 }
 
 /** A checked list read over all pages. */
@@ -146,9 +162,11 @@ export class ForgeClient {
     }/status`;
     let movedTo: string | null = null;
     let first: CombinedStatus | null = null;
+    let date: { date?: string } = {};
     const statuses: CommitStatus[] = [];
     await this.#pages(path, checkCombinedStatus, (value, answer) => {
       const combined = value as CombinedStatus;
+      if (first === null) date = dateOf(answer);
       first ??= combined;
       movedTo ??= answer.movedTo;
       statuses.push(...(combined.statuses ?? []));
@@ -156,7 +174,7 @@ export class ForgeClient {
     });
     const head = first as CombinedStatus | null;
     if (head === null) throw new Error("unreachable: no page read");
-    return { value: { ...head, statuses }, movedTo };
+    return { value: { ...head, statuses }, movedTo, ...date };
   }
 
   /** `GET /repos/{o}/{r}/actions/tasks` (Gitea 1.23+), first page. */
@@ -203,6 +221,7 @@ export class ForgeClient {
     return {
       value: this.#parse<T>(answer, "GET", check),
       movedTo: answer.movedTo,
+      ...dateOf(answer),
     };
   }
 
@@ -249,6 +268,8 @@ export class ForgeClient {
       url.searchParams.set("limit", String(PAGE_LIMIT));
     }
     const maxPages = this.#o.maxPages ?? 200;
+    const maxBytes = this.#o.maxListBytes ?? MAX_LIST_BYTES;
+    let held = 0;
     for (let page = 1; url !== null; page++) {
       if (page > maxPages) {
         throw forgeError("invalid", null, "GET", url, {
@@ -256,6 +277,14 @@ export class ForgeClient {
         });
       }
       const answer = await this.#transport.request("GET", url, null);
+      held += answer.bytes.length;
+      if (held > maxBytes) {
+        throw forgeError("invalid", null, "GET", url, {
+          what: `listed more than ${
+            Math.round(maxBytes / 1024 / 1024)
+          } MiB over ${page} pages; stopped reading`,
+        });
+      }
       const value = this.#parse<unknown>(answer, "GET", check);
       // An empty page ends the list, whatever its Link says.
       const next = take(value, answer) === 0
@@ -299,9 +328,17 @@ function repoPath(owner: string, repo: string): string {
   return `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
 }
 
+/** Longest `Link` header read. */
+const MAX_LINK_HEADER = 16 * 1024;
+
 /** The `rel="next"` target of a `Link` header, resolved against `base`. */
 export function nextLink(header: string | null, base: URL): URL | null {
   if (header === null) return null;
+  if (header.length > MAX_LINK_HEADER) {
+    throw forgeError("invalid", null, "GET", base, {
+      what: `sent a Link header longer than ${MAX_LINK_HEADER} characters`,
+    });
+  }
   for (const part of header.split(",")) {
     const match = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
     if (match === null) continue;

@@ -22,8 +22,10 @@
  */
 
 import { createLimiter } from "../engine/pool.ts";
-import type { ForgeClient } from "./client.ts";
+import { type ForgeClient, ForgeError } from "./client.ts";
+import { EXIT, UsageError } from "../errors.ts";
 import type { Repository } from "./types.ts";
+import { cutRedacted } from "../console/secret_forms.ts";
 
 /** What `--org`, `--match`, `--exclude` and `--topic` ask for. */
 export interface DiscoveryFilters {
@@ -77,7 +79,7 @@ export function nameProblem(fullName: string): string | null {
  */
 export function shownName(text: string): string {
   const safe = text.replace(/[^A-Za-z0-9_.\/-]/g, "?");
-  return safe.length > 100 ? `${safe.slice(0, 97)}...` : safe;
+  return cutRedacted(safe, 97);
 }
 
 /**
@@ -153,7 +155,7 @@ export async function discoverRepos(
 ): Promise<Discovery> {
   const repos: string[] = [];
   const excluded: Excluded[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   for (const owner of new Set(filters.owners)) {
     try {
       await discoverOwner(client, owner, filters, { repos, excluded, seen });
@@ -171,18 +173,24 @@ async function discoverOwner(
   client: ForgeClient,
   owner: string,
   filters: DiscoveryFilters,
-  into: Discovery & { seen: Set<string> },
+  into: Discovery & { seen: Map<string, string> },
 ): Promise<void> {
   const listed = await client.listOrgRepos(owner);
   const candidates: Repository[] = [];
   for (const repo of listed.value) {
     const key = repo.full_name.toLowerCase();
-    if (into.seen.has(key)) continue;
-    into.seen.add(key);
-    const reason = flagReason(repo, owner) ??
-      globReason(repo.full_name, filters);
-    if (reason === null) candidates.push(repo);
-    else into.excluded.push({ repo: shownName(repo.full_name), reason });
+    const twin = into.seen.get(key);
+    // The same name listed again (a page overlap) is one repo; a name that
+    // differs only in case is another repo Gitea cannot tell apart here.
+    if (twin === repo.full_name) continue;
+    if (twin === undefined) into.seen.set(key, repo.full_name);
+    const reason = (twin === undefined
+      ? null
+      : `name differs only in case from ${shownName(twin)}`) ??
+      flagReason(repo, owner) ?? globReason(repo.full_name, filters);
+    if (reason === null) {
+      candidates.push(repo);
+    } else into.excluded.push({ repo: shownName(repo.full_name), reason });
   }
   const limit = createLimiter(TOPIC_LOOKUPS);
   const topics = await Promise.all(
@@ -248,4 +256,30 @@ export async function lookUpRepo(
   return reason === null
     ? { state: "live", fullName: repo.full_name }
     : { state: "left out", reason };
+}
+
+/**
+ * A failed API call during discovery as the error that ends the run: an
+ * unknown owner is a usage error naming it (exit 2), a refused token exit
+ * 3, anything else exit 1. Anything that is no {@linkcode ForgeError} is
+ * thrown on.
+ */
+export function discoveryError(
+  error: unknown,
+  owner: string,
+  flag = "--org",
+): Error {
+  if (!(error instanceof ForgeError)) return error as Error;
+  if (error.kind === "not_found" && /\/(orgs|users)\//.test(error.path)) {
+    return new UsageError(
+      `${flag} ${owner}: no organisation or user of that name on the server (or the token may not see it); check the name`,
+    );
+  }
+  if (error.kind === "auth") {
+    return new UsageError(
+      `${flag} ${owner}: the server refused the token: ${error.message}`,
+      EXIT.credentials,
+    );
+  }
+  return new UsageError(`${flag} ${owner}: ${error.message}`, EXIT.failed);
 }

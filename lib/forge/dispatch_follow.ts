@@ -3,7 +3,9 @@
  * dispatched run posts no commit status, so the follow reads the server's
  * runs list (`GET /repos/{o}/{r}/actions/tasks`, Gitea 1.23+) instead: the
  * run is the newest `workflow_dispatch` run of the workflow on the branch
- * that the list did not hold before the dispatch (`findDispatchedJobs`).
+ * that the list did not hold before the dispatch, of the branch tip at the
+ * dispatch and created after it (`findDispatchedJobs`); two such runs
+ * cannot be told apart: `ambiguous`, never `success`.
  * The outcome has the shape of a commit's CI (`CiOutcome`), one context
  * per job. The clock and the sleep are injectable, so tests never really
  * wait.
@@ -20,11 +22,13 @@ import { InterruptedError } from "../errors.ts";
 import { sleep as realSleep } from "../engine/retry.ts";
 import { type FollowOptions, pollPause, shownSeconds } from "./ci.ts";
 import {
+  dispatchedJobs,
   type DispatchedRunQuery,
-  findDispatchedJobs,
   type TaskLister,
 } from "./dispatch_runs.ts";
+import { unbelieved } from "./evidence.ts";
 import type { ActionTask } from "./types.ts";
+import { cutRedacted } from "../console/secret_forms.ts";
 
 /** The dispatched run to follow. */
 export interface DispatchedRunTarget extends DispatchedRunQuery {
@@ -69,7 +73,7 @@ function httpUrl(url: string): string | null {
 
 /** The text a job's context shows, bounded. */
 function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return cutRedacted(text, max - 1, "…");
 }
 
 /**
@@ -129,21 +133,27 @@ export async function followDispatchedRun(
   const start = now();
   for (;;) {
     if (options.signal?.aborted) throw new InterruptedError();
-    const jobs = await findDispatchedJobs(
+    const { jobs, others } = await dispatchedJobs(
       client,
       target.owner,
       target.repo,
       target,
     );
     onJobs(jobs);
-    const result = runOutcome(jobs, target.workflow);
+    const result = unbelieved(
+      runOutcome(jobs, target.workflow),
+      others,
+      `${
+        others + 1
+      } new ${target.workflow} runs of the dispatched commit on ${target.branch}: which one this dispatch started cannot be told`,
+    );
     const elapsed = now() - start;
     const done = (note?: string): CiOutcome => ({
       ...result,
       waitedMs: Math.max(0, Math.round(now() - start)),
       ...(note ? { note } : {}),
     });
-    if (result.state === "success" || result.state === "failure") {
+    if (["success", "failure", "ambiguous"].includes(result.state)) {
       return done();
     }
     if (result.state === "none" && elapsed >= waitStartMs) {

@@ -9,6 +9,11 @@
  */
 
 import { ADVICE, type ErrorKind } from "../errors.ts";
+import {
+  cutRedacted,
+  redactKnown,
+  scrubEdge,
+} from "../console/secret_forms.ts";
 
 /** cascade's error kinds plus `moved`: a redirect cascade will not follow. */
 export type ForgeErrorKind = ErrorKind | "moved";
@@ -102,7 +107,13 @@ export function forgeError(
  * error, else the text; at most 200 characters, control characters escaped.
  */
 export function serverWords(bytes: Uint8Array): string {
-  let text = new TextDecoder().decode(bytes.subarray(0, 4096));
+  // Redacted before any cut: the cut at READ_WORDS leaves no piece of a
+  // secret at its edge, and the 200-character cut below redacts first.
+  const whole = bytes.length <= READ_WORDS;
+  const read = redactKnown(
+    new TextDecoder().decode(bytes.subarray(0, READ_WORDS)),
+  );
+  let text = whole ? read : scrubEdge(read, "end");
   try {
     const parsed: unknown = JSON.parse(text);
     const message = (parsed as { message?: unknown } | null)?.message;
@@ -116,5 +127,8 @@ export function serverWords(bytes: Uint8Array): string {
         ? "\\n"
         : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+  return cutRedacted(text, 197);
 }
+
+/** Bytes of an error body read for its words. */
+const READ_WORDS = 64 * 1024;

@@ -168,7 +168,8 @@ export class Transport {
   /** The wait before a retry, or null when the server asks too long. */
   #retryWait(attempt: number, retryAfter: string | null): number | null {
     const cap = this.#o.maxRetryAfterMs ?? 60_000;
-    if (retryAfter !== null) {
+    // A longer header is no date or number: the backoff applies.
+    if (retryAfter !== null && retryAfter.length <= 64) {
       const text = retryAfter.trim();
       const asked = /^\d+$/.test(text)
         ? Number(text) * 1000

@@ -131,6 +131,8 @@ export interface ActionTask {
   workflow_id: string;
   /** Web URL of the run. */
   url: string;
+  /** When the task was created (RFC 3339; Gitea 1.23+ sends it). */
+  created_at?: string;
 }
 
 /** `ActionTaskResponse`: the answer to `GET …/actions/tasks` (1.23+). */
@@ -292,6 +294,6 @@ export const checkActionTaskResponse: ShapeCheck = both(
       status: "string",
       workflow_id: "string",
       url: "string",
-    }))(runs);
+    }, { created_at: "string" }))(runs);
   },
 );

@@ -49,8 +49,48 @@ interface Line {
   text: string;
 }
 
-const KEY =
-  /^(?:"([^"\\]*)"|'([^']*)'|([^\s"'#&*!|>%@`{}[\],?:-][^:#]*?|-[^\s:#][^:#]*?))\s*:(?:\s+(.*))?$/;
+/** Characters an unquoted key may not start with (YAML indicators). */
+const KEY_START_BAD = new Set(" \t\"'#&*!|>%@`{}[],?:-");
+/** Line terminators a value may not hold (the old `.` would not match). */
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+
+/**
+ * `key: value` read in one pass (linear in the line): a double-quoted key
+ * without escapes, a single-quoted key, or a plain key (not starting with
+ * an indicator; `-x` allowed) up to the first `:`, holding no `#`; then
+ * `:` and the end of the line, or blanks and the value. Null otherwise.
+ */
+function splitKey(text: string): { key: string; value: string } | null {
+  let key: string;
+  let at: number;
+  const first = text[0] ?? "";
+  if (first === '"' || first === "'") {
+    const close = text.indexOf(first, 1);
+    if (close < 0) return null;
+    key = text.slice(1, close);
+    if (first === '"' && key.includes("\\")) return null;
+    at = close + 1;
+    while (at < text.length && /\s/.test(text[at] ?? "")) at++;
+    if (text[at] !== ":") return null;
+  } else {
+    const second = text[1] ?? "";
+    if (first === "" || /\s/.test(first)) return null;
+    if (first === "-") {
+      if (second === "" || /[\s:#]/.test(second)) return null;
+    } else if (KEY_START_BAD.has(first)) return null;
+    at = text.indexOf(":");
+    if (at < 0) return null;
+    key = text.slice(0, at);
+    if (key.includes("#")) return null;
+    key = key.trimEnd();
+  }
+  const rest = text.slice(at + 1);
+  if (rest === "") return { key, value: "" };
+  if (!/\s/.test(rest[0] ?? "")) return null;
+  const value = rest.trimStart();
+  if (LINE_BREAK.test(value)) return null;
+  return { key, value };
+}
 
 class Unreadable extends Error {}
 
@@ -90,11 +130,11 @@ function linesOf(text: string): Line[] {
 
 /** `key: value` → [key, value]; null when the line is not a mapping key. */
 function keyOf(text: string): [string, string] | null {
-  const m = KEY.exec(text);
+  const m = splitKey(text);
   if (m === null) return null;
-  const key = m[1] ?? m[2] ?? m[3] ?? "";
+  const key = m.key;
   if (key === "<<") throw new Unreadable("it uses a merge key (<<)");
-  let value = (m[4] ?? "").trim();
+  let value = m.value.trim();
   if (value.startsWith("*")) throw new Unreadable("it uses an alias (*)");
   value = value.replace(/^&\S+\s*/, "");
   return [key, value];

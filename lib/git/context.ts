@@ -41,6 +41,12 @@ export interface RemoteContext {
   httpRefs?: HttpRefs | null;
   /** The run's work repo skeletons (see {@linkcode initRepo}). */
   skeletons: Skeletons;
+  /**
+   * What a refused-credentials error advises for this target, when the
+   * generic advice would mislead (no token was sent to it); null or
+   * absent: the generic advice.
+   */
+  authAdvice?: string | null;
 }
 
 /** How a push ended. */
@@ -59,8 +65,15 @@ export interface Skeleton {
 /** A run's skeletons, one per object format, made on first use. */
 export type Skeletons = Map<string, Promise<Skeleton>>;
 
-/** Throws the classified error for a failed git step, or interruption. */
-export function gitFailure(out: GitOutput, step: string): never {
+/**
+ * Throws the classified error for a failed git step, or interruption;
+ * `ctx` gives the target's own auth advice, if it has one.
+ */
+export function gitFailure(
+  out: GitOutput,
+  step: string,
+  ctx?: Pick<RemoteContext, "authAdvice">,
+): never {
   if (out.aborted) throw new InterruptedError();
   const kind = classifyGitFailure(out);
   const url = out.args.find((a) => /^[a-z][a-z0-9+.-]*:\/\//i.test(a));
@@ -75,7 +88,7 @@ export function gitFailure(out: GitOutput, step: string): never {
     const problem = networkProblem(out.stderr, url);
     detail = `${problem.host}: ${problem.reason}`;
   } else detail = firstErrorLine(out.stderr) || `exit ${out.code}`;
-  throw stepFailure(kind, step, detail);
+  throw stepFailure(kind, step, detail, ctx?.authAdvice);
 }
 
 /**
@@ -86,7 +99,11 @@ export function stepFailure(
   kind: ErrorKind,
   step: string,
   detail = "",
+  authAdvice?: string | null,
 ): TemplateError {
+  if (kind === "auth" && authAdvice) {
+    return new TemplateError(kind, `${step}: ${authAdvice}`, authAdvice);
+  }
   let what: string;
   switch (kind) {
     case "auth":
@@ -110,7 +127,11 @@ export function stepFailure(
     default:
       what = `git failed (${detail})`;
   }
-  return new TemplateError(kind, `${step}: ${what}; ${ADVICE[kind]}`);
+  return new TemplateError(
+    kind,
+    `${step}: ${what}; ${ADVICE[kind]}`,
+    ADVICE[kind],
+  );
 }
 
 export function signalOf(ctx: RemoteContext): { signal?: AbortSignal } {

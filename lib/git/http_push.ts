@@ -52,6 +52,7 @@ import {
   TemplateError,
 } from "../errors.ts";
 import { forLog } from "../console/neutralise.ts";
+import { cutRedacted } from "../console/secret_forms.ts";
 
 /**
  * The most bytes of a push's answer read (1 MiB; git's answer for one ref,
@@ -221,7 +222,7 @@ function readReport(
   if (ng === null || ng === "") {
     throw bad("the server's push report was malformed");
   }
-  const reason = ng.length > 200 ? `${ng.slice(0, 197)}...` : ng;
+  const reason = cutRedacted(ng, 197);
   return {
     ok: false,
     reason,

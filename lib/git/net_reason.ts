@@ -30,6 +30,8 @@
  * @module
  */
 
+import { cutRedacted } from "../console/secret_forms.ts";
+
 /** A short reason; the named ones are matched, anything else is git's words. */
 export type NetworkReason =
   | "connection refused"
@@ -183,5 +185,5 @@ function firstWords(text: string): string {
     .replace(/^unable to access '[^']*':\s*/, "")
     .replace(/^TypeError:\s*/, "");
   if (words === "") return "unreachable";
-  return words.length > 120 ? `${words.slice(0, 117)}...` : words;
+  return cutRedacted(words, 117);
 }

@@ -133,9 +133,9 @@ export function answerFromTrace(stderr: string): HttpAnswer | null {
       answer = { status: Number(status[1]), contentType: null };
       continue;
     }
-    const type = /<= Recv header: content-type:\s*(.*?)\s*$/i.exec(line);
+    const type = headerValue(line, "content-type");
     if (type !== null && answer !== null) {
-      answer.contentType = type[1] ?? null;
+      answer.contentType = type;
       continue;
     }
     if (/<= Recv header:\s*$/.test(line) && answer !== null) {
@@ -159,6 +159,26 @@ export function silentOverHttp(
 ): boolean {
   return isHttp(url) && code === 0 && !/^[0-9a-f]{40,64}\t/m.test(stdout) &&
     !/^ref: /m.test(stdout);
+}
+
+/** Longest header value kept from a trace; the rest is cut before parsing. */
+const MAX_HEADER_VALUE = 1024;
+
+/**
+ * The value of header `name` on a trace line `<= Recv header: name: value`
+ * (blanks trimmed, at most {@linkcode MAX_HEADER_VALUE} characters), or
+ * null; linear in the line, however long the server made it.
+ */
+function headerValue(line: string, name: string): string | null {
+  const prefix = "<= Recv header: ";
+  const at = line.indexOf(prefix);
+  if (at < 0) return null;
+  const rest = line.slice(
+    at + prefix.length,
+    at + prefix.length + name.length + 1 + MAX_HEADER_VALUE,
+  );
+  if (rest.slice(0, name.length + 1).toLowerCase() !== `${name}:`) return null;
+  return rest.slice(name.length + 1).trim();
 }
 
 /** The answer of a `fetch` response, for {@linkcode notGitServer}. */

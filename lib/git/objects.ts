@@ -7,12 +7,9 @@
  */
 
 import { FastImportStream } from "./fast_import.ts";
-import {
-  gitFailure,
-  network,
-  type RemoteContext,
-  signalOf,
-} from "./context.ts";
+import { commitNonce, withNonce } from "./nonce.ts";
+import { TemplateError } from "../errors.ts";
+import { gitFailure, type RemoteContext, signalOf } from "./context.ts";
 
 /** One entry of a tree listing (`ls-tree` output). */
 export interface TreeEntry {
@@ -30,36 +27,110 @@ export interface TreeEntry {
 export interface GitObject {
   /** `blob`, `tree` or `commit`. */
   type: string;
-  /** Raw content. */
+  /** Raw content (empty when `tooLarge`). */
   bytes: Uint8Array;
+  /** Its size in bytes, as git gives it. */
+  size?: number;
+  /** True when it is larger than its cap: not read. */
+  tooLarge?: true;
 }
 
+/** Largest blob read from a template by default: 1 MiB. */
+export const MAX_BLOB_BYTES = 1024 * 1024;
+/** Largest tree read from a template: 8 MiB. */
+export const MAX_TREE_BYTES = 8 * 1024 * 1024;
+
+/** The largest size read of one object; larger ones are not read. */
+export type ObjectCap = (spec: string, type: string) => number;
+
+const DEFAULT_CAP: ObjectCap = (_spec, type) =>
+  type === "tree" ? MAX_TREE_BYTES : MAX_BLOB_BYTES;
+
+/** Output of the one-pass read kept before the size-checked read: 16 MiB. */
+const ONE_PASS_BYTES = 16 * 1024 * 1024;
+
 /**
- * Reads objects with one `git cat-file --batch` (objects the filtered fetch
- * left out are fetched lazily from the promisor remote). `specs` are object
- * names like `TIP^{tree}` or `TIP:path`; the result maps each spec to the
- * object, or null when it does not exist.
+ * Reads objects, each bounded by its cap (`cap`, default
+ * {@linkcode MAX_BLOB_BYTES} for a blob, {@linkcode MAX_TREE_BYTES} for a
+ * tree): one `git cat-file --batch` whose output cascade keeps up to 16 MiB;
+ * when git says more than that, the read is done again checked for size
+ * first (`--batch-check`, then `--batch` of those within their cap), so no
+ * large file is ever held. Objects the filtered fetch left out are fetched
+ * lazily from the promisor remote. `specs` are object names like
+ * `TIP^{tree}` or `TIP:path`; the result maps each spec to the object
+ * (`tooLarge` and no bytes beyond its cap), or null when it does not exist.
  */
 export async function readObjects(
   ctx: RemoteContext,
   specs: readonly string[],
+  cap: ObjectCap = DEFAULT_CAP,
 ): Promise<Map<string, GitObject | null>> {
-  const result = new Map<string, GitObject | null>();
-  if (specs.length === 0) return result;
-  const out = await network(
-    ctx,
-    ["cat-file", "--batch"],
-    ctx.gitDir,
-    `${specs.join("\n")}\n`,
+  if (specs.length === 0) return new Map();
+  const capped = (spec: string, found: SizedObject | null | undefined) =>
+    found === undefined || found === null
+      ? null
+      : found.size > cap(spec, found.type)
+      ? { ...found, bytes: new Uint8Array(), tooLarge: true as const }
+      : found;
+  const once = await batch(ctx, "--batch", specs);
+  if (once !== "too-large") {
+    return new Map(specs.map((spec) => [spec, capped(spec, once.get(spec))]));
+  }
+  const sizes = await batch(ctx, "--batch-check", specs);
+  if (sizes === "too-large") throw tooLargeToRead();
+  const wanted = specs.filter((spec) => {
+    const found = capped(spec, sizes.get(spec));
+    return found !== null && found.tooLarge !== true;
+  });
+  const read = await batch(ctx, "--batch", wanted);
+  if (read === "too-large") throw tooLargeToRead();
+  return new Map(specs.map((spec) => [
+    spec,
+    wanted.includes(spec)
+      ? read.get(spec) ?? null
+      : capped(spec, sizes.get(spec)),
+  ]));
+}
+
+type SizedObject = GitObject & { size: number };
+
+function tooLargeToRead(): TemplateError {
+  return new TemplateError(
+    "invalid",
+    "reading files: git's answer was larger than cascade reads; the template's files are too large",
   );
-  if (out.code !== 0) gitFailure(out, "reading files");
+}
+
+/**
+ * One `cat-file` run: each spec's header and (with `--batch`) content;
+ * `too-large` when git said more than {@linkcode ONE_PASS_BYTES}.
+ */
+async function batch(
+  ctx: RemoteContext,
+  mode: "--batch" | "--batch-check",
+  specs: readonly string[],
+): Promise<Map<string, SizedObject | null> | "too-large"> {
+  const result = new Map<string, SizedObject | null>();
+  if (specs.length === 0) return result;
+  const out = await ctx.git(["cat-file", mode], {
+    cwd: ctx.gitDir,
+    env: ctx.env,
+    timeoutMs: ctx.timeoutMs,
+    ...signalOf(ctx),
+    stdin: `${specs.join("\n")}\n`,
+    maxStdoutBytes: ONE_PASS_BYTES,
+  });
+  if (out.code !== 0) gitFailure(out, "reading files", ctx);
+  if ((out.stdoutDropped ?? 0) > 0) return "too-large";
   const bytes = out.stdoutBytes;
   const decoder = new TextDecoder();
   let pos = 0;
   for (const spec of specs) {
     const eol = bytes.indexOf(0x0a, pos);
     if (eol < 0) break;
-    const header = decoder.decode(bytes.subarray(pos, eol));
+    const header = decoder.decode(
+      bytes.subarray(pos, Math.min(eol, pos + 256)),
+    );
     pos = eol + 1;
     const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
     if (!m) {
@@ -67,11 +138,13 @@ export async function readObjects(
       continue;
     }
     const size = Number(m[2]);
+    const content = mode === "--batch" ? bytes.slice(pos, pos + size) : null;
     result.set(spec, {
       type: m[1] ?? "",
-      bytes: bytes.slice(pos, pos + size),
+      size,
+      bytes: content ?? new Uint8Array(),
     });
-    pos += size + 1;
+    if (content !== null) pos += size + 1;
   }
   return result;
 }
@@ -112,7 +185,7 @@ export interface OneFileCommit {
   mode: string;
   /** New file content. */
   content: Uint8Array;
-  /** Full commit message. */
+  /** Full commit message (a `Cascade-Nonce` trailer is added). */
   message: string;
   /** Author and committer. */
   author: { name: string; email: string };
@@ -121,7 +194,9 @@ export interface OneFileCommit {
 /**
  * Writes the one-file commit with one `git fast-import`: the blob, the trees
  * on the file's path (every other entry kept as is) and a commit whose only
- * parent is the tip. Returns the commit id.
+ * parent is the tip, its message ending in a random `Cascade-Nonce`
+ * trailer (see `nonce.ts`): its id cannot be guessed before the push.
+ * Returns the commit id.
  */
 export async function importCommit(
   ctx: RemoteContext,
@@ -133,7 +208,7 @@ export async function importCommit(
   // forward update of a ref fast-import would refuse.
   stream.text(`feature done\ncommit refs/cascade/${commit.parent}\nmark :1\n`);
   stream.text(`author ${who}\ncommitter ${who}\n`);
-  stream.data(commit.message);
+  stream.data(withNonce(commit.message, commitNonce()));
   stream.text(`from ${commit.parent}\n`);
   stream.text(
     `M ${commit.mode} inline "${commit.path.replaceAll('"', '\\"')}"\n`,
@@ -145,6 +220,8 @@ export async function importCommit(
     { cwd: ctx.gitDir, env: ctx.env, stdin: stream.bytes(), ...signalOf(ctx) },
   );
   const id = /^([0-9a-f]{40,64})$/m.exec(out.stdout)?.[1];
-  if (out.code !== 0 || id === undefined) gitFailure(out, "writing the commit");
+  if (out.code !== 0 || id === undefined) {
+    gitFailure(out, "writing the commit", ctx);
+  }
   return id;
 }

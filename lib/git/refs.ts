@@ -79,22 +79,6 @@ export function branchNameProblem(name: string): string | null {
 }
 
 /**
- * True when `name` is a branch name cascade accepts (see
- * {@linkcode branchNameProblem}).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isValidBranchName } from "./refs.ts";
- * assert.ok(isValidBranchName("main"));
- * assert.equal(isValidBranchName("a b"), false);
- * ```
- */
-export function isValidBranchName(name: string): boolean {
-  return branchNameProblem(name) === null;
-}
-
-/**
  * What `git ls-remote --symref URL HEAD [refs/heads/BRANCH]` reports of
  * `head` (however many refs the server sent): HEAD's branch and its tip,
  * and the tip of `branch` (a name cascade checked). Names the server sent

@@ -64,7 +64,7 @@ export async function lsRemote(
     ...refs,
   ];
   const out = await network(ctx, args, ctx.scratchDir);
-  if (out.code !== 0) gitFailure(out, step);
+  if (out.code !== 0) gitFailure(out, step, ctx);
   if (silentOverHttp(ctx.url, out.code, out.stdout)) {
     // An empty repo, or a web server that is not git: git says nothing
     // either way. Once more with the HTTP answer traced tells them apart.
@@ -167,7 +167,7 @@ async function makeSkeleton(
     ["init", "--bare", "-q", "--template=", ...format, path],
     { cwd: ctx.scratchDir, env: ctx.env },
   );
-  if (out.code !== 0) gitFailure(out, "preparing a work repo");
+  if (out.code !== 0) gitFailure(out, "preparing a work repo", ctx);
   const skeleton: Skeleton = { dirs: [], files: [] };
   const walk = async (dir: string) => {
     for await (const entry of Deno.readDir(`${path}/${dir}`)) {
@@ -234,7 +234,7 @@ export async function fetchTip(
     } else break;
     out = await fetch();
   }
-  if (out.code !== 0) gitFailure(out, `fetching ${branch}`);
+  if (out.code !== 0) gitFailure(out, `fetching ${branch}`, ctx);
   const fetchHead = await Deno.readTextFile(`${ctx.gitDir}/FETCH_HEAD`);
   const tip = /^([0-9a-f]{40,64})\t/.exec(fetchHead)?.[1];
   if (tip === undefined) {
@@ -299,7 +299,7 @@ export async function push(
       output: out,
     };
   }
-  gitFailure(out, `pushing to ${branch}`);
+  gitFailure(out, `pushing to ${branch}`, ctx);
 }
 
 /**
@@ -320,7 +320,7 @@ export async function isAncestor(
     ctx.url,
     `refs/heads/${branch}`,
   ], ctx.gitDir);
-  if (fetched.code !== 0) gitFailure(fetched, "verifying the push");
+  if (fetched.code !== 0) gitFailure(fetched, "verifying the push", ctx);
   const out = await ctx.git(["merge-base", "--is-ancestor", ancestor, tip], {
     cwd: ctx.gitDir,
     env: ctx.env,

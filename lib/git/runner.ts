@@ -2,10 +2,14 @@
  * The one git runner: every git process cascade starts goes through
  * {@linkcode runGit}, with a hermetic environment, `LC_ALL=C`, no prompts,
  * no credential helpers, an optional timeout that kills the process, and an
- * abort signal for interrupts.
+ * abort signal for interrupts. What git writes is kept bounded: a head and
+ * a tail of each stream, the middle dropped and said so (see
+ * `bounded_output.ts`).
  *
  * @module
  */
+
+import { HeadTail } from "./bounded_output.ts";
 
 /** Options for one git invocation. */
 export interface GitRunOptions {
@@ -19,9 +23,22 @@ export interface GitRunOptions {
   timeoutMs?: number;
   /** Kill git when this signal aborts; the result has `aborted`. */
   signal?: AbortSignal;
+  /**
+   * Largest standard output kept whole (default {@linkcode MAX_STDOUT_BYTES});
+   * beyond it, a head and a tail are kept and `stdoutDropped` counts the rest.
+   */
+  maxStdoutBytes?: number;
 }
 
-/** What one git process did. Output is kept whole; callers redact it. */
+/** Standard output kept whole by default: 32 MiB. */
+export const MAX_STDOUT_BYTES = 32 * 1024 * 1024;
+/** Standard error kept whole: 1 MiB (half head, half tail beyond it). */
+export const MAX_STDERR_BYTES = 1024 * 1024;
+
+/**
+ * What one git process did. Output is kept up to a bound (head and tail
+ * beyond it); callers redact it.
+ */
 export interface GitOutput {
   /** The argument list, without `git` itself. */
   args: readonly string[];
@@ -37,6 +54,8 @@ export interface GitOutput {
   timedOut: boolean;
   /** True when the abort signal killed the process. */
   aborted: boolean;
+  /** Bytes of standard output dropped from the middle (none: 0 or absent). */
+  stdoutDropped?: number;
 }
 
 /** A function that runs git: the real one, or a recorder in unit tests. */
@@ -186,8 +205,9 @@ export function createGitRunner(baseEnv: Record<string, string>): GitRunner {
 
     const stdoutReader = child.stdout.getReader();
     const stderrReader = child.stderr.getReader();
-    const outP = drain(stdoutReader);
-    const errP = drain(stderrReader);
+    const maxOut = options.maxStdoutBytes ?? MAX_STDOUT_BYTES;
+    const outP = drain(stdoutReader, maxOut);
+    const errP = drain(stderrReader, MAX_STDERR_BYTES);
     if (options.stdin !== undefined) {
       const bytes = typeof options.stdin === "string"
         ? new TextEncoder().encode(options.stdin)
@@ -208,17 +228,18 @@ export function createGitRunner(baseEnv: Record<string, string>): GitRunner {
           stderrReader.cancel().catch(() => {});
         }, 200)
         : undefined;
-      const [stdoutBytes, stderrBytes] = await Promise.all([outP, errP]);
+      const [out, err] = await Promise.all([outP, errP]);
       clearTimeout(grace);
-      const decoder = new TextDecoder();
+      const stdoutDropped = out.droppedBytes();
       return {
         args,
         code: timedOut || aborted ? (status.code || -1) : status.code,
-        stdout: decoder.decode(stdoutBytes),
-        stdoutBytes,
-        stderr: decoder.decode(stderrBytes),
+        stdout: out.text(),
+        stdoutBytes: out.bytes(),
+        stderr: err.text(),
         timedOut,
         aborted,
+        ...(stdoutDropped > 0 ? { stdoutDropped } : {}),
       };
     } finally {
       clearTimeout(timer);
@@ -246,18 +267,20 @@ function graceKiller(child: Deno.ChildProcess) {
   };
 }
 
+/** Reads a stream into a head and a tail of `max / 2` bytes each. */
 async function drain(
   reader: ReadableStreamDefaultReader<Uint8Array>,
-): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
+  max: number,
+): Promise<HeadTail> {
+  const kept = new HeadTail(Math.ceil(max / 2), Math.floor(max / 2));
   try {
     while (true) {
       const { done, value } = await reader.read();
       if (done) break;
-      chunks.push(value);
+      kept.append(value);
     }
   } catch { /* cancelled after a kill */ }
-  return concatBytes(chunks);
+  return kept;
 }
 
 /** Joins byte chunks into one array (git's stdin and stdout). */

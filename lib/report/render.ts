@@ -11,7 +11,6 @@
 import { forLog, forMarkdownCell } from "../console/neutralise.ts";
 import type {
   CiOutcome,
-  PullRef,
   PushReport,
   PushResult,
   Report,
@@ -19,6 +18,7 @@ import type {
   StatusReport,
   StatusResult,
 } from "../model.ts";
+import type { PullRef } from "../forge/pull_ref.ts";
 import {
   type StatedResult,
   statedResults,
@@ -129,15 +129,21 @@ function printable(text: string, max = 200): string {
   return forLog(text, max);
 }
 
-/** A run link fit to print: an http(s) URL as the URL parser writes it. */
+/**
+ * A run link fit to print and to put in a Markdown table cell: an absolute
+ * http(s) URL as the URL parser writes it, with every character that could
+ * end the cell, the link or a code span (`|`, brackets, parentheses,
+ * backticks, `<`, `>`, backslash, blanks) percent-encoded; null for
+ * anything else (the link is then dropped).
+ */
 export function safeLink(url: string | null): string | null {
   if (url === null) return null;
   try {
     const parsed = new URL(url);
     if (!/^https?:$/.test(parsed.protocol)) return null;
     return parsed.href.replace(
-      /[()\s]/g,
-      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+      /[()[\]|`<>\\\s]/g,
+      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
     );
   } catch {
     return null;
@@ -173,7 +179,7 @@ function ciCell(ci: CiOutcome | undefined): string {
   const link = safeLink(
     ci.url ?? ci.contexts.find((c) => c.targetUrl)?.targetUrl ?? null,
   );
-  const word = link ? `[${ci.state}](${link})` : ci.state;
+  const word = link ? `[${cell(ci.state)}](${link})` : cell(ci.state);
   return ci.note ? `${word} ${cell(printable(ci.note, 300))}` : word;
 }
 
@@ -316,9 +322,20 @@ export function renderText(report: Report, style: TextStyle = PLAIN): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Folds line breaks so that one template stays on one line. */
+/**
+ * Folds line breaks (and the blanks around them) into one space, so that
+ * one template stays on one line; linear in the text, whatever it holds.
+ */
 function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, " ");
+  const parts = text.split(/[\r\n]+/);
+  if (parts.length === 1) return text;
+  return parts.map((part, i) =>
+    i === 0
+      ? part.trimEnd()
+      : i === parts.length - 1
+      ? part.trimStart()
+      : part.trim()
+  ).join(" ");
 }
 
 /** A Markdown table cell: see {@linkcode forMarkdownCell}. */

@@ -14,20 +14,15 @@ import {
   type PushReport,
   type PushResult,
   type Report,
+  type ReportHead,
   type RunHead,
+  schemaUrl,
   type StateInfo,
   STATUS_STATES,
   type StatusReport,
   type StatusResult,
-  type StatusState,
+  statusStateOf,
 } from "../model.ts";
-
-/** The state of a status result. */
-export function statusStateOf(result: StatusResult): StatusState {
-  if (result.error) return "error";
-  if (result.skipped) return "skipped";
-  return result.drift ? "drift" : "ok";
-}
 
 /** A result of either report with its state and what the state means. */
 export interface StatedResult {
@@ -149,16 +144,32 @@ export function pushReportOf(
   apiRequests?: number,
 ): PushReport {
   return {
-    tool: head.tool,
-    command: "push",
-    version: head.version,
-    file: head.file,
-    dryRun,
-    startedAt: head.startedAt,
-    durationMs: head.durationMs,
-    options: head.options,
+    ...reportHead("push", head, { dryRun }),
     results,
     summary: summarise(results),
     ...(apiRequests === undefined ? {} : { apiRequests }),
+  };
+}
+
+/**
+ * The head of a `command` report, in the report's key order: the schema,
+ * the tool, the command, the version and file, then `between` (push's
+ * `dryRun`), the times and the options. The one place a head is built.
+ */
+export function reportHead<C extends string, B extends object>(
+  command: C,
+  head: RunHead,
+  between: B,
+): ReportHead & { command: C } & B {
+  return {
+    $schema: schemaUrl(command, head.tool),
+    tool: head.tool,
+    command,
+    version: head.version,
+    file: head.file,
+    ...between,
+    startedAt: head.startedAt,
+    durationMs: head.durationMs,
+    options: head.options,
   };
 }

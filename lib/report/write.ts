@@ -6,11 +6,18 @@
  */
 
 import { resolve } from "node:path";
-import type { RunOptions } from "../cli/parse.ts";
 import type { Report } from "../model.ts";
 import type { Console } from "../console/console.ts";
 import { annotations, inActions, outputs } from "./actions.ts";
 import { renderJson, renderMarkdown } from "./render.ts";
+
+/** Where a run's reports go: `--json` (`-`: stdout) and `--summary`. */
+export interface ReportPaths {
+  /** `--json`. */
+  json?: string | undefined;
+  /** `--summary`. */
+  summary?: string | undefined;
+}
 
 /**
  * Writes `--json`, `--summary` and, in Actions, annotations, the step
@@ -20,7 +27,7 @@ import { renderJson, renderMarkdown } from "./render.ts";
  */
 export async function writeReports(
   report: Report,
-  options: RunOptions,
+  options: ReportPaths,
   io: {
     cwd: string;
     env: (name: string) => string | undefined;

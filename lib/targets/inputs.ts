@@ -7,15 +7,18 @@
  */
 
 import { dirname, resolve } from "node:path";
-import type { RunOptions } from "../cli/parse.ts";
+import { refuseIrregular } from "../report/report_paths.ts";
+import { inActions } from "../report/actions.ts";
 import { UsageError } from "../errors.ts";
 import { forLog } from "../console/neutralise.ts";
 import {
   discoverRepos,
   type Discovery,
+  discoveryError,
   type Excluded,
 } from "../forge/discover.ts";
-import { discoveryError, openForge } from "../forge/session.ts";
+import type { ForgeAccess } from "../forge/access.ts";
+import type { ReportPaths } from "../report/write.ts";
 import {
   dedupeTargets,
   type EarlierReport,
@@ -27,12 +30,53 @@ import {
   type Target,
 } from "./target.ts";
 
+/** Where targets come from, in the order given. */
+export type TargetSource = { repo: string } | { reposFile: string };
+
+/** What resolving a run's targets reads from its settings. */
+export interface SourceSettings {
+  /** `--base-url`. */
+  baseUrl?: string | undefined;
+  /** `--repo` values and `--repos-file` paths, in command-line order. */
+  sources: readonly TargetSource[];
+  /** The run's version (empty for `targets`). */
+  version: string;
+  /** `--retry-failed`. */
+  retryFailed?: string | undefined;
+  /** `--org`. */
+  org: readonly string[];
+  /** `--match`. */
+  match: readonly string[];
+  /** `--exclude`. */
+  exclude: readonly string[];
+  /** `--topic`. */
+  topic: readonly string[];
+  /** `--shard`. */
+  shard?: string | undefined;
+  /** `-v`. */
+  verbose: boolean;
+}
+
 /** Where a resolution says what it decided (a note, or nothing to do). */
 export interface Say {
   /** A line for stdout. */
   out(text: string): void;
   /** A line for stderr. */
   err(text: string): void;
+}
+
+/** Where a run's targets are resolved from, besides its settings. */
+export interface SourceContext {
+  /** The report `--retry-failed` names, or null. */
+  retry: EarlierReport | null;
+  /** The run's access to the API (`--org`). */
+  access: ForgeAccess;
+  /** Environment lookup (`GITEA_URL`). */
+  env: (name: string) => string | undefined;
+  /** Directory relative paths resolve against. */
+  cwd: string;
+  /** Where notes and "nothing to do" are said. */
+  say: Say;
 }
 
 /** The targets of a run, and the discovered repos left out. */
@@ -52,13 +96,11 @@ export interface Resolved {
  * discovery that leaves nothing is a usage error (exit 2).
  */
 export async function resolveTargets(
-  options: RunOptions,
-  retry: EarlierReport | null,
-  env: (name: string) => string | undefined,
-  cwd: string,
-  say: Say,
+  options: SourceSettings,
+  from: SourceContext,
 ): Promise<Target[] | null> {
-  const resolved = await resolveSources(options, retry, env, cwd, say);
+  const resolved = await resolveSources(options, from);
+  const { say } = from;
   if (resolved === null) return null;
   if (options.verbose) {
     for (const { repo, reason } of resolved.excluded) {
@@ -82,11 +124,8 @@ export async function resolveTargets(
  * out. `allowNone`: no source at all is no error (an empty list).
  */
 export async function resolveSources(
-  options: RunOptions,
-  retry: EarlierReport | null,
-  env: (name: string) => string | undefined,
-  cwd: string,
-  say: Say,
+  options: SourceSettings,
+  { retry, access, env, cwd, say }: SourceContext,
   allowNone = false,
 ): Promise<Resolved | null> {
   const inputs: string[] = [];
@@ -124,7 +163,7 @@ export async function resolveSources(
     );
   }
   const listed = inputs.map((t) => parseTarget(t, baseUrl, cwd));
-  const found = await discover(options, env);
+  const found = await discover(options, access);
   const discovered = found.repos.map((r) => parseTarget(r, baseUrl, cwd));
   let targets = dedupeTargets([...listed, ...discovered]);
   if (options.shard !== undefined) {
@@ -159,8 +198,8 @@ function retryName(
 }
 
 /** Refuses `--match`, `--exclude` and `--topic` without `--org`. */
-function checkFilters(options: RunOptions): void {
-  const filters: [string, string[]][] = [
+function checkFilters(options: SourceSettings): void {
+  const filters: [string, readonly string[]][] = [
     ["--match", options.match],
     ["--exclude", options.exclude],
     ["--topic", options.topic],
@@ -175,14 +214,14 @@ function checkFilters(options: RunOptions): void {
 
 /** The repos `--org` lists on the server, filtered; none without it. */
 function discover(
-  options: RunOptions,
-  env: (name: string) => string | undefined,
+  options: SourceSettings,
+  access: ForgeAccess,
 ): Promise<Discovery> {
   if (options.org.length === 0) {
     return Promise.resolve({ repos: [], excluded: [] });
   }
   return discoverRepos(
-    openForge(options, env, "--org"),
+    access.server("--org"),
     {
       owners: options.org,
       match: options.match,
@@ -211,12 +250,30 @@ export async function readInput(
   }
 }
 
-/** Refuses report paths whose directory does not exist, before any push. */
+/**
+ * Refuses report paths whose directory does not exist, and report and
+ * summary paths (`--json`, `--summary`, and with `env`, `GITHUB_STEP_SUMMARY`
+ * and `GITHUB_OUTPUT`) that exist and are not regular files, before any
+ * push.
+ */
 export async function checkReportPaths(
-  options: RunOptions,
+  options: ReportPaths,
   cwd: string,
+  env?: (name: string) => string | undefined,
 ): Promise<void> {
   const paths = [["--json", options.json], ["--summary", options.summary]];
+  await refuseIrregular([
+    ...paths.map(([flag, path]) =>
+      [
+        flag ?? "",
+        path === undefined || path === "-" ? path : resolve(cwd, path),
+      ] as const
+    ),
+    ...(env === undefined || !inActions(env) ? [] : [
+      ["GITHUB_STEP_SUMMARY", env("GITHUB_STEP_SUMMARY")] as const,
+      ["GITHUB_OUTPUT", env("GITHUB_OUTPUT")] as const,
+    ]),
+  ]);
   for (const [flag, path] of paths) {
     if (path === undefined || path === "-") continue;
     const dir = dirname(resolve(cwd, path));

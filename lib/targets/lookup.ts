@@ -8,16 +8,15 @@
  * @module
  */
 
-import type { RunOptions } from "../cli/parse.ts";
 import { createLimiter } from "../engine/pool.ts";
 import type { ForgeClient } from "../forge/client.ts";
 import {
+  discoveryError,
   type Excluded,
   lookUpRepo,
   nameProblem,
   type RepoLookup,
 } from "../forge/discover.ts";
-import { discoveryError } from "../forge/session.ts";
 import { readInput, type Resolved } from "./inputs.ts";
 import { ownerNameOf } from "./step.ts";
 import { type CheckEntry, compareKey } from "./check.ts";
@@ -143,13 +142,12 @@ export interface Checked {
  * that discovery did not already vouch for: missing, renamed, archived.
  */
 export async function checkEntries(
-  options: RunOptions,
+  file: string,
   baseUrl: string | undefined,
   cwd: string,
   resolved: Resolved,
   lookups: Lookups,
 ): Promise<Checked> {
-  const file = options.check as string;
   const lines = parseReposFile(await readInput(file, "--check", cwd));
   const known = new Set(resolved.targets.map((t) => compareKey(t.key)));
   const discovered = new Set(

@@ -9,6 +9,13 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { UsageError } from "../errors.ts";
 import { hideUserinfo } from "../console/redact.ts";
+import {
+  PUSH_STATES,
+  type StateInfo,
+  STATUS_STATES,
+  statusStateOf,
+} from "../model.ts";
+import { cutRedacted } from "../console/secret_forms.ts";
 
 /** How git reaches a target. */
 export type TargetScheme = "http" | "ssh" | "file";
@@ -181,7 +188,7 @@ function canonicalKey(url: string): string {
 function safe(text: string): string {
   // Credentials go before the cut: a cut URL no longer looks like one.
   const oneLine = hideUserinfo(text).replace(/\p{Cc}/gu, "?");
-  return oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine;
+  return cutRedacted(oneLine, 117);
 }
 
 /** Parses a repos file: one target per line, blank lines and `#` ignored. */
@@ -263,26 +270,28 @@ export interface EarlierReport {
 }
 
 /**
- * Whether an earlier result needs another run: in a push report, every
- * template that did not reach a final state — `failed`, `interrupted`, and
- * `skipped` because the run stopped before pushing (`skip: "aborted"`, or
- * a report from before that field: "not attempted") — but not one skipped
- * by the probe or `--no-downgrade`, and every `proposed` one (an open pull
- * request stays unchanged, a closed one is proposed again); in a status
- * report, every template that drifted or could not be read, not one the
- * probe skipped.
+ * Whether an earlier result needs another run, as its state's `retry`
+ * column in `model.ts` says: in a push report `failed`, `interrupted`,
+ * and `skipped` because the run stopped before pushing (`skip:
+ * "aborted"`, or a report from before that field: "not attempted"), not
+ * one skipped by the probe or `--no-downgrade`, and every `proposed` one
+ * (an open pull request stays unchanged, a closed one is proposed
+ * again); in a status report every
+ * template that drifted or could not be read, not one the probe skipped.
  */
 function needsRetry(r: Record<string, unknown>): boolean {
+  let info: StateInfo | undefined;
   if (r.status === undefined) {
-    return r.error !== undefined || (r.drift === true && r.skipped !== true);
+    info = STATUS_STATES[statusStateOf(r as { drift: boolean })];
+  } else if (
+    typeof r.status === "string" && Object.hasOwn(PUSH_STATES, r.status)
+  ) {
+    info = PUSH_STATES[r.status as keyof typeof PUSH_STATES];
   }
-  if (r.status === "failed" || r.status === "interrupted") return true;
-  // Its pull request may have been closed unmerged since: proposed again.
-  if (r.status === "proposed") return true;
-  return r.status === "skipped" &&
-    (r.skip === "aborted" ||
-      (r.skip === undefined && typeof r.reason === "string" &&
-        r.reason.startsWith("not attempted")));
+  if (info === undefined || info.retry === "never") return false;
+  return info.retry === "always" || r.skip === "aborted" ||
+    (r.skip === undefined && typeof r.reason === "string" &&
+      r.reason.startsWith("not attempted"));
 }
 
 /**

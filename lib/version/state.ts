@@ -12,6 +12,7 @@ import type { RemoteContext } from "../git/context.ts";
 import { openTip } from "../git/remote.ts";
 import {
   importCommit,
+  MAX_TREE_BYTES,
   parseTree,
   readObjects,
   type TreeEntry,
@@ -36,6 +37,11 @@ export interface VersionState {
   /** Probe files that exist and mention the file's name (when asked). */
   wiredBy: string[];
 }
+
+/** Largest version file read: 64 KiB (a version is at most 128 bytes). */
+export const MAX_VERSION_FILE_BYTES = 64 * 1024;
+/** Largest probe file read: 4 MiB. */
+export const MAX_PROBE_BYTES = 4 * 1024 * 1024;
 
 const MODE_NAMES: Record<string, string> = {
   "040000": "a directory",
@@ -65,7 +71,33 @@ export async function readVersionState(
   );
   const fileSpec = `${tip}:${path}`;
   const probeSpecs = probes.map((p) => `${tip}:${p}`);
-  const objects = await readObjects(ctx, [...dirs, fileSpec, ...probeSpecs]);
+  const objects = await readObjects(
+    ctx,
+    [...dirs, fileSpec, ...probeSpecs],
+    (spec, type) =>
+      spec === fileSpec && type === "blob"
+        ? MAX_VERSION_FILE_BYTES
+        : type === "tree"
+        ? MAX_TREE_BYTES
+        : MAX_PROBE_BYTES,
+  );
+  const tooLarge = probeSpecs.findIndex((spec) =>
+    objects.get(spec)?.tooLarge === true
+  );
+  if (tooLarge >= 0) {
+    throw new TemplateError(
+      "invalid",
+      `probe ${probes[tooLarge]}: the file is too large (${
+        objects.get(probeSpecs[tooLarge] ?? "")?.size
+      } bytes; cascade reads at most ${MAX_PROBE_BYTES}); name a smaller probe file`,
+    );
+  }
+  if (dirs.some((spec) => objects.get(spec)?.tooLarge === true)) {
+    throw new TemplateError(
+      "invalid",
+      `a directory on the path to ${path} is too large to read (more than ${MAX_TREE_BYTES} bytes of entries); cascade leaves this template alone`,
+    );
+  }
   const hashBytes = tip.length / 2;
   let entry: TreeEntry | null = null;
   for (const [depth, spec] of dirs.entries()) {
@@ -96,6 +128,10 @@ export async function readVersionState(
   const file = objects.get(fileSpec);
   const content: VersionFileContent | null = entry === null
     ? null
+    : file?.tooLarge === true
+    // Not read: a version file this large holds no version; it is
+    // replaced like a binary one, its old value reported by its size.
+    ? { value: null, display: `<too large, ${file.size} bytes>` }
     : file?.type === "blob"
     ? parseVersionFile(file.bytes)
     : { value: null, display: "?" };

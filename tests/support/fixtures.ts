@@ -37,8 +37,15 @@ export interface CommitInfo {
   author: string;
   /** `Name <email>` of the committer. */
   committer: string;
-  /** Full message. */
+  /**
+   * The message as cascade was asked to write it: the full message less
+   * the `Cascade-Nonce` trailer cascade adds (see `lib/git/nonce.ts`).
+   */
   message: string;
+  /** That trailer's value (32 hex digits), or null when there is none. */
+  nonce: string | null;
+  /** The full message, trailer included, exactly as the commit holds it. */
+  rawMessage: string;
 }
 
 /** What a cascade run printed and returned. */
@@ -145,12 +152,18 @@ export class Fixture implements AsyncDisposable {
         l.slice(name.length + 1)
       );
     const person = (line = "") => line.replace(/ \d+ [+-]\d{4}$/, "");
+    const rawMessage = body.join("\n\n");
+    const nonce = /(\n\n|\n)Cascade-Nonce: ([0-9a-f]{32})\n$/.exec(rawMessage);
     return {
       sha,
       parents: field("parent"),
       author: person(field("author")[0]),
       committer: person(field("committer")[0]),
-      message: body.join("\n\n"),
+      message: nonce === null
+        ? rawMessage
+        : `${rawMessage.slice(0, nonce.index)}\n`,
+      nonce: nonce?.[2] ?? null,
+      rawMessage,
     };
   }
 

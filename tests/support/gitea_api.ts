@@ -864,12 +864,13 @@ export class GiteaApi {
     return `${this.origin}/api/swagger`;
   }
 
-  /** Distinct, increasing RFC 3339 times. */
+  /**
+   * Gitea's clock: now, to the second, as RFC 3339 (never going back), so
+   * that `created_at` and the `Date` header of the answers agree.
+   */
   #now(): string {
-    return new Date(T0 + 1000 * ++this.#clock).toISOString().replace(
-      ".000Z",
-      "Z",
-    );
+    this.#clock = Math.max(this.#clock, Math.floor(Date.now() / 1000) * 1000);
+    return new Date(this.#clock).toISOString().replace(".000Z", "Z");
   }
 }
 

@@ -10,17 +10,15 @@
  * @module
  */
 
-import type { RunOptions } from "../../cli/parse.ts";
-import type { Token } from "../../credentials.ts";
 import type { Plan } from "../../engine/engine.ts";
 import { EXIT, InterruptedError, UsageError } from "../../errors.ts";
 import {
   type ApiCredentials,
-  apiCredentials,
-  apiRepoOf,
-} from "../../forge/api_access.ts";
+  apiTargetOf,
+  type ForgeAccess,
+} from "../../forge/access.ts";
 import {
-  ForgeClient,
+  type ForgeClient,
   ForgeError,
   type ForgeRetry,
 } from "../../forge/client.ts";
@@ -46,21 +44,13 @@ export interface DispatchAccess {
 }
 
 /** What opening the API needs from the run. */
-export interface AccessDeps {
-  /** The token, if any. */
-  token?: Token | null | undefined;
-  /** The origins the token may go to. */
-  tokenOrigins?: ReadonlySet<string> | undefined;
+interface AccessDeps {
+  /** The run's access to the API (token, origins, `--allow-net`). */
+  access: ForgeAccess;
   /** Aborted on interrupt. */
   signal: AbortSignal;
   /** Retries of the clients for 429/5xx (default: the client's). */
   retry?: ForgeRetry | undefined;
-  /** Answers a net permission query (tests); `querySync` by default. */
-  queryNet?: (host: string) => Deno.PermissionState;
-}
-
-function queryNet(host: string): Deno.PermissionState {
-  return Deno.permissions.querySync({ name: "net", host }).state;
 }
 
 /**
@@ -69,26 +59,18 @@ function queryNet(host: string): Deno.PermissionState {
  */
 export async function openDispatchAccess(
   plans: readonly Plan[],
-  options: RunOptions,
   deps: AccessDeps,
 ): Promise<Map<string, DispatchAccess>> {
   const located = plans.map(({ target }) => ({ target, ...locate(target) }));
-  const query = deps.queryNet ?? queryNet;
-  for (const host of new Set(located.map((l) => l.host))) {
-    if (query(host) !== "granted") {
-      throw new UsageError(
-        `--trigger dispatch calls the API of ${host}: cascade needs --allow-net (or --allow-net=${host}): add it to the deno run command`,
-      );
-    }
-  }
+  deps.access.requireNet(
+    located.map((l) => l.host),
+    ([host]) =>
+      `--trigger dispatch calls the API of ${host}: cascade needs --allow-net (or --allow-net=${host}): add it to the deno run command`,
+  );
   const credentials = new Map(
     located.map(({ target }) => [
       target.key,
-      apiCredentials(
-        target,
-        deps.token?.value ?? null,
-        deps.tokenOrigins ?? new Set(),
-      ),
+      deps.access.credentials(target),
     ]),
   );
   for (const { target } of located) {
@@ -101,14 +83,10 @@ export async function openDispatchAccess(
     const { authorization, allowedOrigins } = credentials.get(
       target.key,
     ) as ApiCredentials;
-    const client = new ForgeClient({
-      apiBase,
+    const client = deps.access.clientFor(apiBase, {
       authorization,
       allowedOrigins,
-      timeoutMs: options.timeout * 1000,
-      signal: deps.signal,
-      ...(deps.retry ? { retry: deps.retry } : {}),
-    });
+    }, { signal: deps.signal, retry: deps.retry });
     if (!servers.has(apiBase)) {
       servers.set(apiBase, checkServer(client, apiBase));
     }
@@ -128,14 +106,19 @@ function noTokenProblem(target: Target, missing: "none" | "withheld"): string {
 /** The API address of an http(s) target; others are refused. */
 function locate(target: Target) {
   const api = target.scheme === "http" && target.origin !== null
-    ? apiRepoOf(target.url)
+    ? apiTargetOf(target, undefined)
     : null;
   if (api === null) {
     throw new UsageError(
       `${target.repo}: --trigger dispatch calls the server's API, so it needs an https:// (or http://) owner/name target, not ${target.scheme}`,
     );
   }
-  return { ...api, host: new URL(api.apiBase).host };
+  return {
+    apiBase: api.base,
+    owner: api.owner,
+    repo: api.repo,
+    host: new URL(api.base).host,
+  };
 }
 
 /** Reads the server's version; refuses a server without the API. */

@@ -14,20 +14,18 @@
  * @module
  */
 
-import type { RunOptions } from "../../cli/parse.ts";
 import {
   type Mode,
   type ModeDeps,
   type ModeRun,
   type Plan,
   type ReadSettings,
-  readSettings,
   runTemplates,
   type Step,
   type TemplateTask,
 } from "../../engine/engine.ts";
 import { InterruptedError, reportError } from "../../errors.ts";
-import { dispatchRunIds } from "../../forge/dispatch_runs.ts";
+import { dispatchRunsBefore } from "../../forge/dispatch_runs.ts";
 import { hasTasksList } from "../../forge/server_version.ts";
 import {
   notAttempted,
@@ -56,44 +54,37 @@ export interface DispatchSettings extends ReadSettings {
 }
 
 /** A dispatch run's outcome: the mode's, plus a mark per dispatched target. */
-export interface DispatchModeRun extends ModeRun {
+interface DispatchModeRun extends ModeRun {
   /** By target key: the templates dispatched (not in a dry run). */
   marks: ReadonlyMap<string, DispatchMark>;
 }
 
+/** What `cascade push --trigger dispatch` runs with. */
+export interface DispatchModeSettings extends DispatchSettings {
+  /** `--wait`: follow each dispatched run. */
+  wait: boolean;
+  /** `--canary`: dispatch the first n, go on only if their runs pass. */
+  canary: number | undefined;
+}
+
 /** The dispatch mode: a mode whose run also gives the marks. */
-export interface DispatchMode extends Mode {
+interface DispatchMode extends Mode<DispatchModeSettings> {
   /** Runs the dispatch over the plans. */
   run(
     plans: readonly Plan[],
-    options: RunOptions,
+    settings: DispatchModeSettings,
     deps: ModeDeps,
   ): Promise<DispatchModeRun>;
-}
-
-/** The settings of a dispatch run. */
-export function dispatchSettings(options: RunOptions): DispatchSettings {
-  return {
-    ...readSettings(options),
-    workflow: options.workflow,
-    inputs: Object.fromEntries(
-      options.input.map((i) => [
-        i.name,
-        i.value.replaceAll("{version}", options.version),
-      ]),
-    ),
-    probes: options.probe,
-    dryRun: options.dryRun,
-  };
 }
 
 /** `cascade push --trigger dispatch`: the dispatch step and its report. */
 export const DISPATCH: DispatchMode = {
   async run(plans, options, deps) {
-    const settings = dispatchSettings(options);
-    const ci = options.wait ? deps.ci : undefined;
-    const access = await openDispatchAccess(plans, options, {
-      ...deps,
+    const { wait, canary, ...settings } = options;
+    const ci = wait ? deps.ci : undefined;
+    const access = await openDispatchAccess(plans, {
+      access: deps.access,
+      signal: deps.signal,
       retry: ci?.followSettings.polling.retry,
     });
     const marks = new Map<string, DispatchMark>();
@@ -107,7 +98,7 @@ export const DISPATCH: DispatchMode = {
         marks,
         deps,
         ci,
-        options.canary,
+        canary,
       )
       : await runTemplates(plans, settings, step, deps);
     return {
@@ -121,7 +112,7 @@ export const DISPATCH: DispatchMode = {
 };
 
 /** The dispatch step: at most `concurrency` templates at once. */
-export function dispatchStep(
+function dispatchStep(
   settings: DispatchSettings,
   access: ReadonlyMap<string, DispatchAccess>,
   marks: Map<string, DispatchMark>,
@@ -242,8 +233,10 @@ async function send(
     repo,
     workflow,
     branch: task.branch,
-    before,
+    before: before?.ids ?? null,
     runsListed: hasTasksList(api.server),
+    tip: task.tip,
+    notBefore: before?.notBefore ?? null,
   });
   const what = `${workflow} on ${task.branch} with ${shownInputs(inputs)}`;
   task.log.push(`dispatched ${what}`);
@@ -255,15 +248,18 @@ async function send(
   };
 }
 
-/** The workflow's dispatched run ids before the dispatch, where listed. */
+/**
+ * The workflow's dispatched run ids before the dispatch and the server
+ * time a new run must follow, where listed.
+ */
 async function runsBefore(
   task: TemplateTask,
   api: DispatchAccess,
   workflow: string,
-): Promise<ReadonlySet<number> | null> {
+): Promise<{ ids: ReadonlySet<number>; notBefore: number } | null> {
   if (!hasTasksList(api.server)) return null;
   try {
-    return await dispatchRunIds(api.client, api.owner, api.repo, {
+    return await dispatchRunsBefore(api.client, api.owner, api.repo, {
       workflow,
       branch: task.branch,
     });

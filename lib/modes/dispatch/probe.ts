@@ -72,7 +72,11 @@ export async function probeWorkflow(
   const unwired = notWired(state, settings.probes, settings.file);
   if (unwired !== null) return { previous, skip: unwired };
   const paths = WORKFLOW_DIRS.map((dir) => `${dir}/${settings.workflow}`);
-  const objects = await readObjects(ctx, paths.map((p) => `${tip}:${p}`));
+  const objects = await readObjects(
+    ctx,
+    paths.map((p) => `${tip}:${p}`),
+    () => MAX_WORKFLOW_BYTES,
+  );
   const at = paths.findIndex((p) =>
     objects.get(`${tip}:${p}`)?.type === "blob"
   );
@@ -83,10 +87,12 @@ export async function probeWorkflow(
       skip: `no workflow ${settings.workflow} in ${WORKFLOW_DIRS.join(" or ")}`,
     };
   }
-  if (found.bytes.length > MAX_WORKFLOW_BYTES) {
+  if (found.tooLarge === true || found.bytes.length > MAX_WORKFLOW_BYTES) {
     return {
       previous,
-      skip: `${paths[at]} is larger than 256 KiB; not read`,
+      skip: `${
+        paths[at]
+      } is larger than 256 KiB; not read (the file is too large)`,
     };
   }
   const text = new TextDecoder().decode(found.bytes);

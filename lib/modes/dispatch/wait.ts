@@ -5,7 +5,8 @@
  * `--canary`, the same bounds, pacing and `ci` shape). A dispatched run
  * posts no commit status, so the follow reads the server's runs list
  * (`/actions/tasks`, Gitea 1.23+) and finds the run by the ids the list
- * held just before the dispatch (the template's {@linkcode DispatchMark}).
+ * held just before the dispatch, the branch tip and the server's clock at
+ * the dispatch (the template's {@linkcode DispatchMark}).
  * A server without that list (Forgejo, Gitea 1.22) gives `none` with a
  * note saying so; a list that could not be read before the dispatch
  * gives `pending` with the reason.
@@ -58,6 +59,13 @@ export interface DispatchMark {
   before: ReadonlySet<number> | null;
   /** Whether the server has the runs list (Gitea 1.23+). */
   runsListed: boolean;
+  /** The branch tip at the dispatch: the only commit the run may be of. */
+  tip: string;
+  /**
+   * Server time (ms) a run must be created at or after to be the
+   * dispatch's (see `dispatchRunsBefore`); null with `before`.
+   */
+  notBefore: number | null;
 }
 
 /**
@@ -115,6 +123,8 @@ export async function followDispatch(
       workflow: mark.workflow,
       branch: mark.branch,
       before: mark.before,
+      tips: new Set([mark.tip]),
+      ...(mark.notBefore === null ? {} : { notBefore: mark.notBefore }),
     }, {
       waitTimeoutMs,
       waitStartMs,

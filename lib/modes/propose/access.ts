@@ -10,11 +10,10 @@
  * @module
  */
 
-import type { Token } from "../../credentials.ts";
 import type { Plan } from "../../engine/engine.ts";
 import { EXIT, InterruptedError, UsageError } from "../../errors.ts";
-import { apiCredentials, apiRepoOf } from "../../forge/api_access.ts";
-import { ForgeClient, ForgeError } from "../../forge/client.ts";
+import { apiTargetOf, type ForgeAccess } from "../../forge/access.ts";
+import { type ForgeClient, ForgeError } from "../../forge/client.ts";
 import { PullsApi } from "../../forge/pulls.ts";
 import type { Target } from "../../targets/target.ts";
 
@@ -30,10 +29,8 @@ export interface ProposeAccess {
 
 /** What opening the API needs from the run. */
 export interface ProposeAccessDeps {
-  /** The token, if any. */
-  token?: Token | null | undefined;
-  /** The origins the token may go to. */
-  tokenOrigins?: ReadonlySet<string> | undefined;
+  /** The run's access to the API (token, origins, `--allow-net`). */
+  access: ForgeAccess;
   /** Aborted on interrupt. */
   signal: AbortSignal;
   /** Per request, in milliseconds. */
@@ -54,43 +51,40 @@ export async function openProposeAccess(
   const servers = new Map<string, Promise<void>>();
   for (const { target } of plans) {
     const api = target.scheme === "http" && target.origin !== null
-      ? apiRepoOf(target.url)
+      ? apiTargetOf(target, undefined)
       : null;
     if (api === null) {
       throw new UsageError(
         `${target.repo}: ${flag} opens pull requests through the server's API, so it needs an https:// (or http://) owner/name target, not ${target.scheme}; use --via push for it`,
       );
     }
-    const host = new URL(api.apiBase).host;
-    if (Deno.permissions.querySync({ name: "net", host }).state !== "granted") {
-      throw new UsageError(
+    const host = new URL(api.base).host;
+    deps.access.requireNet(
+      [host],
+      () =>
         `${flag} calls the API of ${host}: cascade needs --allow-net (or --allow-net=${host}): add it to the deno run command`,
-      );
-    }
-    const credentials = apiCredentials(
-      target,
-      deps.token?.value ?? null,
-      deps.tokenOrigins ?? new Set(),
     );
+    const credentials = deps.access.credentials(target);
     if (credentials.missing !== null) {
       throw new UsageError(noToken(target, flag, credentials.missing));
     }
-    const options = {
-      apiBase: api.apiBase,
-      authorization: credentials.authorization,
-      allowedOrigins: credentials.allowedOrigins,
-      timeoutMs: deps.timeoutMs,
-      signal: deps.signal,
-    };
-    if (!servers.has(api.apiBase)) {
-      servers.set(
-        api.apiBase,
-        checkServer(new ForgeClient(options), api.apiBase, flag),
-      );
+    const { authorization, allowedOrigins } = credentials;
+    if (!servers.has(api.base)) {
+      const client = deps.access.clientFor(api.base, {
+        authorization,
+        allowedOrigins,
+      }, { signal: deps.signal });
+      servers.set(api.base, checkServer(client, api.base, flag));
     }
-    await servers.get(api.apiBase);
+    await servers.get(api.base);
     access.set(target.key, {
-      api: new PullsApi(options),
+      api: new PullsApi({
+        apiBase: api.base,
+        authorization,
+        allowedOrigins,
+        timeoutMs: deps.timeoutMs,
+        signal: deps.signal,
+      }),
       owner: api.owner,
       repo: api.repo,
     });

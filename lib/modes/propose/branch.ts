@@ -75,7 +75,7 @@ export async function readProposal(
     tip,
     `^${base.tip}`,
   ], { cwd: ctx.gitDir, env: ctx.env, ...signalOf(ctx) });
-  if (log.code !== 0) gitFailure(log, `reading ${branch}`);
+  if (log.code !== 0) gitFailure(log, `reading ${branch}`, ctx);
   const lines = log.stdout.split("\n").filter(Boolean);
   const own = `${author.name}\0${author.email}`;
   for (const line of lines) {
@@ -114,7 +114,7 @@ async function fetchBeyond(
     out = await network(ctx, args([]), ctx.gitDir);
   }
   if (out.code !== 0 && /no commits selected/i.test(out.stderr)) return false;
-  if (out.code !== 0) gitFailure(out, `fetching ${branch}`);
+  if (out.code !== 0) gitFailure(out, `fetching ${branch}`, ctx);
   return true;
 }
 
@@ -152,7 +152,7 @@ export async function setProposal(
     const reason = /\[(?:remote )?rejected\]\s*\(?([^)]*)\)?/.exec(line)?.[1];
     return { ok: false, why: (reason ?? "rejected").trim() };
   }
-  gitFailure(out, `pushing ${branch}`);
+  gitFailure(out, `pushing ${branch}`, ctx);
 }
 
 /** A proposal branch that holds someone else's work: refused. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { PullRef } from "../../model.ts";
+import type { PullRef } from "../../forge/pull_ref.ts";
 import { InterruptedError } from "../../errors.ts";
 import { ForgeError } from "../../forge/client.ts";
 import type { Target } from "../../targets/target.ts";

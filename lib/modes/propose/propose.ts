@@ -16,12 +16,10 @@
  * @module
  */
 
-import type { RunOptions } from "../../cli/parse.ts";
 import {
   type ModeDeps,
   type ModeRun,
   type Plan,
-  readSettings,
   runTemplates,
   type Step,
   type Unreached,
@@ -54,20 +52,29 @@ export interface PushParts {
   unreached(why: Unreached): PushResult;
 }
 
+/** What a proposing run waits for: `--wait` and `--canary`. */
+export interface ProposeWait {
+  /** `--wait`: follow each pull request's CI (and merge). */
+  wait: boolean;
+  /** `--canary`: propose the first n, go on only if their CI is green. */
+  canary: number | undefined;
+}
+
 /** `cascade push --via pr|auto`: the proposing step and its report. */
 export async function proposeRun(
   plans: readonly Plan[],
-  options: RunOptions,
+  options: Omit<ProposeSettings, "backoff">,
+  waiting: ProposeWait,
   deps: ModeDeps,
   parts: PushParts,
 ): Promise<ModeRun> {
-  const settings = proposeSettings(options, deps);
+  const settings: ProposeSettings = { ...options, backoff: deps.backoff };
   const access = await openProposeAccess(plans, settings.via, {
     ...deps,
     timeoutMs: settings.timeoutMs,
   });
   const step = proposeStep(settings, access, parts);
-  const run = deps.ci && options.wait
+  const run = deps.ci && waiting.wait
     ? await proposeAndWait(
       plans,
       settings,
@@ -75,31 +82,14 @@ export async function proposeRun(
       access,
       deps,
       deps.ci,
-      options.canary,
+      waiting.canary,
     )
     : await runTemplates(plans, settings, step, deps);
   const ci = deps.ci;
   return {
     refused: run.refused,
     report: (head) =>
-      pushReportOf(head, options.dryRun, run.results, ci?.requests),
-  };
-}
-
-/** The settings of a proposing run. */
-function proposeSettings(options: RunOptions, deps: ModeDeps): ProposeSettings {
-  return {
-    ...readSettings(options),
-    attempts: options.attempts,
-    author: options.author,
-    message: options.commitMessage,
-    probes: options.probe,
-    dryRun: options.dryRun,
-    noDowngrade: options.noDowngrade,
-    backoff: deps.backoff,
-    via: options.via === "auto" ? "auto" : "pr",
-    autoMerge: options.autoMerge,
-    mergeStyle: options.mergeStyle,
+      pushReportOf(head, settings.dryRun, run.results, ci?.requests),
   };
 }
 
@@ -207,6 +197,7 @@ async function propose(
       throw new TemplateError(
         "conflict",
         `${branch} moved while cascade pushed it (${set.why}): ${ADVICE.conflict}`,
+        ADVICE.conflict,
       );
     }
     result.attempts = 1;

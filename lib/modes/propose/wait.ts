@@ -97,8 +97,8 @@ export function proposeAndWait(
       r.status === "updated" ||
       (r.pr !== undefined &&
         ["proposed", "unchanged", "merged"].includes(r.status)),
-    follow: (task, result) =>
-      followProposal(task, result, settings, access, reader),
+    follow: (task, result, startedAt) =>
+      followProposal(task, result, settings, access, reader, startedAt),
     done: "pushed or proposed",
   }, canary);
 }
@@ -106,6 +106,8 @@ export function proposeAndWait(
 /**
  * Follows one result's CI: the pull request's head (then, with
  * `--auto-merge` and a green head, the merge), or a direct push's commit.
+ * A commit this run pushed counts only statuses created after
+ * `startedAt`; a head pushed by an earlier run, all of them.
  */
 async function followProposal(
   task: TemplateTask,
@@ -113,8 +115,10 @@ async function followProposal(
   settings: ProposeSettings,
   access: ReadonlyMap<string, ProposeAccess>,
   reader: CiReader,
+  startedAt: number,
 ): Promise<void> {
   const pr = result.pr;
+  const pushedAt = result.attempts > 0 ? startedAt : undefined;
   if (pr === undefined) {
     if (result.commit === null) return;
     result.ci = await reader.follow(
@@ -122,6 +126,8 @@ async function followProposal(
       result.commit,
       task.branch,
       true,
+      undefined,
+      pushedAt,
     );
     return;
   }
@@ -142,6 +148,7 @@ async function followProposal(
       },
       followable: () => Promise.resolve(false),
     },
+    pushedAt,
   );
   if (
     settings.autoMerge && result.ci.state === "success" &&

@@ -195,14 +195,34 @@ async function pushOrFindLanded(
     return outcome;
   }
   const remoteTip = (await lsRemote(ctx, branch)).tips.get(branch);
-  if (remoteTip === commit) {
-    // Two answers crossed: the server took our commit.
+  if (remoteTip !== undefined && await holds(run, remoteTip, commit)) {
+    // Two answers crossed, or another commit landed on top of ours: the
+    // server took our commit whatever it answered.
     log.push(
       `attempt ${attempt}: rejected (${outcome.reason}), but ${branch} holds ${short}: it landed`,
     );
     return { ok: true };
   }
   return { ok: false, reason: outcome.reason, words: outcome.words, remoteTip };
+}
+
+/**
+ * Whether the branch at `tip` holds `commit` (it is the tip or in its
+ * history); false when that cannot be read (the rejection then stands).
+ */
+async function holds(
+  run: TemplateRun,
+  tip: string,
+  commit: string,
+): Promise<boolean> {
+  if (tip === commit) return true;
+  try {
+    return await isAncestor(run.ctx, commit, tip, run.branch);
+  } catch (error) {
+    if (run.signal.aborted) throw new InterruptedError();
+    if (error instanceof InterruptedError) throw error;
+    return false;
+  }
 }
 
 /**

@@ -11,7 +11,6 @@
 
 import {
   type Mode,
-  readSettings,
   runTemplates,
   type Step,
   type Unreached,
@@ -34,42 +33,40 @@ import {
   treeDepth,
   writeVersionCommit,
 } from "../../version/state.ts";
-
-import { pushAndWait } from "../../engine/ci_gate.ts";
-import { checkProposeFlags } from "../../cli/propose_options.ts";
+import { pushAndWait } from "./wait.ts";
 import { proposeRun } from "../propose/propose.ts";
+import type { ProposeChoice } from "../propose/types.ts";
 
 export type { PushSettings } from "./land.ts";
 
+/**
+ * What `cascade push` (the commit trigger) runs with; `via` other than
+ * `push` proposes a pull request instead (`modes/propose/`).
+ */
+export interface PushModeSettings
+  extends Omit<PushSettings, "backoff">, ProposeChoice {
+  /** `--wait`: follow each pushed commit's CI. */
+  wait: boolean;
+  /** `--canary`: push the first n, go on only if their CI is green. */
+  canary: number | undefined;
+}
+
 /** `cascade push`: the push step over every template, and its report. */
-export const PUSH: Mode = {
+export const PUSH: Mode<PushModeSettings> = {
   async run(plans, options, deps) {
-    checkProposeFlags(options);
-    if (options.via !== "push") {
-      return await proposeRun(plans, options, deps, {
-        prepare,
-        unreached: unreachedPush,
-      });
-    }
-    const settings: PushSettings = {
-      ...readSettings(options),
-      attempts: options.attempts,
-      author: options.author,
-      message: options.commitMessage,
-      probes: options.probe,
-      dryRun: options.dryRun,
-      noDowngrade: options.noDowngrade,
-      backoff: deps.backoff,
-    };
-    const run = deps.ci && options.wait
-      ? await pushAndWait(
+    const { wait, canary, via, autoMerge, mergeStyle, ...rest } = options;
+    if (via !== "push") {
+      return await proposeRun(
         plans,
-        settings,
-        pushStep,
+        { ...rest, via, autoMerge, mergeStyle },
+        { wait, canary },
         deps,
-        deps.ci,
-        options.canary,
-      )
+        { prepare, unreached: unreachedPush },
+      );
+    }
+    const settings: PushSettings = { ...rest, backoff: deps.backoff };
+    const run = deps.ci && wait
+      ? await pushAndWait(plans, settings, pushStep, deps, deps.ci, canary)
       : await runTemplates(plans, settings, pushStep(settings), deps);
     const ci = deps.ci;
     return {
@@ -86,7 +83,7 @@ export const PUSH: Mode = {
  * a version held one without it (`v0.1.8` against `0.1.7`): probably not
  * what the templates' builds expect. The version is written as given.
  */
-export function prefixWarning(
+function prefixWarning(
   version: string,
   results: readonly PushResult[],
 ): string[] {
@@ -112,7 +109,7 @@ export function prefixWarning(
  * after another. Pushes wait for every preflight: refused credentials
  * anywhere stop all.
  */
-export function pushStep(settings: PushSettings): Step<PushResult> {
+function pushStep(settings: PushSettings): Step<PushResult> {
   const reading = createLimiter(settings.concurrency);
   const landing = createLimiter(settings.concurrency);
   const ahead = settings.concurrency > 1 ? settings.concurrency : 0;

@@ -8,26 +8,36 @@
 import {
   type Mode,
   type ReadSettings,
-  readSettings,
   runTemplates,
   type Step,
   type Unreached,
 } from "../../engine/engine.ts";
 import { reportError } from "../../errors.ts";
 import type { StatusResult } from "../../model.ts";
-import { summariseStatus } from "../../report/summary.ts";
+import { reportHead, summariseStatus } from "../../report/summary.ts";
 import { notWired, readAtTip } from "../../version/state.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
 import { openProposeAccess } from "../propose/access.ts";
 import { type ProposalFinder, proposalFinder } from "../propose/find.ts";
+import type { Via } from "../propose/types.ts";
+
+/** What `cascade status` runs with. */
+export interface StatusModeSettings extends ReadSettings {
+  /** `--probe` paths. */
+  probes: readonly string[];
+  /** `--ci`: read each template's CI at its tip. */
+  ci: boolean;
+  /** `--via pr|auto`: report a drifted template's open pull request. */
+  via: Via;
+}
 
 /** `cascade status`: the status step over every template, and its report. */
-export const STATUS: Mode = {
-  async run(plans, options, deps) {
-    const settings = readSettings(options);
-    const access = options.via === "push" ? null : await openProposeAccess(
+export const STATUS: Mode<StatusModeSettings> = {
+  async run(plans, settings, deps) {
+    const ci = settings.ci ? deps.ci : undefined;
+    const access = settings.via === "push" ? null : await openProposeAccess(
       plans,
-      options.via,
+      settings.via,
       { ...deps, timeoutMs: settings.timeoutMs },
     );
     const run = await runTemplates(
@@ -35,23 +45,16 @@ export const STATUS: Mode = {
       settings,
       statusStep(
         settings,
-        options.probe,
-        options.ci ? deps.ci : undefined,
+        settings.probes,
+        ci,
         access ? proposalFinder(access, settings.file) : undefined,
       ),
       deps,
     );
-    const ci = options.ci ? deps.ci : undefined;
     return {
       refused: run.refused,
       report: (head) => ({
-        tool: head.tool,
-        command: "status",
-        version: head.version,
-        file: head.file,
-        startedAt: head.startedAt,
-        durationMs: head.durationMs,
-        options: head.options,
+        ...reportHead("status", head, {}),
         results: run.results,
         summary: summariseStatus(run.results),
         ...(ci ? { apiRequests: ci.requests } : {}),
@@ -67,7 +70,7 @@ export const STATUS: Mode = {
  * once, without waiting. With a finder (`--via pr|auto`), a drifted
  * template's open pull request from cascade is reported with it.
  */
-export function statusStep(
+function statusStep(
   settings: ReadSettings,
   probes: readonly string[],
   ci?: CiReader,

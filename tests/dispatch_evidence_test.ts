@@ -1,0 +1,189 @@
+import assert from "node:assert/strict";
+import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
+import { hostileGitea, json } from "./support/hostile_gitea.ts";
+import { FAST } from "./support/wait_fixtures.ts";
+import { ENV, template, TOKEN, WORKFLOW } from "./support/dispatch.ts";
+import type { PushReport } from "../lib/model.ts";
+import { findDispatchedRun } from "../lib/forge/dispatch_runs.ts";
+import { followDispatchedRun } from "../lib/forge/dispatch_follow.ts";
+import type { ActionTask } from "../lib/forge/types.ts";
+
+Deno.test("dispatch --wait: a foreign workflow_dispatch run (another commit, 2020 dates) is not taken for ours; our failed run decides", async () => {
+  await using fx = await Fixture.create();
+  await fx.repo(
+    "org/a",
+    template({ ".gitea/workflows/publish-image.yml": WORKFLOW }),
+  );
+  let dispatched = false;
+  const foreign = {
+    id: 9000,
+    name: "build",
+    head_branch: "main",
+    head_sha: "f".repeat(40),
+    run_number: 9000,
+    event: "workflow_dispatch",
+    display_title: "update",
+    status: "success",
+    workflow_id: "publish-image.yml",
+    url: "http://127.0.0.1/org/a/actions/runs/9000",
+    created_at: "2020-01-01T00:00:00Z",
+    updated_at: "2020-01-01T00:00:00Z",
+    run_started_at: "2020-01-01T00:00:00Z",
+  };
+  await using gitea = await hostileGitea(
+    `${fx.root}/srv`,
+    TOKEN,
+    "1.24.0",
+    (request) => {
+      const path = new URL(request.url).pathname;
+      if (request.method === "POST" && path.endsWith("/dispatches")) {
+        dispatched = true;
+      }
+      return null;
+    },
+    async (request, answer) => {
+      const path = new URL(request.url).pathname;
+      if (!dispatched || !path.endsWith("/actions/tasks")) return answer;
+      const list = await answer.json();
+      list.workflow_runs = [foreign, ...list.workflow_runs];
+      list.total_count += 1;
+      return json(list);
+    },
+  );
+  gitea.api.configureDispatch("org/a", { outcome: "failure" });
+  const json_ = `${fx.root}/r.json`;
+  const run = await runCascade(
+    [
+      "push",
+      "0.1.8",
+      "--trigger",
+      "dispatch",
+      "--base-url",
+      gitea.origin,
+      "--repo",
+      "org/a",
+      "--wait",
+      "--json",
+      json_,
+    ],
+    ENV,
+    { ciPolling: FAST },
+  );
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const report = await readReport<PushReport>(json_);
+  const ci = report.results[0]?.ci;
+  assert.equal(report.results[0]?.status, "dispatched");
+  assert.equal(ci?.state, "failure");
+  assert.deepEqual(ci?.contexts.map((c) => [c.state, c.description]), [
+    ["failure", "run #1"],
+  ]);
+  const listed = gitea.api.requests.map((r) => `${r.method} ${r.path}`)
+    .filter((r) => /tasks|dispatches/.test(r));
+  assert.match(listed[0] ?? "", /^GET .*\/actions\/tasks$/);
+  assert.match(listed[1] ?? "", /^POST .*\/dispatches$/);
+  assert.ok(listed.length >= 3, "the list was read after the dispatch");
+});
+
+Deno.test("findDispatchedRun(): a new run counts only of the tip, created after the dispatch, not listed before", async () => {
+  const tip = "a".repeat(40);
+  const task = (
+    id: number,
+    sha: string,
+    at: string | undefined,
+  ): ActionTask => ({
+    id,
+    name: "build",
+    head_branch: "main",
+    head_sha: sha,
+    run_number: id,
+    event: "workflow_dispatch",
+    status: "success",
+    workflow_id: "publish-image.yml",
+    url: "",
+    ...(at === undefined ? {} : { created_at: at }),
+  });
+  let runs: ActionTask[] = [];
+  const lister = {
+    listActionTasks: () =>
+      Promise.resolve({
+        value: { total_count: runs.length, workflow_runs: runs },
+        movedTo: null,
+      }),
+  };
+  const query = {
+    workflow: "publish-image.yml",
+    branch: "main",
+    before: new Set([1]),
+    tips: new Set([tip]),
+    notBefore: Date.parse("2026-06-01T12:00:00Z"),
+  };
+  runs = [
+    task(5, "f".repeat(40), "2026-06-01T12:00:09Z"), // another commit
+    task(4, tip, "2020-01-01T00:00:00Z"), // before the dispatch
+    task(3, tip, undefined), // no time to tell
+    task(2, tip, "2026-06-01T12:00:03Z"), // ours
+    task(1, tip, "2026-06-01T12:00:05Z"), // listed before
+  ];
+  assert.equal((await findDispatchedRun(lister, "o", "r", query))?.id, 2);
+  runs = runs.slice(0, 3);
+  assert.equal(await findDispatchedRun(lister, "o", "r", query), null);
+});
+
+Deno.test("followDispatchedRun(): two new runs of the tip after the dispatch cannot be told apart: ambiguous, never success", async () => {
+  const tip = "a".repeat(40);
+  const run = (id: number): ActionTask => ({
+    id,
+    name: "build",
+    head_branch: "main",
+    head_sha: tip,
+    run_number: id,
+    event: "workflow_dispatch",
+    status: "success",
+    workflow_id: "publish-image.yml",
+    url: `https://git.example.com/org/app/actions/runs/${id}`,
+    created_at: "2026-06-01T12:00:03Z",
+  });
+  let lists = 0;
+  const lister = {
+    listActionTasks: () => {
+      lists++;
+      const runs = [run(3), run(2)];
+      return Promise.resolve({
+        value: { total_count: runs.length, workflow_runs: runs },
+        movedTo: null,
+      });
+    },
+  };
+  let t = 0;
+  const ci = await followDispatchedRun(lister, {
+    owner: "org",
+    repo: "app",
+    workflow: "publish-image.yml",
+    branch: "main",
+    before: new Set(),
+    tips: new Set([tip]),
+    notBefore: Date.parse("2026-06-01T12:00:00Z"),
+  }, {
+    now: () => t,
+    sleep: (ms) => {
+      t += ms;
+      return Promise.resolve(true);
+    },
+    waitStartMs: 1000,
+    waitTimeoutMs: 5000,
+  });
+  assert.equal(ci.state, "ambiguous");
+  assert.match(
+    ci.note ?? "",
+    /2 new publish-image\.yml runs of the dispatched commit on main/,
+  );
+  assert.equal(lists, 1, "an ambiguity is final");
+  // One of them alone is ours, and green.
+  const one = await findDispatchedRun(lister, "org", "app", {
+    workflow: "publish-image.yml",
+    branch: "main",
+    before: new Set([2]),
+    tips: new Set([tip]),
+  });
+  assert.equal(one?.id, 3);
+});

@@ -1,0 +1,53 @@
+/**
+ * The stand-in Gitea of `gitea_api.ts` behind a hostile middle, for the
+ * tests of which CI cascade believes: the middle sees every request first
+ * and may answer it itself (forged statuses), or rewrite the stand-in's
+ * answer (a foreign run slipped into the runs list).
+ *
+ * @module
+ */
+
+import { GiteaApi, type GiteaServer } from "./gitea_api.ts";
+import { startGitHttpServer } from "./http_server.ts";
+
+/**
+ * The stand-in Gitea behind a hostile middle: `forge` sees every request
+ * first and may answer it (or pass it on with null); `after` may rewrite
+ * the stand-in's answer.
+ */
+export async function hostileGitea(
+  root: string,
+  token: string,
+  version: string,
+  forge: (request: Request, api: GiteaApi) => Response | null,
+  after: (request: Request, answer: Response) => Promise<Response> = (
+    _,
+    answer,
+  ) => Promise.resolve(answer),
+): Promise<GiteaServer> {
+  const api = new GiteaApi({ root, token, version });
+  const git = await startGitHttpServer({
+    root,
+    token,
+    api: async (request) => {
+      const forged = forge(request, api);
+      if (forged !== null) return forged;
+      const answer = await api.handle(request);
+      return answer === null ? null : await after(request, answer);
+    },
+    onPush: (repo) => api.onPush(repo),
+  });
+  api.origin = git.origin;
+  const close = async () => {
+    api.close();
+    await git.close();
+  };
+  return { origin: git.origin, api, git, close, [Symbol.asyncDispose]: close };
+}
+
+/** A JSON answer. */
+export function json(value: unknown): Response {
+  return new Response(JSON.stringify(value), {
+    headers: { "Content-Type": "application/json" },
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * Hostile answers for memory tests: a body sent in tiny chunks (17 to 64
+ * bytes each, a hostile server's choice) without end, or up to a byte
+ * budget, so that a reader that counts payload instead of the bytes it
+ * holds would grow without bound.
+ *
+ * @module
+ */
+
+/**
+ * A stream of `head`, then `unit` again and again in chunks of 17 to 64
+ * bytes for the first `tinyBytes` (default 256 KiB), then in 16 KiB chunks
+ * (so that a test stays within seconds), up to `budget` bytes in all
+ * (then it ends).
+ */
+export function trickle(
+  head: Uint8Array,
+  unit: Uint8Array,
+  budget: number,
+  tinyBytes = 256 * 1024,
+): ReadableStream<Uint8Array> {
+  let sent = 0;
+  let headSent = false;
+  let n = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (!headSent) {
+        headSent = true;
+        sent += head.length;
+        controller.enqueue(head);
+        return;
+      }
+      if (sent >= budget) {
+        controller.close();
+        return;
+      }
+      const size = sent < tinyBytes ? 17 + (n++ % 48) : 16 * 1024;
+      const chunk = new Uint8Array(size);
+      for (let i = 0; i < size; i++) {
+        chunk[i] = unit[(sent + i) % unit.length] ?? 32;
+      }
+      sent += size;
+      controller.enqueue(chunk);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** Bytes of `text`. */
+export function bytesOf(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
