@@ -30,10 +30,11 @@ async function swagger(version: string): Promise<Schema | null> {
 }
 
 /**
- * A validator of the definition `name`, closed: an object definition
- * allows no property it does not list (Swagger leaves that open).
+ * The validators of one Swagger file's definitions, closed: an object
+ * definition allows no property it does not list (Swagger leaves that
+ * open). The definitions are compiled once, shared by every validator.
  */
-function validator(doc: Schema, name: string): ValidateFunction {
+function validators(doc: Schema): (name: string) => ValidateFunction {
   const definitions = structuredClone(doc["definitions"]) as Record<
     string,
     Schema
@@ -48,7 +49,8 @@ function validator(doc: Schema, name: string): ValidateFunction {
     allErrors: true,
     validateFormats: false,
   });
-  return ajv.compile({ definitions, $ref: `#/definitions/${name}` });
+  ajv.addSchema({ definitions }, "gitea");
+  return (name) => ajv.compile({ $ref: `gitea#/definitions/${name}` });
 }
 
 /** Go sends nil pointers and slices as null: those are left out. */
@@ -133,9 +135,10 @@ Deno.test({
     }
     assert.equal(answers.length, 3);
     for (const [version, doc] of docs) {
-      const pullRequest = validator(doc, "PullRequest");
-      const create = validator(doc, "CreatePullRequestOption");
-      const merge = validator(doc, "MergePullRequestOption");
+      const validator = validators(doc);
+      const pullRequest = validator("PullRequest");
+      const create = validator("CreatePullRequestOption");
+      const merge = validator("MergePullRequestOption");
       for (const body of created) {
         assertFits(create, body, `${version} POST /pulls`);
       }
