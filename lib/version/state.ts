@@ -11,6 +11,7 @@ import { TemplateError } from "../errors.ts";
 import type { RemoteContext } from "../git/context.ts";
 import { openTip } from "../git/remote.ts";
 import {
+  type GitObject,
   importCommit,
   MAX_TREE_BYTES,
   parseTree,
@@ -81,23 +82,7 @@ export async function readVersionState(
         ? MAX_TREE_BYTES
         : MAX_PROBE_BYTES,
   );
-  const tooLarge = probeSpecs.findIndex((spec) =>
-    objects.get(spec)?.tooLarge === true
-  );
-  if (tooLarge >= 0) {
-    throw new TemplateError(
-      "invalid",
-      `probe ${probes[tooLarge]}: the file is too large (${
-        objects.get(probeSpecs[tooLarge] ?? "")?.size
-      } bytes; cascade reads at most ${MAX_PROBE_BYTES}); name a smaller probe file`,
-    );
-  }
-  if (dirs.some((spec) => objects.get(spec)?.tooLarge === true)) {
-    throw new TemplateError(
-      "invalid",
-      `a directory on the path to ${path} is too large to read (more than ${MAX_TREE_BYTES} bytes of entries); cascade leaves this template alone`,
-    );
-  }
+  refuseTooLarge(objects, dirs, probes, probeSpecs, path);
   const hashBytes = tip.length / 2;
   let entry: TreeEntry | null = null;
   for (const [depth, spec] of dirs.entries()) {
@@ -147,6 +132,36 @@ export async function readVersionState(
     current: content !== null && isCurrent(content, version),
     wiredBy,
   };
+}
+
+/**
+ * Throws `invalid` when a probe file or a directory on the path was too
+ * large to read (see {@linkcode readObjects}'s caps).
+ */
+function refuseTooLarge(
+  objects: ReadonlyMap<string, GitObject | null>,
+  dirs: readonly string[],
+  probes: readonly string[],
+  probeSpecs: readonly string[],
+  path: string,
+): void {
+  const tooLarge = probeSpecs.findIndex((spec) =>
+    objects.get(spec)?.tooLarge === true
+  );
+  if (tooLarge >= 0) {
+    throw new TemplateError(
+      "invalid",
+      `probe ${probes[tooLarge]}: the file is too large (${
+        objects.get(probeSpecs[tooLarge] ?? "")?.size
+      } bytes; cascade reads at most ${MAX_PROBE_BYTES}); name a smaller probe file`,
+    );
+  }
+  if (dirs.some((spec) => objects.get(spec)?.tooLarge === true)) {
+    throw new TemplateError(
+      "invalid",
+      `a directory on the path to ${path} is too large to read (more than ${MAX_TREE_BYTES} bytes of entries); cascade leaves this template alone`,
+    );
+  }
 }
 
 /** Tree levels to fetch so that `file` and every probe are read. */
