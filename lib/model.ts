@@ -18,6 +18,7 @@
  */
 
 import type { CiOutcome, CiState } from "./engine/ci_outcome.ts";
+import type { WithPullRef } from "./forge/pull_ref.ts";
 
 export type {
   CiContextResult,
@@ -25,42 +26,9 @@ export type {
   CiState,
 } from "./engine/ci_outcome.ts";
 
-/** Why a template failed; stable names used in reports and by tooling. */
-export type ErrorKind =
-  | "auth"
-  | "not_found"
-  | "network"
-  | "timeout"
-  | "conflict"
-  | "rejected"
-  | "invalid"
-  | "moved"
-  | "refused"
-  | "dispatch-refused"
-  | "unknown";
-
-/** Every error kind, in documentation order. */
-export const ERROR_KINDS: readonly ErrorKind[] = [
-  "auth",
-  "not_found",
-  "network",
-  "timeout",
-  "conflict",
-  "rejected",
-  "invalid",
-  "moved",
-  "refused",
-  "dispatch-refused",
-  "unknown",
-];
-
-/** A failure's kind and one-line message. */
-export interface ReportError {
-  /** The error class; see the README. */
-  kind: ErrorKind;
-  /** Names the template, what broke and what to do. */
-  message: string;
-}
+export { ERROR_KINDS } from "./engine/error_kind.ts";
+export type { ErrorKind, ReportError } from "./engine/error_kind.ts";
+import type { ReportError } from "./engine/error_kind.ts";
 
 /** What every template's result holds, whatever the command. */
 export interface TemplateResult {
@@ -117,7 +85,9 @@ export type PushStatus =
   | "failed"
   | "superseded"
   | "interrupted"
-  | "dispatched";
+  | "dispatched"
+  | "proposed"
+  | "merged";
 
 /** The meaning of each push status, in report order. */
 export const PUSH_STATES: Readonly<Record<PushStatus, StateInfo>> = {
@@ -144,6 +114,13 @@ export const PUSH_STATES: Readonly<Record<PushStatus, StateInfo>> = {
     retry: "always",
   }),
   dispatched: state("good", "dispatched", { dryPhrase: "would dispatch" }),
+  // Its pull request may have been closed unmerged since: proposed again
+  // (an open one stays unchanged).
+  proposed: state("good", "proposed", {
+    dryPhrase: "would propose",
+    retry: "always",
+  }),
+  merged: state("good", "merged", { retry: "never" }),
 };
 
 /** How a template stands in `cascade status`. */
@@ -241,7 +218,7 @@ export function ciFails(result: { ci?: CiOutcome }): boolean {
 }
 
 /** One template's result in `cascade push`. */
-export interface PushResult extends TemplateResult {
+export interface PushResult extends TemplateResult, WithPullRef {
   /** The branch pushed to (or that would have been), null if unknown. */
   branch: string | null;
   /** How it ended. */
@@ -310,7 +287,7 @@ export function notAttempted(
 }
 
 /** One template's result in `cascade status`. */
-export interface StatusResult extends TemplateResult {
+export interface StatusResult extends TemplateResult, WithPullRef {
   /** The file's value (safe display form), null when absent or unread. */
   current: string | null;
   /** False when the file holds the version (or the template is skipped). */

@@ -23,6 +23,7 @@ const INPUTS = [
   "probe",
   "wait",
   "dry-run",
+  "via",
   "args",
   "json",
 ];
@@ -33,6 +34,9 @@ const OUTPUTS = [
   "failed",
   "failed-count",
   "ci-failed",
+  "proposed",
+  "merged",
+  "pull-requests",
   "report",
 ];
 
@@ -242,6 +246,42 @@ Deno.test("action: inputs become one argument list, lists split on whitespace, $
   );
 });
 
+Deno.test("action: via becomes --via, passed only when set, its value data", async () => {
+  await using fx = await Fixture.create();
+  const recorder = await fx.write(
+    "record-deno",
+    `#!/bin/sh\nprintf '%s\\0' "$@" > "${fx.root}/argv"\n`,
+  );
+  await Deno.chmod(recorder, 0o755);
+  const argv = async (via: string) => {
+    const run = await runAction(fx, { version: "1.0", token: TOKEN, via }, {
+      deno: recorder,
+      serverUrl: "https://gitea.example.com",
+    });
+    assert.equal(run.code, 0, run.stderr);
+    return (await Deno.readTextFile(`${fx.root}/argv`)).split("\0").slice(
+      8,
+      -1,
+    );
+  };
+  const report = `${fx.root}/runner/cascade-report.json`;
+  assert.deepEqual(await argv("pr"), [
+    "push",
+    "1.0",
+    "--base-url",
+    "https://gitea.example.com",
+    "--via",
+    "pr",
+    "--json",
+    report,
+  ]);
+  assert.ok(!(await argv("")).includes("--via"));
+  assert.deepEqual((await argv("$(id) auto")).slice(4, 6), [
+    "--via",
+    "$(id) auto",
+  ]);
+});
+
 Deno.test("action: lands the version over HTTP, sets its outputs, and fails the step on a failure", async () => {
   await using fx = await Fixture.create();
   const wired = { Dockerfile: "COPY .runtime-version /\n" };
@@ -278,6 +318,9 @@ Deno.test("action: lands the version over HTTP, sets its outputs, and fails the 
     failed: "",
     "failed-count": "0",
     "ci-failed": "", // written only with wait
+    proposed: "",
+    merged: "",
+    "pull-requests": "", // written only with pull requests
     report: `${fx.root}/runner/cascade-report.json`,
   });
   const report = JSON.parse(

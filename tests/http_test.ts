@@ -568,5 +568,7 @@ Deno.test("http: a parallel run gives the same results and ordered report as --c
     superseded: 0,
     interrupted: 0,
     dispatched: 0,
+    proposed: 0,
+    merged: 0,
   });
 });

@@ -81,6 +81,8 @@ Deno.test("push updates templates on their own default branches with one-file co
     superseded: 0,
     interrupted: 0,
     dispatched: 0,
+    proposed: 0,
+    merged: 0,
   });
   assert.deepEqual(
     report.results.map((

@@ -94,6 +94,6 @@ Deno.test("annotations() and outputs() for a push report", () => {
   assert.equal(escapeData("a%\r\n"), "a%25%0D%0A");
   assert.equal(
     outputs(report()),
-    "updated=a|b\nunchanged=\nskipped=\nfailed=c\nsuperseded=d\ninterrupted=\ndispatched=\nfailed-count=1\n",
+    "updated=a|b\nunchanged=\nskipped=\nfailed=c\nsuperseded=d\ninterrupted=\ndispatched=\nproposed=\nmerged=\nfailed-count=1\n",
   );
 });

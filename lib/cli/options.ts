@@ -11,6 +11,7 @@
 import type { ConfigType } from "./config_file.ts";
 import { DISCOVERY_OPTIONS } from "./discovery_options.ts";
 import { DISPATCH_OPTIONS } from "./dispatch_options.ts";
+import { PROPOSE_OPTIONS } from "./propose_options.ts";
 import {
   apiUrl,
   asList,
@@ -84,6 +85,9 @@ function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
 const text = asText;
 const list = asList;
 const flag = (raw: Raw) => raw === true;
+/** A push switch the report remembers. */
+const pushSwitch = (help: string) =>
+  option({ remember: true, kind: "boolean", group: "push", help, value: flag });
 
 /** Every flag of `push` and `status`, in `--help` order. */
 export const OPTIONS = {
@@ -292,28 +296,14 @@ export const OPTIONS = {
     help: "do everything but push",
     value: flag,
   }),
-  noDowngrade: option({
-    remember: true,
-    kind: "boolean",
-    group: "push",
-    help: "skip templates that hold a higher version",
-    value: flag,
-  }),
-  allowSkipCi: option({
-    remember: true,
-    kind: "boolean",
-    group: "push",
-    help: "allow [skip ci]-style markers in the message",
-    value: flag,
-  }),
-  allowPrefixChange: option({
-    remember: true,
-    kind: "boolean",
-    group: "push",
-    help:
-      'write a version whose leading "v" differs from the templates\' values',
-    value: flag,
-  }),
+  noDowngrade: pushSwitch("skip templates that hold a higher version"),
+  allowSkipCi: pushSwitch("allow [skip ci]-style markers in the message"),
+  allowPrefixChange: pushSwitch(
+    'write a version whose leading "v" differs from the templates\' values',
+  ),
+  via: option(PROPOSE_OPTIONS.via),
+  autoMerge: option(PROPOSE_OPTIONS.autoMerge),
+  mergeStyle: option(PROPOSE_OPTIONS.mergeStyle),
   trigger: option(DISPATCH_OPTIONS.trigger),
   workflow: option(DISPATCH_OPTIONS.workflow),
   input: option(DISPATCH_OPTIONS.input),

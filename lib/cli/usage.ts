@@ -49,7 +49,7 @@ function optionLines(group: OptionSpec["group"]): string {
 
 const EXIT_CODES: Record<RunCommandName | "all", string> = {
   push:
-    `Exit codes: ${EXIT.ok} every template updated, unchanged, dispatched, skipped or superseded;
+    `Exit codes: ${EXIT.ok} every template updated, unchanged, dispatched, proposed, merged, skipped or superseded;
   ${EXIT.failed} a template failed or was interrupted, (--wait) its CI is not green,
     or every template was skipped by the probe (nothing matched);
   ${EXIT.usage} usage or input error (nothing touched), or a "v" prefix the

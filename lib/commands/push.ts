@@ -8,13 +8,18 @@
  */
 
 import type { RunOptions } from "../cli/parse.ts";
+import { checkProposeFlags } from "../cli/propose_options.ts";
 import { TRIGGERS } from "../modes/triggers.ts";
 import { type ModeCommand, runMode } from "./mode_run.ts";
 import type { RunContext } from "./run.ts";
 import { ciSettings, commonSettings, readSettings } from "./settings.ts";
 
-/** The settings of a `push` run, from its command line and its trigger. */
+/**
+ * The settings of a `push` run, from its command line and its trigger;
+ * pull-request flags that would do nothing are refused first.
+ */
 function pushCommand(options: RunOptions): ModeCommand {
+  checkProposeFlags(options);
   return {
     mode: TRIGGERS[options.trigger].bind(options, readSettings(options)),
     common: commonSettings(options),

@@ -18,6 +18,7 @@ function statusCommand(options: RunOptions): ModeCommand {
     ...readSettings(options),
     probes: options.probe,
     ci: options.ci,
+    via: options.via,
   };
   return {
     mode: bindMode(STATUS, settings),

@@ -26,9 +26,10 @@ import type {
 } from "../engine/engine.ts";
 import { DISPATCH, type DispatchModeSettings } from "./dispatch/dispatch.ts";
 import { PUSH, type PushModeSettings } from "./push/push.ts";
+import type { ProposeChoice } from "./propose/types.ts";
 
 /** What a trigger's settings are built from: the command line's values. */
-interface TriggerInput {
+interface TriggerInput extends ProposeChoice {
   /** The version. */
   version: string;
   /** `--attempts`. */
@@ -90,6 +91,9 @@ function commitSettings(
     allowPrefixChange: input.allowPrefixChange ?? false,
     wait: input.wait,
     canary: input.canary,
+    via: input.via,
+    autoMerge: input.autoMerge,
+    mergeStyle: input.mergeStyle,
   };
 }
 

@@ -97,10 +97,11 @@ export function annotations(report: Report): string[] {
 /**
  * Step outputs (`name=value` lines for `$GITHUB_OUTPUT`): one per state,
  * named by the state table (push: `updated`, `unchanged`, `skipped`,
- * `failed`, `superseded`, `interrupted`, `dispatched`; status: `current`, `drifted`,
- * `failed`), each the space-separated template names, then
- * `failed-count`; with CI followed or read, `ci-failed`: the templates
- * whose CI is not green.
+ * `failed`, `superseded`, `interrupted`, `dispatched`, `proposed`, `merged`;
+ * status: `current`, `drifted`, `failed`), each the space-separated template
+ * names, then `failed-count`; with CI followed or read, `ci-failed`: the
+ * templates whose CI is not green; with pull requests, `pull-requests`:
+ * their web pages.
  */
 export function outputs(report: Report): string {
   const stated = statedResults(report);
@@ -113,6 +114,13 @@ export function outputs(report: Report): string {
     pairs.push([
       "ci-failed",
       names(stated.filter((s) => ciFails(s.result)).map((s) => s.result)),
+    ]);
+  }
+  const prs = report.results.flatMap((r) => r.pr ? [r.pr] : []);
+  if (prs.length > 0) {
+    pairs.push([
+      "pull-requests",
+      prs.flatMap((p) => p.url ? [p.url.replace(/\s/g, "%20")] : []).join(" "),
     ]);
   }
   return pairs.map(([k, v]) => `${k}=${v.replace(/[\r\n]/g, " ")}\n`).join(

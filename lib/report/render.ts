@@ -18,6 +18,7 @@ import type {
   StatusReport,
   StatusResult,
 } from "../model.ts";
+import type { PullRef } from "../forge/pull_ref.ts";
 import {
   type StatedResult,
   statedResults,
@@ -107,6 +108,21 @@ export function movedText(r: { movedTo?: string }): string {
     : `(moved to ${r.movedTo}: update the target list)`;
 }
 
+/** "pull request #3 <url>" for a result with a pull request, else "". */
+export function prText(r: { pr?: PullRef }): string {
+  if (r.pr === undefined) return "";
+  const link = safeLink(r.pr.url);
+  return `pull request #${r.pr.number}${link ? ` ${link}` : ""}`;
+}
+
+/** The Markdown link to a result's pull request (then a space), or "". */
+function prCell(r: { pr?: PullRef }): string {
+  if (r.pr === undefined) return "";
+  const link = safeLink(r.pr.url);
+  const word = `#${r.pr.number}`;
+  return link ? `[${word}](${link}) ` : `${word} `;
+}
+
 /**
  * A server's text made printable and short (context names, descriptions
  * and notes come from the forge): see {@linkcode forLog}.
@@ -185,6 +201,7 @@ function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
           r.verified ? "verified" : "",
           r.downgrade ? "(downgrade)" : "",
           r.reason ?? "",
+          prText(r),
           r.ci ? ciText(r.ci) : "",
         ].filter(Boolean).join(" "),
         movedText(r),
@@ -199,6 +216,7 @@ function pushLayout(report: PushReport, stated: StatedResult[]): Layout {
         ),
         cell(word),
         r.commit ? `\`${r.commit.slice(0, 10)}\`` : "",
+        prCell(r) +
         cell(
           [r.error ? errorText(r) : r.reason ?? "", movedText(r)].filter(
             Boolean,

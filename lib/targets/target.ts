@@ -289,7 +289,9 @@ export interface EarlierReport {
  * and `skipped` because the run stopped before pushing (`skip:
  * "aborted"`, or a report from before that field: "not attempted") or
  * for its `v` prefix (`skip: "prefix"`, for the corrected version), not
- * one skipped by the probe or `--no-downgrade`; in a status report every
+ * one skipped by the probe or `--no-downgrade`, and every `proposed` one
+ * (an open pull request stays unchanged, a closed one is proposed
+ * again); in a status report every
  * template that drifted or could not be read, not one the probe skipped.
  */
 function needsRetry(r: Record<string, unknown>): boolean {

@@ -208,6 +208,14 @@ interface RepoState {
 
 type Injected = () => Response | "hang";
 
+/** A route of another file: an answer, or null to go on (then 404). */
+export type ExtraRoute = (
+  request: Request,
+  url: URL,
+  fullName: string,
+  rest: string,
+) => Promise<Response | null>;
+
 const API = "/api/v1";
 const MAX_LIMIT = 50;
 const T0 = Date.parse("2026-01-01T00:00:00Z");
@@ -242,6 +250,10 @@ export class GiteaApi {
   #nextId = 1;
   #clock = 0;
   #closed = false;
+  /** Routes of other files (`gitea_pulls.ts`), tried before a 404. */
+  readonly extraRoutes: ExtraRoute[] = [];
+  /** Told of every status stored (the pulls' auto-merge watches them). */
+  readonly statusListeners: ((fullName: string, sha: string) => void)[] = [];
 
   /** Makes the stand-in. */
   constructor(options: GiteaApiOptions) {
@@ -329,6 +341,16 @@ export class GiteaApi {
       sha,
       at: this.#now(),
     });
+    for (const listener of this.statusListeners) listener(fullName, sha);
+  }
+
+  /** The newest status per context of `sha`: context to state. */
+  statesOf(fullName: string, sha: string): Map<string, string> {
+    const newest = new Map<string, string>();
+    for (const s of this.#statusesOf(fullName, sha)) {
+      newest.set(s.context, s.status);
+    }
+    return newest;
   }
 
   /** Tasks (runs) of a repo, newest first. */
@@ -472,6 +494,13 @@ export class GiteaApi {
       const fullName = r.repo && repo ? `${repo[1]}/${repo[2]}` : "";
       if (r.repo && !await isDir(this.dir(fullName))) return notFound();
       return await r.handle({ request, url, match, fullName, api: this });
+    }
+    // Another file's routes (`gitea_pulls.ts`), below an existing repo.
+    const fullName = repo ? `${repo[1]}/${repo[2]}` : "";
+    if (repo && !await isDir(this.dir(fullName))) return notFound();
+    for (const extra of this.extraRoutes) {
+      const answer = await extra(request, url, fullName, repo?.[3] ?? "");
+      if (answer !== null) return answer;
     }
     return notFound();
   }

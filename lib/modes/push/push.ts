@@ -35,11 +35,17 @@ import {
   writeVersionCommit,
 } from "../../version/state.ts";
 import { pushAndWait } from "./wait.ts";
+import { proposeRun } from "../propose/propose.ts";
+import type { ProposeChoice } from "../propose/types.ts";
 
 export type { PushSettings } from "./land.ts";
 
-/** What `cascade push` (the commit trigger) runs with. */
-export interface PushModeSettings extends Omit<PushSettings, "backoff"> {
+/**
+ * What `cascade push` (the commit trigger) runs with; `via` other than
+ * `push` proposes a pull request instead (`modes/propose/`).
+ */
+export interface PushModeSettings
+  extends Omit<PushSettings, "backoff">, ProposeChoice {
   /** `--wait`: follow each pushed commit's CI. */
   wait: boolean;
   /** `--canary`: push the first n, go on only if their CI is green. */
@@ -49,7 +55,16 @@ export interface PushModeSettings extends Omit<PushSettings, "backoff"> {
 /** `cascade push`: the push step over every template, and its report. */
 export const PUSH: Mode<PushModeSettings> = {
   async run(plans, options, deps) {
-    const { wait, canary, ...rest } = options;
+    const { wait, canary, via, autoMerge, mergeStyle, ...rest } = options;
+    if (via !== "push") {
+      return await proposeRun(
+        plans,
+        { ...rest, via, autoMerge, mergeStyle },
+        { wait, canary },
+        deps,
+        { prepare, unreached: unreachedPush },
+      );
+    }
     const settings: PushSettings = { ...rest, backoff: deps.backoff };
     const run = deps.ci && wait
       ? await pushAndWait(plans, settings, pushStep, deps, deps.ci, canary)

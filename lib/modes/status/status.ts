@@ -17,6 +17,9 @@ import type { StatusResult } from "../../model.ts";
 import { reportHead, summariseStatus } from "../../report/summary.ts";
 import { notWired, readAtTip } from "../../version/state.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
+import { openProposeAccess } from "../propose/access.ts";
+import { type ProposalFinder, proposalFinder } from "../propose/find.ts";
+import type { Via } from "../propose/types.ts";
 
 /** What `cascade status` runs with. */
 export interface StatusModeSettings extends ReadSettings {
@@ -24,16 +27,28 @@ export interface StatusModeSettings extends ReadSettings {
   probes: readonly string[];
   /** `--ci`: read each template's CI at its tip. */
   ci: boolean;
+  /** `--via pr|auto`: report a drifted template's open pull request. */
+  via: Via;
 }
 
 /** `cascade status`: the status step over every template, and its report. */
 export const STATUS: Mode<StatusModeSettings> = {
   async run(plans, settings, deps) {
     const ci = settings.ci ? deps.ci : undefined;
+    const access = settings.via === "push" ? null : await openProposeAccess(
+      plans,
+      settings.via,
+      { ...deps, timeoutMs: settings.timeoutMs },
+    );
     const run = await runTemplates(
       plans,
       settings,
-      statusStep(settings, settings.probes, ci),
+      statusStep(
+        settings,
+        settings.probes,
+        ci,
+        access ? proposalFinder(access, settings.file) : undefined,
+      ),
       deps,
     );
     return {
@@ -52,12 +67,14 @@ export const STATUS: Mode<StatusModeSettings> = {
  * The status step, with at most `concurrency` templates read at once. With
  * probes, a template none of them wires to the file is skipped, not drift.
  * With a CI reader (`--ci`), each wired template's CI at its tip is read
- * once, without waiting.
+ * once, without waiting. With a finder (`--via pr|auto`), a drifted
+ * template's open pull request from cascade is reported with it.
  */
 function statusStep(
   settings: ReadSettings,
   probes: readonly string[],
   ci?: CiReader,
+  findPr?: ProposalFinder,
 ): Step<StatusResult> {
   return {
     slots: settings.concurrency,
@@ -82,10 +99,19 @@ function statusStep(
             reason: unwired,
           };
         }
+        const pr = !state.current && findPr
+          ? await findPr(target, branch)
+          : null;
         return {
           ...base,
           current: state.content?.display ?? null,
           drift: !state.current,
+          ...(pr === null ? {} : {
+            pr,
+            reason: `proposed in pull request #${pr.number}${
+              pr.url ? ` ${pr.url}` : ""
+            } (open, not merged)`,
+          }),
           ...(ci ? { ci: await ci.read(target, state.tip) } : {}),
         };
       } catch (error) {

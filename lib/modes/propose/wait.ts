@@ -1,0 +1,232 @@
+/**
+ * `cascade push --via pr|auto --wait`: each pull request's head followed
+ * to its CI result, as a push is (same state table, timeouts and canary
+ * rules, through the engine's CI gate); with `--auto-merge`, a green head
+ * is then waited on until Gitea merges it, and the default branch is read
+ * to see whether it holds the version (`merged`). A pull request closed
+ * without merging is a failure with its reason; a red CI fails the run
+ * through its CI state and leaves the pull request unmerged.
+ *
+ * @module
+ */
+
+import type {
+  EngineRun,
+  ModeDeps,
+  Plan,
+  Step,
+  TemplateTask,
+} from "../../engine/engine.ts";
+import { runWithCi } from "../../engine/ci_gate.ts";
+import {
+  InterruptedError,
+  type ReportError,
+  reportError,
+} from "../../errors.ts";
+import { ForgeError } from "../../forge/client.ts";
+import type { CiReader } from "../../forge/ci_reader.ts";
+import { fetchTip, lsRemote } from "../../git/remote.ts";
+import type { PushResult } from "../../model.ts";
+import { sleep } from "../../engine/retry.ts";
+import { readVersionState, treeDepth } from "../../version/state.ts";
+import type { ProposeAccess } from "./access.ts";
+import type { ProposeSettings } from "./types.ts";
+
+/** Where a template is, to read its default branch. */
+type Where = Pick<TemplateTask, "ctx" | "branch" | "log" | "target">;
+
+/**
+ * Whether the default branch now holds the version: `merged` when it does,
+ * else a failure that says so.
+ */
+export async function defaultHolds(
+  where: Where & { settings: { file: string; version: string } },
+  result: PushResult,
+): Promise<PushResult> {
+  const { ctx, branch, settings } = where;
+  const tip = (await lsRemote(ctx, branch)).tips.get(branch);
+  if (tip !== undefined) {
+    const fetched = await fetchTip(
+      ctx,
+      branch,
+      tip,
+      treeDepth(settings.file, []),
+    );
+    const state = await readVersionState(
+      ctx,
+      fetched,
+      settings.file,
+      settings.version,
+    );
+    if (state.current) {
+      where.log.push(
+        `merged: ${branch} at ${
+          fetched.slice(0, 10)
+        } holds ${settings.version}`,
+      );
+      return { ...result, status: "merged" };
+    }
+  }
+  return {
+    ...result,
+    status: "failed",
+    error: {
+      kind: "conflict",
+      message: `${where.target.repo}: pull request #${
+        result.pr?.number ?? "?"
+      } was merged, but ${branch} does not hold ${settings.version}; check the branch, then re-run`,
+    },
+  };
+}
+
+/**
+ * Runs the proposing step with each result's CI followed (see the module
+ * doc): one engine run, so refused credentials anywhere stop every push.
+ */
+export function proposeAndWait(
+  plans: readonly Plan[],
+  settings: ProposeSettings,
+  step: Step<PushResult>,
+  access: ReadonlyMap<string, ProposeAccess>,
+  deps: ModeDeps,
+  reader: CiReader,
+  canary?: number,
+): Promise<EngineRun<PushResult>> {
+  return runWithCi(plans, settings, step, deps, {
+    follows: (r) =>
+      r.status === "updated" ||
+      (r.pr !== undefined &&
+        ["proposed", "unchanged", "merged"].includes(r.status)),
+    follow: (task, result, startedAt) =>
+      followProposal(task, result, settings, access, reader, startedAt),
+    done: "pushed or proposed",
+  }, canary);
+}
+
+/**
+ * Follows one result's CI: the pull request's head (then, with
+ * `--auto-merge` and a green head, the merge), or a direct push's commit.
+ * A commit this run pushed counts only statuses created after
+ * `startedAt`; a head pushed by an earlier run, all of them.
+ */
+async function followProposal(
+  task: TemplateTask,
+  result: PushResult,
+  settings: ProposeSettings,
+  access: ReadonlyMap<string, ProposeAccess>,
+  reader: CiReader,
+  startedAt: number,
+): Promise<void> {
+  const pr = result.pr;
+  const pushedAt = result.attempts > 0 ? startedAt : undefined;
+  if (pr === undefined) {
+    if (result.commit === null) return;
+    result.ci = await reader.follow(
+      task.target,
+      result.commit,
+      task.branch,
+      true,
+      undefined,
+      pushedAt,
+    );
+    return;
+  }
+  result.ci = await reader.follow(
+    task.target,
+    pr.head,
+    pr.branch,
+    result.status === "proposed",
+    {
+      tipOf: async () => {
+        try {
+          return (await lsRemote(task.ctx, pr.branch)).tips.get(
+            pr.branch,
+          ) ?? null;
+        } catch {
+          return null;
+        }
+      },
+      followable: () => Promise.resolve(false),
+    },
+    pushedAt,
+  );
+  if (
+    settings.autoMerge && result.ci.state === "success" &&
+    result.status !== "merged"
+  ) {
+    const api = access.get(task.target.key) as ProposeAccess;
+    let after: PushResult;
+    try {
+      after = await waitForMerge(
+        { ...task, settings },
+        result,
+        api,
+        reader,
+      );
+    } catch (error) {
+      after = error instanceof InterruptedError
+        ? {
+          ...result,
+          status: "interrupted",
+          reason: "interrupted while waiting for the merge; re-run to finish",
+        }
+        : {
+          ...result,
+          status: "failed",
+          error: proposeFailure(error, task.target.repo),
+        };
+    }
+    Object.assign(result, after);
+  }
+}
+
+/**
+ * Polls the pull request until it is merged or closed, within the wait
+ * bound: merged, the default branch is read (`merged`); closed, a
+ * failure; still open at the bound, a `timeout` failure.
+ */
+async function waitForMerge(
+  where: Where & { settings: ProposeSettings },
+  result: PushResult,
+  access: ProposeAccess,
+  reader: CiReader,
+): Promise<PushResult> {
+  const pr = result.pr;
+  if (pr === undefined) return result;
+  const follow = reader.followSettings;
+  const deadline = Date.now() + follow.waitTimeoutMs;
+  const interval = follow.polling.minIntervalMs;
+  for (let polls = 0; polls < 100_000; polls++) {
+    const now = await access.api.get(access.owner, access.repo, pr.number);
+    if (now.merged) return await defaultHolds(where, result);
+    if (now.state !== "open") {
+      return {
+        ...result,
+        status: "failed",
+        error: {
+          kind: "rejected",
+          message:
+            `${where.target.repo}: pull request #${pr.number} was closed without merging; re-open it or re-run cascade to propose again`,
+        },
+      };
+    }
+    if (Date.now() + interval > deadline) break;
+    if (!await sleep(interval, follow.signal)) throw new InterruptedError();
+  }
+  return {
+    ...result,
+    status: "failed",
+    error: {
+      kind: "timeout",
+      message:
+        `${where.target.repo}: pull request #${pr.number} is green but was not merged within --wait-timeout; check its required reviews, or raise --wait-timeout`,
+    },
+  };
+}
+
+/** The report error of a failed proposing: the API's kind, else git's. */
+export function proposeFailure(error: unknown, repo: string): ReportError {
+  return error instanceof ForgeError
+    ? { kind: error.kind, message: `${repo}: ${error.message}` }
+    : reportError(error, repo);
+}
