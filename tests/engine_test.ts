@@ -196,7 +196,8 @@ Deno.test("engine: a failed preflight is an unreached result with its error; ref
     "https://git.test/org/a.git": { stdout: heads("main", TIP_A) },
     "https://git.test/org/b.git": {
       code: 128,
-      stderr: "fatal: Authentication failed for 'https://git.test/org/b.git/'\n",
+      stderr:
+        "fatal: Authentication failed for 'https://git.test/org/b.git/'\n",
     },
     "https://git.test/org/c.git": { stdout: heads("main", TIP_A) },
   });
