@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ADVICE, type ReportError } from "../../errors.ts";
+import type { ReportError } from "../../errors.ts";
 import { ForgeError } from "../../forge/client.ts";
 
 /** What was dispatched. */
@@ -30,9 +30,7 @@ function adviceFor(error: ForgeError, what: DispatchWhat): string {
     case 422:
       return "the server refused the ref or the inputs: check --input names against the workflow's workflow_dispatch inputs (--probe checks them), and --branch";
     default:
-      return error.kind === "moved"
-        ? "update the repo's address to where it moved, if that is right"
-        : ADVICE[error.kind];
+      return error.advice;
   }
 }
 
@@ -46,13 +44,11 @@ export function dispatchFailure(
   what: DispatchWhat,
 ): ReportError | null {
   if (!(error instanceof ForgeError)) return null;
-  // The client's message ends with general advice; this one is specific.
-  const cut = error.message.lastIndexOf("; ");
-  const answer = cut < 0 ? error.message : error.message.slice(0, cut);
+  // The client's advice is general; this one is specific to a dispatch.
   return {
     kind: error.kind,
     message:
-      `${repo}: dispatching ${what.workflow} on ${what.branch}: ${answer}; ${
+      `${repo}: dispatching ${what.workflow} on ${what.branch}: ${error.answer}; ${
         adviceFor(error, what)
       }`,
   };
