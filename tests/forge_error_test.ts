@@ -108,3 +108,21 @@ Deno.test("dispatch errors: the answer keeps, the advice is the dispatch's own",
   assert.ok(busy?.message.endsWith(`"a; b"; ${ADVICE.network}`));
   assert.equal(dispatchFailure(new Error("x"), "org/app", what), null);
 });
+
+Deno.test("forge error: a message alone is the answer, with no advice; a dispatch adds its kind's", () => {
+  const bare = new ForgeError("network", "HTTP 502", {
+    status: 502,
+    method: "POST",
+    path: "/x",
+  });
+  assert.deepEqual([bare.message, bare.answer, bare.advice], [
+    "HTTP 502",
+    "HTTP 502",
+    null,
+  ]);
+  assert.equal(
+    dispatchFailure(bare, "org/app", { workflow: "p.yml", branch: "main" })
+      ?.message,
+    `org/app: dispatching p.yml on main: HTTP 502; ${ADVICE.network}`,
+  );
+});

@@ -30,27 +30,34 @@ export class ForgeError extends Error {
   readonly path: string;
   /** What happened: the request and the server's answer, without advice. */
   readonly answer: string;
-  /** What to do about it (the kind's advice). */
-  readonly advice: string;
-  /** Constructs the error; its message is `answer; advice`. */
+  /** What to do about it (the kind's advice); null when the message has none. */
+  readonly advice: string | null;
+  /**
+   * Constructs the error. Given `{ answer, advice }`, its message is
+   * `answer; advice`; given a message alone, that is the answer.
+   */
   constructor(
     kind: ForgeErrorKind,
-    failure: { answer: string; advice: string },
+    failure: string | { answer: string; advice: string },
     request: { status: number | null; method: string; path: string },
   ) {
-    super(`${failure.answer}; ${failure.advice}`);
+    super(
+      typeof failure === "string"
+        ? failure
+        : `${failure.answer}; ${failure.advice}`,
+    );
     this.name = "ForgeError";
     this.kind = kind;
     this.status = request.status;
     this.method = request.method;
     this.path = request.path;
-    this.answer = failure.answer;
-    this.advice = failure.advice;
+    this.answer = typeof failure === "string" ? failure : failure.answer;
+    this.advice = typeof failure === "string" ? null : failure.advice;
   }
 }
 
 /** The advice of a kind, `moved` included. */
-function adviceOf(kind: ForgeErrorKind): string {
+export function adviceOf(kind: ForgeErrorKind): string {
   return kind === "moved"
     ? "update the repo's address to where it moved, if that is right"
     : ADVICE[kind];

@@ -9,6 +9,7 @@
 
 import type { ReportError } from "../../errors.ts";
 import { ForgeError } from "../../forge/client.ts";
+import { adviceOf } from "../../forge/forge_error.ts";
 
 /** What was dispatched. */
 export interface DispatchWhat {
@@ -30,7 +31,7 @@ function adviceFor(error: ForgeError, what: DispatchWhat): string {
     case 422:
       return "the server refused the ref or the inputs: check --input names against the workflow's workflow_dispatch inputs (--probe checks them), and --branch";
     default:
-      return error.advice;
+      return error.advice ?? adviceOf(error.kind);
   }
 }
 
