@@ -25,20 +25,27 @@ import { memorySinks } from "./support/fixtures.ts";
 
 const TOKEN = "tok-9f8e7d6c5b4a";
 
-const settings = (more: Partial<CommonSettings> = {}): CommonSettings => ({
-  sources: [],
-  version: "1.0.0",
-  org: [],
-  match: [],
-  exclude: [],
-  topic: [],
-  verbose: false,
-  allowInsecureHttp: false,
-  tokenEnv: "CASCADE_TEST_TOKEN",
-  timeout: 30,
-  remembered: {},
-  ...more,
-});
+/**
+ * The settings every test here runs with. `values` (the option values
+ * checked for the token) is set for the command layers that have it; the
+ * assertion keeps the helper valid whichever fields `CommonSettings` has.
+ */
+const settings = (more: Partial<CommonSettings> = {}): CommonSettings =>
+  ({
+    sources: [],
+    version: "1.0.0",
+    org: [],
+    match: [],
+    exclude: [],
+    topic: [],
+    verbose: false,
+    allowInsecureHttp: false,
+    tokenEnv: "CASCADE_TEST_TOKEN",
+    timeout: 30,
+    remembered: {},
+    values: { raw: {}, derived: [] },
+    ...more,
+  }) as CommonSettings;
 
 function context(env: Record<string, string> = {}) {
   const sinks = memorySinks();

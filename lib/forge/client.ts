@@ -311,7 +311,7 @@ function repoPath(owner: string, repo: string): string {
 }
 
 /** The `rel="next"` target of a `Link` header, resolved against `base`. */
-function nextLink(header: string | null, base: URL): URL | null {
+export function nextLink(header: string | null, base: URL): URL | null {
   if (header === null) return null;
   for (const part of header.split(",")) {
     const match = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);

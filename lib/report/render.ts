@@ -114,7 +114,7 @@ function printable(text: string, max = 200): string {
 }
 
 /** A run link fit to print: an http(s) URL as the URL parser writes it. */
-function safeLink(url: string | null): string | null {
+export function safeLink(url: string | null): string | null {
   if (url === null) return null;
   try {
     const parsed = new URL(url);
