@@ -100,7 +100,7 @@ Deno.test("dispatch errors: the answer keeps, the advice is the dispatch's own",
     /answered 403: "a; b"; the token may not run this repo's workflows/,
   );
   assert.match(
-    dispatchFailure(words(422), "org/app", what)?.message ?? "",
+    dispatchFailure(words(400), "org/app", what)?.message ?? "",
     /; the server refused the ref or the inputs: check --input names/,
   );
   const busy = dispatchFailure(words(503), "org/app", what);

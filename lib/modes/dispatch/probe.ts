@@ -23,7 +23,7 @@ import {
 import { notWired, readVersionState } from "../../version/state.ts";
 
 /** Where Gitea and Forgejo look for workflows, in the order checked. */
-const WORKFLOW_DIRS: readonly string[] = [
+export const WORKFLOW_DIRS: readonly string[] = [
   ".gitea/workflows",
   ".github/workflows",
 ];
