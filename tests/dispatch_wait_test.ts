@@ -6,7 +6,7 @@ import {
   startGitea,
 } from "./support/gitea_api.ts";
 import { ENV, posts, template, TOKEN, WORKFLOW } from "./support/dispatch.ts";
-import { FAST } from "./support/wait_fixtures.ts";
+import { FAST, fastFake } from "./support/wait_fixtures.ts";
 import type { PushReport } from "../lib/model.ts";
 
 const BUILD = "publish-image.yml / build (workflow_dispatch)";
@@ -159,13 +159,15 @@ Deno.test("dispatch --wait: a cancelled run is red; a hostile run URL and job na
 });
 
 Deno.test("dispatch --wait: no run ever listed is none after --wait-start, with the likely causes", async () => {
+  // On a fake clock: --wait-start passes in polls, not in wall time.
+  const polling = fastFake();
   await using fx = await Fixture.create();
   await using gitea = await setup(fx, { a: { outcome: "none" } });
   const json = `${fx.root}/r.json`;
   const run = await runCascade(
     args(gitea, ["a"], ["--wait", "--wait-start", "300ms", "--json", json]),
     ENV,
-    { ciPolling: FAST },
+    { ciPolling: polling },
   );
   assert.equal(run.code, 1, run.stdout + run.stderr);
   const ci = (await readReport<PushReport>(json)).results[0]?.ci;
@@ -177,22 +179,31 @@ Deno.test("dispatch --wait: no run ever listed is none after --wait-start, with 
   );
   assert.ok((ci?.waitedMs ?? 0) >= 300, String(ci?.waitedMs));
   assert.match(run.stdout, /ci none: \(no publish-image\.yml run/);
+  // Every wait was on the fake clock, and it ended at --wait-start.
+  const slept = polling.clock.slept.reduce((a, b) => a + b, 0);
+  assert.equal(ci?.waitedMs, slept);
+  assert.ok(
+    slept >= 300 && slept < 300 + FAST.maxIntervalMs * 2,
+    String(slept),
+  );
 });
 
 Deno.test("dispatch --wait: a run still going at --wait-timeout is pending", async () => {
+  const polling = fastFake();
   await using fx = await Fixture.create();
   await using gitea = await setup(fx, { a: { runMs: 20_000 } });
   const json = `${fx.root}/r.json`;
   const run = await runCascade(
     args(gitea, ["a"], ["--wait", "--wait-timeout", "300ms", "--json", json]),
     ENV,
-    { ciPolling: FAST },
+    { ciPolling: polling },
   );
   assert.equal(run.code, 1, run.stdout + run.stderr);
   const ci = (await readReport<PushReport>(json)).results[0]?.ci;
   assert.equal(ci?.state, "pending");
   assert.deepEqual(ci?.contexts.map((c) => c.state), ["running"]);
   assert.match(ci?.note ?? "", /still pending after 0\.3 s/);
+  assert.ok(polling.clock.slept.length > 0, "the wait slept on the fake clock");
 });
 
 Deno.test("dispatch --wait: an earlier dispatch's run already listed is not taken for ours", async () => {

@@ -27,7 +27,7 @@ import type { EarlierReport, Target } from "../targets/target.ts";
 import { flagOf, type OptionName, OPTIONS, type Raw } from "./options.ts";
 
 /** The options that route the token or name the API. */
-export const ROUTING_OPTIONS: readonly OptionName[] = [
+const ROUTING_OPTIONS: readonly OptionName[] = [
   "baseUrl",
   "tokenOrigin",
   "apiUrl",

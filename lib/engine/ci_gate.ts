@@ -21,6 +21,7 @@ import {
   type TemplateTask,
 } from "./engine.ts";
 import type { CiOutcome, PushResult } from "../model.ts";
+import { SYSTEM_CLOCK } from "./clock.ts";
 import type { Target } from "../targets/target.ts";
 
 /** How a run follows a template's CI once its step is done. */
@@ -79,7 +80,7 @@ export async function runWithCi(
           return canarySkipped(task.target, task.branch, verdict, follower);
         }
       }
-      const startedAt = Date.now();
+      const startedAt = (deps.ci?.followSettings.clock ?? SYSTEM_CLOCK).now();
       const result = await inner.run(task);
       const following = follower.follows(result) && !deps.signal.aborted
         ? follower.follow(task, result, startedAt).then(() =>

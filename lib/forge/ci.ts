@@ -117,7 +117,7 @@ export interface FollowOptions extends CiOptions {
 }
 
 /** Why a commit may never get a status: the tail of a `none` note. */
-export const NO_STATUS_CAUSES =
+const NO_STATUS_CAUSES =
   "no workflow runs on a push to this branch, Actions are off for the repo, " +
   "the push was made with a workflow's own token, or the commit message " +
   "holds a skip-ci marker such as [skip ci]";

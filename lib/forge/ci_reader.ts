@@ -13,8 +13,8 @@ import { InterruptedError, UsageError } from "../errors.ts";
 import type { CiOutcome } from "../model.ts";
 import { interruptedWait } from "../engine/ci_outcome.ts";
 import { createLimiter } from "../engine/pool.ts";
-import { sleep } from "../engine/retry.ts";
-import type { ForgeClient, ForgeRetry } from "./client.ts";
+import { type Clock, SYSTEM_CLOCK } from "../engine/clock.ts";
+import { type ForgeClient, ForgeError, type ForgeRetry } from "./client.ts";
 import { failedRead, unreachable } from "./ci_read_error.ts";
 import { newestDispatchedRun } from "./ci_newest.ts";
 import {
@@ -44,6 +44,8 @@ export interface CiPolling {
   jitter?: number;
   /** Retries of the API client for 429/5xx (default: the client's). */
   retry?: ForgeRetry;
+  /** The clock waits read and sleep by (default: the system's; tests). */
+  clock?: Clock;
 }
 
 /**
@@ -123,6 +125,8 @@ interface FollowSettings {
   polling: CiPolling;
   /** Stops every follow. */
   signal: AbortSignal;
+  /** The clock deadlines, waited times and sleeps come from. */
+  clock: Clock;
 }
 
 /** Follows or reads templates' CI; one per run. */
@@ -164,6 +168,7 @@ export class CiReader {
       waitStartMs: this.#o.waitStartMs,
       polling: this.#o.polling ?? DEFAULT_POLLING,
       signal: this.#o.signal,
+      clock: this.#o.polling?.clock ?? SYSTEM_CLOCK,
     };
   }
 
@@ -184,7 +189,8 @@ export class CiReader {
   ): Promise<CiOutcome> {
     const api = apiTargetOf(target, this.#o.apiUrl);
     if (api === null) return unreachable(target);
-    const started = Date.now();
+    const clock = this.followSettings.clock;
+    const started = clock.now();
     const seen: Seen<CommitStatus> = { statuses: null, dropped: 0 };
     const reader = this.#reader(api.base, seen, pushedAt);
     const polling = this.#o.polling ?? DEFAULT_POLLING;
@@ -192,7 +198,7 @@ export class CiReader {
     const origin = new URL(api.base).origin;
     try {
       // A commit pushed a moment ago has no status yet: skip that request.
-      if (fresh && !await sleep(polling.minIntervalMs, this.#o.signal)) {
+      if (fresh && !await clock.sleep(polling.minIntervalMs, this.#o.signal)) {
         throw new InterruptedError();
       }
       const result = await followCommit(reader, { ...api, sha, branch }, {
@@ -208,14 +214,16 @@ export class CiReader {
         origin,
         keepsSupersededPending: () =>
           this.#superseded.ask(api.base, this.#clients.get(api.base)),
+        now: clock.now,
+        sleep: clock.sleep,
       });
       return unbelieved(
-        { ...outcomeOf(result), waitedMs: Date.now() - started },
+        { ...outcomeOf(result), waitedMs: clock.now() - started },
         seen.dropped,
         predatedNote(seen),
       );
     } catch (error) {
-      const waitedMs = Date.now() - started;
+      const waitedMs = clock.now() - started;
       const sofar = seen.statuses === null
         ? { state: "none" as const, contexts: [], url: null }
         : evaluateStatuses(seen.statuses, this.#globs(), origin);
@@ -296,7 +304,12 @@ export class CiReader {
       combinedStatus: (owner, repo, ref) =>
         this.#limit(async () => {
           const answer = await forge.combinedStatus(owner, repo, ref);
-          const statuses = keepOurs(seen, answer, Date.now(), pushedAt);
+          const statuses = keepOurs(
+            seen,
+            answer,
+            this.followSettings.clock.now(),
+            pushedAt,
+          );
           return { ...answer, value: { ...answer.value, statuses } };
         }),
     };

@@ -18,7 +18,12 @@ import {
 /** cascade's error kinds plus `moved`: a redirect cascade will not follow. */
 export type ForgeErrorKind = ErrorKind | "moved";
 
-/** A failed API call: kind, HTTP status (null without answer), request. */
+/**
+ * A failed API call: kind, HTTP status (null without answer), request,
+ * what happened and what to do. The message is the one rendering of the
+ * two, `answer; advice`; a caller with better advice (a dispatch) renders
+ * `answer` with its own instead of cutting the message.
+ */
 export class ForgeError extends Error {
   /** The classified kind. */
   readonly kind: ForgeErrorKind;
@@ -28,19 +33,39 @@ export class ForgeError extends Error {
   readonly method: string;
   /** URL path of the request (no query, no credentials). */
   readonly path: string;
-  /** Constructs the error. */
+  /** What happened: the request and the server's answer, without advice. */
+  readonly answer: string;
+  /** What to do about it (the kind's advice); null when the message has none. */
+  readonly advice: string | null;
+  /**
+   * Constructs the error. Given `{ answer, advice }`, its message is
+   * `answer; advice`; given a message alone, that is the answer.
+   */
   constructor(
     kind: ForgeErrorKind,
-    message: string,
+    failure: string | { answer: string; advice: string },
     request: { status: number | null; method: string; path: string },
   ) {
-    super(message);
+    super(
+      typeof failure === "string"
+        ? failure
+        : `${failure.answer}; ${failure.advice}`,
+    );
     this.name = "ForgeError";
     this.kind = kind;
     this.status = request.status;
     this.method = request.method;
     this.path = request.path;
+    this.answer = typeof failure === "string" ? failure : failure.answer;
+    this.advice = typeof failure === "string" ? null : failure.advice;
   }
+}
+
+/** The advice of a kind, `moved` included. */
+export function adviceOf(kind: ForgeErrorKind): string {
+  return kind === "moved"
+    ? "update the repo's address to where it moved, if that is right"
+    : ADVICE[kind];
 }
 
 /** Classifies an HTTP error status into a kind. */
@@ -92,10 +117,7 @@ export function forgeError(
   const head = detail.plain
     ? `${url.host}: ${detail.what}`
     : `${method} ${url.pathname} on ${url.host} ${detail.what}${words}`;
-  const advice = kind === "moved"
-    ? "update the repo's address to where it moved, if that is right"
-    : ADVICE[kind];
-  return new ForgeError(kind, `${head}; ${advice}`, {
+  return new ForgeError(kind, { answer: head, advice: adviceOf(kind) }, {
     status,
     method,
     path: url.pathname,

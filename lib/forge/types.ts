@@ -20,7 +20,7 @@ export type CommitStatusState =
   | "skipped";
 
 /** Every state a single status may carry. */
-export const COMMIT_STATUS_STATES: readonly CommitStatusState[] = [
+const COMMIT_STATUS_STATES: readonly CommitStatusState[] = [
   "pending",
   "success",
   "error",
@@ -236,11 +236,8 @@ export const checkRepository: ShapeCheck = both(
   },
 );
 
-/** Shape check for a list of {@linkcode Repository}. */
-export const checkRepositoryList: ShapeCheck = listOf(checkRepository);
-
 /** Shape check for {@linkcode CommitStatus}. */
-export const checkCommitStatus: ShapeCheck = both(
+const checkCommitStatus: ShapeCheck = both(
   fields({
     id: "number",
     status: "string",

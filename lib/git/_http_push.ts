@@ -59,7 +59,7 @@ import { cutRedacted } from "../console/secret_forms.ts";
  * The most bytes of a push's answer read (1 MiB; git's answer for one ref,
  * hook output included, is a few hundred bytes).
  */
-export const MAX_PUSH_ANSWER_BYTES: number = 1024 * 1024;
+const MAX_PUSH_ANSWER_BYTES: number = 1024 * 1024;
 
 const REQUEST = "application/x-git-receive-pack-request";
 const RESULT = "application/x-git-receive-pack-result";

@@ -25,7 +25,7 @@
  */
 
 /** The trailer's key. */
-export const NONCE_TRAILER = "Cascade-Nonce";
+const NONCE_TRAILER = "Cascade-Nonce";
 
 /** 128 random bits from `crypto.getRandomValues`, as 32 hex digits. */
 export function commitNonce(): string {

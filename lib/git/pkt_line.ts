@@ -11,7 +11,7 @@ import type { RemoteHead } from "./refs.ts";
 import { VERSION } from "../tool_version.ts";
 
 /** The longest pkt-line git sends or accepts (`LARGE_PACKET_MAX`). */
-export const MAX_PKT_LENGTH = 65520;
+const MAX_PKT_LENGTH = 65520;
 
 /** The `agent=` capability cascade sends. */
 const AGENT = `cascade/${VERSION}`;

@@ -69,7 +69,7 @@ export type GitRunner = (
  * present: what ssh, proxies and TLS need. Everything else, in particular
  * every inherited `GIT_*` variable a hook may have set, is dropped.
  */
-export const PASSTHROUGH_ENV: readonly string[] = [
+const PASSTHROUGH_ENV: readonly string[] = [
   "PATH",
   "SYSTEMROOT",
   "TMPDIR",

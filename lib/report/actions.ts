@@ -31,7 +31,7 @@ export function escapeData(text: string): string {
 }
 
 /** Escapes an annotation property value (`title=`). */
-export function escapeProperty(text: string): string {
+function escapeProperty(text: string): string {
   return escapeData(text).replaceAll(":", "%3A").replaceAll(",", "%2C");
 }
 

@@ -97,7 +97,7 @@ export function anyFails(report: Report): boolean {
 }
 
 /** "CI: 2 green, 1 red" over the results that have a `ci`, or "". */
-export function ciSentence(report: Report): string {
+function ciSentence(report: Report): string {
   const counts = new Map<StateInfo, number>();
   for (const { result } of statedResults(report)) {
     if (result.ci === undefined) continue;

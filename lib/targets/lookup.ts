@@ -64,7 +64,7 @@ export class Lookups {
 }
 
 /** `owner/name` of a target on the `baseUrl` server, else null. */
-export function serverName(
+function serverName(
   target: Target,
   baseUrl: string | undefined,
 ): string | null {

@@ -8,6 +8,7 @@
 import type { Fixture } from "./fixtures.ts";
 import { type CiPlan, type GiteaServer, startGitea } from "./gitea_api.ts";
 import type { CiPolling } from "../../lib/forge/ci_reader.ts";
+import type { Clock } from "../../lib/engine/clock.ts";
 
 /** The token the stand-in requires. */
 export const TOKEN = "wait-t0ken-5c1e";
@@ -22,6 +23,35 @@ export const FAST: CiPolling = {
   maxIntervalMs: 40,
   retry: { attempts: 3, baseMs: 10, maxMs: 30, random: () => 0.5 },
 };
+
+/**
+ * A clock that never waits on the wall: `sleep(ms)` moves `now` on by `ms`
+ * and yields one turn of the event loop (so servers answer); an aborted
+ * signal ends it at once. Deadlines such as `--wait-start 300ms` are then
+ * reached in a bounded number of polls, however loaded the machine.
+ */
+export function fakeClock(start = Date.now()): Clock & { slept: number[] } {
+  let now = start;
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => now,
+    sleep: async (ms, signal) => {
+      if (signal?.aborted) return false;
+      slept.push(ms);
+      now += ms;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return !signal?.aborted;
+    },
+  };
+}
+
+/** FAST polling on a {@linkcode fakeClock}. */
+export function fastFake(): CiPolling & {
+  clock: ReturnType<typeof fakeClock>;
+} {
+  return { ...FAST, clock: fakeClock() };
+}
 
 /** Bare repos `org/<name>` at 0.1, and the stand-in Gitea serving them. */
 export async function setup(

@@ -7,8 +7,9 @@
  * @module
  */
 
-import { ADVICE, type ReportError } from "../../errors.ts";
+import type { ReportError } from "../../errors.ts";
 import { ForgeError } from "../../forge/client.ts";
+import { adviceOf } from "../../forge/forge_error.ts";
 
 /** What was dispatched. */
 export interface DispatchWhat {
@@ -42,9 +43,7 @@ function adviceFor(error: ForgeError, what: DispatchWhat): string {
     case 422:
       return "the workflow has no workflow_dispatch trigger, or its inputs are wrong: check its on: workflow_dispatch and --input names (--probe checks both), and --branch";
     default:
-      return error.kind === "moved"
-        ? "update the repo's address to where it moved, if that is right"
-        : ADVICE[error.kind];
+      return error.advice ?? adviceOf(error.kind);
   }
 }
 
@@ -58,23 +57,21 @@ export function dispatchFailure(
   what: DispatchWhat,
 ): ReportError | null {
   if (!(error instanceof ForgeError)) return null;
-  // The client's message ends with general advice; this one is specific.
-  const cut = error.message.lastIndexOf("; ");
-  const answer = cut < 0 ? error.message : error.message.slice(0, cut);
+  // The client's advice is general; this one is specific to a dispatch.
   if (what.forge === "Forgejo" && error.status === 500) {
     // Forgejo refuses a missing workflow or ref with a 500 and its words.
     return {
       kind: "dispatch-refused",
       message:
-        `${repo}: dispatching ${what.workflow} on ${what.branch}: ${answer}; ${
-          ADVICE["dispatch-refused"]
+        `${repo}: dispatching ${what.workflow} on ${what.branch}: ${error.answer}; ${
+          adviceOf("dispatch-refused")
         }`,
     };
   }
   return {
     kind: error.kind,
     message:
-      `${repo}: dispatching ${what.workflow} on ${what.branch}: ${answer}; ${
+      `${repo}: dispatching ${what.workflow} on ${what.branch}: ${error.answer}; ${
         adviceFor(error, what)
       }`,
   };

@@ -22,7 +22,6 @@ import type {
   ReadSettings,
   Step,
 } from "../../engine/engine.ts";
-import { sleep } from "../../engine/retry.ts";
 import { InterruptedError } from "../../errors.ts";
 import type { ForgeClient } from "../../forge/client.ts";
 import { ForgeError } from "../../forge/forge_error.ts";
@@ -105,12 +104,13 @@ export async function followDispatch(
 ): Promise<CiOutcome> {
   const where = `${mark.owner}/${mark.repo}`;
   if (mark.before === null) return unlisted(mark, where);
-  const { polling, signal, waitStartMs, waitTimeoutMs } = reader.followSettings;
-  const started = Date.now();
+  const { polling, signal, waitStartMs, waitTimeoutMs, clock } =
+    reader.followSettings;
+  const started = clock.now();
   let seen: ActionTask[] = [];
   try {
     // A run dispatched a moment ago is not listed yet: skip that request.
-    if (!await sleep(polling.minIntervalMs, signal)) {
+    if (!await clock.sleep(polling.minIntervalMs, signal)) {
       throw new InterruptedError();
     }
     const lister = {
@@ -133,11 +133,13 @@ export async function followDispatch(
       maxIntervalMs: polling.maxIntervalMs,
       ...(polling.growth ? { growth: polling.growth } : {}),
       ...(polling.jitter ? { jitter: polling.jitter } : {}),
+      now: clock.now,
+      sleep: clock.sleep,
     }, (jobs) => (seen = jobs));
-    return { ...result, waitedMs: Date.now() - started };
+    return { ...result, waitedMs: clock.now() - started };
   } catch (error) {
     const sofar = runOutcome(seen, mark.workflow);
-    const waitedMs = Date.now() - started;
+    const waitedMs = clock.now() - started;
     if (error instanceof InterruptedError || signal.aborted) {
       return interruptedWait(sofar, waitedMs);
     }
