@@ -268,15 +268,13 @@ Deno.test("action: via becomes --via, passed only when set, its value data", asy
   assert.deepEqual(await argv("pr"), [
     "push",
     "1.0",
-    "--base-url",
-    "https://gitea.example.com",
     "--via",
     "pr",
     "--json",
     report,
   ]);
   assert.ok(!(await argv("")).includes("--via"));
-  assert.deepEqual((await argv("$(id) auto")).slice(4, 6), [
+  assert.deepEqual((await argv("$(id) auto")).slice(2, 4), [
     "--via",
     "$(id) auto",
   ]);

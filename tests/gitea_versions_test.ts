@@ -254,7 +254,9 @@ Deno.test("workflow folders: Gitea reads .gitea/workflows when it exists, even w
     "--repo",
     "org/app",
   ]);
-  assert.equal(done.code, 0, done.out);
+  // The one template skipped: a run that did nothing exits 1 (issue 23).
+  assert.equal(done.code, 1, done.out);
+  assert.match(done.out, /nothing was dispatched/);
   assert.equal(done.results[0]?.status, "skipped");
   assert.equal(
     done.results[0]?.reason,

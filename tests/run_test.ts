@@ -191,7 +191,7 @@ Deno.test("run: a missing permission is a usage error (exit 2) before the token 
         tokenEnv: "CASCADE_TEST_TOKEN", timeout: 30, remembered: {} },
         { retry: null, out: null, redactor: null,
           io: { sinks: null, cwd: ".", handleSignals: false,
-            env: () => { read++; return "x"; } } });
+            env: (name) => { if (name === "CASCADE_TEST_TOKEN") read++; return "x"; } } });
       console.log("no error");
     } catch (e) {
       console.log(JSON.stringify([e.name, e.exitCode, e.message, read]));
