@@ -27,6 +27,21 @@ import {
 export type { PushOutcome };
 
 /**
+ * The branch's tip as the server says it now, or null when it cannot be
+ * read (a follow asks this to learn whether a newer push landed).
+ */
+export async function currentTip(
+  ctx: RemoteContext,
+  branch: string,
+): Promise<string | null> {
+  try {
+    return (await lsRemote(ctx, branch)).tips.get(branch) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The default branch and branch tips, as `git ls-remote --symref URL HEAD
  * [refs/heads/BRANCH]` prints them: read in-process over smart HTTP where
  * `ctx.httpRefs` allows (see `_http_refs.ts`), else, or when that cannot

@@ -25,7 +25,7 @@ import {
 } from "../../errors.ts";
 import { ForgeError } from "../../forge/client.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
-import { fetchTip, lsRemote } from "../../git/remote.ts";
+import { currentTip, fetchTip, lsRemote } from "../../git/remote.ts";
 import type { PushResult } from "../../model.ts";
 import { sleep } from "../../engine/retry.ts";
 import { readVersionState, treeDepth } from "../../version/state.ts";
@@ -137,15 +137,7 @@ async function followProposal(
     pr.branch,
     result.status === "proposed",
     {
-      tipOf: async () => {
-        try {
-          return (await lsRemote(task.ctx, pr.branch)).tips.get(
-            pr.branch,
-          ) ?? null;
-        } catch {
-          return null;
-        }
-      },
+      tipOf: () => currentTip(task.ctx, pr.branch),
       followable: () => Promise.resolve(false),
     },
     pushedAt,

@@ -23,7 +23,7 @@ import type {
 import { runWithCi } from "../../engine/ci_gate.ts";
 import type { BranchMoved } from "../../forge/ci.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
-import { lsRemote, openTip } from "../../git/remote.ts";
+import { currentTip, openTip } from "../../git/remote.ts";
 import { removeWorkRepo } from "../../engine/workdir.ts";
 import type { PushResult } from "../../model.ts";
 import { readVersionState } from "../../version/state.ts";
@@ -90,15 +90,7 @@ function branchMoved(
     ...[settings.file, ...settings.probes].map((p) => p.split("/").length),
   );
   return {
-    tipOf: async () => {
-      try {
-        return (await lsRemote(where.ctx, where.branch)).tips.get(
-          where.branch,
-        ) ?? null;
-      } catch {
-        return null;
-      }
-    },
+    tipOf: () => currentTip(where.ctx, where.branch),
     followable: async (sha) => {
       // A work repo of its own: the template's went when its push ended.
       const ctx = { ...where.ctx, gitDir: `${where.ctx.gitDir}-ci` };
