@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { PushReport } from "../lib/model.ts";
+import { prefixFix, prefixRefusal } from "../lib/version/prefix.ts";
 import { Fixture, readReport, runCascadeProcess } from "./support/fixtures.ts";
 
 Deno.test("subprocess: push v0.1.16 against templates at 0.1.15 exits 2 before any push, asking 'did you mean 0.1.16?'", async () => {
@@ -64,5 +65,38 @@ Deno.test("subprocess: push 0.1.16 against v0.1.15 is refused the same way; stat
   assert.match(
     status.stderr,
     /^cascade: the template holds 0\.1\.15, without a leading "v": did you mean 0\.1\.15\?$/m,
+  );
+});
+
+Deno.test("unit: prefixFix gives the version in the template's convention", () => {
+  assert.equal(prefixFix("v0.1.16", "0.1.15"), "0.1.16");
+  assert.equal(prefixFix("0.1.16", "v0.1.15"), "v0.1.16");
+  assert.equal(prefixFix("v2", "1.0"), "2");
+  // Same convention, nothing held, or not version-like: no fix.
+  for (
+    const [version, held] of [
+      ["0.1.16", "0.1.15"],
+      ["v0.1.16", "v0.1.15"],
+      ["v0.1.16", null],
+      ["v0.1.16", ""],
+      ["v0.1.16", "latest"],
+      ["vnext", "1.0"],
+      ["release-1", "v1"],
+      ["V1.0", "1.0"],
+      ["v", "1.0"],
+    ] as const
+  ) {
+    assert.equal(prefixFix(version, held), null, `${version} vs ${held}`);
+  }
+});
+
+Deno.test("unit: prefixRefusal says what is held, the fix and the flag", () => {
+  assert.equal(
+    prefixRefusal("v0.1.16", "0.1.15", "0.1.16"),
+    'holds 0.1.15, without a leading "v": did you mean 0.1.16? (--allow-prefix-change writes v0.1.16 as given)',
+  );
+  assert.equal(
+    prefixRefusal("0.2", "v0.1", "v0.2"),
+    'holds v0.1, with a leading "v": did you mean v0.2? (--allow-prefix-change writes 0.2 as given)',
   );
 });

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
 import type { PushReport, StatusReport } from "../lib/model.ts";
+import {
+  redCiDispatchLayer,
+  redCiLines,
+  redCiOf,
+} from "../lib/targets/red_ci.ts";
 import { Fixture, readReport, runCascadeProcess } from "./support/fixtures.ts";
 import { startGitea } from "./support/gitea_api.ts";
 import { WORKFLOW } from "./support/dispatch.ts";
@@ -123,5 +128,92 @@ Deno.test("subprocess: --retry-failed on red CI names each template and how to r
   assert.match(
     report.results[0]?.ci?.note ?? "",
     /newest run on this commit was dispatched \(run #2\)/,
+  );
+});
+
+Deno.test("unit: redCiOf takes landed results whose CI is not green", () => {
+  const url = "http://127.0.0.1:3000/o/a.git";
+  for (const status of ["updated", "unchanged", "dispatched"]) {
+    assert.deepEqual(
+      redCiOf({
+        status,
+        url,
+        repo: "o/a",
+        ci: { state: "failure", url: "http://h/run/1" },
+      }),
+      { url, repo: "o/a", state: "failure", runUrl: "http://h/run/1" },
+      status,
+    );
+  }
+  // A status report's result: no status, drift false.
+  assert.deepEqual(
+    redCiOf({ drift: false, url, ci: { state: "none", url: 7 } }),
+    {
+      url,
+      repo: url,
+      state: "none",
+      runUrl: null,
+    },
+  );
+  for (
+    const r of [
+      { status: "updated", url, ci: { state: "success" } },
+      { status: "failed", url, ci: { state: "failure" } },
+      { status: "skipped", url, ci: { state: "pending" } },
+      { drift: true, url, ci: { state: "failure" } },
+      { status: "updated", url },
+      { status: "updated", ci: { state: "failure" } },
+      { status: "updated", url, ci: { state: "FAILURE" } },
+      { status: "updated", url, ci: { state: ["failure"] } },
+    ]
+  ) {
+    assert.equal(redCiOf(r), null, JSON.stringify(r));
+  }
+});
+
+Deno.test("unit: a retry of red CI alone becomes a dispatch only when a workflow is known", () => {
+  const red = [{ repo: "o/a", url: "u", state: "failure", runUrl: null }];
+  const retry = { targets: [], ciRed: red };
+  const line = { given: { retryFailed: "r.json" } };
+  assert.equal(redCiDispatchLayer(line, [], retry), null);
+  assert.deepEqual(
+    redCiDispatchLayer(line, [{ values: { workflow: "ci.yml" } }], retry),
+    { source: "r.json", values: { trigger: "dispatch" } },
+  );
+  assert.deepEqual(
+    redCiDispatchLayer(
+      { given: { retryFailed: "r.json", workflow: "ci.yml" } },
+      [],
+      retry,
+    ),
+    { source: "r.json", values: { trigger: "dispatch" } },
+  );
+  const known = [{ values: { workflow: "ci.yml" } }];
+  assert.equal(redCiDispatchLayer(line, known, null), null);
+  assert.equal(redCiDispatchLayer(line, known, { targets: [] }), null);
+  assert.equal(
+    redCiDispatchLayer(line, known, { targets: ["x"], ciRed: red }),
+    null,
+  );
+  assert.equal(
+    redCiDispatchLayer(
+      { given: { retryFailed: "r.json", trigger: "push" } },
+      known,
+      retry,
+    ),
+    null,
+  );
+});
+
+Deno.test("unit: redCiLines names each template and how to re-run its CI", () => {
+  assert.deepEqual(
+    redCiLines([
+      { repo: "o/a", url: "u", state: "failure", runUrl: "http://h/run/3" },
+      { repo: "o/b", url: "v", state: "pending", runUrl: null },
+    ], { version: "1.2.3", retryFailed: "r.json" }),
+    [
+      "o/a: its CI is failure (http://h/run/3) and a push would not re-run it: re-run it on the server, or dispatch it with cascade push 1.2.3 --retry-failed r.json --trigger dispatch --workflow <file>",
+      "o/b: its CI is pending and a push would not re-run it: re-run it on the server, or dispatch it with cascade push 1.2.3 --retry-failed r.json --trigger dispatch --workflow <file>",
+    ],
   );
 });
