@@ -14,7 +14,7 @@ import type { CiOutcome } from "../model.ts";
 import { interruptedWait } from "../engine/ci_outcome.ts";
 import { createLimiter } from "../engine/pool.ts";
 import { type Clock, SYSTEM_CLOCK } from "../engine/clock.ts";
-import { type ForgeClient, ForgeError, type ForgeRetry } from "./client.ts";
+import type { ForgeClient, ForgeRetry } from "./client.ts";
 import { failedRead, unreachable } from "./ci_read_error.ts";
 import { newestDispatchedRun } from "./ci_newest.ts";
 import {
