@@ -79,7 +79,7 @@ Deno.test("subprocess: a config's dryRun and noDowngrade are undone by --no-dry-
   const help = await runCascadeProcess(["push", "--help"], opts);
   assert.match(
     help.stdout,
-    /^Turning a flag off \(over a config file\): --no-allow-insecure-http, --no-verbose, --no-dry-run, --downgrade, --no-allow-skip-ci, --no-allow-prefix-change, --no-wait$/m,
+    /^Turning a flag off \(over a config file\): --no-allow-insecure-http, --no-verbose, --no-dry-run, --downgrade, --no-allow-skip-ci, --no-allow-prefix-change, --no-auto-merge, --no-wait$/m,
   );
 });
 

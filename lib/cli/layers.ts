@@ -143,7 +143,7 @@ export function rememberedOptions(
     const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]
   ) {
     const value = raw[name];
-    if (value === undefined) continue;
+    if (value === undefined || !recordedOption(name)) continue;
     // A switch turned off on the command line (`--no-dry-run`) is kept,
     // remembered or not: a retry must not bring a config's `true` back.
     if (value === false ? !given.includes(name) : !spec.remember) continue;
@@ -151,6 +151,15 @@ export function rememberedOptions(
     out[name] = value;
   }
   return out;
+}
+
+/**
+ * Whether a report may record option `name`: a remembered one, or an
+ * on/off flag that can be turned off (recorded only as `false`, when the
+ * command line turned it off). The report schemas list exactly these.
+ */
+export function recordedOption(name: OptionName): boolean {
+  return OPTIONS[name].remember === true || negationOf(name) !== null;
 }
 
 /**
@@ -165,8 +174,8 @@ function rememberedValues(
   for (const [name, value] of Object.entries(recorded)) {
     if (!Object.hasOwn(OPTIONS, name)) continue;
     const spec: OptionSpec = OPTIONS[name as OptionName];
-    const off = spec.kind === "boolean" && value === false;
-    if (!spec.remember && !off) continue;
+    if (!recordedOption(name as OptionName)) continue;
+    if (!spec.remember && value !== false) continue;
     const ok = spec.kind === "boolean"
       ? typeof value === "boolean"
       : spec.kind === "list"

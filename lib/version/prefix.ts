@@ -1,8 +1,9 @@
 /**
  * The `v` prefix: `v0.1.16` against templates that hold `0.1.15` (or the
  * reverse) is almost always a tag name passed where a version was meant.
- * Push refuses it per template before anything is pushed (unless
- * `--allow-prefix-change`); status gives the same hint.
+ * Every trigger refuses it per template by the one rule,
+ * {@linkcode prefixSkip}, before anything is pushed, proposed or
+ * dispatched (unless `--allow-prefix-change`); status gives the same hint.
  *
  * @example
  * ```ts

@@ -232,7 +232,6 @@ async function readAhead(
     }
   } else if (prefixMatters(version, allowPrefixChange)) {
     found = await readHeld(task, settings);
-    result.previous = found.previous;
   }
   const reason = prefixSkip(
     version,
@@ -240,9 +239,10 @@ async function readAhead(
     allowPrefixChange,
     "dispatches",
   );
-  return reason === null
-    ? null
-    : { ...result, status: "skipped", skip: "prefix", reason };
+  if (reason === null) return null;
+  // Read for the rule alone, the value shows where it refused.
+  result.previous = found?.previous ?? null;
+  return { ...result, status: "skipped", skip: "prefix", reason };
 }
 
 /** Notes the runs so far, dispatches, and marks the template for a follower. */
