@@ -69,10 +69,15 @@ export function applyNegations(
 /** The `--help` line listing the negations of `names`, or "". */
 export function negationLine(names: readonly OptionName[]): string {
   const flags = names.map(negationOf).filter((f) => f !== null);
+  // The example: --wait where the command takes it, else its first switch.
+  const switches = names.filter((n) => negationOf(n) !== null);
+  const example = switches.includes("wait") ? "wait" : switches[0] ?? "wait";
   return flags.length === 0
     ? ""
     : `Turning a flag off (over a config file): ${flags.join(", ")}\n` +
-      "An on/off flag takes no value: --wait=false is refused, write --no-wait\n";
+      `An on/off flag takes no value: --${
+        flagOf(example)
+      }=false is refused, write ${negationOf(example)}\n`;
 }
 
 /**
