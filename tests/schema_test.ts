@@ -9,7 +9,8 @@ import { ERROR_KINDS } from "../lib/model.ts";
 import { schemaUrl } from "../lib/model.ts";
 import { summarise } from "../lib/report/summary.ts";
 import { VERSION } from "../lib/tool_version.ts";
-import { OPTIONS, type OptionSpec } from "../lib/cli/options.ts";
+import { type OptionName, OPTIONS } from "../lib/cli/options.ts";
+import { recordedOption } from "../lib/cli/layers.ts";
 
 const SCHEMA_DIR = fileURLToPath(new URL("../schema/", import.meta.url));
 const TOKEN = "tok_schema_3c9e0a6d21f4";
@@ -256,9 +257,7 @@ Deno.test("schema: a report's options are exactly the options the table remember
     const options = (schema["$defs"] as Record<string, Json>)["options"]!;
     assert.deepEqual(
       Object.keys(options["properties"] as Json).sort(),
-      Object.entries(OPTIONS).filter(([, spec]) =>
-        (spec as OptionSpec).remember
-      ).map(([key]) => key).sort(),
+      (Object.keys(OPTIONS) as OptionName[]).filter(recordedOption).sort(),
       name,
     );
   }

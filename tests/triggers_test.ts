@@ -41,8 +41,7 @@ Deno.test("each trigger's own options are refused with another trigger, in its r
         const flag = `--${
           name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
         }`;
-        const value = name === "noDowngrade" || name === "allowSkipCi" ||
-            name === "allowPrefixChange"
+        const value = name === "noDowngrade" || name === "allowSkipCi"
           ? []
           : name === "workflow"
           ? ["build.yml"]

@@ -26,6 +26,7 @@ import {
 } from "./options.ts";
 import type { CommandLine, OptionLayer, RunOptions } from "./parse.ts";
 import { asText } from "./flag_values.ts";
+import { negationOf } from "./negation.ts";
 import { withoutRouting } from "./report_routing.ts";
 
 /** The layers of a run and the earlier report it retries, if any. */
@@ -92,7 +93,11 @@ export async function loadLayers(
     layers.push({ source: retryFailed, values });
     const reused = (Object.keys(values) as OptionName[])
       .filter((name) => line.given[name] === undefined)
-      .map((name) => `--${flagOf(name)}`);
+      .map((name) =>
+        values[name] === false
+          ? negationOf(name) ?? `--${flagOf(name)}`
+          : `--${flagOf(name)}`
+      );
     if (reused.length > 0) {
       say.err(
         `cascade: --retry-failed ${retryFailed}: reusing its ${
@@ -125,23 +130,36 @@ function configLayerValues(
 
 /**
  * The options a report records: the remembered ones that are set (a flag
- * that is on, a list with items, a string), by option name, as raw values
+ * that is on, or turned off on the command line (in `given`), a list with
+ * items, a string), by option name, as raw values
  * a later run can parse again. Never a token: no option holds one.
  */
 export function rememberedOptions(
   raw: RunOptions["raw"],
+  given: readonly OptionName[] = [],
 ): Record<string, string | string[] | boolean> {
   const out: Record<string, string | string[] | boolean> = {};
   for (
     const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]
   ) {
-    if (!spec.remember) continue;
     const value = raw[name];
-    if (value === undefined || value === false) continue;
+    if (value === undefined || !recordedOption(name)) continue;
+    // A switch turned off on the command line (`--no-dry-run`) is kept,
+    // remembered or not: a retry must not bring a config's `true` back.
+    if (value === false ? !given.includes(name) : !spec.remember) continue;
     if (Array.isArray(value) && value.length === 0) continue;
     out[name] = value;
   }
   return out;
+}
+
+/**
+ * Whether a report may record option `name`: a remembered one, or an
+ * on/off flag that can be turned off (recorded only as `false`, when the
+ * command line turned it off). The report schemas list exactly these.
+ */
+export function recordedOption(name: OptionName): boolean {
+  return OPTIONS[name].remember === true || negationOf(name) !== null;
 }
 
 /**
@@ -156,7 +174,8 @@ function rememberedValues(
   for (const [name, value] of Object.entries(recorded)) {
     if (!Object.hasOwn(OPTIONS, name)) continue;
     const spec: OptionSpec = OPTIONS[name as OptionName];
-    if (!spec.remember) continue;
+    if (!recordedOption(name as OptionName)) continue;
+    if (!spec.remember && value !== false) continue;
     const ok = spec.kind === "boolean"
       ? typeof value === "boolean"
       : spec.kind === "list"

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { UsageError } from "../errors.ts";
 import { flagOf, type OptionName, OPTIONS } from "./options.ts";
 
 /** The flag that turns boolean `name` off, or null for other options. */
@@ -68,7 +69,39 @@ export function applyNegations(
 /** The `--help` line listing the negations of `names`, or "". */
 export function negationLine(names: readonly OptionName[]): string {
   const flags = names.map(negationOf).filter((f) => f !== null);
+  // The example: --wait where the command takes it, else its first switch.
+  const switches = names.filter((n) => negationOf(n) !== null);
+  const example = switches.includes("wait") ? "wait" : switches[0] ?? "wait";
   return flags.length === 0
     ? ""
-    : `Turning a flag off (over a config file): ${flags.join(", ")}\n`;
+    : `Turning a flag off (over a config file): ${flags.join(", ")}\n` +
+      `An on/off flag takes no value: --${
+        flagOf(example)
+      }=false is refused, write ${negationOf(example)}\n`;
+}
+
+/**
+ * Refuses a value on an on/off flag (`--wait=false`): the value is never
+ * read, so `--wait=false` would wait. The refusal names both forms;
+ * `prefix` starts it (`push: `). `arg` not an on/off flag: nothing.
+ */
+export function refuseSwitchValue(
+  prefix: string,
+  arg: string,
+  names: readonly OptionName[],
+): void {
+  const flag = arg.split("=")[0] ?? arg;
+  const name = names.find((n) =>
+    OPTIONS[n].kind === "boolean" &&
+    (`--${flagOf(n)}` === flag || negationOf(n) === flag)
+  );
+  if (name === undefined) return;
+  const other = flag === negationOf(name)
+    ? `--${flagOf(name)}`
+    : negationOf(name);
+  throw new UsageError(
+    `${prefix}${flag} is on or off and takes no value (${arg}): write ${flag}${
+      other === null ? "" : `, or ${other} for the opposite`
+    }`,
+  );
 }

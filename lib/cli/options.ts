@@ -299,7 +299,7 @@ export const OPTIONS = {
   noDowngrade: pushSwitch("skip templates that hold a higher version"),
   allowSkipCi: pushSwitch("allow [skip ci]-style markers in the message"),
   allowPrefixChange: pushSwitch(
-    'write a version whose leading "v" differs from the templates\' values',
+    'write or dispatch a version whose leading "v" differs from the templates\' values',
   ),
   via: option(PROPOSE_OPTIONS.via),
   autoMerge: option(PROPOSE_OPTIONS.autoMerge),

@@ -33,7 +33,12 @@ import { checkTriggerFlags } from "./dispatch_options.ts";
 import { checkCiFlags } from "./ci_flags.ts";
 import { asList } from "./flag_values.ts";
 import { closest } from "./suggest.ts";
-import { applyNegations, negationOf, negationOptions } from "./negation.ts";
+import {
+  applyNegations,
+  negationOf,
+  negationOptions,
+  refuseSwitchValue,
+} from "./negation.ts";
 import { versionProblem } from "../version/file.ts";
 import type { TargetSource } from "../targets/inputs.ts";
 
@@ -241,7 +246,10 @@ function checkFlags(
     if (arg === "--") break;
     if (!arg.startsWith("--")) continue;
     const flag = arg.split("=")[0] ?? arg;
-    if (known.includes(flag)) continue;
+    if (known.includes(flag)) {
+      if (flag !== arg) refuseSwitchValue(`${command}: `, arg, names);
+      continue;
+    }
     const shown = JSON.stringify(flag.slice(0, 40));
     const other = (Object.keys(OPTIONS) as OptionName[]).find((n) =>
       `--${flagOf(n)}` === flag

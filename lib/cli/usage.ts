@@ -53,7 +53,8 @@ const EXIT_CODES: Record<RunCommandName | "all", string> = {
   ${EXIT.failed} a template failed or was interrupted, (--wait) its CI is not green,
     or every template was skipped by the probe (nothing matched);
   ${EXIT.usage} usage or input error (nothing touched), or a "v" prefix the
-    templates' values lack (nothing pushed to them; --allow-prefix-change);
+    templates' values lack (nothing pushed or dispatched to them;
+    --allow-prefix-change);
   ${EXIT.credentials} credentials refused in the preflight (nothing pushed); ${EXIT.interrupted} interrupted.
 `,
   status: `Exit codes: ${EXIT.ok} every template is at the version;

@@ -38,7 +38,7 @@ export function commonSettings(options: RunOptions): CommonSettings {
     allowInsecureHttp: options.allowInsecureHttp,
     timeout: options.timeout,
     transport: options.transport,
-    remembered: rememberedOptions(options.raw),
+    remembered: rememberedOptions(options.raw, options.given),
     values: {
       raw: options.raw,
       derived: [

@@ -216,8 +216,20 @@ async function reportTargets(
   print(renderTargets(run.report, run.results, run.renamedFrom));
   if (options.json === undefined) return true;
   const path = options.json === "-" ? "-" : resolve(io.cwd, options.json);
+  // Output lost to a closed pipe is noted where it cannot be lost.
+  const lost = out.lost();
+  const report = lost.length === 0
+    ? run.report
+    : { ...run.report, lostOutput: [...lost] };
+  if (lost.length > 0 && path !== "-") {
+    out.err(
+      `cascade: ${
+        lost.join(" and ")
+      } was closed before the run ended; ${path} holds every target\n`,
+    );
+  }
   try {
-    await out.writeFile(path, `${JSON.stringify(run.report, null, 2)}\n`);
+    await out.writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
     return true;
   } catch (error) {
     out.err(`cascade: cannot write ${path}: ${writeProblem(error)}\n`);

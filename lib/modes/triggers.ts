@@ -113,6 +113,7 @@ export function dispatchSettings(
     ),
     probes: input.probe,
     dryRun: input.dryRun,
+    allowPrefixChange: input.allowPrefixChange ?? false,
     wait: input.wait,
     canary: input.canary,
   };
@@ -146,7 +147,6 @@ export const TRIGGERS = {
       "attempts",
       "noDowngrade",
       "allowSkipCi",
-      "allowPrefixChange",
     ],
     dryRunWait: "--wait follows pushed commits; --dry-run pushes none",
     refusal: (flag, running) =>

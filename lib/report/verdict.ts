@@ -52,13 +52,18 @@ function prefixVerdict(report: Report): Verdict | null {
     const held = refused[0]?.previous ?? null;
     const fix = prefixFix(report.version, held);
     if (fix === null) return null;
+    const dispatch = report.options?.["trigger"] === "dispatch";
     return {
       code: EXIT.usage,
       headline: `${count(refused.length, total)} ${held}, ${
         held?.startsWith("v") ? "with" : "without"
-      } a leading "v": did you mean ${fix}? Nothing was pushed to ${
+      } a leading "v": did you mean ${fix}? Nothing was ${
+        dispatch ? "dispatched" : "pushed"
+      } to ${
         refused.length === 1 ? "it" : "them"
-      }; pass --allow-prefix-change to write ${report.version} as given`,
+      }; pass --allow-prefix-change to ${
+        dispatch ? "dispatch" : "write"
+      } ${report.version} as given`,
     };
   }
   const drifted = report.results.filter((r) =>

@@ -20,6 +20,7 @@ import {
 import type { ForgeAccess } from "../forge/access.ts";
 import type { ReportPaths } from "../report/write.ts";
 import { redCiLines } from "./red_ci.ts";
+import { directoryHolds } from "./report_dir.ts";
 import {
   dedupeTargets,
   type EarlierReport,
@@ -300,15 +301,9 @@ export async function checkReportPaths(
   ]);
   for (const [flag, path] of paths) {
     if (path === undefined || path === "-") continue;
-    const dir = dirname(resolve(cwd, path));
-    // Reads narrowed away from the report's directory: the write (whose
-    // permission is checked) is what tells.
-    const readable = Deno.permissions.querySync({ name: "read", path: dir });
-    if (readable.state !== "granted") continue;
-    try {
-      const info = await Deno.stat(dir);
-      if (!info.isDirectory) throw new Error();
-    } catch {
+    const file = resolve(cwd, path);
+    const dir = dirname(file);
+    if (!await directoryHolds(dir, file)) {
       throw new UsageError(`${flag} ${path}: directory ${dir} does not exist`);
     }
   }

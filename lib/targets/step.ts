@@ -40,6 +40,11 @@ export interface TargetsReport {
   targets: TargetEntry[];
   /** Repos `--org` listed that discovery left out, with the reason. */
   excluded: Excluded[];
+  /**
+   * The standard streams closed before the run ended (a reader that went
+   * away, as in `… | head -1`): their output was lost, this report was not.
+   */
+  lostOutput?: ("stdout" | "stderr")[];
 }
 
 /**

@@ -36,7 +36,8 @@ import {
 import { pushReportOf } from "../../report/summary.ts";
 import { type DispatchAccess, openDispatchAccess } from "./access.ts";
 import { dispatchFailure } from "./errors.ts";
-import { probeWorkflow } from "./probe.ts";
+import { type ProbeFinding, probeWorkflow, readHeld } from "./probe.ts";
+import { prefixMatters, prefixSkip } from "../../version/prefix.ts";
 import { dispatchAndWait, type DispatchMark } from "./wait.ts";
 
 export type { DispatchMark } from "./wait.ts";
@@ -51,6 +52,8 @@ export interface DispatchSettings extends ReadSettings {
   probes: readonly string[];
   /** Dispatch nothing. */
   dryRun: boolean;
+  /** `--allow-prefix-change`: dispatch a `v` the templates' values lack. */
+  allowPrefixChange: boolean;
 }
 
 /** A dispatch run's outcome: the mode's, plus a mark per dispatched target. */
@@ -161,23 +164,8 @@ async function dispatchTemplate(
   const result = pushResultOf(task.target, task.branch);
   const { workflow, inputs } = settings;
   try {
-    if (settings.probes.length > 0) {
-      const forge = access.get(task.target.key)?.server.name;
-      const found = await probeWorkflow(task, {
-        ...settings,
-        inputs: Object.keys(inputs),
-        ...(forge ? { forge } : {}),
-      });
-      result.previous = found.previous;
-      if (found.skip !== null) {
-        return {
-          ...result,
-          status: "skipped",
-          skip: "probe",
-          reason: found.skip,
-        };
-      }
-    }
+    const refusal = await readAhead(task, settings, access, result);
+    if (refusal !== null) return refusal;
     const refused = await task.refused;
     if (refused > 0) return notAttempted(result, refused, "dispatched");
     if (settings.dryRun) {
@@ -211,6 +199,50 @@ async function dispatchTemplate(
     }) ?? reportError(error, task.target.repo);
     return { ...result, status: "failed", error: failure };
   }
+}
+
+/**
+ * What a template is refused before its dispatch, or null: the probe
+ * (with `--probe`), then the push's prefix rule on the version file's
+ * value (read for it alone where no probe read it).
+ */
+async function readAhead(
+  task: TemplateTask,
+  settings: DispatchSettings,
+  access: ReadonlyMap<string, DispatchAccess>,
+  result: PushResult,
+): Promise<PushResult | null> {
+  const { version, allowPrefixChange } = settings;
+  let found: ProbeFinding | null = null;
+  if (settings.probes.length > 0) {
+    const forge = access.get(task.target.key)?.server.name;
+    found = await probeWorkflow(task, {
+      ...settings,
+      inputs: Object.keys(settings.inputs),
+      ...(forge ? { forge } : {}),
+    });
+    result.previous = found.previous;
+    if (found.skip !== null) {
+      return {
+        ...result,
+        status: "skipped",
+        skip: "probe",
+        reason: found.skip,
+      };
+    }
+  } else if (prefixMatters(version, allowPrefixChange)) {
+    found = await readHeld(task, settings);
+  }
+  const reason = prefixSkip(
+    version,
+    found?.held ?? null,
+    allowPrefixChange,
+    "dispatches",
+  );
+  if (reason === null) return null;
+  // Read for the rule alone, the value shows where it refused.
+  result.previous = found?.previous ?? null;
+  return { ...result, status: "skipped", skip: "prefix", reason };
 }
 
 /** Notes the runs so far, dispatches, and marks the template for a follower. */

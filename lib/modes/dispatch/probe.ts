@@ -21,7 +21,7 @@ import {
   MAX_WORKFLOW_BYTES,
   workflowProblem,
 } from "../../forge/workflow_file.ts";
-import { notWired, readVersionState } from "../../version/state.ts";
+import { notWired, readAtTip, readVersionState } from "../../version/state.ts";
 
 /** Where Gitea looks for workflows: the first folder that exists. */
 export const WORKFLOW_DIRS: readonly string[] = [
@@ -64,6 +64,8 @@ export interface ProbeSettings {
 export interface ProbeFinding {
   /** The version file's value (display form), null when absent. */
   previous: string | null;
+  /** The version file's value as read (for the prefix rule), or null. */
+  held?: string | null;
   /** Why the template would ignore the dispatch, or null. */
   skip: string | null;
 }
@@ -89,6 +91,39 @@ export async function probeWorkflow(
   const previous = state.content?.display ?? null;
   const unwired = notWired(state, settings.probes, settings.file);
   if (unwired !== null) return { previous, skip: unwired };
+  const held = state.content?.value ?? null;
+  const skip = await workflowSkip(ctx, tip, settings);
+  return { previous, held, skip };
+}
+
+/**
+ * The version file's value at the preflight's tip (display form and as
+ * read), without the probe: what the prefix rule needs of a template.
+ */
+export async function readHeld(
+  task: TemplateTask,
+  settings: { file: string; version: string },
+): Promise<ProbeFinding> {
+  const state = await readAtTip(
+    task.ctx,
+    task.tip,
+    task.branch,
+    settings.file,
+    settings.version,
+  );
+  return {
+    previous: state.content?.display ?? null,
+    held: state.content?.value ?? null,
+    skip: null,
+  };
+}
+
+/** Why the template's workflow would ignore the dispatch, or null. */
+async function workflowSkip(
+  ctx: TemplateTask["ctx"],
+  tip: string,
+  settings: ProbeSettings,
+): Promise<string | null> {
   const dirs = workflowDirs(settings.forge);
   const paths = dirs.map((dir) => `${dir}/${settings.workflow}`);
   // A folder's tree keeps its type when over the cap; only its type is read.
@@ -114,22 +149,16 @@ export async function probeWorkflow(
         ? parseTree(tree.bytes, tip.length / 2).map((entry) => entry.name)
         : [];
     });
-    return {
-      previous,
-      skip: `no workflow ${settings.workflow} in ${where}${
-        missNote("--workflow", settings.workflow, names, true)
-      }`,
-    };
+    return `no workflow ${settings.workflow} in ${where}${
+      missNote("--workflow", settings.workflow, names, true)
+    }`;
   }
   if (found.type !== "blob") {
-    return { previous, skip: `${path} is not a file` };
+    return `${path} is not a file`;
   }
   if (found.tooLarge === true || found.bytes.length > MAX_WORKFLOW_BYTES) {
-    return {
-      previous,
-      skip: `${path} is larger than 256 KiB; not read (the file is too large)`,
-    };
+    return `${path} is larger than 256 KiB; not read (the file is too large)`;
   }
   const text = new TextDecoder().decode(found.bytes);
-  return { previous, skip: workflowProblem(text, path, settings.inputs) };
+  return workflowProblem(text, path, settings.inputs);
 }

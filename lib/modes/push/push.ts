@@ -27,7 +27,7 @@ import {
   verify,
 } from "./land.ts";
 import { compareVersions } from "../../version/order.ts";
-import { prefixFix, prefixRefusal } from "../../version/prefix.ts";
+import { prefixSkip } from "../../version/prefix.ts";
 import {
   notWired,
   readAtTip,
@@ -219,16 +219,13 @@ async function prepare(
     return { ...result, status: "skipped", skip: "probe", reason: unwired };
   }
   const prev = first.content?.value;
-  const fix = settings.allowPrefixChange
-    ? null
-    : prefixFix(settings.version, prev ?? null);
-  if (fix !== null && prev) {
-    return {
-      ...result,
-      status: "skipped",
-      skip: "prefix",
-      reason: prefixRefusal(settings.version, prev, fix),
-    };
+  const refusal = prefixSkip(
+    settings.version,
+    prev ?? null,
+    settings.allowPrefixChange ?? false,
+  );
+  if (refusal !== null) {
+    return { ...result, status: "skipped", skip: "prefix", reason: refusal };
   }
   const order = prev ? compareVersions(prev, settings.version) : null;
   if (order !== null && order.order > 0) {
