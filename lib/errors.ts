@@ -129,6 +129,7 @@ export function classifyGitFailure(out: GitOutput): ErrorKind {
   if (AUTH.some((re) => re.test(text))) return "auth";
   if (MOVED.test(text)) return "moved";
   if (NOT_FOUND.some((re) => re.test(text))) return "not_found";
+  if (/returned error: 429\b/i.test(text)) return "rate-limited";
   if (/Operation timed out|timed out after|Operation too slow/i.test(text)) {
     return "timeout";
   }
@@ -164,6 +165,8 @@ export const ADVICE: Readonly<Record<ErrorKind, string>> = {
   network: "check the server address and network, then re-run",
   timeout:
     "the server did not answer in time: re-run, or raise --timeout if it is slow",
+  "rate-limited":
+    "the server is limiting cascade's requests (429): wait as long as its Retry-After asks, then re-run, or lower --concurrency",
   conflict:
     "the branch kept moving: re-run the cascade (it is safe) or raise --attempts",
   rejected:

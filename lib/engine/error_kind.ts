@@ -12,6 +12,7 @@ export type ErrorKind =
   | "not_found"
   | "network"
   | "timeout"
+  | "rate-limited"
   | "conflict"
   | "rejected"
   | "invalid"
@@ -26,6 +27,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   "not_found",
   "network",
   "timeout",
+  "rate-limited",
   "conflict",
   "rejected",
   "invalid",

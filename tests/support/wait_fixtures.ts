@@ -30,11 +30,17 @@ export const FAST: CiPolling = {
  * signal ends it at once. Deadlines such as `--wait-start 300ms` are then
  * reached in a bounded number of polls, however loaded the machine.
  */
-export function fakeClock(start = Date.now()): Clock & { slept: number[] } {
+export function fakeClock(
+  start = Date.now(),
+): Clock & { slept: number[]; advance(ms: number): void } {
   let now = start;
   const slept: number[] = [];
   return {
     slept,
+    // A stand-in's slow answer: time passes on the clock, not on the wall.
+    advance: (ms) => {
+      now += ms;
+    },
     now: () => now,
     sleep: async (ms, signal) => {
       if (signal?.aborted) return false;
