@@ -165,8 +165,6 @@ export const ADVICE: Readonly<Record<ErrorKind, string>> = {
   network: "check the server address and network, then re-run",
   timeout:
     "the server did not answer in time: re-run, or raise --timeout if it is slow",
-  "rate-limited":
-    "the server is limiting cascade's requests (429): wait as long as its Retry-After asks, then re-run, or lower --concurrency",
   conflict:
     "the branch kept moving: re-run the cascade (it is safe) or raise --attempts",
   rejected:
@@ -178,6 +176,8 @@ export const ADVICE: Readonly<Record<ErrorKind, string>> = {
     "the repository is archived or a mirror and takes no push (the token is not the problem): unarchive it (or update the mirror's source), or drop it from the targets",
   "dispatch-refused":
     "the server refused the dispatch (Forgejo answers 500 for a missing workflow or branch): check that the workflow file is on the branch, and --workflow and --branch",
+  "rate-limited":
+    "the server is limiting cascade's requests (429): wait as long as its Retry-After asks, then re-run, or lower --concurrency",
   unknown: "re-run with the same arguments; if it persists, push by hand",
 };
 

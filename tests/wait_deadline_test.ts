@@ -11,6 +11,12 @@ import type { GiteaServer } from "./support/gitea_api.ts";
 import { args, ENV, FAST, fastFake, TOKEN } from "./support/wait_fixtures.ts";
 import type { PushReport } from "../lib/model.ts";
 import { ForgeClient, ForgeError } from "../lib/forge/client.ts";
+import {
+  ENV as DISPATCH_ENV,
+  template,
+  TOKEN as DISPATCH_TOKEN,
+  WORKFLOW,
+} from "./support/dispatch.ts";
 
 /** Whether `request` reads a commit's combined status. */
 function isStatusRead(request: Request): boolean {
@@ -247,4 +253,102 @@ Deno.test("a 429 outside a wait is rate-limited with its Retry-After, never netw
   );
   assert.doesNotMatch(error.message, /check the server address/);
   assert.equal(client.requestCount, 1);
+});
+
+/**
+ * A template with a dispatchable workflow behind a stand-in (Gitea 1.24)
+ * whose hostile middle answers what `forge` answers (null: the stand-in).
+ */
+async function dispatchWorld(
+  fx: Fixture,
+  forge: (request: Request) => Response | null,
+): Promise<GiteaServer> {
+  await fx.repo(
+    "org/a",
+    template({ ".gitea/workflows/publish-image.yml": WORKFLOW }),
+  );
+  const gitea = await hostileGitea(
+    `${fx.root}/srv`,
+    DISPATCH_TOKEN,
+    "1.24.0",
+    forge,
+  );
+  gitea.api.configureDispatch("org/a", {});
+  return gitea;
+}
+
+/** `push 0.1.8 --trigger dispatch` of `org/a` on `gitea`, plus `more`. */
+function dispatchArgs(gitea: GiteaServer, more: string[]): string[] {
+  return [
+    "push",
+    "0.1.8",
+    "--trigger",
+    "dispatch",
+    "--base-url",
+    gitea.origin,
+    "--repo",
+    "org/a",
+    ...more,
+  ];
+}
+
+Deno.test("a dispatch answered 429 fails as rate-limited, never network", async () => {
+  await using fx = await Fixture.create();
+  let posts = 0;
+  await using gitea = await dispatchWorld(fx, (request) => {
+    if (!request.url.endsWith("/dispatches")) return null;
+    posts++;
+    return new Response('{"message":"slow down"}', {
+      status: 429,
+      headers: { "Retry-After": "999999" },
+    });
+  });
+  const out = `${fx.root}/r.json`;
+  const run = await runCascade(
+    dispatchArgs(gitea, ["--json", out]),
+    DISPATCH_ENV,
+  );
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const result = (await readReport<PushReport>(out)).results[0];
+  assert.equal(result?.status, "failed");
+  assert.equal(result?.error?.kind, "rate-limited");
+  assert.match(
+    result?.error?.message ?? "",
+    /answered 429 \(rate-limited\) and asked to wait 999999 s \(Retry-After\)/,
+  );
+  assert.doesNotMatch(result?.error?.message ?? "", /check the server address/);
+  assert.equal(posts, 1, "a POST answered 429 and a long Retry-After: once");
+});
+
+Deno.test("dispatch --wait --wait-timeout 5s: a runs list answering Retry-After 999999 ends the wait as rate-limited", async () => {
+  const polling = fastFake();
+  await using fx = await Fixture.create();
+  let lists = 0;
+  let dispatched = false;
+  await using gitea = await dispatchWorld(fx, (request) => {
+    if (request.url.endsWith("/dispatches")) dispatched = true;
+    if (!dispatched || !request.url.includes("/actions/tasks")) return null;
+    lists++;
+    return new Response("", {
+      status: 429,
+      headers: { "Retry-After": "999999" },
+    });
+  });
+  const out = `${fx.root}/r.json`;
+  const run = await runCascade(
+    dispatchArgs(gitea, ["--wait", "--wait-timeout", "5s", "--json", out]),
+    DISPATCH_ENV,
+    { ciPolling: polling },
+  );
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const result = (await readReport<PushReport>(out)).results[0];
+  assert.equal(result?.status, "dispatched");
+  assert.equal(result?.ci?.state, "pending");
+  assert.match(
+    result?.ci?.note ?? "",
+    /could not read the runs list over the API \(rate-limited: .*asked to wait 999999 s \(Retry-After\)/,
+  );
+  assert.doesNotMatch(result?.ci?.note ?? "", /network|check the server/);
+  assert.equal(lists, 1);
+  assert.deepEqual(polling.clock.slept, [FAST.minIntervalMs]);
 });

@@ -12,13 +12,13 @@ export type ErrorKind =
   | "not_found"
   | "network"
   | "timeout"
-  | "rate-limited"
   | "conflict"
   | "rejected"
   | "invalid"
   | "moved"
   | "refused"
   | "dispatch-refused"
+  | "rate-limited"
   | "unknown";
 
 /** Every error kind, in documentation order. */
@@ -27,13 +27,13 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   "not_found",
   "network",
   "timeout",
-  "rate-limited",
   "conflict",
   "rejected",
   "invalid",
   "moved",
   "refused",
   "dispatch-refused",
+  "rate-limited",
   "unknown",
 ];
 
