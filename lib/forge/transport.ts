@@ -112,7 +112,9 @@ export class Transport {
     const signal = this.#o.signal;
     // Within a wait, its clock is the time source and its deadline a bound.
     const now = bound ? bound.clock.now : this.#now;
-    const end = Math.min(now() + this.#o.timeoutMs, bound?.at ?? Infinity);
+    const end = now() + this.#o.timeoutMs;
+    const fits = (wait: number) =>
+      now() + wait < end && (bound === undefined || now() + wait < bound.at);
     let url = start;
     let movedTo: string | null = null;
     let hops = 0;
@@ -121,18 +123,16 @@ export class Transport {
       if (bound?.passed()) throw new DeadlineError(bound);
       let answer: Answer;
       try {
-        answer = await this.#once(method, url, body, end - now());
+        answer = await this.#once(method, url, body, end - now(), bound);
       } catch (error) {
         if (signal?.aborted) throw new InterruptedError();
         if (error instanceof ForgeError) throw error;
         const kind = classifyFetchError(error);
-        if (kind === "timeout" && bound?.passed()) {
-          throw new DeadlineError(bound);
-        }
+        if (error instanceof DeadlineError) throw error;
         const canRetry = kind === "network" && method === "GET";
         const wait = backoffDelay(attempt, this.#retry);
         if (
-          canRetry && attempt < this.#retry.attempts && now() + wait < end
+          canRetry && attempt < this.#retry.attempts && fits(wait)
         ) {
           await this.#pause(wait, bound);
           continue;
@@ -158,7 +158,7 @@ export class Transport {
       const cap = this.#o.maxRetryAfterMs ?? 60_000;
       if (
         retryable && attempt < this.#retry.attempts && wait <= cap &&
-        now() + wait < end
+        fits(wait)
       ) {
         await this.#pause(wait, bound);
         continue;
@@ -187,12 +187,17 @@ export class Transport {
     if (!done || this.#o.signal?.aborted) throw new InterruptedError();
   }
 
-  /** One fetch, bounded by the deadline, the signal and the size cap. */
+  /**
+   * One fetch, bounded by the time budget left, the wait's deadline (cut
+   * in flight on its clock: {@linkcode DeadlineError}), the signal and the
+   * size cap.
+   */
   async #once(
     method: string,
     url: URL,
     body: string | null,
     remainingMs: number,
+    bound: Deadline | undefined,
   ): Promise<Answer> {
     const timeout = new AbortController();
     const remaining = Math.max(0, remainingMs);
@@ -200,7 +205,10 @@ export class Transport {
       () => timeout.abort(new DOMException("timed out", "TimeoutError")),
       remaining,
     );
-    const signals = [timeout.signal];
+    const cut = new AbortController();
+    const uncut = bound?.clock.timer?.(bound.left(), () => cut.abort()) ??
+      (() => {});
+    const signals = [timeout.signal, cut.signal];
     if (this.#o.signal) signals.push(this.#o.signal);
     const signal = AbortSignal.any(signals);
     const headers = new Headers({ Accept: "application/json" });
@@ -228,12 +236,16 @@ export class Transport {
         movedTo: null,
       };
     } catch (error) {
+      if (cut.signal.aborted && bound && !(error instanceof ForgeError)) {
+        throw new DeadlineError(bound);
+      }
       if (timeout.signal.aborted && !(error instanceof ForgeError)) {
         throw new DOMException("timed out", "TimeoutError");
       }
       throw error;
     } finally {
       clearTimeout(timer);
+      uncut();
     }
   }
 
