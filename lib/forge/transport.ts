@@ -3,8 +3,12 @@
  * same-origin redirects only, retries (429 always, 5xx and no answer for
  * GET) with `Retry-After`, one time budget for the request, its retries and
  * its waits, a cap on the size of the answer, and the `Authorization` header
- * only for allowed origins. Every failure is a {@linkcode ForgeError}.
- * `ForgeClient` in `./client.ts` sends its calls through it.
+ * only for allowed origins. Every failure is a {@linkcode ForgeError}; a
+ * 429 is `rate-limited`, never `network`. Within a wait, the wait's one
+ * deadline also bounds the request, in flight and between retries: past
+ * it, {@linkcode DeadlineError}; a `Retry-After` past it ends the request
+ * at once as `rate-limited`, saying so. `ForgeClient` in `./client.ts`
+ * sends its calls through it.
  *
  * @module
  */
@@ -100,8 +104,10 @@ export class Transport {
 
   /**
    * One request with redirects (same origin only), retries (429 always,
-   * 5xx and no answer for GET), the time budget and the size cap. Returns
-   * a 2xx answer; throws a {@linkcode ForgeError} for anything else.
+   * 5xx and no answer for GET), the time budget and the size cap, and
+   * within `bound` (a wait's deadline, on its clock) when given. Returns
+   * a 2xx answer; throws a {@linkcode ForgeError} for anything else, or
+   * {@linkcode DeadlineError} when `bound` passes.
    */
   async request(
     method: string,

@@ -70,5 +70,10 @@ function refusal(error: unknown): Error | null {
     );
   }
   if (code === "EISDIR") return new Error(NOT_REGULAR);
+  // The kinds `writeProblem` words, as `Deno.writeTextFile` throws them.
+  if (code === "ENOENT") return new Deno.errors.NotFound("no such file");
+  if (code === "EACCES" || code === "EPERM") {
+    return new Deno.errors.PermissionDenied("permission denied");
+  }
   return null;
 }
