@@ -187,14 +187,9 @@ Deno.test("--wait-timeout 5s: a Retry-After of 999999 s is rate-limited and says
 
 Deno.test("--wait-timeout 1s on the wall clock: a status page that never ends is cut in flight", async () => {
   await using fx = await Fixture.create();
-  let cancelled = false;
   await using gitea = await world(fx, () =>
     new Response(
-      new ReadableStream({
-        cancel() {
-          cancelled = true;
-        },
-      }),
+      new ReadableStream(),
       { headers: { "Content-Type": "application/json" } },
     ));
   const out = `${fx.root}/r.json`;
@@ -220,7 +215,6 @@ Deno.test("--wait-timeout 1s on the wall clock: a status page that never ends is
   assert.equal(statusReads(gitea), 1);
   // Far below --timeout's 120 s, however loaded the machine.
   assert.ok(took < 60_000, `took ${took} ms`);
-  assert.ok(cancelled || took < 60_000);
 });
 
 Deno.test("a 429 outside a wait is rate-limited with its Retry-After, never network", async () => {
