@@ -129,6 +129,7 @@ export function classifyGitFailure(out: GitOutput): ErrorKind {
   if (AUTH.some((re) => re.test(text))) return "auth";
   if (MOVED.test(text)) return "moved";
   if (NOT_FOUND.some((re) => re.test(text))) return "not_found";
+  if (/returned error: 429\b/i.test(text)) return "rate-limited";
   if (/Operation timed out|timed out after|Operation too slow/i.test(text)) {
     return "timeout";
   }
@@ -175,6 +176,8 @@ export const ADVICE: Readonly<Record<ErrorKind, string>> = {
     "the repository is archived or a mirror and takes no push (the token is not the problem): unarchive it (or update the mirror's source), or drop it from the targets",
   "dispatch-refused":
     "the server refused the dispatch (Forgejo answers 500 for a missing workflow or branch): check that the workflow file is on the branch, and --workflow and --branch",
+  "rate-limited":
+    "the server is limiting cascade's requests (429): wait as long as its Retry-After asks, then re-run, or lower --concurrency",
   unknown: "re-run with the same arguments; if it persists, push by hand",
 };
 

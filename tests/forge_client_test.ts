@@ -258,7 +258,7 @@ Deno.test("ForgeClient retries 429 after Retry-After, seconds or a date", async 
     1,
     () => new Response("", { status: 429, headers: { "Retry-After": "11" } }),
   );
-  await rejectsWith(client.version(), "network", /answered 429/);
+  await rejectsWith(client.version(), "rate-limited", /answered 429/);
   assert.deepEqual(slept, [2000, 3000]);
 });
 
@@ -273,10 +273,10 @@ Deno.test("ForgeClient gives up on 429 when Retry-After is beyond the cap or the
     1,
     () => new Response("", { status: 429, headers: { "Retry-After": "120" } }),
   );
-  await rejectsWith(client.version(), "network", /answered 429/);
+  await rejectsWith(client.version(), "rate-limited", /answered 429/);
   assert.deepEqual(slept, []);
   gitea.api.inject(5, () => new Response("", { status: 429 }));
-  await rejectsWith(client.version(), "network", /answered 429/);
+  await rejectsWith(client.version(), "rate-limited", /answered 429/);
   assert.equal(slept.length, 2);
   assert.ok(slept.every((ms) => ms <= 20));
   assert.equal(client.requestCount, 4);

@@ -56,7 +56,7 @@ Deno.test("forge error: statuses and fetch failures are classified", () => {
       "invalid",
       "invalid",
       "timeout",
-      "network",
+      "rate-limited",
       "network",
       "moved",
       "unknown",

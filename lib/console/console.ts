@@ -11,6 +11,7 @@ import { styleText } from "node:util";
 import { forLog } from "./neutralise.ts";
 import type { Redactor } from "./redact.ts";
 import { PLAIN, type TextStyle } from "../report/render.ts";
+import { writeRegular } from "../report/regular_file.ts";
 
 /** Where text goes; tests pass in-memory sinks. */
 export interface Sinks {
@@ -198,7 +199,7 @@ export class Console {
           "it is not a regular file (a FIFO, a device or a directory); cascade writes only to regular files",
         );
       }
-      await Deno.writeTextFile(path, bytes, { append: true });
+      await writeRegular(path, bytes, true);
       return;
     }
     if (!mayWriteBeside(path)) {
@@ -211,7 +212,7 @@ export class Console {
           "it is not a regular file (a FIFO, a device or a directory); cascade writes only to regular files",
         );
       }
-      await Deno.writeTextFile(path, bytes);
+      await writeRegular(path, bytes, false);
       return;
     }
     const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;

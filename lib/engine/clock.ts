@@ -15,7 +15,20 @@ export interface Clock {
   now(): number;
   /** Sleeps `ms`; resolves false at once when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Calls `fire` once `ms` have passed on this clock; returns the cancel.
+   * A clock without it cuts nothing in flight (a request takes no time on
+   * a fake clock unless the fake says so).
+   */
+  timer?(ms: number, fire: () => void): () => void;
 }
 
 /** The system clock: `Date.now` and a timer. */
-export const SYSTEM_CLOCK: Clock = { now: () => Date.now(), sleep };
+export const SYSTEM_CLOCK: Clock = {
+  now: () => Date.now(),
+  sleep,
+  timer: (ms, fire) => {
+    const id = setTimeout(fire, Math.max(0, ms));
+    return () => clearTimeout(id);
+  },
+};

@@ -18,6 +18,7 @@ export type ErrorKind =
   | "moved"
   | "refused"
   | "dispatch-refused"
+  | "rate-limited"
   | "unknown";
 
 /** Every error kind, in documentation order. */
@@ -32,6 +33,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   "moved",
   "refused",
   "dispatch-refused",
+  "rate-limited",
   "unknown",
 ];
 

@@ -14,6 +14,7 @@ import type { ForgeClient } from "./client.ts";
 import type { CommitStatus, CommitStatusState } from "./types.ts";
 import { resolveTargetUrl } from "./target_url.ts";
 import { branchMove, type BranchMoved } from "./ci_branch_move.ts";
+import { type Deadline, DeadlineError } from "../engine/deadline.ts";
 
 export type { BranchMoved } from "./ci_branch_move.ts";
 
@@ -70,6 +71,11 @@ export interface CiTarget {
   branch: string;
 }
 
+/** What one read of a commit's statuses gives. */
+type CommitStatusesRead = Awaited<
+  ReturnType<StatusReader["combinedStatus"]>
+>["value"];
+
 /** The one client call the follower needs. */
 export type StatusReader = Pick<ForgeClient, "combinedStatus">;
 
@@ -114,6 +120,11 @@ export interface FollowOptions extends CiOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<boolean>;
   /** Uniform random in [0, 1) for jitter (tests). */
   random?: () => number;
+  /**
+   * The wait's one deadline (default: `waitTimeoutMs` from the start): a
+   * read it cuts ends the follow as at `waitTimeoutMs`, with the CI seen.
+   */
+  deadline?: Deadline;
 }
 
 /** Why a commit may never get a status: the tail of a `none` note. */
@@ -273,19 +284,26 @@ export async function followCommit(
       ...(notes.length > 0 ? { note: notes.join("; ") } : {}),
     };
   };
+  const end = options.deadline?.at ?? start + waitTimeoutMs;
+  const late = (state: CiState) =>
+    `still ${state} after ${shownSeconds(waitTimeoutMs)} s`;
+  let last: ReturnType<typeof evaluateStatuses> | null = null;
   for (;;) {
     if (options.signal?.aborted) throw new InterruptedError();
-    const { value } = await client.combinedStatus(
-      target.owner,
-      target.repo,
-      sha,
-    );
+    let value: CommitStatusesRead;
+    try {
+      ({ value } = await client.combinedStatus(target.owner, target.repo, sha));
+    } catch (error) {
+      if (!(error instanceof DeadlineError)) throw error;
+      const seen = last ?? { state: "pending", contexts: [], url: null };
+      return done(seen, late(seen.state));
+    }
     const result = evaluateStatuses(
       value.statuses,
       options.contexts,
       options.origin,
     );
-    const elapsed = now() - start;
+    last = result;
     const move = await branchMove(result, sha, target.branch, options);
     if (move !== null) {
       if (move.stop) return done(move.stop.result, move.stop.note);
@@ -303,15 +321,10 @@ export async function followCommit(
         noStatusNote(value.statuses, waitStartMs, options.contexts),
       );
     }
-    if (elapsed >= waitTimeoutMs) {
-      return done(
-        result,
-        `still ${result.state} after ${shownSeconds(waitTimeoutMs)} s`,
-      );
-    }
+    if (now() >= end) return done(result, late(result.state));
     const next = result.state === "none"
-      ? Math.min(shaSince + waitStartMs, start + waitTimeoutMs)
-      : start + waitTimeoutMs;
+      ? Math.min(shaSince + waitStartMs, end)
+      : end;
     const wait = pollPause(interval, next - now(), options.jitter, random);
     if (!await pause(wait, options.signal)) throw new InterruptedError();
     interval = Math.min(

@@ -14,6 +14,7 @@ import type { CiOutcome } from "../model.ts";
 import { interruptedWait } from "../engine/ci_outcome.ts";
 import { createLimiter } from "../engine/pool.ts";
 import { type Clock, SYSTEM_CLOCK } from "../engine/clock.ts";
+import { Deadline } from "../engine/deadline.ts";
 import type { ForgeClient, ForgeRetry } from "./client.ts";
 import { failedRead, unreachable } from "./ci_read_error.ts";
 import { newestDispatchedRun } from "./ci_newest.ts";
@@ -191,14 +192,20 @@ export class CiReader {
     if (api === null) return unreachable(target);
     const clock = this.followSettings.clock;
     const started = clock.now();
+    const deadline = new Deadline(
+      clock,
+      started + this.#o.waitTimeoutMs,
+      "--wait-timeout",
+    );
     const seen: Seen<CommitStatus> = { statuses: null, dropped: 0 };
-    const reader = this.#reader(api.base, seen, pushedAt);
+    const reader = this.#reader(api.base, seen, pushedAt, deadline);
     const polling = this.#o.polling ?? DEFAULT_POLLING;
     const globs = this.#globs();
     const origin = new URL(api.base).origin;
     try {
       // A commit pushed a moment ago has no status yet: skip that request.
-      if (fresh && !await clock.sleep(polling.minIntervalMs, this.#o.signal)) {
+      const first = Math.min(polling.minIntervalMs, deadline.left());
+      if (fresh && !await clock.sleep(first, this.#o.signal)) {
         throw new InterruptedError();
       }
       const result = await followCommit(reader, { ...api, sha, branch }, {
@@ -216,6 +223,7 @@ export class CiReader {
           this.#superseded.ask(api.base, this.#clients.get(api.base)),
         now: clock.now,
         sleep: clock.sleep,
+        deadline,
       });
       return unbelieved(
         { ...outcomeOf(result), waitedMs: clock.now() - started },
@@ -290,6 +298,7 @@ export class CiReader {
     base: string,
     seen: Seen<CommitStatus>,
     pushedAt?: number,
+    deadline?: Deadline,
   ): StatusReader {
     let client = this.#clients.get(base);
     if (client === undefined) {
@@ -299,7 +308,7 @@ export class CiReader {
       });
       this.#clients.set(base, client);
     }
-    const forge = client;
+    const forge = deadline ? client.within(deadline) : client;
     return {
       combinedStatus: (owner, repo, ref) =>
         this.#limit(async () => {

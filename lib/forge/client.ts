@@ -38,6 +38,7 @@ import {
 import { ForgeError, forgeError } from "./forge_error.ts";
 import { type Answer, Transport, type TransportOptions } from "./transport.ts";
 import { lastPage, nextLink } from "./paging.ts";
+import type { Deadline } from "../engine/deadline.ts";
 
 export {
   classifyFetchError,
@@ -48,17 +49,7 @@ export {
 } from "./forge_error.ts";
 export type { ForgeRetry } from "./transport.ts";
 export { nextLink } from "./paging.ts";
-
-/**
- * The API base for a repo URL: its origin, any path prefix before
- * `owner/name(.git)`, then `/api/v1`. Credentials in the URL are dropped.
- */
-export function apiBaseFor(targetUrl: string): string {
-  const url = new URL(targetUrl);
-  const parts = url.pathname.replace(/\/+$/, "").split("/").filter(Boolean);
-  const prefix = parts.slice(0, Math.max(0, parts.length - 2));
-  return `${url.origin}${prefix.map((p) => `/${p}`).join("")}/api/v1`;
-}
+export { apiBaseFor } from "./api_base.ts";
 
 /**
  * How to build a {@linkcode ForgeClient}: the server and the transport
@@ -113,15 +104,26 @@ export class ForgeClient {
   readonly #base: URL;
   readonly #transport: Transport;
   /** Renames learnt from redirects: `owner/repo` (lower case) → new path. */
-  readonly #renames = new Map<string, string>();
+  readonly #renames: Map<string, string>;
+  readonly #bound: Deadline | undefined;
 
-  /** Makes a client; sends nothing. */
-  constructor(options: ForgeClientOptions) {
+  /** Makes a client; sends nothing (`within`: a view sharing the rest). */
+  constructor(options: ForgeClientOptions, within?: [ForgeClient, Deadline]) {
     this.#o = options;
     this.#base = new URL(options.apiBase.replace(/\/+$/, ""));
-    this.#transport = new Transport(options, () => {
-      this.requestCount++;
-    });
+    const [parent, bound] = within ?? [];
+    this.#transport = parent
+      ? parent.#transport
+      : new Transport(options, () => {
+        this.requestCount++;
+      });
+    this.#renames = parent ? parent.#renames : new Map();
+    this.#bound = bound;
+  }
+
+  /** This client, each request, page and retry sleep cut to `deadline`. */
+  within(deadline: Deadline): ForgeClient {
+    return new ForgeClient(this.#o, [this, deadline]);
   }
 
   /** `GET /version`. */
@@ -342,7 +344,12 @@ export class ForgeClient {
 
   /** One request; a same-origin rename it meets is carried to later ones. */
   async #send(method: string, url: URL, body: string | null): Promise<Answer> {
-    const answer = await this.#transport.request(method, url, body);
+    const answer = await this.#transport.request(
+      method,
+      url,
+      body,
+      this.#bound,
+    );
     if (answer.movedTo !== null) this.#learn(url, answer.url);
     const carried = answer.movedTo ?? (this.#wasRenamed(url) ? url.href : null);
     return { ...answer, movedTo: carried };

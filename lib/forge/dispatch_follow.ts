@@ -19,6 +19,7 @@ import type {
   CiState,
 } from "../engine/ci_outcome.ts";
 import { InterruptedError } from "../errors.ts";
+import { DeadlineError } from "../engine/deadline.ts";
 import { sleep as realSleep } from "../engine/retry.ts";
 import { type FollowOptions, pollPause, shownSeconds } from "./ci.ts";
 import {
@@ -131,14 +132,26 @@ export async function followDispatchedRun(
   const waitStartMs = options.waitStartMs ?? 2 * 60_000;
   let interval = options.minIntervalMs ?? 1000;
   const start = now();
+  const end = options.deadline?.at ?? start + waitTimeoutMs;
+  const late = `still pending after ${shownSeconds(waitTimeoutMs)} s`;
+  let last: Pick<CiOutcome, "state" | "contexts" | "url"> | null = null;
   for (;;) {
     if (options.signal?.aborted) throw new InterruptedError();
-    const { jobs, others } = await dispatchedJobs(
-      client,
-      target.owner,
-      target.repo,
-      target,
-    );
+    let listed: Awaited<ReturnType<typeof dispatchedJobs>>;
+    try {
+      listed = await dispatchedJobs(client, target.owner, target.repo, target);
+    } catch (error) {
+      if (!(error instanceof DeadlineError)) throw error;
+      const seen = last ?? { state: "pending", contexts: [], url: null };
+      const state = seen.state === "none" ? "pending" : seen.state;
+      return {
+        ...seen,
+        state,
+        waitedMs: Math.round(now() - start),
+        note: late,
+      };
+    }
+    const { jobs, others } = listed;
     onJobs(jobs);
     const result = unbelieved(
       runOutcome(jobs, target.workflow),
@@ -147,6 +160,7 @@ export async function followDispatchedRun(
         others + 1
       } new ${target.workflow} runs of the dispatched commit on ${target.branch}: which one this dispatch started cannot be told`,
     );
+    last = result;
     const elapsed = now() - start;
     const done = (note?: string): CiOutcome => ({
       ...result,
@@ -163,15 +177,13 @@ export async function followDispatchedRun(
         } s; possible causes: ${NO_RUN_CAUSES}`,
       );
     }
-    if (elapsed >= waitTimeoutMs) {
-      return done(`still pending after ${shownSeconds(waitTimeoutMs)} s`);
-    }
-    const deadline = result.state === "none"
-      ? Math.min(waitStartMs, waitTimeoutMs)
-      : waitTimeoutMs;
+    if (now() >= end) return done(late);
+    const until = result.state === "none"
+      ? Math.min(start + waitStartMs, end)
+      : end;
     const wait = pollPause(
       interval,
-      start + deadline - now(),
+      until - now(),
       options.jitter,
       options.random,
     );

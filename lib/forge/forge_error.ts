@@ -74,7 +74,8 @@ export function classifyHttpStatus(status: number): ForgeErrorKind {
   if (status === 404) return "not_found";
   if (status === 400 || status === 422) return "invalid";
   if (status === 408) return "timeout";
-  if (status === 429 || status >= 500) return "network";
+  if (status === 429) return "rate-limited";
+  if (status >= 500) return "network";
   if (status >= 300 && status < 400) return "moved";
   return "unknown";
 }

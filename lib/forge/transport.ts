@@ -3,13 +3,18 @@
  * same-origin redirects only, retries (429 always, 5xx and no answer for
  * GET) with `Retry-After`, one time budget for the request, its retries and
  * its waits, a cap on the size of the answer, and the `Authorization` header
- * only for allowed origins. Every failure is a {@linkcode ForgeError}.
- * `ForgeClient` in `./client.ts` sends its calls through it.
+ * only for allowed origins. Every failure is a {@linkcode ForgeError}; a
+ * 429 is `rate-limited`, never `network`. Within a wait, the wait's one
+ * deadline also bounds the request, in flight and between retries: past
+ * it, {@linkcode DeadlineError}; a `Retry-After` past it ends the request
+ * at once as `rate-limited`, saying so. `ForgeClient` in `./client.ts`
+ * sends its calls through it.
  *
  * @module
  */
 
 import { InterruptedError } from "../errors.ts";
+import { type Deadline, DeadlineError } from "../engine/deadline.ts";
 import { readCapped } from "../read_capped.ts";
 import { backoffDelay, sleep as realSleep } from "../engine/retry.ts";
 import {
@@ -99,35 +104,43 @@ export class Transport {
 
   /**
    * One request with redirects (same origin only), retries (429 always,
-   * 5xx and no answer for GET), the time budget and the size cap. Returns
-   * a 2xx answer; throws a {@linkcode ForgeError} for anything else.
+   * 5xx and no answer for GET), the time budget and the size cap, and
+   * within `bound` (a wait's deadline, on its clock) when given. Returns
+   * a 2xx answer; throws a {@linkcode ForgeError} for anything else, or
+   * {@linkcode DeadlineError} when `bound` passes.
    */
   async request(
     method: string,
     start: URL,
     body: string | null,
+    bound?: Deadline,
   ): Promise<Answer> {
     const signal = this.#o.signal;
-    const deadline = this.#now() + this.#o.timeoutMs;
+    // Within a wait, its clock is the time source and its deadline a bound.
+    const now = bound ? bound.clock.now : this.#now;
+    const end = now() + this.#o.timeoutMs;
+    const fits = (wait: number) =>
+      now() + wait < end && (bound === undefined || now() + wait < bound.at);
     let url = start;
     let movedTo: string | null = null;
     let hops = 0;
     for (let attempt = 1;; attempt++) {
       if (signal?.aborted) throw new InterruptedError();
+      if (bound?.passed()) throw new DeadlineError(bound);
       let answer: Answer;
       try {
-        answer = await this.#once(method, url, body, deadline);
+        answer = await this.#once(method, url, body, end - now(), bound);
       } catch (error) {
         if (signal?.aborted) throw new InterruptedError();
         if (error instanceof ForgeError) throw error;
         const kind = classifyFetchError(error);
+        if (error instanceof DeadlineError) throw error;
         const canRetry = kind === "network" && method === "GET";
         const wait = backoffDelay(attempt, this.#retry);
         if (
-          canRetry && attempt < this.#retry.attempts &&
-          this.#now() + wait < deadline
+          canRetry && attempt < this.#retry.attempts && fits(wait)
         ) {
-          await this.#pause(wait);
+          await this.#pause(wait, bound);
           continue;
         }
         throw forgeError(kind, null, method, url, {
@@ -146,55 +159,62 @@ export class Transport {
         continue;
       }
       const retryable = status === 429 || (status >= 500 && method === "GET");
-      if (retryable && attempt < this.#retry.attempts) {
-        const wait = this.#retryWait(attempt, headers.get("retry-after"));
-        if (wait !== null && this.#now() + wait < deadline) {
-          await this.#pause(wait);
-          continue;
-        }
+      const asked = retryAfterMs(headers.get("retry-after"), now());
+      const wait = asked ?? backoffDelay(attempt, this.#retry);
+      const cap = this.#o.maxRetryAfterMs ?? 60_000;
+      if (
+        retryable && attempt < this.#retry.attempts && wait <= cap &&
+        fits(wait)
+      ) {
+        await this.#pause(wait, bound);
+        continue;
       }
+      const limited = status === 429
+        ? rateLimitWords(asked, {
+          cap,
+          attempts: attempt >= this.#retry.attempts ? attempt : null,
+          left: bound && now() + wait >= bound.at
+            ? { what: bound.what, ms: bound.left() }
+            : null,
+          timeoutMs: this.#o.timeoutMs,
+        })
+        : "";
       throw forgeError(classifyHttpStatus(status), status, method, url, {
-        what: `answered ${status}`,
+        what: `answered ${status}${limited}`,
         server: serverWords(answer.bytes),
       });
     }
   }
 
-  async #pause(ms: number): Promise<void> {
-    const done = await this.#sleep(ms, this.#o.signal);
+  /** Sleeps `ms` on the bound's clock (or the transport's). */
+  async #pause(ms: number, bound: Deadline | undefined): Promise<void> {
+    const sleep = bound ? bound.clock.sleep : this.#sleep;
+    const done = await sleep(ms, this.#o.signal);
     if (!done || this.#o.signal?.aborted) throw new InterruptedError();
   }
 
-  /** The wait before a retry, or null when the server asks too long. */
-  #retryWait(attempt: number, retryAfter: string | null): number | null {
-    const cap = this.#o.maxRetryAfterMs ?? 60_000;
-    // A longer header is no date or number: the backoff applies.
-    if (retryAfter !== null && retryAfter.length <= 64) {
-      const text = retryAfter.trim();
-      const asked = /^\d+$/.test(text)
-        ? Number(text) * 1000
-        : Date.parse(text) - this.#now();
-      if (Number.isFinite(asked)) {
-        return asked > cap ? null : Math.max(0, asked);
-      }
-    }
-    return backoffDelay(attempt, this.#retry);
-  }
-
-  /** One fetch, bounded by the deadline, the signal and the size cap. */
+  /**
+   * One fetch, bounded by the time budget left, the wait's deadline (cut
+   * in flight on its clock: {@linkcode DeadlineError}), the signal and the
+   * size cap.
+   */
   async #once(
     method: string,
     url: URL,
     body: string | null,
-    deadline: number,
+    remainingMs: number,
+    bound: Deadline | undefined,
   ): Promise<Answer> {
     const timeout = new AbortController();
-    const remaining = Math.max(0, deadline - this.#now());
+    const remaining = Math.max(0, remainingMs);
     const timer = setTimeout(
       () => timeout.abort(new DOMException("timed out", "TimeoutError")),
       remaining,
     );
-    const signals = [timeout.signal];
+    const cut = new AbortController();
+    const uncut = bound?.clock.timer?.(bound.left(), () => cut.abort()) ??
+      (() => {});
+    const signals = [timeout.signal, cut.signal];
     if (this.#o.signal) signals.push(this.#o.signal);
     const signal = AbortSignal.any(signals);
     const headers = new Headers({ Accept: "application/json" });
@@ -222,12 +242,16 @@ export class Transport {
         movedTo: null,
       };
     } catch (error) {
+      if (cut.signal.aborted && bound && !(error instanceof ForgeError)) {
+        throw new DeadlineError(bound);
+      }
       if (timeout.signal.aborted && !(error instanceof ForgeError)) {
         throw new DOMException("timed out", "TimeoutError");
       }
       throw error;
     } finally {
       clearTimeout(timer);
+      uncut();
     }
   }
 
@@ -295,4 +319,44 @@ function redirectTarget(
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : "error";
+}
+
+/**
+ * The wait a `Retry-After` asks for, in ms (seconds or an HTTP date), or
+ * null when there is none or it is neither (a longer header is neither).
+ */
+function retryAfterMs(header: string | null, now: number): number | null {
+  if (header === null || header.length > 64) return null;
+  const text = header.trim();
+  const asked = /^\d+$/.test(text)
+    ? Number(text) * 1000
+    : Date.parse(text) - now;
+  return Number.isFinite(asked) ? Math.max(0, asked) : null;
+}
+
+/** Why a 429 ends the request, after `answered 429`. */
+function rateLimitWords(
+  asked: number | null,
+  why: {
+    cap: number;
+    attempts: number | null;
+    left: { what: string; ms: number } | null;
+    timeoutMs: number;
+  },
+): string {
+  const head = asked === null
+    ? " (rate-limited)"
+    : ` (rate-limited) and asked to wait ${
+      Math.ceil(asked / 1000)
+    } s (Retry-After)`;
+  if (why.attempts !== null) return `${head}, ${why.attempts} times`;
+  if (why.left !== null) {
+    return `${head}, past the end of the wait (${why.left.what}, ${
+      Math.ceil(why.left.ms / 1000)
+    } s left)`;
+  }
+  if (asked !== null && asked > why.cap) {
+    return `${head}, longer than cascade waits (${why.cap / 1000} s)`;
+  }
+  return `${head}, past --timeout (${why.timeoutMs / 1000} s)`;
 }

@@ -30,16 +30,36 @@ export const FAST: CiPolling = {
  * signal ends it at once. Deadlines such as `--wait-start 300ms` are then
  * reached in a bounded number of polls, however loaded the machine.
  */
-export function fakeClock(start = Date.now()): Clock & { slept: number[] } {
+export function fakeClock(
+  start = Date.now(),
+): Clock & { slept: number[]; advance(ms: number): void } {
   let now = start;
   const slept: number[] = [];
+  const timers = new Set<{ at: number; fire: () => void }>();
+  const pass = (ms: number) => {
+    now += ms;
+    for (const timer of [...timers]) {
+      if (timer.at > now) continue;
+      timers.delete(timer);
+      timer.fire();
+    }
+  };
   return {
     slept,
+    // A stand-in's slow answer: time passes on the clock, not on the wall;
+    // a request in flight past its deadline is cut.
+    advance: pass,
+    timer: (ms, fire) => {
+      const timer = { at: now + Math.max(0, ms), fire };
+      timers.add(timer);
+      if (ms <= 0) pass(0);
+      return () => timers.delete(timer);
+    },
     now: () => now,
     sleep: async (ms, signal) => {
       if (signal?.aborted) return false;
       slept.push(ms);
-      now += ms;
+      pass(ms);
       await new Promise((resolve) => setTimeout(resolve, 0));
       return !signal?.aborted;
     },

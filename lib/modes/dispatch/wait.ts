@@ -32,6 +32,7 @@ import {
 import type { ActionTask } from "../../forge/types.ts";
 import type { PushResult } from "../../model.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
+import { Deadline } from "../../engine/deadline.ts";
 import { runWithCi } from "../../engine/ci_gate.ts";
 
 /**
@@ -107,15 +108,20 @@ export async function followDispatch(
   const { polling, signal, waitStartMs, waitTimeoutMs, clock } =
     reader.followSettings;
   const started = clock.now();
+  const deadline = new Deadline(
+    clock,
+    started + waitTimeoutMs,
+    "--wait-timeout",
+  );
+  const client = mark.client.within(deadline);
   let seen: ActionTask[] = [];
   try {
     // A run dispatched a moment ago is not listed yet: skip that request.
-    if (!await clock.sleep(polling.minIntervalMs, signal)) {
-      throw new InterruptedError();
-    }
+    const first = Math.min(polling.minIntervalMs, deadline.left());
+    if (!await clock.sleep(first, signal)) throw new InterruptedError();
     const lister = {
       listActionTasks: (owner: string, repo: string) =>
-        reader.limited(() => mark.client.listActionTasks(owner, repo)),
+        reader.limited(() => client.listActionTasks(owner, repo)),
     };
     const result = await followDispatchedRun(lister, {
       owner: mark.owner,
@@ -135,6 +141,7 @@ export async function followDispatch(
       ...(polling.jitter ? { jitter: polling.jitter } : {}),
       now: clock.now,
       sleep: clock.sleep,
+      deadline,
     }, (jobs) => (seen = jobs));
     return { ...result, waitedMs: clock.now() - started };
   } catch (error) {
