@@ -19,6 +19,8 @@ Deno.test("subprocess: push v0.1.16 against templates at 0.1.15 exits 2 before a
   );
   assert.equal(await fx.count(a), 1);
   assert.equal(await fx.count(b), 1);
+  // Nothing was written, so no warning says it was.
+  assert.doesNotMatch(run.stderr, /written as given/);
   const report = await readReport<PushReport>(json);
   assert.deepEqual(report.results.map((r) => [r.status, r.skip]), [
     ["skipped", "prefix"],

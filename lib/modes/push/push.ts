@@ -89,8 +89,12 @@ function prefixWarning(
   results: readonly PushResult[],
 ): string[] {
   if (!/^v\d/.test(version)) return [];
+  // Only what was written: a template the prefix rule skipped has its own
+  // headline ("did you mean …?"), and nothing was written to it.
   const held = results.flatMap((r) =>
-    r.previous !== null && /^v?\d/.test(r.previous) ? [r.previous] : []
+    r.status !== "skipped" && r.previous !== null && /^v?\d/.test(r.previous)
+      ? [r.previous]
+      : []
   );
   if (held.length === 0 || held.some((p) => p.startsWith("v"))) return [];
   return [
