@@ -25,7 +25,8 @@ import {
 } from "../../errors.ts";
 import { ForgeError } from "../../forge/client.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
-import { currentTip, fetchTip, lsRemote } from "../../git/remote.ts";
+import { currentTip, lsRemote, openTip } from "../../git/remote.ts";
+import { removeWorkRepo } from "../../engine/workdir.ts";
 import type { PushResult } from "../../model.ts";
 import { sleep } from "../../engine/retry.ts";
 import { readVersionState, treeDepth } from "../../version/state.ts";
@@ -43,22 +44,31 @@ export async function defaultHolds(
   where: Where & { settings: { file: string; version: string } },
   result: PushResult,
 ): Promise<PushResult> {
-  const { ctx, branch, settings } = where;
+  const { branch, settings } = where;
+  // A work repo of its own: the template's went when its step ended.
+  const ctx = { ...where.ctx, gitDir: `${where.ctx.gitDir}-merged` };
   const tip = (await lsRemote(ctx, branch)).tips.get(branch);
   if (tip !== undefined) {
-    const fetched = await fetchTip(
-      ctx,
-      branch,
-      tip,
-      treeDepth(settings.file, []),
-    );
-    const state = await readVersionState(
-      ctx,
-      fetched,
-      settings.file,
-      settings.version,
-    );
-    if (state.current) {
+    let current = false;
+    let fetched = tip;
+    try {
+      fetched = await openTip(
+        ctx,
+        tip,
+        branch,
+        treeDepth(settings.file, []),
+      );
+      const state = await readVersionState(
+        ctx,
+        fetched,
+        settings.file,
+        settings.version,
+      );
+      current = state.current;
+    } finally {
+      await removeWorkRepo(ctx.gitDir);
+    }
+    if (current) {
       where.log.push(
         `merged: ${branch} at ${
           fetched.slice(0, 10)
