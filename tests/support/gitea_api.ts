@@ -1124,30 +1124,7 @@ export class GiteaApi {
   }
 
   #user(login: string): Record<string, unknown> {
-    return {
-      id: stableId(login),
-      login,
-      login_name: "",
-      source_id: 0,
-      full_name: "",
-      email: `${login}@noreply.127.0.0.1`,
-      avatar_url: `${this.origin}/avatars/${login}`,
-      html_url: `${this.origin}/${login}`,
-      language: "",
-      is_admin: false,
-      last_login: "0001-01-01T00:00:00Z",
-      created: "2026-01-01T00:00:00Z",
-      restricted: false,
-      active: false,
-      prohibit_login: false,
-      location: "",
-      website: "",
-      description: "",
-      visibility: "public",
-      followers_count: 0,
-      following_count: 0,
-      starred_repos_count: 0,
-    };
+    return giteaUser(this.origin, login);
   }
 
   #statusJson(fullName: string, s: StoredStatus): Record<string, unknown> {
@@ -1273,6 +1250,37 @@ function stableId(text: string): number {
   let hash = 7;
   for (const c of text) hash = (hash * 31 + c.charCodeAt(0)) % 1_000_003;
   return hash + 1;
+}
+
+/** A Gitea `User` as the stand-in answers it, for `login` on `origin`. */
+export function giteaUser(
+  origin: string,
+  login: string,
+): Record<string, unknown> {
+  return {
+    id: stableId(login),
+    login,
+    login_name: "",
+    source_id: 0,
+    full_name: "",
+    email: `${login}@noreply.127.0.0.1`,
+    avatar_url: `${origin}/avatars/${login}`,
+    html_url: `${origin}/${login}`,
+    language: "",
+    is_admin: false,
+    last_login: "0001-01-01T00:00:00Z",
+    created: "2026-01-01T00:00:00Z",
+    restricted: false,
+    active: false,
+    prohibit_login: false,
+    location: "",
+    website: "",
+    description: "",
+    visibility: "public",
+    followers_count: 0,
+    following_count: 0,
+    starred_repos_count: 0,
+  };
 }
 
 /** A JSON answer as Gitea sends it (for route files too). */

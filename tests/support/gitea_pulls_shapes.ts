@@ -6,6 +6,8 @@
  * @module
  */
 
+import { giteaUser } from "./gitea_api.ts";
+
 /** One pull request as the stand-in keeps it. */
 export interface Pull {
   /** Its number in the repo. */
@@ -53,30 +55,7 @@ export function pullJson(
     // A Go nil pointer: the stand-in does not embed the repository.
     repo: null,
   });
-  const user = {
-    id: 1,
-    login: "cascade",
-    login_name: "",
-    source_id: 0,
-    full_name: "",
-    email: "cascade@noreply.127.0.0.1",
-    avatar_url: "",
-    html_url: `${origin}/cascade`,
-    language: "",
-    is_admin: false,
-    last_login: "0001-01-01T00:00:00Z",
-    created: "2026-01-01T00:00:00Z",
-    restricted: false,
-    active: false,
-    prohibit_login: false,
-    location: "",
-    website: "",
-    description: "",
-    visibility: "public",
-    followers_count: 0,
-    following_count: 0,
-    starred_repos_count: 0,
-  };
+  const user = giteaUser(origin, "cascade");
   return {
     id: pull.id,
     url: `${web}/pulls/${pull.number}`,
