@@ -6,37 +6,12 @@
  */
 
 import assert from "node:assert/strict";
-import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
+import { Fixture, readReport } from "./support/fixtures.ts";
 import type { PushReport } from "../lib/model.ts";
-import { attachPulls, type GiteaPulls } from "./support/gitea_pulls.ts";
-import { args, BUILD, ENV, FAST, setup } from "./support/wait_fixtures.ts";
-import type { GiteaServer } from "./support/gitea_api.ts";
+import { BUILD } from "./support/wait_fixtures.ts";
+import { push, world } from "./support/propose_world.ts";
 
 const BRANCH = "cascade/runtime-version";
-
-async function world(
-  fx: Fixture,
-  names: string[],
-  ci: boolean,
-): Promise<{ gitea: GiteaServer; pulls: GiteaPulls; repos: string[] }> {
-  const { gitea, repos } = await setup(
-    fx,
-    names,
-    ci ? { contexts: [BUILD] } : null,
-  );
-  return { gitea, pulls: attachPulls(gitea, `${fx.root}/srv`), repos };
-}
-
-async function push(
-  gitea: GiteaServer,
-  names: string[],
-  more: string[],
-  version = "0.2",
-) {
-  const argv = args(gitea, names, more);
-  argv[1] = version;
-  return await runCascade(argv, ENV, { ciPolling: FAST });
-}
 
 Deno.test("push --via pr --auto-merge --wait: a green head is merged, the branch deleted, main holds the version", async () => {
   await using fx = await Fixture.create();

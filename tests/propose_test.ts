@@ -13,38 +13,13 @@ import {
   runCascadeProcess,
 } from "./support/fixtures.ts";
 import type { PushReport } from "../lib/model.ts";
-import { attachPulls, type GiteaPulls } from "./support/gitea_pulls.ts";
-import { args, BUILD, ENV, FAST, setup } from "./support/wait_fixtures.ts";
-import type { GiteaServer } from "./support/gitea_api.ts";
+import { args, ENV } from "./support/wait_fixtures.ts";
+import { push, world } from "./support/propose_world.ts";
 import { startGitHttpServer } from "./support/http_server.ts";
 import { reportValidator } from "./support/report_schema.ts";
 
 const BRANCH = "cascade/runtime-version";
 const BOT = "cascade-bot <cascade-bot@noreply.localhost>";
-
-async function world(
-  fx: Fixture,
-  names: string[],
-  ci: boolean,
-): Promise<{ gitea: GiteaServer; pulls: GiteaPulls; repos: string[] }> {
-  const { gitea, repos } = await setup(
-    fx,
-    names,
-    ci ? { contexts: [BUILD] } : null,
-  );
-  return { gitea, pulls: attachPulls(gitea, `${fx.root}/srv`), repos };
-}
-
-async function push(
-  gitea: GiteaServer,
-  names: string[],
-  more: string[],
-  version = "0.2",
-) {
-  const argv = args(gitea, names, more);
-  argv[1] = version;
-  return await runCascade(argv, ENV, { ciPolling: FAST });
-}
 
 Deno.test("push --via pr: one commit on cascade/<file>, one pull request per template, the default branch untouched; re-runs and a newer version keep one", async () => {
   await using fx = await Fixture.create();
