@@ -9,6 +9,7 @@ import {
   readHttpRefs,
 } from "../lib/git/_http_refs.ts";
 import { Transport } from "../lib/git/transport.ts";
+import { ForgeAccess } from "../lib/forge/access.ts";
 import {
   parseAdvertisement,
   parseLsRefs,
@@ -369,7 +370,10 @@ Deno.test("Transport.for() reads in-process only http(s) targets with net permis
     run: transport.run,
   });
   // --transport git: every target is git's.
-  assert.equal(new Transport("git", { env: none }).for(http, AUTH), null);
+  assert.equal(
+    new Transport("git", { env: none, netAllowed: () => true }).for(http, AUTH),
+    null,
+  );
   assert.equal(httpRefsFor(https, AUTH, none)?.url, https.url);
   assert.equal(httpRefsFor(ssh, null, none), null);
   assert.equal(httpRefsFor(file, null, none), null);
@@ -382,15 +386,23 @@ Deno.test("Transport.for() reads in-process only http(s) targets with net permis
     assert.equal(httpRefsFor(https, AUTH, only(name)), null, name);
     assert.ok(httpRefsFor(http, AUTH, only(name)), name);
   }
-  // By default, the net permission decides: the test runner has it for
-  // 127.0.0.1 only.
+  // In a run, the net permission as the run's access reads it decides: the
+  // test runner has it for 127.0.0.1 only.
+  const access = ForgeAccess.fromToken(null, {
+    timeout: 1,
+    allowInsecureHttp: false,
+  }, none);
+  const netAllowed = (host: string) => access.netGranted(host);
   const elsewhere = parseTarget(
     "https://git.example.com/a.git",
     undefined,
     "/",
   );
-  assert.equal(new Transport("auto", { env: none }).for(elsewhere, AUTH), null);
-  assert.ok(new Transport("auto", { env: none }).for(http, AUTH));
+  assert.equal(
+    new Transport("auto", { env: none, netAllowed }).for(elsewhere, AUTH),
+    null,
+  );
+  assert.ok(new Transport("auto", { env: none, netAllowed }).for(http, AUTH));
 });
 
 Deno.test("parsePktLines() takes exactly four hex digits: no sign, space or prefix, no special packet outside v2", () => {

@@ -4,8 +4,10 @@
  * `API.fromToken`): it answers where a target's API is
  * ({@linkcode apiTargetOf}), which client (with which token) reaches it,
  * and whether cascade may open the connection (`--allow-net`, asked of
- * Deno without a prompt, in {@linkcode ForgeAccess.requireNet} only). No
- * other module reads the token or builds an API `Authorization` header.
+ * Deno without a prompt, in {@linkcode ForgeAccess.netGranted} only: its
+ * refusal {@linkcode ForgeAccess.requireNet}, and the run's git transport
+ * and redirect check, are handed that answer). No other module reads the
+ * token or builds an API `Authorization` header.
  *
  * @example Where a target's API is
  * ```ts
