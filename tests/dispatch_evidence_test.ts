@@ -164,10 +164,12 @@ Deno.test("followDispatchedRun(): two new runs of the tip after the dispatch can
     tips: new Set([tip]),
     notBefore: Date.parse("2026-06-01T12:00:00Z"),
   }, {
-    now: () => t,
-    sleep: (ms) => {
-      t += ms;
-      return Promise.resolve(true);
+    clock: {
+      now: () => t,
+      sleep: (ms) => {
+        t += ms;
+        return Promise.resolve(true);
+      },
     },
     waitStartMs: 1000,
     waitTimeoutMs: 5000,

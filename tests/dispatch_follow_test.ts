@@ -44,17 +44,19 @@ function lister(lists: ActionTask[][]): TaskLister & { calls: number } {
   return self;
 }
 
-/** A fake clock whose sleep advances it. */
+/** Follow options on a fake clock whose sleep advances it. */
 function clock() {
   let t = 0;
   const pauses: number[] = [];
   return {
     pauses,
-    now: () => t,
-    sleep: (ms: number) => {
-      pauses.push(ms);
-      t += ms;
-      return Promise.resolve(true);
+    clock: {
+      now: () => t,
+      sleep: (ms: number) => {
+        pauses.push(ms);
+        t += ms;
+        return Promise.resolve(true);
+      },
     },
     random: () => 0.5,
   };

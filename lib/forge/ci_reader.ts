@@ -221,8 +221,7 @@ export class CiReader {
         origin,
         keepsSupersededPending: () =>
           this.#superseded.ask(api.base, this.#clients.get(api.base)),
-        now: clock.now,
-        sleep: clock.sleep,
+        clock,
         deadline,
       });
       return unbelieved(

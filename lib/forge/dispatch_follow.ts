@@ -7,8 +7,7 @@
  * dispatch and created after it (`findDispatchedJobs`); two such runs
  * cannot be told apart: `ambiguous`, never `success`.
  * The outcome has the shape of a commit's CI (`CiOutcome`), one context
- * per job. The clock and the sleep are injectable, so tests never really
- * wait.
+ * per job. The clock is injectable, so tests never really wait.
  *
  * @module
  */
@@ -20,7 +19,7 @@ import type {
 } from "../engine/ci_outcome.ts";
 import { InterruptedError } from "../errors.ts";
 import { DeadlineError } from "../engine/deadline.ts";
-import { sleep as realSleep } from "../engine/retry.ts";
+import { SYSTEM_CLOCK } from "../engine/clock.ts";
 import { type FollowOptions, pollPause, shownSeconds } from "./ci.ts";
 import {
   dispatchedJobs,
@@ -126,8 +125,8 @@ export async function followDispatchedRun(
   options: RunFollowOptions = {},
   onJobs: (jobs: ActionTask[]) => void = () => {},
 ): Promise<CiOutcome> {
-  const now = options.now ?? Date.now;
-  const pause = options.sleep ?? realSleep;
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const now = () => clock.now();
   const waitTimeoutMs = options.waitTimeoutMs ?? 30 * 60_000;
   const waitStartMs = options.waitStartMs ?? 2 * 60_000;
   let interval = options.minIntervalMs ?? 1000;
@@ -187,7 +186,9 @@ export async function followDispatchedRun(
       options.jitter,
       options.random,
     );
-    if (!await pause(wait, options.signal)) throw new InterruptedError();
+    if (!await clock.sleep(wait, options.signal)) {
+      throw new InterruptedError();
+    }
     interval = Math.min(
       options.maxIntervalMs ?? 15_000,
       Math.round(interval * (options.growth ?? 1.5)),

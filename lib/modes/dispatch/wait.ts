@@ -139,8 +139,7 @@ export async function followDispatch(
       maxIntervalMs: polling.maxIntervalMs,
       ...(polling.growth ? { growth: polling.growth } : {}),
       ...(polling.jitter ? { jitter: polling.jitter } : {}),
-      now: clock.now,
-      sleep: clock.sleep,
+      clock,
       deadline,
     }, (jobs) => (seen = jobs));
     return { ...result, waitedMs: clock.now() - started };

@@ -28,7 +28,6 @@ import type { CiReader } from "../../forge/ci_reader.ts";
 import { currentTip, lsRemote, openTip } from "../../git/remote.ts";
 import { removeWorkRepo } from "../../engine/workdir.ts";
 import type { PushResult } from "../../model.ts";
-import { sleep } from "../../engine/retry.ts";
 import { readVersionState, treeDepth } from "../../version/state.ts";
 import type { ProposeAccess } from "./access.ts";
 import type { ProposeSettings } from "./types.ts";
@@ -196,7 +195,8 @@ async function waitForMerge(
   const pr = result.pr;
   if (pr === undefined) return result;
   const follow = reader.followSettings;
-  const deadline = Date.now() + follow.waitTimeoutMs;
+  const clock = follow.clock;
+  const deadline = clock.now() + follow.waitTimeoutMs;
   const interval = follow.polling.minIntervalMs;
   for (let polls = 0; polls < 100_000; polls++) {
     const now = await access.api.get(access.owner, access.repo, pr.number);
@@ -212,8 +212,10 @@ async function waitForMerge(
         },
       };
     }
-    if (Date.now() + interval > deadline) break;
-    if (!await sleep(interval, follow.signal)) throw new InterruptedError();
+    if (clock.now() + interval > deadline) break;
+    if (!await clock.sleep(interval, follow.signal)) {
+      throw new InterruptedError();
+    }
   }
   return {
     ...result,
