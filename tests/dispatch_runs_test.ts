@@ -12,7 +12,7 @@ import {
 } from "../lib/forge/server_version.ts";
 import type { ActionTask } from "../lib/forge/types.ts";
 import { Fixture } from "./support/fixtures.ts";
-import { parseCommand } from "../lib/cli/parse.ts";
+import { parseCommand } from "./support/parse_command.ts";
 import { DISPATCH } from "../lib/modes/dispatch/dispatch.ts";
 import { dispatchSettings } from "../lib/modes/triggers.ts";
 import { readSettings } from "../lib/commands/settings.ts";

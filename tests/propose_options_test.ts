@@ -12,7 +12,7 @@ import {
 import { proposalBranch } from "../lib/modes/propose/branch.ts";
 import { pullText } from "../lib/modes/propose/propose.ts";
 import { UsageError } from "../lib/errors.ts";
-import { parseCommand } from "../lib/cli/parse.ts";
+import { parseCommand } from "./support/parse_command.ts";
 
 Deno.test("viaOf() and mergeStyleOf() take Gitea's words and refuse others, naming them", () => {
   assert.equal(viaOf(undefined), "push");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { branchNameProblem, refNameProblem } from "../lib/git/refs.ts";
 import { EXIT, TemplateError, UsageError } from "../lib/errors.ts";
-import { parseCommand } from "../lib/cli/parse.ts";
+import { parseCommand } from "./support/parse_command.ts";
 import {
   BASE_GIT_CONFIG,
   configEnv,

@@ -10,7 +10,19 @@ import { schemaUrl } from "../lib/model.ts";
 import { summarise } from "../lib/report/summary.ts";
 import { VERSION } from "../lib/tool_version.ts";
 import { type OptionName, OPTIONS } from "../lib/cli/options.ts";
-import { recordedOption } from "../lib/cli/layers.ts";
+import { rememberedOptions } from "../lib/cli/layers.ts";
+
+/**
+ * Whether a report records option `name` at all: set to a value, or
+ * turned off on the command line, it is in `rememberedOptions`.
+ */
+function recordedOption(name: OptionName): boolean {
+  const kind = OPTIONS[name].kind;
+  const value = kind === "boolean" ? true : kind === "list" ? ["x"] : "x";
+  return [value, false].some((v) =>
+    Object.hasOwn(rememberedOptions({ [name]: v }, [name]), name)
+  );
+}
 
 const SCHEMA_DIR = fileURLToPath(new URL("../schema/", import.meta.url));
 const TOKEN = "tok_schema_3c9e0a6d21f4";
