@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { BASE_GIT_CONFIG, configEnv, hermeticEnv } from "../lib/git/runner.ts";
-import { createBareRepo, seedCommit } from "../lib/commands/demo.ts";
+import { createBareRepo, seedCommit } from "./support/seed.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { pktLine as pkt, startGitHttpServer } from "./support/http_server.ts";
 

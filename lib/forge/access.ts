@@ -12,12 +12,15 @@
  * @example Where a target's API is
  * ```ts
  * import assert from "node:assert/strict";
- * import { apiBaseOf } from "./access.ts";
+ * import { apiTargetOf } from "./access.ts";
+ * import { parseTarget } from "../targets/target.ts";
  *
- * assert.equal(
- *   apiBaseOf("https://git.example.com/gitea/", "--org"),
- *   "https://git.example.com/gitea/api/v1",
- * );
+ * const target = parseTarget("https://git.example.com/gitea/org/app.git", undefined, "/");
+ * assert.deepEqual(apiTargetOf(target, undefined), {
+ *   base: "https://git.example.com/gitea/api/v1",
+ *   owner: "org",
+ *   repo: "app",
+ * });
  * ```
  *
  * @module
@@ -86,7 +89,7 @@ export function apiTargetOf(
 }
 
 /** `<origin><prefix>/api/v1` of a `--base-url`; throws UsageError. */
-export function apiBaseOf(baseUrl: string | undefined, flag: string): string {
+function apiBaseOf(baseUrl: string | undefined, flag: string): string {
   if (baseUrl === undefined || baseUrl.trim() === "") {
     throw new UsageError(
       `${flag} needs the server: pass --base-url or set GITEA_URL`,

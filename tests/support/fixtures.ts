@@ -19,7 +19,7 @@ import {
   createBareRepo,
   type SeedCommit,
   seedCommit,
-} from "../../lib/commands/demo.ts";
+} from "./seed.ts";
 import type { Sinks } from "../../lib/console/console.ts";
 
 /** Path of the entry point, for subprocess runs. */
