@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import {
   apiBaseFor,
-  classifyFetchError,
-  classifyHttpStatus,
   ForgeClient,
   type ForgeClientOptions,
   ForgeError,
-  serverWords,
 } from "../lib/forge/client.ts";
+import {
+  classifyFetchError,
+  classifyHttpStatus,
+  serverWords,
+} from "../lib/forge/forge_error.ts";
 import { InterruptedError } from "../lib/errors.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { startGitea } from "./support/gitea_api.ts";

@@ -18,7 +18,7 @@ import {
   forTerminal,
 } from "../lib/console/neutralise.ts";
 import { Redactor } from "../lib/console/redact.ts";
-import { nextLink } from "../lib/forge/client.ts";
+import { nextLink } from "../lib/forge/paging.ts";
 import { ForgeError } from "../lib/forge/forge_error.ts";
 import { remoteWords } from "../lib/errors.ts";
 

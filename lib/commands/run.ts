@@ -217,7 +217,7 @@ interface RunWiring extends EngineDeps {
  * run's hermetic, redacting git, its interrupt signal and the progress
  * hooks; says whether an interrupt came.
  */
-export async function inWorkDir<T>(
+async function inWorkDir<T>(
   targets: readonly Target[],
   settings: { verbose: boolean },
   io: RunIo,

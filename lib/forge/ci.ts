@@ -19,8 +19,6 @@ import { type Deadline, DeadlineError } from "../engine/deadline.ts";
 
 export type { BranchMoved } from "./ci_branch_move.ts";
 
-export { resolveTargetUrl } from "./target_url.ts";
-
 /**
  * Outcome of a commit's CI as cascade reports it; `superseded`: still
  * pending on a commit a newer push replaced, on a server that never
@@ -136,7 +134,7 @@ const NO_STATUS_CAUSES =
   "holds a skip-ci marker such as [skip ci]";
 
 /** Whether `text` matches `glob`, where `*` matches any run of characters. */
-export function globMatch(glob: string, text: string): boolean {
+function globMatch(glob: string, text: string): boolean {
   const pattern = glob.split("*").map((part) =>
     part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")
   ).join(".*");
@@ -231,7 +229,7 @@ export async function readCommitCi(
  * When statuses exist but none matches `--ci-context`: a note naming the
  * patterns and the contexts seen (at most 10, each cut), else null.
  */
-export function unmatchedNote(
+function unmatchedNote(
   statuses: readonly CommitStatus[],
   globs: readonly string[] | undefined,
 ): string | null {

@@ -4,7 +4,7 @@
  * runs list (`GET /repos/{o}/{r}/actions/tasks`, Gitea 1.23+) instead: the
  * run is the newest `workflow_dispatch` run of the workflow on the branch
  * that the list did not hold before the dispatch, of the branch tip at the
- * dispatch and created after it (`findDispatchedJobs`); two such runs
+ * dispatch and created after it (`dispatchedJobs`); two such runs
  * cannot be told apart: `ambiguous`, never `success`.
  * The outcome has the shape of a commit's CI (`CiOutcome`), one context
  * per job. The clock is injectable, so tests never really wait.
@@ -42,7 +42,7 @@ export interface DispatchedRunTarget extends DispatchedRunQuery {
 export type RunFollowOptions = Omit<FollowOptions, "contexts" | "branchMoved">;
 
 /** Why a dispatched run may never be listed: the tail of a `none` note. */
-export const NO_RUN_CAUSES =
+const NO_RUN_CAUSES =
   "the workflow has no workflow_dispatch trigger or is disabled, Actions " +
   "are off for the repo, or no runner has taken its jobs yet (the runner " +
   "queue)";

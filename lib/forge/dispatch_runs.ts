@@ -133,22 +133,10 @@ export async function findDispatchedRun(
  * the matching tasks whose id was not in `before` and that can be ours
  * (see {@linkcode DispatchedRunQuery}), those of the newest run (highest
  * `run_number`), the newest task per job name (a re-run lists a job
- * again); empty while no runner has taken any of its jobs. Throws the
+ * again); empty while no runner has taken any of its jobs. Also how many
+ * other runs could be ours too (`others`: new, of the tip, created after
+ * the dispatch): more than one such run cannot be told apart. Throws the
  * client's `ForgeError`.
- */
-export async function findDispatchedJobs(
-  client: TaskLister,
-  owner: string,
-  repo: string,
-  query: DispatchedRunQuery,
-): Promise<ActionTask[]> {
-  return (await dispatchedJobs(client, owner, repo, query)).jobs;
-}
-
-/**
- * {@linkcode findDispatchedJobs}, and how many other runs could be ours
- * too (`others`: new, of the tip, created after the dispatch): more than
- * one such run cannot be told apart.
  */
 export async function dispatchedJobs(
   client: TaskLister,

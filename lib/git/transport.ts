@@ -27,7 +27,7 @@ export type { HttpRefs, HttpRun };
 export type TransportMode = "auto" | "git";
 
 /** Proxy settings git honours its own way: with any set, reads use git. */
-export const PROXY_ENV: readonly string[] = [
+const PROXY_ENV: readonly string[] = [
   "HTTP_PROXY",
   "http_proxy",
   "HTTPS_PROXY",
@@ -41,7 +41,7 @@ export const PROXY_ENV: readonly string[] = [
  * honours and `fetch` does not: with any set, https reads use git, so a
  * token only goes where git itself would send it.
  */
-export const TLS_ENV: readonly string[] = [
+const TLS_ENV: readonly string[] = [
   "GIT_SSL_NO_VERIFY",
   "GIT_SSL_CAINFO",
   "GIT_SSL_CAPATH",
