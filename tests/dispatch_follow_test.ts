@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import {
   followDispatchedRun,
   runOutcome,
-  taskState,
 } from "../lib/forge/dispatch_follow.ts";
 import type { TaskLister } from "../lib/forge/dispatch_runs.ts";
 import type { ActionTask } from "../lib/forge/types.ts";
@@ -70,7 +69,11 @@ const target = {
   before: new Set([1]),
 };
 
-Deno.test("taskState() maps the runs list's statuses; unknown ones are pending", () => {
+/** What a run of one job in `status` comes to. */
+const taskState = (status: string) =>
+  runOutcome([task(1, 1, status)], WF).state;
+
+Deno.test("runOutcome() maps the runs list's statuses; unknown ones are pending", () => {
   assert.deepEqual(
     [
       "success",

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { ForgeClient } from "../lib/forge/client.ts";
 import {
-  dispatchRunIds,
-  findDispatchedRun,
+  dispatchedJobs,
+  type DispatchedRunQuery,
+  dispatchRunsBefore,
+  type DispatchRunScope,
   type TaskLister,
 } from "../lib/forge/dispatch_runs.ts";
 import {
@@ -27,9 +29,29 @@ import {
 import { startGitea } from "./support/gitea_api.ts";
 
 const TOKEN = "tok_runs_77c2";
+
+/** The ids of the dispatch runs listed before a dispatch. */
+async function dispatchRunIds(
+  client: TaskLister,
+  owner: string,
+  repo: string,
+  scope: DispatchRunScope,
+): Promise<Set<number>> {
+  return (await dispatchRunsBefore(client, owner, repo, scope)).ids;
+}
+
+/** The run (its one job) a dispatch started, as a follow sees it; null: none yet. */
+async function findDispatchedRun(
+  client: TaskLister,
+  owner: string,
+  repo: string,
+  query: DispatchedRunQuery,
+): Promise<ActionTask | null> {
+  return (await dispatchedJobs(client, owner, repo, query)).jobs[0] ?? null;
+}
 const WORKFLOW = "on:\n  workflow_dispatch:\n";
 
-Deno.test("findDispatchedRun() finds the run each dispatch started on the stand-in (1.24)", async () => {
+Deno.test("dispatchedJobs() finds the run each dispatch started on the stand-in (1.24)", async () => {
   await using fx = await Fixture.create();
   await using gitea = await startGitea({
     root: `${fx.root}/srv`,
@@ -90,7 +112,7 @@ Deno.test("findDispatchedRun() finds the run each dispatch started on the stand-
   assert.ok(listed.every((r) => r.authorization === `token ${TOKEN}`));
 });
 
-Deno.test("findDispatchedRun() goes by ids, not times: two runs in one second", async () => {
+Deno.test("dispatchedJobs() goes by ids, not times: two runs in one second", async () => {
   const task = (id: number, at: string): ActionTask => ({
     id,
     name: "publish-image",

@@ -59,7 +59,7 @@ const TASK_STATES: Readonly<Record<string, CiState>> = {
 };
 
 /** The outcome one task status counts as (unknown statuses: pending). */
-export function taskState(status: string): CiState {
+function taskState(status: string): CiState {
   return Object.hasOwn(TASK_STATES, status)
     ? TASK_STATES[status] as CiState
     : "pending";

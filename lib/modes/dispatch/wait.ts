@@ -37,7 +37,7 @@ import { runWithCi } from "../../engine/ci_gate.ts";
 
 /**
  * What a follower (`--wait`) needs to find the run a dispatch started:
- * pass it to `findDispatchedRun` (`lib/forge/dispatch_runs.ts`) or
+ * pass it to `dispatchedJobs` (`lib/forge/dispatch_runs.ts`) or
  * {@linkcode followDispatch}.
  */
 export interface DispatchMark {
