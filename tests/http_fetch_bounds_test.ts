@@ -10,7 +10,6 @@ import type { RemoteContext } from "../lib/git/context.ts";
 import { fetchOverHttp } from "../lib/git/_http_fetch.ts";
 import { newHttpRun } from "../lib/git/_http_refs.ts";
 import { fetchRequest, readFetchAnswer } from "../lib/git/_pack.ts";
-import { initRepo } from "../lib/git/remote.ts";
 import { VERSION } from "../lib/tool_version.ts";
 import { pktLine } from "./support/http_server.ts";
 import {
@@ -36,7 +35,8 @@ async function workRepo(url: string, signal?: AbortSignal) {
     skeletons: new Map(),
     ...(signal === undefined ? {} : { signal }),
   };
-  await initRepo(ctx);
+  const init = await ctx.git(["init", "--bare", "-q", ctx.gitDir]);
+  assert.equal(init.code, 0, init.stderr);
   return {
     ctx,
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),

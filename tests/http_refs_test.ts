@@ -4,10 +4,12 @@ import { InterruptedError, TemplateError } from "../lib/errors.ts";
 import { BASE_GIT_CONFIG, configEnv } from "../lib/git/runner.ts";
 import {
   type HttpRun,
-  MAX_ANSWER_BYTES,
   newHttpRun,
   readHttpRefs,
 } from "../lib/git/_http_refs.ts";
+
+/** The most an answer may hold (4 MiB), as `_http_refs.ts` documents it. */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 import { Transport } from "../lib/git/transport.ts";
 import { ForgeAccess } from "../lib/forge/access.ts";
 import {
