@@ -8,7 +8,81 @@ import type { ActionTask } from "../lib/forge/types.ts";
 import { type ForgeClient, ForgeError } from "../lib/forge/client.ts";
 import { CiReader } from "../lib/forge/ci_reader.ts";
 import { ForgeAccess } from "../lib/forge/access.ts";
-import { followDispatch } from "../lib/modes/dispatch/wait.ts";
+import {
+  dispatchAndWait,
+  type DispatchMark,
+} from "../lib/modes/dispatch/wait.ts";
+import { type CiOutcome, pushResultOf } from "../lib/model.ts";
+import type { ModeDeps, Plan } from "../lib/engine/engine.ts";
+import type { GitRunner } from "../lib/git/runner.ts";
+
+/**
+ * The CI a dispatch --wait run gives the one template `mark` is about: the
+ * engine over one plan (its branch read with a fake git), a step that
+ * dispatched, and `dispatchAndWait` following it with `reader`.
+ */
+async function followDispatch(
+  mark: DispatchMark,
+  reader: CiReader,
+): Promise<CiOutcome> {
+  const tip = "a".repeat(40);
+  const plan: Plan = {
+    target: {
+      repo: "org/app",
+      url: "https://git.test/org/app.git",
+      key: "git.test/org/app",
+      scheme: "http",
+      origin: "https://git.test",
+      embedded: null,
+    },
+    gitConfig: [],
+  };
+  const stdout =
+    `ref: refs/heads/main\tHEAD\n${tip}\tHEAD\n${tip}\trefs/heads/main\n`;
+  const git: GitRunner = (args) =>
+    Promise.resolve({
+      args,
+      code: 0,
+      stdout,
+      stdoutBytes: new TextEncoder().encode(stdout),
+      stderr: "",
+      timedOut: false,
+      aborted: false,
+    });
+  const deps = {
+    git,
+    workDir: "work",
+    signal: new AbortController().signal,
+    ci: reader,
+  } as unknown as ModeDeps;
+  const run = await dispatchAndWait(
+    [plan],
+    {
+      version: "1",
+      file: "VERSION",
+      concurrency: 1,
+      timeoutMs: 1000,
+      dryRun: false,
+    },
+    {
+      slots: 1,
+      run: (task) =>
+        Promise.resolve({
+          ...pushResultOf(task.target, task.branch),
+          status: "dispatched",
+        }),
+      unreached: (why) => pushResultOf(why.target, why.branch),
+      title: (result) => result.repo,
+    },
+    new Map([[plan.target.key, mark]]),
+    deps,
+    reader,
+    undefined,
+  );
+  const ci = run.results[0]?.ci;
+  assert.ok(ci, "the dispatched run was followed");
+  return ci;
+}
 import { InterruptedError } from "../lib/errors.ts";
 
 const WF = "publish-image.yml";
@@ -209,7 +283,7 @@ function mark(client: Pick<ForgeClient, "listActionTasks">, runsListed = true) {
   };
 }
 
-Deno.test("followDispatch(): an API failure is pending with the reason; a list unread before the dispatch is pending", async () => {
+Deno.test("dispatchAndWait(): an API failure is pending with the reason; a list unread before the dispatch is pending", async () => {
   const failing = {
     listActionTasks: () =>
       Promise.reject(

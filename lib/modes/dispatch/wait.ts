@@ -38,7 +38,7 @@ import { runWithCi } from "../../engine/ci_gate.ts";
 /**
  * What a follower (`--wait`) needs to find the run a dispatch started:
  * pass it to `dispatchedJobs` (`lib/forge/dispatch_runs.ts`) or
- * {@linkcode followDispatch}.
+ * {@linkcode dispatchAndWait}.
  */
 export interface DispatchMark {
   /** A client for the template's server. */
@@ -99,7 +99,7 @@ export function dispatchAndWait(
  * throws: an interrupt returns the CI seen so far with a note, an API
  * failure a `pending` outcome that says why.
  */
-export async function followDispatch(
+async function followDispatch(
   mark: DispatchMark,
   reader: CiReader,
 ): Promise<CiOutcome> {
