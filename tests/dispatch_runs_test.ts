@@ -15,8 +15,11 @@ import {
 import type { ActionTask } from "../lib/forge/types.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { parseCommand } from "./support/parse_command.ts";
-import { DISPATCH } from "../lib/modes/dispatch/dispatch.ts";
-import { dispatchSettings } from "../lib/modes/triggers.ts";
+import {
+  DISPATCH,
+  type DispatchModeSettings,
+} from "../lib/modes/dispatch/dispatch.ts";
+import { TRIGGERS } from "../lib/modes/triggers.ts";
 import { readSettings } from "../lib/commands/settings.ts";
 import { ForgeAccess } from "../lib/forge/access.ts";
 import { parseTarget } from "../lib/targets/target.ts";
@@ -216,7 +219,9 @@ Deno.test("DISPATCH marks each dispatched template so that findDispatchedRun fin
       ],
       httpRefs: null,
     }],
-    dispatchSettings(command.options, readSettings(command.options)),
+    // The settings the trigger table binds for --trigger dispatch.
+    TRIGGERS.dispatch.bind(command.options, readSettings(command.options))
+      .read as DispatchModeSettings,
     {
       git: createGitRunner(hermeticEnv(`${workDir}/home`)),
       workDir,
