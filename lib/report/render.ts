@@ -138,7 +138,7 @@ function printable(text: string, max = 200): string {
  * backticks, `<`, `>`, backslash, blanks) percent-encoded; null for
  * anything else (the link is then dropped).
  */
-export function safeLink(url: string | null): string | null {
+function safeLink(url: string | null): string | null {
   if (url === null) return null;
   try {
     const parsed = new URL(url);
