@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
-import {
-  type DispatchDeclaration,
-  workflowProblem,
-} from "../lib/forge/workflow_file.ts";
+import { workflowProblem } from "../lib/forge/workflow_file.ts";
 import { parse } from "npm:yaml@2.9.1";
 
 const lines = (...l: string[]) => `${l.join("\n")}\n`;
+
+/** What a workflow file says about `workflow_dispatch`. */
+type DispatchDeclaration =
+  | { kind: "dispatch"; inputs: string[] }
+  | { kind: "no_dispatch" }
+  | { kind: "unreadable"; why: string };
 
 /** Every key-like word of `text` (`name:`, `'b-c':`), first seen first. */
 function keysIn(text: string): string[] {

@@ -32,7 +32,7 @@ const DEFAULT_WORKFLOW = "publish-image.yml";
 const DEFAULT_INPUT = "runtime_version={version}";
 
 /** One `--input name=value` (the value still holds `{version}`). */
-export interface WorkflowInput {
+interface WorkflowInput {
   /** The input's name, as the workflow declares it. */
   name: string;
   /** Its value; `{version}` is replaced when sent. */

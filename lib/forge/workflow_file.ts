@@ -37,7 +37,7 @@
  */
 
 /** What a workflow file says about `workflow_dispatch`. */
-export type DispatchDeclaration =
+type DispatchDeclaration =
   | { kind: "dispatch"; inputs: string[] }
   | { kind: "no_dispatch" }
   | { kind: "unreadable"; why: string };
