@@ -5,8 +5,10 @@
  * `--canary`, the same bounds, pacing and `ci` shape). A dispatched run
  * posts no commit status, so the follow reads the server's runs list
  * (`/actions/tasks`, Gitea 1.23+, Forgejo 8+) and finds the run by the ids
- * the list held just before the dispatch, the branch tip and the server's
- * clock at the dispatch (the template's {@linkcode DispatchMark}).
+ * the list held just before the dispatch, the branch tip (the preflight's,
+ * or the one re-read just after the dispatch, should the branch have
+ * moved in between) and the server's clock at the dispatch (the
+ * template's {@linkcode DispatchMark}).
  * A server without that list (Gitea 1.22, Forgejo before 8) gives `none` with a
  * note saying so; a list that could not be read before the dispatch
  * gives `pending` with the reason.
@@ -59,8 +61,14 @@ export interface DispatchMark {
   before: ReadonlySet<number> | null;
   /** Whether the server has the runs list (Gitea 1.23+, Forgejo 8+). */
   runsListed: boolean;
-  /** The branch tip at the dispatch: the only commit the run may be of. */
+  /** The branch tip the preflight saw: a commit the run may be of. */
   tip: string;
+  /**
+   * The branch tip re-read right after the dispatch (the branch may have
+   * moved since the preflight): the other commit the run may be of; null
+   * or absent when not read.
+   */
+  tipAfter?: string | null;
   /**
    * Server time (ms) a run must be created at or after to be the
    * dispatch's (see `dispatchRunsBefore`); null with `before`.
@@ -129,7 +137,7 @@ export async function followDispatch(
       workflow: mark.workflow,
       branch: mark.branch,
       before: mark.before,
-      tips: new Set([mark.tip]),
+      tips: new Set([mark.tip, ...(mark.tipAfter ? [mark.tipAfter] : [])]),
       ...(mark.notBefore === null ? {} : { notBefore: mark.notBefore }),
     }, {
       waitTimeoutMs,
