@@ -122,7 +122,9 @@ export interface FollowOptions extends CiOptions {
   random?: () => number;
   /**
    * The wait's one deadline (default: `waitTimeoutMs` from the start): a
-   * read it cuts ends the follow as at `waitTimeoutMs`, with the CI seen.
+   * read it cuts (a status read, or one of `branchMoved`'s or
+   * `keepsSupersededPending`'s) ends the follow as at `waitTimeoutMs`,
+   * with the CI seen.
    */
   deadline?: Deadline;
 }
@@ -304,7 +306,13 @@ export async function followCommit(
       options.origin,
     );
     last = result;
-    const move = await branchMove(result, sha, target.branch, options);
+    let move: Awaited<ReturnType<typeof branchMove<typeof result>>>;
+    try {
+      move = await branchMove(result, sha, target.branch, options);
+    } catch (error) {
+      if (!(error instanceof DeadlineError)) throw error;
+      return done(result, late(result.state));
+    }
     if (move !== null) {
       if (move.stop) return done(move.stop.result, move.stop.note);
       notes.push(move.note);

@@ -12,7 +12,7 @@
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { CiOutcome } from "../model.ts";
 import { interruptedWait } from "../engine/ci_outcome.ts";
-import { createLimiter } from "../engine/pool.ts";
+import { createLimiter, type Limiter } from "../engine/pool.ts";
 import { type Clock, SYSTEM_CLOCK } from "../engine/clock.ts";
 import { Deadline } from "../engine/deadline.ts";
 import type { ForgeClient, ForgeRetry } from "./client.ts";
@@ -135,8 +135,10 @@ export class CiReader {
   readonly #o: CiReaderOptions;
   readonly #clients = new Map<string, ForgeClient>();
   readonly #counted = new Set<ForgeClient>();
-  readonly #superseded = new SupersededMemo((task) => this.#limit(task));
-  readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
+  readonly #superseded = new SupersededMemo((task, deadline) =>
+    this.#limit(task, deadline)
+  );
+  readonly #limit: Limiter;
 
   /** Makes a reader; sends nothing. */
   constructor(options: CiReaderOptions) {
@@ -157,9 +159,19 @@ export class CiReader {
     this.#counted.add(client);
   }
 
-  /** Runs an API request within the `--concurrency` bound of the reader. */
-  limited<T>(request: () => Promise<T>): Promise<T> {
-    return this.#limit(request);
+  /**
+   * Runs an API request within the `--concurrency` bound of the reader;
+   * with a wait's `deadline`, the time queued for a slot counts against it
+   * (still queued when it passes: `DeadlineError`, nothing sent).
+   */
+  limited<T>(request: () => Promise<T>, deadline?: Deadline): Promise<T> {
+    return this.#limit(request, deadline);
+  }
+
+  /** The deadline of a wait starting now: `--wait-timeout` on the clock. */
+  waitDeadline(): Deadline {
+    const { clock, waitTimeoutMs } = this.followSettings;
+    return Deadline.after(clock, waitTimeoutMs, "--wait-timeout");
   }
 
   /** The wait bounds, poll intervals and interrupt every follow uses. */
@@ -177,8 +189,10 @@ export class CiReader {
    * Follows `sha`'s CI on `branch` to its result (see `followCommit`).
    * With `pushedAt` (our clock, before the push), only statuses created
    * after it count; others make a `success` or `none` `ambiguous` (see
-   * `evidence.ts`). Never throws but on interrupt, where it returns the CI
-   * seen so far with a note: an API failure is a `pending` outcome.
+   * `evidence.ts`). Every request, slot, read and sleep of the follow is
+   * held to `deadline` (default: {@linkcode waitDeadline} from now). Never
+   * throws but on interrupt, where it returns the CI seen so far with a
+   * note: an API failure is a `pending` outcome.
    */
   async follow(
     target: Target,
@@ -187,16 +201,13 @@ export class CiReader {
     fresh: boolean,
     moved?: BranchMoved,
     pushedAt?: number,
+    within?: Deadline,
   ): Promise<CiOutcome> {
     const api = apiTargetOf(target, this.#o.apiUrl);
     if (api === null) return unreachable(target);
     const clock = this.followSettings.clock;
     const started = clock.now();
-    const deadline = new Deadline(
-      clock,
-      started + this.#o.waitTimeoutMs,
-      "--wait-timeout",
-    );
+    const deadline = within ?? this.waitDeadline();
     const seen: Seen<CommitStatus> = { statuses: null, dropped: 0 };
     const reader = this.#reader(api.base, seen, pushedAt, deadline);
     const polling = this.#o.polling ?? DEFAULT_POLLING;
@@ -220,7 +231,11 @@ export class CiReader {
         ...(moved ? { branchMoved: moved } : {}),
         origin,
         keepsSupersededPending: () =>
-          this.#superseded.ask(api.base, this.#clients.get(api.base)),
+          this.#superseded.ask(
+            api.base,
+            this.#clients.get(api.base),
+            deadline,
+          ),
         now: clock.now,
         sleep: clock.sleep,
         deadline,
@@ -320,7 +335,7 @@ export class CiReader {
             pushedAt,
           );
           return { ...answer, value: { ...answer.value, statuses } };
-        }),
+        }, deadline),
     };
   }
 }

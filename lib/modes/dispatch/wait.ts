@@ -34,7 +34,6 @@ import {
 import type { ActionTask } from "../../forge/types.ts";
 import type { PushResult } from "../../model.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
-import { Deadline } from "../../engine/deadline.ts";
 import { runWithCi } from "../../engine/ci_gate.ts";
 
 /**
@@ -116,11 +115,7 @@ export async function followDispatch(
   const { polling, signal, waitStartMs, waitTimeoutMs, clock } =
     reader.followSettings;
   const started = clock.now();
-  const deadline = new Deadline(
-    clock,
-    started + waitTimeoutMs,
-    "--wait-timeout",
-  );
+  const deadline = reader.waitDeadline();
   const client = mark.client.within(deadline);
   let seen: ActionTask[] = [];
   try {
@@ -129,7 +124,7 @@ export async function followDispatch(
     if (!await clock.sleep(first, signal)) throw new InterruptedError();
     const lister = {
       listActionTasks: (owner: string, repo: string) =>
-        reader.limited(() => client.listActionTasks(owner, repo)),
+        reader.limited(() => client.listActionTasks(owner, repo), deadline),
     };
     const result = await followDispatchedRun(lister, {
       owner: mark.owner,
