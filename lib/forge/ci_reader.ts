@@ -29,6 +29,7 @@ import {
 import type { CommitStatus } from "./types.ts";
 import { SupersededMemo } from "./server_version.ts";
 import { keepOurs, predatedNote, type Seen, unbelieved } from "./evidence.ts";
+import { RunJudge, type RunsList, withVouched } from "./run_evidence.ts";
 import { apiTargetOf, type ForgeAccess } from "./access.ts";
 import type { Target } from "../targets/target.ts";
 import { cutRedacted } from "../console/secret_forms.ts";
@@ -308,7 +309,11 @@ export class CiReader {
     return this.#o.contexts.length > 0 ? this.#o.contexts : undefined;
   }
 
-  /** A limited status reader over the base's client (see `keepOurs`). */
+  /**
+   * A limited status reader over the base's client (see `keepOurs`); with
+   * `pushedAt`, a status created before it may still count by its run
+   * (see `run_evidence.ts`).
+   */
   #reader(
     base: string,
     seen: Seen<CommitStatus>,
@@ -324,18 +329,24 @@ export class CiReader {
       this.#clients.set(base, client);
     }
     const forge = deadline ? client.within(deadline) : client;
+    const runs: RunsList = (owner, repo) =>
+      this.#limit(() => forge.listActionTasks(owner, repo), deadline);
+    let judge: RunJudge | null = null;
     return {
-      combinedStatus: (owner, repo, ref) =>
-        this.#limit(async () => {
-          const answer = await forge.combinedStatus(owner, repo, ref);
-          const statuses = keepOurs(
-            seen,
-            answer,
-            this.followSettings.clock.now(),
-            pushedAt,
-          );
-          return { ...answer, value: { ...answer.value, statuses } };
-        }, deadline),
+      combinedStatus: async (owner, repo, ref) => {
+        const answer = await this.#limit(
+          () => forge.combinedStatus(owner, repo, ref),
+          deadline,
+        );
+        const all = answer.value.statuses;
+        const now = this.followSettings.clock.now();
+        const kept = keepOurs(seen, answer, now, pushedAt);
+        if (pushedAt !== undefined) {
+          judge ??= new RunJudge(runs, { apiBase: base, owner, repo });
+        }
+        const statuses = await withVouched(judge, seen, all, kept, ref);
+        return { ...answer, value: { ...answer.value, statuses } };
+      },
     };
   }
 }
