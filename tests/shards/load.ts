@@ -15,7 +15,7 @@
  */
 
 /** How many shard modules there are (`shard_1_test.ts` …). */
-export const SHARDS = 4;
+export const SHARDS = 8;
 
 /** The test files of `tests/`, by shard (index 0 is shard 1). */
 export function shardFiles(): string[][] {
