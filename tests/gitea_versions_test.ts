@@ -384,6 +384,7 @@ Deno.test("SupersededMemo: superseded runs stay pending on Gitea up to 1.23.5, F
     const memo = new SupersededMemo((task) => task());
     const server = {
       version: () => Promise.resolve({ value: { version: text } }),
+      within: () => server,
     };
     assert.equal(
       await memo.ask("https://git.test/api/v1", server),
