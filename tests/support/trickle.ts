@@ -19,6 +19,12 @@ export function trickle(
   budget: number,
   tinyBytes = 256 * 1024,
 ): ReadableStream<Uint8Array> {
+  // `unit` repeated past the largest chunk from any offset in it: each
+  // chunk is one copy out of it, not a loop over its bytes.
+  const tape = new Uint8Array(unit.length + 16 * 1024).fill(32);
+  for (let at = 0; unit.length > 0 && at < tape.length; at += unit.length) {
+    tape.set(unit.subarray(0, Math.min(unit.length, tape.length - at)), at);
+  }
   let sent = 0;
   let headSent = false;
   let n = 0;
@@ -35,10 +41,8 @@ export function trickle(
         return;
       }
       const size = sent < tinyBytes ? 17 + (n++ % 48) : 16 * 1024;
-      const chunk = new Uint8Array(size);
-      for (let i = 0; i < size; i++) {
-        chunk[i] = unit[(sent + i) % unit.length] ?? 32;
-      }
+      const from = unit.length === 0 ? 0 : sent % unit.length;
+      const chunk = tape.slice(from, from + size);
       sent += size;
       controller.enqueue(chunk);
     },
