@@ -40,7 +40,7 @@ import {
   type GitRunner,
   hermeticEnv,
 } from "../lib/git/runner.ts";
-import { createBareRepo, seedCommit } from "../lib/commands/demo.ts";
+import { createBareRepo, seedCommit } from "../tests/support/seed.ts";
 import { FastImportStream } from "../lib/git/fast_import.ts";
 import { basicCredentials } from "../lib/console/redact.ts";
 import { benchWait } from "./wait_bench.ts";

@@ -30,7 +30,7 @@ import {
   createGitRunner,
   hermeticEnv,
 } from "../lib/git/runner.ts";
-import { createBareRepo, seedCommit } from "../lib/commands/demo.ts";
+import { createBareRepo, seedCommit } from "../tests/support/seed.ts";
 import { startGitHttpServer } from "../tests/support/http_server.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));

@@ -15,7 +15,7 @@ import {
   createGitRunner,
   hermeticEnv,
 } from "../lib/git/runner.ts";
-import { createBareRepo, seedCommit } from "../lib/commands/demo.ts";
+import { createBareRepo, seedCommit } from "../tests/support/seed.ts";
 import type { PushReport } from "../lib/model.ts";
 import { startGitea } from "../tests/support/gitea_api.ts";
 

@@ -10,7 +10,6 @@ import type { ErrorKind, ReportError } from "./model.ts";
 import { cutRedacted } from "./console/secret_forms.ts";
 
 export type { ErrorKind, ReportError } from "./model.ts";
-export { ERROR_KINDS } from "./model.ts";
 
 /** Exit codes: the contract. */
 export const EXIT = {

@@ -26,7 +26,6 @@ export type {
   CiState,
 } from "./engine/ci_outcome.ts";
 
-export { ERROR_KINDS } from "./engine/error_kind.ts";
 export type { ErrorKind, ReportError } from "./engine/error_kind.ts";
 import type { ReportError } from "./engine/error_kind.ts";
 

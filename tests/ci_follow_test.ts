@@ -4,7 +4,6 @@ import {
   evaluateStatuses,
   followCommit,
   type FollowOptions,
-  globMatch,
   readCommitCi,
   type StatusReader,
 } from "../lib/forge/ci.ts";
@@ -17,18 +16,44 @@ import {
   type GiteaServer,
   startGitea,
 } from "./support/gitea_api.ts";
+import { fakeClock } from "./support/wait_fixtures.ts";
 
 const TOKEN = "ci-t0ken";
 const BUILD = "publish-image / build (push)";
 const LINT = "publish-image / lint (push)";
 
-/** Fast real polling for the stand-in's millisecond runs. */
-const FAST: FollowOptions = {
-  minIntervalMs: 10,
-  maxIntervalMs: 30,
-  waitStartMs: 1000,
-  waitTimeoutMs: 3000,
-};
+/**
+ * Fast polling for the stand-in's millisecond runs, on a fake clock the
+ * stand-in's runs share (see {@linkcode stand}): the runs move on when the
+ * follow sleeps, never on the wall.
+ */
+function fast(clock: ReturnType<typeof fakeClock>): FollowOptions {
+  return {
+    minIntervalMs: 10,
+    maxIntervalMs: 30,
+    waitStartMs: 1000,
+    waitTimeoutMs: 3000,
+    random: () => 0.5,
+    clock,
+  };
+}
+
+/** The stand-in, its CI runs on a fake clock of their own. */
+async function stand(fx: Fixture, version?: string) {
+  const clock = fakeClock();
+  const gitea = await startGitea({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+    clock,
+    ...(version === undefined ? {} : { version }),
+  });
+  return {
+    gitea,
+    clock,
+    FAST: fast(clock),
+    [Symbol.asyncDispose]: () => gitea.close(),
+  };
+}
 
 function status(
   id: number,
@@ -66,10 +91,12 @@ function fakeReader(statuses: CommitStatus[] | null) {
     },
   };
   const clockOptions: FollowOptions = {
-    now: () => clock,
-    sleep: (ms) => {
-      clock += ms;
-      return Promise.resolve(true);
+    clock: {
+      now: () => clock,
+      sleep: (ms, signal) => {
+        clock += ms;
+        return Promise.resolve(!signal?.aborted);
+      },
     },
     random: () => 0.5,
   };
@@ -94,7 +121,10 @@ async function templateRepo(
   return path;
 }
 
-/** A server-side commit followed by the push hook, as a push would do. */
+/**
+ * A server-side commit followed by the push hook, as a push would do; its
+ * run (if the plan starts one) is started when this returns.
+ */
 async function pushCommit(
   fx: Fixture,
   gitea: GiteaServer,
@@ -106,8 +136,21 @@ async function pushCommit(
     files: { ".runtime-version": `${version}\n` },
     message: `runtime ${version}\n`,
   });
-  gitea.api.onPush(path);
+  await gitea.api.onPush(path);
   return sha;
+}
+
+/**
+ * Waits until the stand-in started a run for `sha` (its push hook reads
+ * the tips after the push returned); bounded in polls and time, however
+ * loaded the machine.
+ */
+async function runStarted(gitea: GiteaServer, sha: string): Promise<void> {
+  for (let i = 0; i < 3000; i++) {
+    if (gitea.api.tasks("org/app").some((t) => t.head_sha === sha)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no run started for ${sha}`);
 }
 
 function clientFor(gitea: GiteaServer): ForgeClient {
@@ -119,7 +162,13 @@ function clientFor(gitea: GiteaServer): ForgeClient {
   });
 }
 
-Deno.test("globMatch() matches * as any run and everything else literally", () => {
+/** Whether `--ci-context glob` counts a status of context `text`. */
+function globMatch(glob: string, text: string): boolean {
+  return evaluateStatuses([status(1, text, "success")], [glob]).contexts
+    .length === 1;
+}
+
+Deno.test("--ci-context globs match * as any run and everything else literally", () => {
   assert.ok(globMatch("publish-image / *", BUILD));
   assert.ok(globMatch("*", ""));
   assert.ok(!globMatch("publish-image / build", BUILD));
@@ -194,23 +243,29 @@ Deno.test("followCommit() is still pending at its timeout, about one request per
 });
 
 Deno.test("followCommit() throws InterruptedError when the signal aborts", async () => {
-  const { reader } = fakeReader([status(1, BUILD, "pending")]);
+  const { reader, clockOptions } = fakeReader([status(1, BUILD, "pending")]);
   const controller = new AbortController();
-  setTimeout(() => controller.abort(), 20);
+  // The interrupt comes while the first answer (pending) is read.
+  const interrupting: StatusReader = {
+    combinedStatus: () => {
+      controller.abort();
+      return reader.combinedStatus();
+    },
+  };
   await assert.rejects(
-    followCommit(reader as StatusReader, TARGET, {
+    followCommit(interrupting, TARGET, {
+      ...clockOptions,
       signal: controller.signal,
     }),
     InterruptedError,
   );
+  assert.equal(reader.calls, 1);
 });
 
 Deno.test("followCommit() follows a real push to green", async () => {
   await using fx = await Fixture.create();
-  await using gitea = await startGitea({
-    root: `${fx.root}/srv`,
-    token: TOKEN,
-  });
+  await using world = await stand(fx);
+  const { gitea, FAST } = world;
   const path = await templateRepo(fx, gitea, { contexts: [BUILD] });
   // A real push over smart HTTP, so the server's push hook starts the run.
   const local = `${fx.root}/local.git`;
@@ -224,6 +279,7 @@ Deno.test("followCommit() follows a real push to green", async () => {
   const pushed = await fx.git(["push", remote, "main"], { cwd: local });
   assert.equal(pushed.code, 0, pushed.stderr);
   assert.equal(await fx.tip(path), sha);
+  await runStarted(gitea, sha);
   const client = clientFor(gitea);
   const result = await followCommit(client, { ...TARGET, sha }, FAST);
   assert.equal(result.state, "success");
@@ -237,10 +293,8 @@ Deno.test("followCommit() follows a real push to green", async () => {
 
 Deno.test("followCommit() reports red with the failing job's link", async () => {
   await using fx = await Fixture.create();
-  await using gitea = await startGitea({
-    root: `${fx.root}/srv`,
-    token: TOKEN,
-  });
+  await using world = await stand(fx);
+  const { gitea, FAST } = world;
   const path = await templateRepo(fx, gitea, {
     contexts: [BUILD, LINT],
     outcome: ["success", "failure"],
@@ -262,10 +316,8 @@ Deno.test("followCommit() reports red with the failing job's link", async () => 
 
 Deno.test("followCommit() says none when the server never posts a status", async () => {
   await using fx = await Fixture.create();
-  await using gitea = await startGitea({
-    root: `${fx.root}/srv`,
-    token: TOKEN,
-  });
+  await using world = await stand(fx);
+  const { gitea, FAST } = world;
   const path = await templateRepo(fx, gitea, {
     contexts: [BUILD],
     outcome: "none",
@@ -281,10 +333,8 @@ Deno.test("followCommit() says none when the server never posts a status", async
 
 Deno.test("readCommitCi() reads once: none stays none, pending stays pending", async () => {
   await using fx = await Fixture.create();
-  await using gitea = await startGitea({
-    root: `${fx.root}/srv`,
-    token: TOKEN,
-  });
+  await using world = await stand(fx);
+  const { gitea, clock } = world;
   const path = await templateRepo(fx, gitea, {
     contexts: [BUILD],
     queueMs: 100,
@@ -294,7 +344,7 @@ Deno.test("readCommitCi() reads once: none stays none, pending stays pending", a
   const client = clientFor(gitea);
   const first = await readCommitCi(client, { ...TARGET, sha });
   assert.equal(first.state, "none");
-  await new Promise((resolve) => setTimeout(resolve, 250));
+  clock.advance(250);
   const second = await readCommitCi(client, { ...TARGET, sha });
   assert.equal(second.state, "pending");
   assert.equal(second.contexts[0]?.description, "Waiting to run");
@@ -303,19 +353,17 @@ Deno.test("readCommitCi() reads once: none stays none, pending stays pending", a
 
 Deno.test("followCommit() moves to the new tip when a newer push cancelled its run", async () => {
   await using fx = await Fixture.create();
-  await using gitea = await startGitea({
-    root: `${fx.root}/srv`,
-    token: TOKEN,
-  });
+  await using world = await stand(fx);
+  const { gitea, clock, FAST } = world;
   const path = await templateRepo(fx, gitea, {
     contexts: [BUILD],
     queueMs: 10,
-    // Long enough that the newer push always cancels it, however loaded
-    // the machine; the newer push's own run is quick.
+    // Long enough that the newer push cancels it; the newer push's own
+    // run is quick.
     runMs: 60_000,
   });
   const first = await pushCommit(fx, gitea, path, "0.2.0");
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  clock.advance(50);
   await gitea.api.configureCi("org/app", {
     contexts: [BUILD],
     queueMs: 10,
@@ -347,19 +395,17 @@ Deno.test("followCommit() moves to the new tip when a newer push cancelled its r
 
 Deno.test("followCommit() stays red when the new tip no longer holds the version", async () => {
   await using fx = await Fixture.create();
-  await using gitea = await startGitea({
-    root: `${fx.root}/srv`,
-    token: TOKEN,
-  });
+  await using world = await stand(fx);
+  const { gitea, clock, FAST } = world;
   const path = await templateRepo(fx, gitea, {
     contexts: [BUILD],
     queueMs: 10,
-    // Long enough that the newer push always cancels it, however loaded
-    // the machine; the newer push's own run is quick.
+    // Long enough that the newer push cancels it; the newer push's own
+    // run is quick.
     runMs: 60_000,
   });
   const first = await pushCommit(fx, gitea, path, "0.2.0");
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  clock.advance(50);
   await gitea.api.configureCi("org/app", {
     contexts: [BUILD],
     queueMs: 10,
@@ -383,11 +429,8 @@ Deno.test("followCommit() stays red when the new tip no longer holds the version
 
 Deno.test("followCommit() counts 1.25's skipped as passing and keeps it in contexts", async () => {
   await using fx = await Fixture.create();
-  await using gitea = await startGitea({
-    root: `${fx.root}/srv`,
-    token: TOKEN,
-    version: "1.25.4",
-  });
+  await using world = await stand(fx, "1.25.4");
+  const { gitea, FAST } = world;
   const path = await templateRepo(fx, gitea, {
     contexts: [BUILD, LINT],
     outcome: ["success", "skipped"],

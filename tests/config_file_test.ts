@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import {
-  checkConfig,
   type ConfigSchema,
+  type ConfigValue,
   loadConfigFile,
-  MAX_CONFIG_BYTES,
 } from "../lib/cli/config_file.ts";
 import { UsageError } from "../lib/errors.ts";
 
@@ -35,6 +35,31 @@ async function tempDir(): Promise<AsyncDisposable & { path: string }> {
   };
 }
 
+/**
+ * The values of `parsed` (JSON text when a string) written as the config
+ * file `name` under `dir` of a temp dir: the checks run through
+ * `loadConfigFile`, as a run reads the file. Returns the temp dir too.
+ */
+async function checked(
+  parsed: unknown,
+  name = "cascade.json",
+  dir = "",
+): Promise<{ values: Record<string, ConfigValue>; root: string }> {
+  await using tmp = await tempDir();
+  const where = `${tmp.path}${dir}`;
+  await Deno.mkdir(dirname(`${where}/${name}`), { recursive: true });
+  await Deno.writeTextFile(
+    `${where}/${name}`,
+    typeof parsed === "string" ? parsed : JSON.stringify(parsed),
+  );
+  const loaded = await loadConfigFile(
+    name === "cascade.json" ? undefined : name,
+    where,
+    SCHEMA,
+  );
+  return { values: loaded?.values ?? {}, root: tmp.path };
+}
+
 function usageError(message: string) {
   return (error: unknown) => {
     assert.ok(error instanceof UsageError, `not a UsageError: ${error}`);
@@ -43,8 +68,8 @@ function usageError(message: string) {
   };
 }
 
-Deno.test("checkConfig() takes known keys, a string for a list, resolves paths", () => {
-  const values = checkConfig(
+Deno.test("loadConfigFile() takes known keys, a string for a list, resolves paths", async () => {
+  const { values, root } = await checked(
     {
       $schema: "https://example.com/cascade.schema.json",
       baseUrl: "https://git.example.com",
@@ -55,49 +80,51 @@ Deno.test("checkConfig() takes known keys, a string for a list, resolves paths",
       dryRun: true,
       coAuthor: [],
     },
-    SCHEMA,
     "cascade.json",
     "/srv/conf",
   );
   assert.deepEqual(values, {
     baseUrl: "https://git.example.com",
     repos: ["templates/python-slim"],
-    reposFile: ["/srv/conf/templates.txt", "/abs/more.txt", "/srv/up.txt"],
-    json: "/srv/conf/out/report.json",
+    reposFile: [
+      `${root}/srv/conf/templates.txt`,
+      "/abs/more.txt",
+      `${root}/srv/up.txt`,
+    ],
+    json: `${root}/srv/conf/out/report.json`,
     concurrency: 4,
     dryRun: true,
     coAuthor: [],
   });
 });
 
-Deno.test("checkConfig() names the closest key for an unknown one", () => {
-  assert.throws(
-    () => checkConfig({ basUrl: "x" }, SCHEMA, "cascade.json", "/"),
+Deno.test("loadConfigFile() names the closest key for an unknown one", async () => {
+  await assert.rejects(
+    checked({ basUrl: "x" }),
     usageError('unknown key "basUrl" in cascade.json; did you mean "baseUrl"?'),
   );
-  assert.throws(
-    () => checkConfig({ "base-url": "x" }, SCHEMA, "conf/c.json", "/"),
+  await assert.rejects(
+    checked({ "base-url": "x" }, "conf/c.json"),
     usageError(
       'unknown key "base-url" in conf/c.json; did you mean "baseUrl"?',
     ),
   );
-  assert.throws(
-    () => checkConfig({ parallelism: 3 }, SCHEMA, "cascade.json", "/"),
+  await assert.rejects(
+    checked({ parallelism: 3 }),
     usageError(
       'unknown key "parallelism" in cascade.json; the keys are the long flags in camelCase (see cascade push --help)',
     ),
   );
-  assert.throws(
-    () =>
-      checkConfig(JSON.parse('{"__proto__": 1}'), SCHEMA, "cascade.json", "/"),
+  await assert.rejects(
+    checked('{"__proto__": 1}'),
     usageError(
       'unknown key "__proto__" in cascade.json; did you mean "probe"?',
     ),
   );
 });
 
-Deno.test("checkConfig() names key, expected type and file for a wrong type", () => {
-  const cases: [Record<string, unknown>, string][] = [
+Deno.test("loadConfigFile() names key, expected type and file for a wrong type", async () => {
+  const cases: [unknown, string][] = [
     [
       { concurrency: "8" },
       '"concurrency" in cascade.json must be a number, not a string',
@@ -120,7 +147,7 @@ Deno.test("checkConfig() names key, expected type and file for a wrong type", ()
       '"probe" in cascade.json must be a list of strings, not a list holding a number (item 2)',
     ],
     [
-      JSON.parse('{"timeout": 1e999}'),
+      '{"timeout": 1e999}',
       '"timeout" in cascade.json must be a number, not Infinity',
     ],
     [
@@ -134,14 +161,11 @@ Deno.test("checkConfig() names key, expected type and file for a wrong type", ()
     [{ json: "" }, '"json" in cascade.json is an empty path: name a file'],
   ];
   for (const [parsed, message] of cases) {
-    assert.throws(
-      () => checkConfig(parsed, SCHEMA, "cascade.json", "/"),
-      usageError(message),
-    );
+    await assert.rejects(checked(parsed), usageError(message));
   }
 });
 
-Deno.test("checkConfig() refuses tokens and what looks like a secret", () => {
+Deno.test("loadConfigFile() refuses tokens and what looks like a secret", async () => {
   const cases: [Record<string, unknown>, string][] = [
     [
       { token: "abc" },
@@ -181,29 +205,24 @@ Deno.test("checkConfig() refuses tokens and what looks like a secret", () => {
     ],
   ];
   for (const [parsed, message] of cases) {
-    assert.throws(
-      () => checkConfig(parsed, SCHEMA, "cascade.json", "/"),
-      usageError(message),
-    );
+    await assert.rejects(checked(parsed), usageError(message));
   }
   // Ordinary values that are not secrets pass.
   assert.deepEqual(
-    checkConfig(
-      { repos: ["ssh://git@host/a.git", "git@host:a/b.git"], tokenEnv: "T" },
-      SCHEMA,
-      "cascade.json",
-      "/",
-    ),
+    (await checked({
+      repos: ["ssh://git@host/a.git", "git@host:a/b.git"],
+      tokenEnv: "T",
+    })).values,
     { repos: ["ssh://git@host/a.git", "git@host:a/b.git"], tokenEnv: "T" },
   );
 });
 
-Deno.test("checkConfig() wants an object at the top", () => {
+Deno.test("loadConfigFile() wants an object at the top", async () => {
   for (
     const [parsed, what] of [[[], "a list"], [null, "null"], ["x", "a string"]]
   ) {
-    assert.throws(
-      () => checkConfig(parsed, SCHEMA, "cascade.json", "/"),
+    await assert.rejects(
+      checked(JSON.stringify(parsed)),
       usageError(
         `cascade.json must hold a JSON object ({ "baseUrl": "…", … }), not ${what}`,
       ),
@@ -259,7 +278,8 @@ Deno.test("loadConfigFile() refuses a missing --config, a directory, a big or ba
   );
   await Deno.writeTextFile(
     `${dir.path}/big.json`,
-    `{"message": "${"x".repeat(MAX_CONFIG_BYTES)}"}`,
+    // One byte past the 1 MiB cap and more.
+    `{"message": "${"x".repeat(1024 * 1024)}"}`,
   );
   await assert.rejects(
     loadConfigFile("big.json", dir.path, SCHEMA),

@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
 import {
   discoverRepos,
+  type Discovery,
   discoveryError,
-  globMatches,
   lookUpRepo,
   nameProblem,
-  shownName,
 } from "../lib/forge/discover.ts";
-import {
-  apiBaseOf,
-  ForgeAccess,
-  type PermissionQuery,
-} from "../lib/forge/access.ts";
+import type { Repository } from "../lib/forge/types.ts";
+import { ForgeAccess, type PermissionQuery } from "../lib/forge/access.ts";
 import { ForgeClient, ForgeError } from "../lib/forge/client.ts";
 import { EXIT, UsageError } from "../lib/errors.ts";
 import { tokenOrigins } from "../lib/credentials.ts";
@@ -55,33 +51,92 @@ Deno.test("nameProblem() accepts Gitea's names and refuses anything else", () =>
   }
 });
 
-Deno.test("shownName() keeps name characters only and caps the length", () => {
-  assert.equal(shownName("org/\u001b[2J|x"), "org/??2J?x");
-  assert.equal(shownName("o/" + "y".repeat(200)).length, 100);
+/**
+ * What discovery makes of one listed repo `fullName` of its owner, with
+ * `--match` globs: a client that lists only it.
+ */
+function discoverOne(
+  fullName: string,
+  match: string[] = [],
+): Promise<Discovery> {
+  const [owner = "", ...rest] = fullName.split("/");
+  const repo = {
+    name: rest.join("/"),
+    full_name: fullName,
+    owner: { login: owner },
+    archived: false,
+    fork: false,
+    mirror: false,
+    empty: false,
+  } as Repository;
+  const client = {
+    listOrgRepos: () => Promise.resolve({ value: [repo] }),
+  } as unknown as ForgeClient;
+  return discoverRepos(client, {
+    owners: [owner],
+    match,
+    exclude: [],
+    topics: [],
+  });
+}
+
+/** Whether `--match glob` keeps the listed repo `fullName`. */
+async function globMatches(glob: string, fullName: string): Promise<boolean> {
+  return (await discoverOne(fullName, [glob])).repos.includes(fullName);
+}
+
+Deno.test("a name from the server is shown with name characters only, capped", async () => {
+  const shown = async (name: string) =>
+    (await discoverOne(name)).excluded[0]?.repo ?? "";
+  assert.equal(await shown("org/\u001b[2J|x"), "org/??2J?x");
+  assert.equal((await shown("o/" + "y".repeat(200))).length, 100);
 });
 
-Deno.test("globMatches() matches names, or owner/name when the glob has a /, ignoring case", () => {
-  assert.ok(globMatches("t-*", "tpl/T-Node"));
-  assert.ok(globMatches("t-?ode", "tpl/t-node"));
-  assert.ok(!globMatches("t-?ode", "tpl/t-nnode"));
-  assert.ok(!globMatches("*", "tpl/a/b"));
-  assert.ok(globMatches("tpl/*", "tpl/x"));
-  assert.ok(!globMatches("other/*", "tpl/x"));
-  assert.ok(globMatches("a.b", "o/a.b"));
-  assert.ok(!globMatches("a.b", "o/axb"), "a dot is a dot");
+Deno.test("--match globs match names, or owner/name when the glob has a /, ignoring case", async () => {
+  assert.ok(await globMatches("t-*", "tpl/T-Node"));
+  assert.ok(await globMatches("t-?ode", "tpl/t-node"));
+  assert.ok(!await globMatches("t-?ode", "tpl/t-nnode"));
+  assert.ok(!await globMatches("*", "tpl/a/b"));
+  assert.ok(await globMatches("tpl/*", "tpl/x"));
+  assert.ok(!await globMatches("other/*", "tpl/x"));
+  assert.ok(await globMatches("a.b", "o/a.b"));
+  assert.ok(!await globMatches("a.b", "o/axb"), "a dot is a dot");
 });
 
-Deno.test("apiBaseOf() keeps the base's path prefix; refuses no server or credentials", () => {
-  assert.equal(
-    apiBaseOf("https://git.example.com/gitea/", "--org"),
-    "https://git.example.com/gitea/api/v1",
+Deno.test("the --base-url server's API keeps the base's path prefix; no server or credentials are refused", async () => {
+  // The path the server's client asks, on a loopback server.
+  const asked: string[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) => {
+      asked.push(new URL(request.url).pathname);
+      return Response.json({ version: "1.22.6" });
+    },
   );
-  assert.throws(() => apiBaseOf(undefined, "--org"), /--org needs the server/);
-  assert.throws(
-    () => apiBaseOf("https://u:p@git.example.com", "--org"),
-    /without credentials/,
-  );
-  assert.throws(() => apiBaseOf("ssh://git@x/", "--org"), /http\(s\)/);
+  try {
+    const base = `http://127.0.0.1:${server.addr.port}/gitea/`;
+    await openForge(
+      { ...settings, baseUrl: base },
+      () => undefined,
+      "--org",
+      granted,
+    )
+      .version();
+    assert.deepEqual(asked, ["/gitea/api/v1/version"]);
+  } finally {
+    await server.shutdown();
+  }
+  const forge = (baseUrl: string | undefined) => () =>
+    ForgeAccess.fromToken(
+      null,
+      { ...settings, baseUrl },
+      () => undefined,
+      granted,
+    )
+      .server("--org");
+  assert.throws(forge(undefined), /--org needs the server/);
+  assert.throws(forge("https://u:p@git.example.com"), /without credentials/);
+  assert.throws(forge("ssh://git@x/"), /http\(s\)/);
   assert.deepEqual(
     [
       ...tokenOrigins(

@@ -4,7 +4,21 @@ import { hostileGitea, json } from "./support/hostile_gitea.ts";
 import { FAST } from "./support/wait_fixtures.ts";
 import { ENV, template, TOKEN, WORKFLOW } from "./support/dispatch.ts";
 import type { PushReport } from "../lib/model.ts";
-import { findDispatchedRun } from "../lib/forge/dispatch_runs.ts";
+import {
+  dispatchedJobs,
+  type DispatchedRunQuery,
+  type TaskLister,
+} from "../lib/forge/dispatch_runs.ts";
+
+/** The run (its one job) a dispatch started, as a follow sees it; null: none yet. */
+async function findDispatchedRun(
+  client: TaskLister,
+  owner: string,
+  repo: string,
+  query: DispatchedRunQuery,
+): Promise<ActionTask | null> {
+  return (await dispatchedJobs(client, owner, repo, query)).jobs[0] ?? null;
+}
 import { followDispatchedRun } from "../lib/forge/dispatch_follow.ts";
 import type { ActionTask } from "../lib/forge/types.ts";
 
@@ -84,7 +98,7 @@ Deno.test("dispatch --wait: a foreign workflow_dispatch run (another commit, 202
   assert.ok(listed.length >= 3, "the list was read after the dispatch");
 });
 
-Deno.test("findDispatchedRun(): a new run counts only of the tip, created after the dispatch, not listed before", async () => {
+Deno.test("dispatchedJobs(): a new run counts only of the tip, created after the dispatch, not listed before", async () => {
   const tip = "a".repeat(40);
   const task = (
     id: number,
@@ -164,10 +178,12 @@ Deno.test("followDispatchedRun(): two new runs of the tip after the dispatch can
     tips: new Set([tip]),
     notBefore: Date.parse("2026-06-01T12:00:00Z"),
   }, {
-    now: () => t,
-    sleep: (ms) => {
-      t += ms;
-      return Promise.resolve(true);
+    clock: {
+      now: () => t,
+      sleep: (ms) => {
+        t += ms;
+        return Promise.resolve(true);
+      },
     },
     waitStartMs: 1000,
     waitTimeoutMs: 5000,

@@ -2,14 +2,87 @@ import assert from "node:assert/strict";
 import {
   followDispatchedRun,
   runOutcome,
-  taskState,
 } from "../lib/forge/dispatch_follow.ts";
 import type { TaskLister } from "../lib/forge/dispatch_runs.ts";
 import type { ActionTask } from "../lib/forge/types.ts";
 import { type ForgeClient, ForgeError } from "../lib/forge/client.ts";
 import { CiReader } from "../lib/forge/ci_reader.ts";
 import { ForgeAccess } from "../lib/forge/access.ts";
-import { followDispatch } from "../lib/modes/dispatch/wait.ts";
+import {
+  dispatchAndWait,
+  type DispatchMark,
+} from "../lib/modes/dispatch/wait.ts";
+import { type CiOutcome, pushResultOf } from "../lib/model.ts";
+import type { ModeDeps, Plan } from "../lib/engine/engine.ts";
+import type { GitRunner } from "../lib/git/runner.ts";
+
+/**
+ * The CI a dispatch --wait run gives the one template `mark` is about: the
+ * engine over one plan (its branch read with a fake git), a step that
+ * dispatched, and `dispatchAndWait` following it with `reader`.
+ */
+async function followDispatch(
+  mark: DispatchMark,
+  reader: CiReader,
+): Promise<CiOutcome> {
+  const tip = "a".repeat(40);
+  const plan: Plan = {
+    target: {
+      repo: "org/app",
+      url: "https://git.test/org/app.git",
+      key: "git.test/org/app",
+      scheme: "http",
+      origin: "https://git.test",
+      embedded: null,
+    },
+    gitConfig: [],
+  };
+  const stdout =
+    `ref: refs/heads/main\tHEAD\n${tip}\tHEAD\n${tip}\trefs/heads/main\n`;
+  const git: GitRunner = (args) =>
+    Promise.resolve({
+      args,
+      code: 0,
+      stdout,
+      stdoutBytes: new TextEncoder().encode(stdout),
+      stderr: "",
+      timedOut: false,
+      aborted: false,
+    });
+  const deps = {
+    git,
+    workDir: "work",
+    signal: new AbortController().signal,
+    ci: reader,
+  } as unknown as ModeDeps;
+  const run = await dispatchAndWait(
+    [plan],
+    {
+      version: "1",
+      file: "VERSION",
+      concurrency: 1,
+      timeoutMs: 1000,
+      dryRun: false,
+    },
+    {
+      slots: 1,
+      run: (task) =>
+        Promise.resolve({
+          ...pushResultOf(task.target, task.branch),
+          status: "dispatched",
+        }),
+      unreached: (why) => pushResultOf(why.target, why.branch),
+      title: (result) => result.repo,
+    },
+    new Map([[plan.target.key, mark]]),
+    deps,
+    reader,
+    undefined,
+  );
+  const ci = run.results[0]?.ci;
+  assert.ok(ci, "the dispatched run was followed");
+  return ci;
+}
 import { InterruptedError } from "../lib/errors.ts";
 
 const WF = "publish-image.yml";
@@ -44,17 +117,19 @@ function lister(lists: ActionTask[][]): TaskLister & { calls: number } {
   return self;
 }
 
-/** A fake clock whose sleep advances it. */
+/** Follow options on a fake clock whose sleep advances it. */
 function clock() {
   let t = 0;
   const pauses: number[] = [];
   return {
     pauses,
-    now: () => t,
-    sleep: (ms: number) => {
-      pauses.push(ms);
-      t += ms;
-      return Promise.resolve(true);
+    clock: {
+      now: () => t,
+      sleep: (ms: number) => {
+        pauses.push(ms);
+        t += ms;
+        return Promise.resolve(true);
+      },
     },
     random: () => 0.5,
   };
@@ -68,7 +143,11 @@ const target = {
   before: new Set([1]),
 };
 
-Deno.test("taskState() maps the runs list's statuses; unknown ones are pending", () => {
+/** What a run of one job in `status` comes to. */
+const taskState = (status: string) =>
+  runOutcome([task(1, 1, status)], WF).state;
+
+Deno.test("runOutcome() maps the runs list's statuses; unknown ones are pending", () => {
   assert.deepEqual(
     [
       "success",
@@ -204,7 +283,7 @@ function mark(client: Pick<ForgeClient, "listActionTasks">, runsListed = true) {
   };
 }
 
-Deno.test("followDispatch(): an API failure is pending with the reason; a list unread before the dispatch is pending", async () => {
+Deno.test("dispatchAndWait(): an API failure is pending with the reason; a list unread before the dispatch is pending", async () => {
   const failing = {
     listActionTasks: () =>
       Promise.reject(

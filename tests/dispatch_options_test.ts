@@ -1,8 +1,17 @@
-/** `--workflow` and `--input` (`lib/cli/dispatch_options.ts`). */
+/**
+ * `--workflow` and `--input` (`lib/cli/dispatch_options.ts`), through
+ * their entries' converters in the table of flags.
+ */
 
 import assert from "node:assert/strict";
-import { workflowFile, workflowInputs } from "../lib/cli/dispatch_options.ts";
+import { DISPATCH_OPTIONS } from "../lib/cli/dispatch_options.ts";
 import { UsageError } from "../lib/errors.ts";
+
+/** `--workflow <name>` as the table of flags converts it. */
+const workflowFile = (name: string) => DISPATCH_OPTIONS.workflow.value(name);
+/** `--input` given `raws` times, as the table of flags converts it. */
+const workflowInputs = (raws: string[]) =>
+  DISPATCH_OPTIONS.input.value(raws.length === 0 ? undefined : raws);
 
 const usage = (re: RegExp) => (e: unknown) =>
   e instanceof UsageError && e.exitCode === 2 && re.test(e.message);

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { ForgeClient } from "../lib/forge/client.ts";
 import {
-  dispatchRunIds,
-  findDispatchedRun,
+  dispatchedJobs,
+  type DispatchedRunQuery,
+  dispatchRunsBefore,
+  type DispatchRunScope,
   type TaskLister,
 } from "../lib/forge/dispatch_runs.ts";
 import {
@@ -12,9 +14,12 @@ import {
 } from "../lib/forge/server_version.ts";
 import type { ActionTask } from "../lib/forge/types.ts";
 import { Fixture } from "./support/fixtures.ts";
-import { parseCommand } from "../lib/cli/parse.ts";
-import { DISPATCH } from "../lib/modes/dispatch/dispatch.ts";
-import { dispatchSettings } from "../lib/modes/triggers.ts";
+import { parseCommand } from "./support/parse_command.ts";
+import {
+  DISPATCH,
+  type DispatchModeSettings,
+} from "../lib/modes/dispatch/dispatch.ts";
+import { TRIGGERS } from "../lib/modes/triggers.ts";
 import { readSettings } from "../lib/commands/settings.ts";
 import { ForgeAccess } from "../lib/forge/access.ts";
 import { parseTarget } from "../lib/targets/target.ts";
@@ -27,9 +32,29 @@ import {
 import { startGitea } from "./support/gitea_api.ts";
 
 const TOKEN = "tok_runs_77c2";
+
+/** The ids of the dispatch runs listed before a dispatch. */
+async function dispatchRunIds(
+  client: TaskLister,
+  owner: string,
+  repo: string,
+  scope: DispatchRunScope,
+): Promise<Set<number>> {
+  return (await dispatchRunsBefore(client, owner, repo, scope)).ids;
+}
+
+/** The run (its one job) a dispatch started, as a follow sees it; null: none yet. */
+async function findDispatchedRun(
+  client: TaskLister,
+  owner: string,
+  repo: string,
+  query: DispatchedRunQuery,
+): Promise<ActionTask | null> {
+  return (await dispatchedJobs(client, owner, repo, query)).jobs[0] ?? null;
+}
 const WORKFLOW = "on:\n  workflow_dispatch:\n";
 
-Deno.test("findDispatchedRun() finds the run each dispatch started on the stand-in (1.24)", async () => {
+Deno.test("dispatchedJobs() finds the run each dispatch started on the stand-in (1.24)", async () => {
   await using fx = await Fixture.create();
   await using gitea = await startGitea({
     root: `${fx.root}/srv`,
@@ -90,7 +115,7 @@ Deno.test("findDispatchedRun() finds the run each dispatch started on the stand-
   assert.ok(listed.every((r) => r.authorization === `token ${TOKEN}`));
 });
 
-Deno.test("findDispatchedRun() goes by ids, not times: two runs in one second", async () => {
+Deno.test("dispatchedJobs() goes by ids, not times: two runs in one second", async () => {
   const task = (id: number, at: string): ActionTask => ({
     id,
     name: "publish-image",
@@ -194,7 +219,9 @@ Deno.test("DISPATCH marks each dispatched template so that findDispatchedRun fin
       ],
       httpRefs: null,
     }],
-    dispatchSettings(command.options, readSettings(command.options)),
+    // The settings the trigger table binds for --trigger dispatch.
+    TRIGGERS.dispatch.bind(command.options, readSettings(command.options))
+      .read as DispatchModeSettings,
     {
       git: createGitRunner(hermeticEnv(`${workDir}/home`)),
       workDir,

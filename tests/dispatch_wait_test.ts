@@ -6,21 +6,27 @@ import {
   startGitea,
 } from "./support/gitea_api.ts";
 import { ENV, posts, template, TOKEN, WORKFLOW } from "./support/dispatch.ts";
-import { FAST, fastFake } from "./support/wait_fixtures.ts";
+import { FAST, fastFake, until } from "./support/wait_fixtures.ts";
 import type { PushReport } from "../lib/model.ts";
+import type { Clock } from "../lib/engine/clock.ts";
 
 const BUILD = "publish-image.yml / build (workflow_dispatch)";
 
-/** Templates `org/<name>` with the workflow, each with its dispatch plan. */
+/**
+ * Templates `org/<name>` with the workflow, each with its dispatch plan;
+ * the runs go on `clock` when given (the wait's fake one), else the wall's.
+ */
 async function setup(
   fx: Fixture,
   plans: Record<string, DispatchPlan>,
   version = "1.24.0",
+  clock?: Clock,
 ): Promise<GiteaServer> {
   const gitea = await startGitea({
     root: `${fx.root}/srv`,
     token: TOKEN,
     version,
+    ...(clock === undefined ? {} : { clock }),
   });
   for (const [name, plan] of Object.entries(plans)) {
     await fx.repo(
@@ -208,13 +214,20 @@ Deno.test("dispatch --wait: a run still going at --wait-timeout is pending", asy
 
 Deno.test("dispatch --wait: an earlier dispatch's run already listed is not taken for ours", async () => {
   await using fx = await Fixture.create();
-  await using gitea = await setup(fx, { a: { queueMs: 1, runMs: 1 } });
+  // The runs go on the wait's fake clock: ours is listed 150 ms into the
+  // wait's own time, after its polls, however loaded the machine.
+  const polling = fastFake();
+  await using gitea = await setup(
+    fx,
+    { a: { queueMs: 1, runMs: 1 } },
+    undefined,
+    polling.clock,
+  );
   // An earlier dispatch, its run green and listed.
   const first = await runCascade(args(gitea, ["a"], []), ENV);
   assert.equal(first.code, 0, first.stdout + first.stderr);
-  while (gitea.api.tasks("org/a")[0]?.status !== "success") {
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  polling.clock.advance(2);
+  assert.equal(gitea.api.tasks("org/a")[0]?.status, "success");
   // Ours fails, and is listed only after a while: the green run is there
   // all along, in the same second for all cascade can tell.
   gitea.api.configureDispatch("org/a", { queueMs: 150, outcome: "failure" });
@@ -222,7 +235,7 @@ Deno.test("dispatch --wait: an earlier dispatch's run already listed is not take
   const run = await runCascade(
     args(gitea, ["a"], ["--wait", "--json", json]),
     ENV,
-    { ciPolling: FAST },
+    { ciPolling: polling },
   );
   assert.equal(run.code, 1, run.stdout + run.stderr);
   const ci = (await readReport<PushReport>(json)).results[0]?.ci;
@@ -235,12 +248,20 @@ Deno.test("dispatch --wait: an earlier dispatch's run already listed is not take
 Deno.test("dispatch --wait: requests stay bounded: one list per template per interval, none after the result", async () => {
   await using fx = await Fixture.create();
   const plan: DispatchPlan = { queueMs: 30, runMs: 250 };
-  await using gitea = await setup(fx, { a: plan, b: plan, c: plan });
+  // The runs go on the wait's fake clock: the polls per interval are
+  // counted against the wait's own time, not the machine's speed.
+  const polling = fastFake();
+  await using gitea = await setup(
+    fx,
+    { a: plan, b: plan, c: plan },
+    undefined,
+    polling.clock,
+  );
   const json = `${fx.root}/r.json`;
   const run = await runCascade(
     args(gitea, ["a", "b", "c"], ["--wait", "--json", json]),
     ENV,
-    { ciPolling: FAST },
+    { ciPolling: polling },
   );
   assert.equal(run.code, 0, run.stdout + run.stderr);
   const report = await readReport<PushReport>(json);
@@ -336,12 +357,12 @@ Deno.test("dispatch --wait: an interrupt during the wait exits 130 with the CI s
     ENV,
     { ciPolling: FAST, signal: stop.signal },
   );
-  while (
-    !gitea.api.tasks("org/a").some((t) => t.status === "running") ||
-    listRequests(gitea) < 4
-  ) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await until(
+    () =>
+      gitea.api.tasks("org/a").some((t) => t.status === "running") &&
+      listRequests(gitea) >= 4,
+    "the run is running and polled",
+  );
   stop.abort();
   const run = await running;
   assert.equal(run.code, 130, run.stdout + run.stderr);
@@ -361,9 +382,7 @@ Deno.test("dispatch --wait: the API down after the dispatch leaves it dispatched
     ENV,
     { ciPolling: FAST },
   );
-  while (posts(gitea.api.requests).length === 0) {
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  await until(() => posts(gitea.api.requests).length > 0, "the dispatch");
   gitea.api.inject(1000, () => new Response("bad gateway", { status: 502 }));
   const run = await running;
   assert.equal(run.code, 1, run.stdout + run.stderr);

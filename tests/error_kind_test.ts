@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
-import { ERROR_KINDS } from "../lib/engine/error_kind.ts";
+import type { ErrorKind } from "../lib/engine/error_kind.ts";
 import { ADVICE } from "../lib/errors.ts";
+
+/**
+ * Every error kind, in documentation order: the advice table's keys (a
+ * `Record<ErrorKind, string>`, so the compiler holds it to every kind).
+ */
+const ERROR_KINDS = Object.keys(ADVICE) as ErrorKind[];
 
 const README = new URL("../README.md", import.meta.url);
 
-Deno.test("every error kind is distinct and has advice", () => {
-  assert.equal(new Set(ERROR_KINDS).size, ERROR_KINDS.length);
-  assert.deepEqual([...ERROR_KINDS].sort(), Object.keys(ADVICE).sort());
+Deno.test("every error kind has advice in one lower-case phrase", () => {
   for (const kind of ERROR_KINDS) {
     assert.match(ADVICE[kind], /^[a-z].*[^.]$/, kind);
   }

@@ -7,12 +7,16 @@ import type { GitRunner } from "../lib/git/runner.ts";
 import { withNonce } from "../lib/git/nonce.ts";
 import {
   clockSkew,
-  DATE_SLACK_MS,
+  keepOurs,
+  type Seen,
   serverNotBefore,
-  SKEW_ALLOWANCE_MS,
-  statusesSince,
   unbelieved,
 } from "../lib/forge/evidence.ts";
+
+/** The slack on a `Date` header's clock, as evidence.ts documents it. */
+const DATE_SLACK_MS = 3_000;
+/** The skew assumed without a `Date` header (two minutes). */
+const SKEW_ALLOWANCE_MS = 120_000;
 
 const AUTHOR = "Release Bot <release@example.com>";
 const MESSAGE = "chore: pin {version}";
@@ -274,14 +278,27 @@ Deno.test("evidence: the server's clock from its Date header; statuses before th
   assert.equal(skew, -3_600_000 + 600 - 900);
   const notBefore = serverNotBefore(pushedAt, skew);
   assert.equal(notBefore, pushedAt + (skew ?? 0) - DATE_SLACK_MS);
-  const { kept, dropped } = statusesSince([
-    { created_at: "2026-06-01T11:00:00Z" }, // our CI, a second in
-    { created_at: "2026-06-01T10:59:00Z" }, // a minute before the push
-    { created_at: "2020-01-01T00:00:00Z" },
-    { created_at: "yesterday" },
-  ], notBefore);
+  // The statuses of that answer a follow counts.
+  const seen: Seen<{ created_at: string }> = { statuses: null, dropped: 0 };
+  const kept = keepOurs(
+    seen,
+    {
+      value: {
+        statuses: [
+          { created_at: "2026-06-01T11:00:00Z" }, // our CI, a second in
+          { created_at: "2026-06-01T10:59:00Z" }, // a minute before the push
+          { created_at: "2020-01-01T00:00:00Z" },
+          { created_at: "yesterday" },
+        ],
+      },
+      date: "Mon, 01 Jun 2026 11:00:01 GMT",
+    },
+    pushedAt + 900,
+    pushedAt,
+  );
   assert.deepEqual(kept, [{ created_at: "2026-06-01T11:00:00Z" }]);
-  assert.equal(dropped, 3);
+  assert.equal(seen.dropped, 3);
+  assert.equal(seen.notBefore, notBefore);
   // No Date header (or a hostile one): the documented allowance.
   assert.equal(clockSkew(null, pushedAt), null);
   assert.equal(clockSkew("x".repeat(100), pushedAt), null);

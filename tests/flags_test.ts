@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Fixture, runCascadeProcess } from "./support/fixtures.ts";
-import { parseCommand } from "../lib/cli/parse.ts";
+import { parseCommand } from "./support/parse_command.ts";
 import { flagOf, type OptionName, OPTIONS } from "../lib/cli/options.ts";
 import { negationOf } from "../lib/cli/negation.ts";
 

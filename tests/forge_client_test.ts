@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import {
   apiBaseFor,
-  classifyFetchError,
-  classifyHttpStatus,
   ForgeClient,
   type ForgeClientOptions,
   ForgeError,
-  serverWords,
 } from "../lib/forge/client.ts";
+import {
+  classifyFetchError,
+  classifyHttpStatus,
+  serverWords,
+} from "../lib/forge/forge_error.ts";
 import { InterruptedError } from "../lib/errors.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { startGitea } from "./support/gitea_api.ts";
@@ -315,13 +317,14 @@ Deno.test("ForgeClient stops a hung request at its time budget", async () => {
   });
   const { client } = clientFor(gitea.origin, { timeoutMs: 150 });
   gitea.api.inject(1, () => "hang");
-  const started = performance.now();
+  // A genuine stall: the budget's timer ends it, whatever the machine's
+  // load; the outcome says so, and nothing was tried again.
   await rejectsWith(
     client.version(),
     "timeout",
     /did not answer within 150 ms/,
   );
-  assert.ok(performance.now() - started < 1000);
+  assert.equal(client.requestCount, 1);
 });
 
 Deno.test("ForgeClient throws InterruptedError when its signal aborts", async () => {
@@ -332,8 +335,11 @@ Deno.test("ForgeClient throws InterruptedError when its signal aborts", async ()
   });
   const controller = new AbortController();
   const { client } = clientFor(gitea.origin, { signal: controller.signal });
-  gitea.api.inject(1, () => "hang");
-  setTimeout(() => controller.abort(), 30);
+  // The interrupt comes while the server holds the request.
+  gitea.api.inject(1, () => {
+    controller.abort();
+    return "hang";
+  });
   await assert.rejects(client.version(), InterruptedError);
 });
 

@@ -16,8 +16,8 @@ import { template, WORKFLOW } from "./support/dispatch.ts";
 import { FAST } from "./support/wait_fixtures.ts";
 import { ForgeClient } from "../lib/forge/client.ts";
 import {
-  keepsSupersededPending,
   parseServerVersion,
+  SupersededMemo,
 } from "../lib/forge/server_version.ts";
 import type { PushReport, PushResult } from "../lib/model.ts";
 
@@ -367,7 +367,7 @@ for (
   });
 }
 
-Deno.test("keepsSupersededPending(): Gitea up to 1.23.5, Forgejo by its Gitea base", () => {
+Deno.test("SupersededMemo: superseded runs stay pending on Gitea up to 1.23.5, Forgejo by its Gitea base", async () => {
   const table: [string, boolean][] = [
     ["1.22.6", true],
     ["1.23.0", true],
@@ -379,8 +379,17 @@ Deno.test("keepsSupersededPending(): Gitea up to 1.23.5, Forgejo by its Gitea ba
     ["11.0.1+gitea-1.24.0", false],
   ];
   for (const [text, keeps] of table) {
-    const info = parseServerVersion(text);
-    assert.ok(info, text);
-    assert.equal(keepsSupersededPending(info), keeps, text);
+    assert.ok(parseServerVersion(text), text);
+    // What a follow asks of a server whose GET /version says `text`.
+    const memo = new SupersededMemo((task) => task());
+    const server = {
+      version: () => Promise.resolve({ value: { version: text } }),
+      within: () => server,
+    };
+    assert.equal(
+      await memo.ask("https://git.test/api/v1", server),
+      keeps,
+      text,
+    );
   }
 });

@@ -377,15 +377,22 @@ Deno.test("http push: SIGINT while the POST hangs exits 130, pushes nothing, lea
   await using _ = server;
   server.hang("/org/a.git/git-receive-pack");
   const tmp = await Deno.makeTempDir({ dir: fx.root });
-  const child = spawnCascade(["push", "0.2", "--repo", "org/a"], {
-    tmpDir: tmp,
-    allowNet: "127.0.0.1",
-    env: { CASCADE_TOKEN: TOKEN, GITEA_URL: server.origin },
-  });
-  const deadline = Date.now() + 15_000;
-  while (
-    Date.now() < deadline &&
-    !server.requests.some((r) => r.path.endsWith("/git-receive-pack"))
+  // --timeout far beyond the bound below: a stop that waited for it would
+  // fail the bound, however loaded the machine.
+  const child = spawnCascade(
+    ["push", "0.2", "--repo", "org/a", "--timeout", "10m"],
+    {
+      tmpDir: tmp,
+      allowNet: "127.0.0.1",
+      env: { CASCADE_TOKEN: TOKEN, GITEA_URL: server.origin },
+    },
+  );
+  // Bounded in polls (and so in time), not a speed.
+  for (
+    let polls = 0;
+    polls < 1200 &&
+    !server.requests.some((r) => r.path.endsWith("/git-receive-pack"));
+    polls++
   ) {
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -393,7 +400,7 @@ Deno.test("http push: SIGINT while the POST hangs exits 130, pushes nothing, lea
   child.kill("SIGINT");
   const out = await child.output();
   assert.equal(out.code, 130, new TextDecoder().decode(out.stdout));
-  assert.ok(Date.now() - t0 < 4000, "stopped promptly");
+  assert.ok(Date.now() - t0 < 120_000, "stopped before its --timeout");
   assert.match(new TextDecoder().decode(out.stdout), /1 interrupted/);
   assert.deepEqual([...Deno.readDirSync(tmp)], [], "no temp dir left behind");
   assert.equal(await fx.count(repo), 1);
@@ -406,17 +413,15 @@ Deno.test("http push: a POST that never answers times out, is read back, and fai
   await using _ = server;
   server.hang("/org/a.git/git-receive-pack");
   const json = `${fx.root}/r.json`;
-  const t0 = Date.now();
+  // A genuine stall: the 1 s --timeout ends it, and the outcome says so.
   const run = await runCascade(
     ["push", "0.2", "--repo", "org/a", "--timeout", "1s", "--json", json],
     { CASCADE_TOKEN: TOKEN, GITEA_URL: server.origin },
   );
-  const elapsed = Date.now() - t0;
   const result = (await readReport<PushReport>(json)).results[0];
   assert.equal(result?.status, "failed", run.stdout);
   assert.equal(result?.error?.kind, "timeout", result?.error?.message);
   assert.match(result?.error?.message ?? "", /pushing to main: timed out/);
-  assert.ok(elapsed < 8000, `bounded by --timeout (${elapsed} ms)`);
   assert.equal(await fx.count(repo), 1);
 });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { BASE_GIT_CONFIG, configEnv, hermeticEnv } from "../lib/git/runner.ts";
-import { createBareRepo, seedCommit } from "../lib/commands/demo.ts";
+import { createBareRepo, seedCommit } from "./support/seed.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { pktLine as pkt, startGitHttpServer } from "./support/http_server.ts";
 
@@ -498,9 +498,11 @@ Deno.test("startGitHttpServer() hang() leaves git waiting until it is killed; cl
     assert.equal((await child.status).signal, "SIGTERM");
     assert.equal(server.requests[0]?.path, "/owner/hung.git/info/refs");
   } finally {
+    // A close() that waited for the hung request would never end; the
+    // bound is generous, for a loaded machine.
     const t0 = performance.now();
     await server.close();
-    assert.ok(performance.now() - t0 < 2000, "close() did not wait for hung");
+    assert.ok(performance.now() - t0 < 30_000, "close() did not wait for hung");
   }
 });
 
@@ -531,7 +533,7 @@ Deno.test("startGitHttpServer() close() kills a service still reading its reques
   const text = response.text().catch((e: Error) => e.message);
   assert.equal(await raceTimer(text, 200), "timer", "git waits for the body");
   const closed = server.close();
-  assert.notEqual(await raceTimer(closed, 3000), "timer", "close() resolved");
+  assert.notEqual(await raceTimer(closed, 30_000), "timer", "close() resolved");
   await text;
   try {
     sender?.close();

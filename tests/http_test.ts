@@ -219,7 +219,8 @@ Deno.test("http: no token against a server that wants one is auth, without hangi
     json,
   ]);
   assert.equal(run.code, 3);
-  assert.ok(performance.now() - t0 < 10_000, "no prompt, no hang");
+  // A prompt or a hang would never end; generous, for a loaded machine.
+  assert.ok(performance.now() - t0 < 60_000, "no prompt, no hang");
   assert.equal(
     (await readReport<PushReport>(json)).results[0]?.error?.kind,
     "auth",
@@ -269,8 +270,10 @@ Deno.test("http: not_found, timeout and network each fail alone while the others
   ], { env: { CASCADE_TOKEN: TOKEN, GITEA_URL: server.origin }, tmpDir: tmp });
   const elapsed = performance.now() - t0;
   assert.equal(run.code, 1, run.stdout);
+  // Without --timeout the hung server would hold the run for ever;
+  // generous, for a loaded machine.
   assert.ok(
-    elapsed < 12_000,
+    elapsed < 60_000,
     `the hung server cost about --timeout (${Math.round(elapsed)} ms)`,
   );
   const report = await readReport<PushReport>(json);

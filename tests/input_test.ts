@@ -6,7 +6,7 @@ import {
   runCascadeProcess,
 } from "./support/fixtures.ts";
 import type { PushReport } from "../lib/model.ts";
-import { parseCommand } from "../lib/cli/parse.ts";
+import { parseCommand } from "./support/parse_command.ts";
 
 Deno.test("bad inputs exit 2 with a one-line reason and touch nothing", async () => {
   await using fx = await Fixture.create();

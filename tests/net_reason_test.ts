@@ -6,13 +6,31 @@ import {
   type GitOutput,
   hermeticEnv,
 } from "../lib/git/runner.ts";
-import {
-  hostOf,
-  networkProblem,
-  networkReason,
-} from "../lib/git/net_reason.ts";
+import { networkProblem } from "../lib/git/net_reason.ts";
 
-Deno.test("hostOf() gives host:port, the port defaulted from the scheme", () => {
+/** The reasons networkProblem names (anything else is git's own words). */
+const NAMED = [
+  "connection refused",
+  "name not found",
+  "TLS failure",
+  "connection reset",
+  "timed out",
+  "no route to host",
+  "unreachable",
+  "closed without a reply",
+  "closed mid-response",
+];
+
+/** The server networkProblem names for `url`. */
+const hostOf = (url: string) => networkProblem("", url).host;
+
+/** The named reason networkProblem gives `stderrOrError`, or null: none. */
+function networkReason(stderrOrError: unknown): string | null {
+  const { reason } = networkProblem(stderrOrError, "https://h/a.git");
+  return NAMED.includes(reason) || /^HTTP 5\d\d$/.test(reason) ? reason : null;
+}
+
+Deno.test("networkProblem() names the server as host:port, the port defaulted from the scheme", () => {
   const cases: [string, string][] = [
     ["https://git.example.com/a/b.git", "git.example.com:443"],
     ["http://git.example.com/a/b.git", "git.example.com:80"],
@@ -32,7 +50,7 @@ Deno.test("hostOf() gives host:port, the port defaulted from the scheme", () => 
   for (const [url, host] of cases) assert.equal(hostOf(url), host, url);
 });
 
-Deno.test("networkReason() reads git's, curl's, ssh's and Deno's words", () => {
+Deno.test("networkProblem() reads git's, curl's, ssh's and Deno's words", () => {
   const cases: [string, string | null][] = [
     // curl 7.88 (recorded below with real git), older curl strerror texts
     [
@@ -383,7 +401,7 @@ Deno.test("real git and fetch: a server that never answers is timed out", async 
   assert.equal(networkReason(await fetchError(url, 100)), "timed out");
 });
 
-Deno.test("networkReason() reads Deno's fetch errors as thrown", () => {
+Deno.test("networkProblem() reads Deno's fetch errors as thrown", () => {
   const fetchFailed = (cause: string) =>
     new TypeError("fetch failed", { cause: new Error(cause) });
   const cases: [unknown, string | null][] = [

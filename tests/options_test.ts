@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { parseCommand } from "../lib/cli/parse.ts";
+import { parseCommand } from "./support/parse_command.ts";
 import { usage } from "../lib/cli/usage.ts";
 import { flagOf, OPTIONS, type OptionSpec } from "../lib/cli/options.ts";
 

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
-  describeMissing,
-  flagForPermissionError,
-  missingPermissions,
   permissionErrorProblem,
+  type PermissionNeeds,
   permissionProblem,
   type PermissionQuery,
 } from "../lib/cli/permissions.ts";
@@ -12,6 +10,32 @@ import {
 const PROBE = fileURLToPath(
   new URL("./support/permission_probe.ts", import.meta.url),
 );
+
+/**
+ * The flags a one-line problem names, in its order (none for null):
+ * `cascade needs A (and B, C): add them to the deno run command`.
+ */
+function flagsIn(problem: string | null): string[] {
+  if (problem === null) return [];
+  const m =
+    /^cascade needs (\S+)(?: \(and ([^)]*)\))?: add (?:it|them) to the deno run command$/
+      .exec(problem);
+  assert.ok(m, problem);
+  return [m[1] ?? "", ...(m[2] === undefined ? [] : m[2].split(", "))];
+}
+
+/** The flags `permissionProblem` names for `needs`. */
+function missingPermissions(
+  needs: PermissionNeeds,
+  query: PermissionQuery,
+): string[] {
+  return flagsIn(permissionProblem(needs, query));
+}
+
+/** The one flag `permissionErrorProblem` names for `error`, or null. */
+function flagForPermissionError(error: unknown): string | null {
+  return flagsIn(permissionErrorProblem(error))[0] ?? null;
+}
 
 /** A query that grants what `allow` says and records every question. */
 function fakeQuery(
@@ -25,7 +49,7 @@ function fakeQuery(
   return Object.assign(query, { asked });
 }
 
-Deno.test("missingPermissions() asks for git, read, write, env; net only when needed", () => {
+Deno.test("permissionProblem() asks for git, read, write, env; net only when needed", () => {
   const query = fakeQuery(() => false);
   assert.deepEqual(missingPermissions({}, query), [
     "--allow-run=git",
@@ -49,7 +73,7 @@ Deno.test("missingPermissions() asks for git, read, write, env; net only when ne
   ]);
 });
 
-Deno.test("missingPermissions() checks each path, variable and host it is given", () => {
+Deno.test("permissionProblem() checks each path, variable and host it is given", () => {
   const query = fakeQuery((d) =>
     !(d.name === "write" && d.path === "/ro/report.json") &&
     !(d.name === "net" && d.host === "git.example.com:443")
@@ -93,13 +117,16 @@ Deno.test("permissionProblem() says which flags to add, in one line", () => {
     "cascade needs --allow-run=git (and --allow-env): add them to the deno run command",
   );
   assert.equal(
-    describeMissing(["--allow-run=git", "--allow-env", "--allow-net"]),
+    permissionProblem(
+      { net: true },
+      fakeQuery((d) => d.name === "read" || d.name === "write"),
+    ),
     "cascade needs --allow-run=git (and --allow-env, --allow-net): add them to the deno run command",
   );
-  assert.equal(describeMissing([]), null);
+  assert.equal(permissionProblem({}, fakeQuery(() => true)), null);
 });
 
-Deno.test("flagForPermissionError() reads Deno's permission errors", () => {
+Deno.test("permissionErrorProblem() reads Deno's permission errors", () => {
   const cases: [Error, string | null][] = [
     [
       new Deno.errors.NotCapable(
@@ -146,7 +173,11 @@ Deno.test("flagForPermissionError() reads Deno's permission errors", () => {
   assert.equal(permissionErrorProblem(new Error("x")), null);
 });
 
-/** Runs the probe under `deno run --no-prompt` with only `flags`. */
+/**
+ * Runs the probe under `deno run --no-prompt` with only `flags`: the
+ * problem it reports, the flags named in it, and the flag each late
+ * error's problem names ("ok" where the call ran).
+ */
 async function probe(flags: string[], needs: object): Promise<unknown> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", ...flags, PROBE, JSON.stringify(needs)],
@@ -156,7 +187,19 @@ async function probe(flags: string[], needs: object): Promise<unknown> {
   }).output();
   const stderr = new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, stderr);
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+  const said = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    problem: string | null;
+    late: Record<string, string | null>;
+  };
+  return {
+    missing: flagsIn(said.problem),
+    problem: said.problem,
+    late: Object.fromEntries(
+      Object.entries(said.late).map((
+        [k, v],
+      ) => [k, v === "ok" ? v : flagsIn(v)[0] ?? null]),
+    ),
+  };
 }
 
 Deno.test("permissions of a real deno run without flags, and what its errors ask for", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { PushReport } from "../lib/model.ts";
-import { prefixFix, prefixRefusal } from "../lib/version/prefix.ts";
+import { prefixFix, prefixSkip } from "../lib/version/prefix.ts";
 import { Fixture, readReport, runCascadeProcess } from "./support/fixtures.ts";
 
 Deno.test("subprocess: push v0.1.16 against templates at 0.1.15 exits 2 before any push, asking 'did you mean 0.1.16?'", async () => {
@@ -92,13 +92,13 @@ Deno.test("unit: prefixFix gives the version in the template's convention", () =
   }
 });
 
-Deno.test("unit: prefixRefusal says what is held, the fix and the flag", () => {
+Deno.test("unit: prefixSkip says what is held, the fix and the flag", () => {
   assert.equal(
-    prefixRefusal("v0.1.16", "0.1.15", "0.1.16"),
+    prefixSkip("v0.1.16", "0.1.15", false),
     'holds 0.1.15, without a leading "v": did you mean 0.1.16? (--allow-prefix-change writes v0.1.16 as given)',
   );
   assert.equal(
-    prefixRefusal("0.2", "v0.1", "v0.2"),
+    prefixSkip("0.2", "v0.1", false),
     'holds v0.1, with a leading "v": did you mean v0.2? (--allow-prefix-change writes 0.2 as given)',
   );
 });

@@ -6,15 +6,21 @@
 import assert from "node:assert/strict";
 import {
   checkProposeFlags,
-  mergeStyleOf,
-  viaOf,
+  PROPOSE_OPTIONS,
 } from "../lib/cli/propose_options.ts";
 import { proposalBranch } from "../lib/modes/propose/branch.ts";
-import { pullText } from "../lib/modes/propose/propose.ts";
 import { UsageError } from "../lib/errors.ts";
-import { parseCommand } from "../lib/cli/parse.ts";
+import { parseCommand } from "./support/parse_command.ts";
+import { Fixture } from "./support/fixtures.ts";
+import { push, world } from "./support/propose_world.ts";
 
-Deno.test("viaOf() and mergeStyleOf() take Gitea's words and refuse others, naming them", () => {
+/** `--via` as the table of flags converts it. */
+const viaOf = (raw: string | undefined) => PROPOSE_OPTIONS.via.value(raw);
+/** `--merge-style` as the table of flags converts it. */
+const mergeStyleOf = (raw: string | undefined) =>
+  PROPOSE_OPTIONS.mergeStyle.value(raw);
+
+Deno.test("--via and --merge-style take Gitea's words and refuse others, naming them", () => {
   assert.equal(viaOf(undefined), "push");
   assert.equal(viaOf("pr"), "pr");
   assert.throws(
@@ -120,9 +126,17 @@ Deno.test("proposalBranch() is a branch name git accepts, whatever the file's pa
   }
 });
 
-Deno.test("pullText() says the version, the file and what cascade is", () => {
-  const text = pullText({ version: "0.3", file: ".runtime-version" }, "main");
-  assert.equal(text.title, "Pin .runtime-version to 0.3");
-  assert.match(text.body, /sets `\.runtime-version` to `0\.3` on `main`/);
-  assert.match(text.body, /opened by cascade/);
+Deno.test("the pull request's text says the version, the file and what cascade is", async () => {
+  await using fx = await Fixture.create();
+  const { gitea, pulls } = await world(fx, ["a"], false);
+  await using _ = gitea;
+  const run = await push(gitea, ["a"], ["--via", "pr"], "0.3");
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const [text] = pulls.open("org/a");
+  assert.equal(text?.title, "Pin .runtime-version to 0.3");
+  assert.match(
+    text?.body ?? "",
+    /sets `\.runtime-version` to `0\.3` on `main`/,
+  );
+  assert.match(text?.body ?? "", /opened by cascade/);
 });

@@ -1,5 +1,30 @@
 import assert from "node:assert/strict";
-import { checkPullRequest, MERGE_STYLES } from "../lib/forge/pulls.ts";
+import { MERGE_STYLES, PullsApi } from "../lib/forge/pulls.ts";
+import { ForgeError } from "../lib/forge/client.ts";
+
+/**
+ * What `PullsApi.get` makes of a server answering `value`: null when it
+ * takes it, else the field out of shape its `invalid` error names.
+ */
+async function checkPullRequest(value: unknown): Promise<string | null> {
+  const api = new PullsApi({
+    apiBase: "https://git.test/api/v1",
+    authorization: null,
+    allowedOrigins: new Set(),
+    timeoutMs: 5000,
+    fetch: () => Promise.resolve(Response.json(value)),
+  });
+  try {
+    await api.get("org", "app", 7);
+    return null;
+  } catch (error) {
+    assert.ok(error instanceof ForgeError, String(error));
+    assert.equal(error.kind, "invalid");
+    const why = /is not what Gitea sends \((.*?)\)/.exec(error.message);
+    assert.ok(why, error.message);
+    return why[1] ?? "";
+  }
+}
 
 const GOOD = {
   number: 7,
@@ -9,14 +34,14 @@ const GOOD = {
   base: { ref: "main" },
 };
 
-Deno.test("checkPullRequest takes a pull request with the fields cascade reads", () => {
-  assert.equal(checkPullRequest(GOOD), null);
+Deno.test("PullsApi.get() takes a pull request with the fields cascade reads", async () => {
+  assert.equal(await checkPullRequest(GOOD), null);
   const { merged: _, ...noMerged } = GOOD;
-  assert.equal(checkPullRequest(noMerged), null);
-  assert.equal(checkPullRequest({ ...GOOD, title: 5, extra: [1] }), null);
+  assert.equal(await checkPullRequest(noMerged), null);
+  assert.equal(await checkPullRequest({ ...GOOD, title: 5, extra: [1] }), null);
 });
 
-Deno.test("checkPullRequest names the first field out of shape", () => {
+Deno.test("PullsApi.get() names the first field out of shape", async () => {
   const cases: [unknown, string][] = [
     [null, "a pull request is not an object"],
     [[GOOD], "a pull request is not an object"],
@@ -33,7 +58,7 @@ Deno.test("checkPullRequest names the first field out of shape", () => {
     [{ ...GOOD, base: { ref: 1 } }, "base.ref is not a string"],
   ];
   for (const [value, reason] of cases) {
-    assert.equal(checkPullRequest(value), reason, JSON.stringify(value));
+    assert.equal(await checkPullRequest(value), reason, JSON.stringify(value));
   }
 });
 

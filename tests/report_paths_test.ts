@@ -1,7 +1,25 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { irregularKind, refuseIrregular } from "../lib/report/report_paths.ts";
+import { refuseIrregular } from "../lib/report/report_paths.ts";
 import { UsageError } from "../lib/errors.ts";
+
+/**
+ * What refuseIrregular says `path` is (`a FIFO`, `not a regular file`), or
+ * null when it lets it be written.
+ */
+async function irregularKind(path: string): Promise<string | null> {
+  try {
+    await refuseIrregular([["--json", path]]);
+    return null;
+  } catch (error) {
+    assert.ok(error instanceof UsageError, String(error));
+    const said =
+      /^--json .* is (.*?)(?:, not a regular file)?: cascade writes reports only to regular files/
+        .exec(error.message);
+    assert.ok(said, error.message);
+    return said[1] ?? "";
+  }
+}
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "cascade-report-paths-" });
@@ -18,7 +36,7 @@ async function mkfifo(path: string): Promise<void> {
   assert.ok(success, "mkfifo failed");
 }
 
-Deno.test("irregularKind names what a path is when it is not a regular file", async () => {
+Deno.test("refuseIrregular names what a path is when it is not a regular file", async () => {
   await withDir(async (dir) => {
     const file = join(dir, "report.json");
     await Deno.writeTextFile(file, "{}");

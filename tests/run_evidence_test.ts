@@ -19,11 +19,73 @@ import {
 } from "./support/wait_fixtures.ts";
 import type { CiPolling } from "../lib/forge/ci_reader.ts";
 import type { PushReport } from "../lib/model.ts";
-import { runIsOurs, RunJudge, runNumberOf } from "../lib/forge/run_evidence.ts";
+import { RunJudge, type RunPlace } from "../lib/forge/run_evidence.ts";
 import { ForgeError } from "../lib/forge/forge_error.ts";
 import type { ActionTask } from "../lib/forge/types.ts";
 
 const OLD = "2020-01-01T00:00:00Z";
+
+/**
+ * Whether a RunJudge vouches for a final status on `sha`, created before
+ * the push (`notBefore`), linking to `link`, when the runs list shows
+ * `tasks`.
+ */
+async function vouches(
+  tasks: ActionTask[],
+  link: string,
+  place: RunPlace,
+  sha: string,
+  notBefore: number,
+): Promise<boolean> {
+  const judge = new RunJudge(
+    () =>
+      Promise.resolve({
+        value: { total_count: tasks.length, workflow_runs: tasks },
+      }),
+    place,
+  );
+  const status = { status: "success" as const, context: "c", target_url: link };
+  return (await judge.vouched([status], sha, notBefore)).length === 1;
+}
+
+/**
+ * The run a status's link names, as the judge reads it: the one run (of
+ * 1 to 20) that, listed as ours, makes it vouch; null when none does.
+ */
+async function runNumberOf(
+  link: string,
+  place: RunPlace,
+): Promise<number | null> {
+  const sha = "a".repeat(40);
+  const notBefore = Date.parse("2026-06-01T12:00:00Z");
+  for (let run = 1; run <= 20; run++) {
+    const ours: ActionTask = {
+      id: run * 10,
+      name: "build",
+      head_branch: "main",
+      head_sha: sha,
+      run_number: run,
+      event: "push",
+      status: "success",
+      workflow_id: "build.yml",
+      url: "",
+      run_started_at: "2026-06-01T12:00:05Z",
+    };
+    if (await vouches([ours], link, place, sha, notBefore)) return run;
+  }
+  return null;
+}
+
+/** Whether the judge finds run `run` ours, the list showing `tasks`. */
+function runIsOurs(
+  tasks: ActionTask[],
+  run: number,
+  sha: string,
+  notBefore: number,
+): Promise<boolean> {
+  const place = { apiBase: "http://h/api/v1", owner: "org", repo: "app" };
+  return vouches(tasks, `/org/app/actions/runs/${run}`, place, sha, notBefore);
+}
 
 /** Whether `request` reads a commit's combined status. */
 function isStatusRead(request: Request): boolean {
@@ -209,15 +271,21 @@ Deno.test("push --wait: a back-dated status whose run is on our commit but start
   assert.doesNotMatch(run.stdout, /ci success/);
 });
 
-Deno.test("runNumberOf(): an Actions run link of the repo on the API's server only", () => {
+Deno.test("RunJudge reads an Actions run link of the repo on the API's server only", async () => {
   const place = {
     apiBase: "https://git.example.com/gitea/api/v1",
     owner: "Org",
     repo: "app",
   };
-  assert.equal(runNumberOf("/gitea/org/App/actions/runs/12/jobs/3", place), 12);
   assert.equal(
-    runNumberOf("https://git.example.com/gitea/Org/app/actions/runs/4", place),
+    await runNumberOf("/gitea/org/App/actions/runs/12/jobs/3", place),
+    12,
+  );
+  assert.equal(
+    await runNumberOf(
+      "https://git.example.com/gitea/Org/app/actions/runs/4",
+      place,
+    ),
     4,
   );
   for (
@@ -234,11 +302,11 @@ Deno.test("runNumberOf(): an Actions run link of the repo on the API's server on
       "javascript:alert(1)",
     ]
   ) {
-    assert.equal(runNumberOf(link, place), null, link);
+    assert.equal(await runNumberOf(link, place), null, link);
   }
 });
 
-Deno.test("runIsOurs(): every job of the run on our commit, started after the push", () => {
+Deno.test("RunJudge: a run is ours when every job of it is on our commit, started after the push", async () => {
   const sha = "a".repeat(40);
   const task = (
     run: number,
@@ -260,13 +328,16 @@ Deno.test("runIsOurs(): every job of the run on our commit, started after the pu
   });
   const notBefore = Date.parse("2026-06-01T12:00:00Z");
   const after = "2026-06-01T12:00:05Z";
-  assert.equal(runIsOurs([task(3, sha, after)], 3, sha, notBefore), true);
+  assert.equal(await runIsOurs([task(3, sha, after)], 3, sha, notBefore), true);
   // No start time: the task's own creation decides.
-  assert.equal(runIsOurs([task(3, sha, null, after)], 3, sha, notBefore), true);
-  assert.equal(runIsOurs([task(3, sha, null)], 3, sha, notBefore), false);
-  assert.equal(runIsOurs([task(3, sha, OLD)], 3, sha, notBefore), false);
   assert.equal(
-    runIsOurs(
+    await runIsOurs([task(3, sha, null, after)], 3, sha, notBefore),
+    true,
+  );
+  assert.equal(await runIsOurs([task(3, sha, null)], 3, sha, notBefore), false);
+  assert.equal(await runIsOurs([task(3, sha, OLD)], 3, sha, notBefore), false);
+  assert.equal(
+    await runIsOurs(
       [task(3, sha, after), task(3, "b".repeat(40), after)],
       3,
       sha,
@@ -274,7 +345,10 @@ Deno.test("runIsOurs(): every job of the run on our commit, started after the pu
     ),
     false,
   );
-  assert.equal(runIsOurs([task(4, sha, after)], 3, sha, notBefore), false);
+  assert.equal(
+    await runIsOurs([task(4, sha, after)], 3, sha, notBefore),
+    false,
+  );
 });
 
 Deno.test("RunJudge: a context is judged once, on a final status; a server without the list is asked once", async () => {

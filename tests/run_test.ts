@@ -6,18 +6,17 @@
  * the exit code rules.
  */
 
-import { Transport } from "../lib/git/transport.ts";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
   type CommonSettings,
   exitCodeOf,
-  inWorkDir,
-  planTargets,
   prepareRun,
   type RunContext,
   type RunIo,
+  runPlans,
 } from "../lib/commands/run.ts";
+import { ForgeAccess } from "../lib/forge/access.ts";
 import { Console } from "../lib/console/console.ts";
 import { Redactor } from "../lib/console/redact.ts";
 import { EXIT, UsageError } from "../lib/errors.ts";
@@ -66,9 +65,23 @@ function context(env: Record<string, string> = {}) {
   return { ctx, sinks, redactor };
 }
 
-Deno.test("run: the token is registered with the redactor before anything is printed", () => {
+/** The plans `runPlans` hands its work (nothing else is run). */
+async function plansOf(
+  targets: string[],
+  run: ReturnType<typeof prepareRun>,
+  ctx: RunContext,
+) {
+  const parsed = targets.map((t) => parseTarget(t, undefined, "."));
+  return (await runPlans(parsed, run, ctx, (plans) => Promise.resolve(plans)))
+    .value;
+}
+
+Deno.test("run: the token is registered with the redactor before anything is printed", async () => {
   const { ctx, sinks } = context({ CASCADE_TEST_TOKEN: TOKEN });
-  const run = prepareRun(settings(), ctx);
+  const run = prepareRun(
+    settings({ tokenOrigin: ["https://git.test"], transport: "git" }),
+    ctx,
+  );
   assert.equal(run.token?.value, TOKEN);
   run.say.out(`said ${TOKEN}\n`);
   run.say.err(`warned ${TOKEN}\n`);
@@ -76,14 +89,7 @@ Deno.test("run: the token is registered with the redactor before anything is pri
   assert.deepEqual(sinks.out, ["said ***\n", "report ***\n"]);
   assert.deepEqual(sinks.err, ["warned ***\n"]);
   // The plan's git config carries the credentials for git only.
-  const [plan] = planTargets(
-    [parseTarget("https://git.test/org/a", undefined, ".")],
-    run.token,
-    { ...run.settings, tokenOrigin: ["https://git.test"] },
-    new Set(["https://git.test"]),
-    ctx.redactor,
-    new Transport("git"),
-  );
+  const [plan] = await plansOf(["https://git.test/org/a"], run, ctx);
   const config = Object.fromEntries(plan?.gitConfig ?? []);
   assert.equal(config["credential.helper"], "");
   assert.equal(config["http.lowSpeedTime"], "30");
@@ -129,7 +135,6 @@ Deno.test("run: exit codes: refused credentials over an interrupt over a failure
 
 Deno.test("run: the work dir exists for the work, its git redacts, and it is removed after", async () => {
   const { ctx } = context({ CASCADE_TEST_TOKEN: TOKEN });
-  prepareRun(settings(), ctx);
   let seen = "";
   let wrapped = 0;
   const io: RunIo = {
@@ -139,13 +144,11 @@ Deno.test("run: the work dir exists for the work, its git redacts, and it is rem
       return git(args, options);
     },
   };
-  const run = await inWorkDir(
+  const run = await runPlans(
     [],
-    { verbose: false },
-    io,
-    ctx.out,
-    ctx.redactor,
-    async (w) => {
+    prepareRun(settings(), { ...ctx, io }),
+    { ...ctx, io },
+    async (_plans, w) => {
       seen = w.workDir;
       assert.ok((await Deno.stat(`${w.workDir}/home`)).isDirectory);
       return await w.git([`no-such-command-${TOKEN}`], { cwd: w.workDir });
@@ -163,13 +166,15 @@ Deno.test("run: an interrupt during the work is reported, and the work dir still
   const { ctx } = context();
   const controller = new AbortController();
   let seen = "";
-  const run = await inWorkDir(
+  const interruptible = {
+    ...ctx,
+    io: { ...ctx.io, signal: controller.signal },
+  };
+  const run = await runPlans(
     [],
-    { verbose: false },
-    { ...ctx.io, signal: controller.signal },
-    ctx.out,
-    ctx.redactor,
-    (w) => {
+    prepareRun(settings({ tokenEnv: undefined }), interruptible),
+    interruptible,
+    (_plans, w) => {
       seen = w.workDir;
       controller.abort();
       assert.equal(w.signal.aborted, true);
@@ -178,6 +183,38 @@ Deno.test("run: an interrupt during the work is reported, and the work dir still
   );
   assert.deepEqual(run, { value: "stopped", interrupted: true });
   await assert.rejects(Deno.stat(seen), Deno.errors.NotFound);
+});
+
+Deno.test("run: the transport reads in-process only where the run's access grants net for the host; else git", async () => {
+  const { ctx } = context();
+  const run = prepareRun(settings({ tokenEnv: undefined }), ctx);
+  // The access alone decides: it grants git.test:80, which Deno does not,
+  // and refuses 127.0.0.1:9, which Deno (--allow-net=127.0.0.1) grants.
+  const granted = new Set(["git.test"]);
+  const access = ForgeAccess.fromToken(
+    null,
+    run.settings,
+    ctx.io.env,
+    (d) => d.name === "net" && granted.has(d.host ?? "") ? "granted" : "denied",
+  );
+  const plans = await plansOf(
+    ["http://git.test/org/a.git", "http://127.0.0.1:9/org/b.git"],
+    { ...run, settings: { ...run.settings, transport: "auto" }, access },
+    ctx,
+  );
+  assert.deepEqual(
+    plans.map((p) => [p.httpRefs?.url ?? null, p.netAllowed]),
+    [["http://git.test/org/a.git", true], [null, false]],
+  );
+  // --transport git: git even where net is granted.
+  const git = await plansOf(
+    ["http://git.test/org/a.git"],
+    { ...run, settings: { ...run.settings, transport: "git" }, access },
+    ctx,
+  );
+  assert.deepEqual(git.map((p) => [p.httpRefs ?? null, p.netAllowed]), [
+    [null, true],
+  ]);
 });
 
 Deno.test("run: a missing permission is a usage error (exit 2) before the token is read", async () => {

@@ -1,5 +1,21 @@
 import assert from "node:assert/strict";
-import { closest, editDistance } from "../lib/cli/suggest.ts";
+import { closest } from "../lib/cli/suggest.ts";
+
+/**
+ * The edit distance of `a` and `b` as `closest` sees it: the smallest
+ * limit (2 to 6) at which it takes `b` for `a`, each given the same prefix
+ * (which changes no distance) so that the limit, a third of the length,
+ * is that one; "<= 2" when it takes it at the smallest limit already.
+ */
+function editDistance(a: string, b: string): number | "<= 2" {
+  for (let limit = 2; limit <= 6; limit++) {
+    const pad = "q".repeat(Math.max(0, 3 * limit - a.length));
+    if (closest(pad + a, [pad + b]) !== null) {
+      return limit === 2 ? "<= 2" : limit;
+    }
+  }
+  return Infinity;
+}
 
 const FLAGS = [
   "--repo",
@@ -33,15 +49,19 @@ const KEYS = [
   "authUser",
 ] as const;
 
-Deno.test("editDistance() counts edits and adjacent transpositions once", () => {
-  assert.equal(editDistance("", ""), 0);
+Deno.test("closest() counts edits and adjacent transpositions once", () => {
+  assert.equal(editDistance("", ""), "<= 2");
   assert.equal(editDistance("abc", ""), 3);
   assert.equal(editDistance("", "abc"), 3);
   assert.equal(editDistance("kitten", "sitting"), 3);
-  assert.equal(editDistance("branch", "brnach"), 1);
+  assert.equal(editDistance("branch", "brnach"), "<= 2");
+  // Two transpositions cost 2 (four single edits would be too many).
+  assert.equal(closest("brnahc", ["branch"]), "branch");
   // Optimal string alignment, not full Damerau–Levenshtein: CA -> ABC is 3.
   assert.equal(editDistance("ca", "abc"), 3);
-  assert.equal(editDistance("Json", "json"), 1);
+  // Case is folded: JSON is json.
+  assert.equal(editDistance("Json", "json"), "<= 2");
+  assert.equal(closest("--JSON", FLAGS), "--json");
 });
 
 Deno.test("closest() finds a misspelt flag", () => {

@@ -1,12 +1,25 @@
 import assert from "node:assert/strict";
 import {
   dedupeTargets,
-  fnv1a,
   parseReposFile,
   parseShard,
   parseTarget,
   readEarlierReport,
+  shardTargets,
+  type Target,
 } from "../lib/targets/target.ts";
+
+/**
+ * The shard (1-based) of `count` a target with `key` lands in. With 65536
+ * and 65537 shards, the two answers pin the 32-bit hash exactly.
+ */
+function shardOf(key: string, count: number): number {
+  const target = { ...parseTarget("o/r", "https://h/", "/"), key } as Target;
+  for (let index = 1; index <= count; index++) {
+    if (shardTargets([target], { index, count }).length === 1) return index;
+  }
+  return 0;
+}
 import { UsageError } from "../lib/errors.ts";
 
 Deno.test("parseTarget() resolves every target form without credentials", () => {
@@ -56,13 +69,19 @@ Deno.test("parseReposFile() trims, skips blanks and comments", () => {
   ]);
 });
 
-Deno.test("parseShard() and fnv1a()", () => {
+Deno.test("parseShard() and shardTargets() by 32-bit FNV-1a of the key", () => {
   assert.deepEqual(parseShard("2/4"), { index: 2, count: 4 });
   for (const bad of ["0/4", "5/4", "1/0", "a/b", "1", "-1/2"]) {
     assert.throws(() => parseShard(bad), UsageError, bad);
   }
-  assert.equal(fnv1a(""), 0x811c9dc5);
-  assert.equal(fnv1a("a"), 0xe40c292c);
+  // FNV-1a("") is 0x811c9dc5, FNV-1a("a") is 0xe40c292c: their shards of
+  // 65536 and 65537 are the hash modulo those, plus one.
+  const fnv = (hash: number) => [hash % 65536 + 1, hash % 65537 + 1];
+  assert.deepEqual([shardOf("", 65536), shardOf("", 65537)], fnv(0x811c9dc5));
+  assert.deepEqual(
+    [shardOf("a", 65536), shardOf("a", 65537)],
+    fnv(0xe40c292c),
+  );
 });
 
 Deno.test("readEarlierReport() takes what did not reach a final state: failed, interrupted, aborted skips; drifted and unreadable status results", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCommand } from "../lib/cli/parse.ts";
+import { parseCommand } from "./support/parse_command.ts";
 import { usage } from "../lib/cli/usage.ts";
 import { UsageError } from "../lib/errors.ts";
 import { TRIGGER_NAMES, TRIGGERS } from "../lib/modes/triggers.ts";

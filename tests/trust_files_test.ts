@@ -9,7 +9,16 @@ import type { PushReport } from "../lib/model.ts";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
 import { discoverRepos } from "../lib/forge/discover.ts";
 import { ForgeClient } from "../lib/forge/client.ts";
-import { safeLink } from "../lib/report/render.ts";
+import { ciText } from "../lib/report/render.ts";
+
+/** The run link a report prints for a red CI at `url`, or null: dropped. */
+function safeLink(url: string): string | null {
+  const line = ciText({ state: "failure", contexts: [], url, waitedMs: 0 });
+  if (line === "ci failure:") return null;
+  const link = /^ci failure: (\S+)$/.exec(line);
+  assert.ok(link, line);
+  return link[1] ?? "";
+}
 
 const TOKEN = "tok_files_9f8e7d6c5b4a";
 
@@ -126,7 +135,7 @@ Deno.test("--json - never prints ##[ on a line, and its values stay exact; a rep
   assert.ok((await Deno.readTextFile(json)).includes(previous));
 });
 
-Deno.test("safeLink() keeps an absolute http(s) URL escaped for a table cell, drops anything else", () => {
+Deno.test("a report's run link keeps an absolute http(s) URL escaped for a table cell, drops anything else", () => {
   const link = safeLink("https://ci.example/run|x](y)`z`<b> 1\\2[3]") ?? "";
   assert.ok(link.startsWith("https://ci.example/run"));
   assert.doesNotMatch(link, /[|\]()`<>\s\\[]/);

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
-import { closestName, missNote, missOf } from "../lib/version/unmatched.ts";
+import { missNote, missOf } from "../lib/version/unmatched.ts";
 
-Deno.test("closestName picks the nearest name within a third of its length", () => {
+/** The near name a note on a missing `name` suggests, or null: none. */
+function closestName(name: string, names: readonly string[]): string | null {
+  const note = missNote("--file", name, names);
+  return missOf(note)?.suggestion ?? null;
+}
+
+Deno.test("missNote suggests the nearest name within a third of its length", () => {
   const names = ["Dockerfile", "README.md", "dockerfile.dev", ".github"];
   assert.equal(closestName("Dockerfil", names), "Dockerfile");
   assert.equal(closestName("DOCKERFILE", ["x", "Dockerfile"]), "Dockerfile");
@@ -15,7 +21,7 @@ Deno.test("closestName picks the nearest name within a third of its length", () 
   assert.equal(closestName("abcd", ["abcx", "abcy"]), "abcx");
 });
 
-Deno.test("closestName is bounded: long names and long listings", () => {
+Deno.test("missNote's suggestion is bounded: long names and long listings", () => {
   assert.equal(closestName("a".repeat(256), ["a".repeat(255)]), null);
   assert.equal(closestName("VERSION", ["VERSI0N".padEnd(256, "x")]), null);
   const many = Array.from({ length: 1000 }, (_, i) => `file-${i}.txt`);

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import {
   DEFAULT_VERSION_FILE,
-  displayValue,
   isCurrent,
-  MAX_DISPLAY_LENGTH,
-  MAX_VERSION_LENGTH,
   normaliseVersionFilePath,
   parseVersionFile,
   renderVersionFile,
@@ -13,6 +10,10 @@ import {
 import { int, pick, prng, type Rand } from "./support/prng.ts";
 
 const encoder = new TextEncoder();
+/** The longest version taken (the module's documented limit). */
+const MAX_VERSION_LENGTH = 128;
+/** Where a displayed value is cut (the module's documented limit). */
+const MAX_DISPLAY_LENGTH = 64;
 const ALLOWED =
   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+-_!";
 const SHELL = "$`;|&<>()*?'\"\\ ";
@@ -32,6 +33,16 @@ function genVersion(rand: Rand, max = 24): string {
 
 function parseText(text: string) {
   return parseVersionFile(encoder.encode(text));
+}
+
+/**
+ * How a version file shows `text` (short, and between brackets so that
+ * the file's trim keeps its ends): the display, brackets removed.
+ */
+function displayValue(text: string): string {
+  const shown = parseText(`[${text}]`).display;
+  assert.ok(shown.startsWith("[") && shown.endsWith("]"), shown);
+  return shown.slice(1, -1);
 }
 
 /** What a safe display looks like, whatever the input. */
@@ -204,16 +215,17 @@ Deno.test("parseVersionFile() escapes C1 controls and never splits a surrogate p
   assert.equal(emoji.display, `${"a".repeat(MAX_DISPLAY_LENGTH - 1)}...`);
 });
 
-Deno.test("displayValue() escapes controls and cuts long values", () => {
+Deno.test("parseVersionFile() displays values with controls escaped, long ones cut", () => {
   assert.equal(displayValue("a\nb\r\tc\x1b[31m"), "a\\nb\\r\\tc\\x1b[31m");
   assert.equal(displayValue("a\u2028b\u2029"), "a\\u2028b\\u2029");
   assert.equal(displayValue("\x85\x9f"), "\\x85\\x9f");
-  assert.equal(displayValue("x".repeat(MAX_DISPLAY_LENGTH)), "x".repeat(64));
+  const shown = (text: string) => parseText(text).display;
+  assert.equal(shown("x".repeat(MAX_DISPLAY_LENGTH)), "x".repeat(64));
   assert.equal(
-    displayValue("x".repeat(MAX_DISPLAY_LENGTH + 1)),
+    shown("x".repeat(MAX_DISPLAY_LENGTH + 1)),
     `${"x".repeat(MAX_DISPLAY_LENGTH)}...`,
   );
-  assertSafeDisplay(displayValue("\x00".repeat(1000)), "NULs");
+  assertSafeDisplay(shown("\x00".repeat(1000)), "NULs");
 });
 
 Deno.test("every valid version rendered then parsed gives itself and is current (seeded)", () => {
@@ -395,7 +407,7 @@ Deno.test("normaliseVersionFilePath() keeps every accepted path inside the repo 
   }
 });
 
-Deno.test("displayValue() escapes bidirectional overrides", () => {
+Deno.test("parseVersionFile() displays bidirectional overrides escaped", () => {
   assert.equal(displayValue("1.0\u202e9.9"), "1.0\\u202e9.9");
   assert.equal(displayValue("\u2066x\u2069"), "\\u2066x\\u2069");
 });

@@ -16,6 +16,7 @@ import {
   setup,
   statusRequests,
   TOKEN,
+  until,
 } from "./support/wait_fixtures.ts";
 
 Deno.test("push --wait: green CI on every pushed commit exits 0 and reports ci", async () => {
@@ -198,7 +199,9 @@ Deno.test("push --wait: a second push that cancels our run is followed when it k
   const { gitea, repos } = await setup(fx, ["a"], {
     contexts: [BUILD],
     queueMs: 30,
-    runMs: 1500,
+    // Long enough that the newer push cancels it, however loaded the
+    // machine; the newer push's own run is quick.
+    runMs: 120_000,
   });
   await using _ = gitea;
   const repo = repos[0] ?? "";
@@ -210,17 +213,26 @@ Deno.test("push --wait: a second push that cancels our run is followed when it k
     { ciPolling: FAST },
   );
   // Another publisher pushes on top of ours while our run is going.
-  while ((await fx.tip(repo)) === seed) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await until(async () => (await fx.tip(repo)) !== seed, "our push");
   const ours = await fx.tip(repo);
-  await new Promise((r) => setTimeout(r, 100));
+  await until(
+    () =>
+      gitea.api.tasks("org/a").some((t) =>
+        t.head_sha === ours && t.status === "running"
+      ),
+    "our run is running",
+  );
+  await gitea.api.configureCi("org/a", {
+    contexts: [BUILD],
+    queueMs: 30,
+    runMs: 150,
+  });
   const theirs = await fx.commit(repo, {
     branch: "main",
     files: { "README.md": "docs\n" },
     message: "docs\n",
   });
-  gitea.api.onPush(repo);
+  await gitea.api.onPush(repo);
   const run = await running;
   assert.equal(run.code, 0, run.stdout + run.stderr);
   const result = (await readReport<PushReport>(json)).results[0];
@@ -367,12 +379,12 @@ Deno.test("push --wait: an interrupt during the wait exits 130 with the CI seen 
     { ciPolling: FAST, signal: stop.signal },
   );
   // Abort once the follow has seen the run pending.
-  while (
-    !gitea.api.tasks("org/a").some((t) => t.status === "running") ||
-    statusRequests(gitea) < 3
-  ) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await until(
+    () =>
+      gitea.api.tasks("org/a").some((t) => t.status === "running") &&
+      statusRequests(gitea) >= 3,
+    "the follow saw the run pending",
+  );
   stop.abort();
   const run = await running;
   assert.equal(run.code, 130);

@@ -1,13 +1,50 @@
 import assert from "node:assert/strict";
-import {
-  readDispatchInputs,
-  workflowProblem,
-} from "../lib/forge/workflow_file.ts";
+import { workflowProblem } from "../lib/forge/workflow_file.ts";
 import { parse } from "npm:yaml@2.9.1";
 
 const lines = (...l: string[]) => `${l.join("\n")}\n`;
 
-Deno.test("readDispatchInputs() reads the inputs of a block-style workflow_dispatch", () => {
+/** What a workflow file says about `workflow_dispatch`. */
+type DispatchDeclaration =
+  | { kind: "dispatch"; inputs: string[] }
+  | { kind: "no_dispatch" }
+  | { kind: "unreadable"; why: string };
+
+/** Every key-like word of `text` (`name:`, `'b-c':`), first seen first. */
+function keysIn(text: string): string[] {
+  const keys = text.matchAll(/["']?([A-Za-z_][\w-]*)["']?[ \t]*:/g);
+  return [...new Set([...keys].map((m) => m[1] ?? ""))];
+}
+
+/**
+ * What `workflowProblem` says the workflow declares: no trigger, why it
+ * cannot tell, or which of the file's own keys it takes as inputs (in the
+ * order they stand in the file; any other name it refuses).
+ */
+function readDispatchInputs(text: string): DispatchDeclaration {
+  const problem = workflowProblem(text, "w.yml", []);
+  if (problem === "w.yml has no workflow_dispatch trigger") {
+    return { kind: "no_dispatch" };
+  }
+  const unreadable = /^cannot tell whether w\.yml takes the inputs: (.*)$/s
+    .exec(problem ?? "");
+  if (unreadable !== null) {
+    return { kind: "unreadable", why: unreadable[1] ?? "" };
+  }
+  assert.equal(problem, null);
+  assert.notEqual(
+    workflowProblem(text, "w.yml", ["not-a-key-of-this-file"]),
+    null,
+  );
+  return {
+    kind: "dispatch",
+    inputs: keysIn(text).filter((name) =>
+      workflowProblem(text, "w.yml", [name]) === null
+    ),
+  };
+}
+
+Deno.test("workflowProblem() reads the inputs of a block-style workflow_dispatch", () => {
   const text = lines(
     "# publish the image",
     "name: publish-image",
@@ -39,7 +76,7 @@ Deno.test("readDispatchInputs() reads the inputs of a block-style workflow_dispa
   );
 });
 
-Deno.test("readDispatchInputs() reads on: as a scalar, a flow list and a block list", () => {
+Deno.test("workflowProblem() reads on: as a scalar, a flow list and a block list", () => {
   for (
     const text of [
       "on: workflow_dispatch\n",
@@ -71,7 +108,7 @@ Deno.test("readDispatchInputs() reads on: as a scalar, a flow list and a block l
   }
 });
 
-Deno.test("readDispatchInputs() says unreadable rather than guess", () => {
+Deno.test("workflowProblem() says unreadable rather than guess", () => {
   const cases: [string, RegExp][] = [
     ["on: {workflow_dispatch: {inputs: {v: {}}}}\n", /flow style/],
     ["on:\n  workflow_dispatch: {inputs: {v: {}}}\n", /flow style/],
@@ -118,7 +155,7 @@ function inputsByParser(text: string): string[] | null {
   return Object.keys(dispatch?.inputs ?? {});
 }
 
-Deno.test("readDispatchInputs() agrees with a YAML parser on the docs' workflows and others", async () => {
+Deno.test("workflowProblem() agrees with a YAML parser on the docs' workflows and others", async () => {
   const pages = await Promise.all(
     ["../README.md", "../docs/dispatch.md", "../docs/ci.md"].map((path) =>
       Deno.readTextFile(new URL(path, import.meta.url))

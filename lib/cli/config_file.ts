@@ -24,13 +24,11 @@ import { parseJsonc } from "./jsonc.ts";
 import { closest } from "./suggest.ts";
 import { type SectionName, splitSections } from "./config_sections.ts";
 
-export { parseJsonc, stripJsonComments } from "./jsonc.ts";
-
 /** The config file looked for in the working directory. */
 const CONFIG_FILE_NAME = "cascade.json";
 
 /** The largest config file read, in bytes (1 MiB). */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** The type of one config value. */
 export type ConfigType = "string" | "boolean" | "number" | "string[]";
@@ -153,10 +151,9 @@ export async function loadConfigFile(
 
 /**
  * Checks parsed config against the schema and resolves paths against
- * `baseDir`; `shown` names the file in messages. Exported for callers that
- * take config from elsewhere (and for tests).
+ * `baseDir`; `shown` names the file in messages.
  */
-export function checkConfig(
+function checkConfig(
   parsed: unknown,
   schema: ConfigSchema,
   shown: string,

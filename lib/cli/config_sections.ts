@@ -30,13 +30,13 @@
 import { UsageError } from "../errors.ts";
 
 /** The commands a config file may hold a section for. */
-export const CONFIG_SECTIONS = ["push", "status", "targets"] as const;
+const CONFIG_SECTIONS = ["push", "status", "targets"] as const;
 
 /** A command with a config section. */
 export type SectionName = typeof CONFIG_SECTIONS[number];
 
 /** Keys that name a command's own report: never shared between commands. */
-export const REPORT_KEYS: readonly string[] = ["json", "summary"];
+const REPORT_KEYS: readonly string[] = ["json", "summary"];
 
 /**
  * Splits a parsed config object into its top level and its command

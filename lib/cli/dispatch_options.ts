@@ -6,9 +6,9 @@
  * @example The default input
  * ```ts
  * import assert from "node:assert/strict";
- * import { workflowInputs } from "./dispatch_options.ts";
+ * import { DISPATCH_OPTIONS } from "./dispatch_options.ts";
  *
- * assert.deepEqual(workflowInputs([]), [
+ * assert.deepEqual(DISPATCH_OPTIONS.input.value(undefined), [
  *   { name: "runtime_version", value: "{version}" },
  * ]);
  * ```
@@ -33,7 +33,7 @@ const DEFAULT_WORKFLOW = "publish-image.yml";
 const DEFAULT_INPUT = "runtime_version={version}";
 
 /** One `--input name=value` (the value still holds `{version}`). */
-export interface WorkflowInput {
+interface WorkflowInput {
   /** The input's name, as the workflow declares it. */
   name: string;
   /** Its value; `{version}` is replaced when sent. */
@@ -88,7 +88,7 @@ function triggerOf(raw: string | undefined): Trigger {
 }
 
 /** A workflow file name: no directory, ends in .yml or .yaml. */
-export function workflowFile(name: string): string {
+function workflowFile(name: string): string {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\.ya?ml$/.test(name)) {
     throw new UsageError(
       `--workflow ${
@@ -100,7 +100,7 @@ export function workflowFile(name: string): string {
 }
 
 /** `--input name=value` pairs; none given: the default. Names are unique. */
-export function workflowInputs(raws: readonly string[]): WorkflowInput[] {
+function workflowInputs(raws: readonly string[]): WorkflowInput[] {
   const inputs: WorkflowInput[] = [];
   for (const raw of raws.length === 0 ? [DEFAULT_INPUT] : raws) {
     const eq = raw.indexOf("=");

@@ -17,7 +17,7 @@ import { UsageError } from "../errors.ts";
  * into the input. Throws {@linkcode UsageError} for a comment that is never
  * closed.
  */
-export function stripJsonComments(text: string, file: string): string {
+function stripJsonComments(text: string, file: string): string {
   const out = text.split("");
   let i = 0;
   /** Index of a comma that may be trailing: it followed a value. */

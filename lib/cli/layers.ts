@@ -158,7 +158,7 @@ export function rememberedOptions(
  * on/off flag that can be turned off (recorded only as `false`, when the
  * command line turned it off). The report schemas list exactly these.
  */
-export function recordedOption(name: OptionName): boolean {
+function recordedOption(name: OptionName): boolean {
   return OPTIONS[name].remember === true || negationOf(name) !== null;
 }
 

@@ -6,13 +6,14 @@
  * @example Parse a push command
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseCommand } from "./parse.ts";
+ * import { readCommandLine, resolveOptions } from "./parse.ts";
  *
- * const command = parseCommand(["push", "0.1.8", "--repo", "acme/tpl"]);
- * assert.equal(command.command, "push");
- * if (command.command === "push") {
- *   assert.equal(command.options.version, "0.1.8");
- *   assert.equal(command.options.concurrency, 8);
+ * const read = readCommandLine(["push", "0.1.8", "--repo", "acme/tpl"]);
+ * assert.equal(read.command, "push");
+ * if ("line" in read) {
+ *   const options = resolveOptions(read.line);
+ *   assert.equal(options.version, "0.1.8");
+ *   assert.equal(options.concurrency, 8);
  * }
  * ```
  *
@@ -163,19 +164,6 @@ export function readCommandLine(args: readonly string[]): ReadCommand {
     command: first,
     line: { command: first, version, names, given, tokens: parsed.tokens },
   };
-}
-
-/**
- * Parses the command line; throws {@linkcode UsageError}. `layers` stand
- * behind it (see {@linkcode OptionLayer}).
- */
-export function parseCommand(
-  args: readonly string[],
-  layers: readonly OptionLayer[] = [],
-): Command {
-  const read = readCommandLine(args);
-  if (!("line" in read)) return read;
-  return { command: read.command, options: resolveOptions(read.line, layers) };
 }
 
 /**

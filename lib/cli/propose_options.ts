@@ -6,10 +6,10 @@
  * @example The default way
  * ```ts
  * import assert from "node:assert/strict";
- * import { viaOf } from "./propose_options.ts";
+ * import { PROPOSE_OPTIONS } from "./propose_options.ts";
  *
- * assert.equal(viaOf(undefined), "push");
- * assert.equal(viaOf("auto"), "auto");
+ * assert.equal(PROPOSE_OPTIONS.via.value(undefined), "push");
+ * assert.equal(PROPOSE_OPTIONS.via.value("auto"), "auto");
  * ```
  *
  * @module
@@ -56,7 +56,7 @@ export const PROPOSE_OPTIONS = {
 } as const;
 
 /** `--via`: push (the default), pr or auto. */
-export function viaOf(raw: string | undefined): Via {
+function viaOf(raw: string | undefined): Via {
   if (raw === undefined || raw === "push" || raw === "pr" || raw === "auto") {
     return raw ?? "push";
   }
@@ -66,7 +66,7 @@ export function viaOf(raw: string | undefined): Via {
 }
 
 /** `--merge-style`: one of Gitea's merge styles cascade offers. */
-export function mergeStyleOf(raw: string | undefined): MergeStyle {
+function mergeStyleOf(raw: string | undefined): MergeStyle {
   if (raw === undefined) return "merge";
   const style = MERGE_STYLES.find((s) => s === raw);
   if (style === undefined) {

@@ -1,9 +1,9 @@
 /**
  * No secret in a value: a config or command-line value (the message, the
  * author, dispatch inputs, trailers, anything) that holds the token, or a
- * piece of it of {@linkcode MIN_SECRET_PIECE} or more characters, in any
- * form a redactor knows, is refused before anything is pushed: it would
- * otherwise be committed into every template.
+ * piece of it of 12 or more characters, in any form a redactor knows, is
+ * refused before anything is pushed: it would otherwise be committed into
+ * every template.
  *
  * @module
  */
@@ -15,23 +15,14 @@ import { TOKEN_ENV_DEFAULTS } from "../credentials.ts";
 import { flagOf, type Raw } from "./options.ts";
 
 /** Shortest piece of the token refused inside a value. */
-export const MIN_SECRET_PIECE = 12;
+const MIN_SECRET_PIECE = 12;
 
 /**
  * The first option (by name) whose value holds `secret` or a piece of it
  * of {@linkcode MIN_SECRET_PIECE} or more characters (raw, URL-encoded or
  * base64), or null.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { optionHoldingSecret } from "./secret_values.ts";
- * const token = "tok_0123456789abcdef";
- * assert.equal(optionHoldingSecret({ message: "pin 23456789abcd" }, token), "message");
- * assert.equal(optionHoldingSecret({ message: "pin {version}" }, token), null);
- * ```
  */
-export function optionHoldingSecret(
+function optionHoldingSecret(
   raw: Partial<Record<string, Raw>>,
   secret: string,
   extra: readonly (readonly [string, string])[] = [],
@@ -65,6 +56,18 @@ export function optionHoldingSecret(
 /**
  * Refuses the run (exit 2) when an option's value holds the token: names
  * the option, never prints the value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { refuseSecretInValues } from "./secret_values.ts";
+ * const token = "tok_0123456789abcdef";
+ * assert.throws(
+ *   () => refuseSecretInValues({ message: "pin 23456789abcd" }, token),
+ *   /--message holds the token/,
+ * );
+ * refuseSecretInValues({ message: "pin {version}" }, token);
+ * ```
  */
 export function refuseSecretInValues(
   raw: Partial<Record<string, Raw>>,

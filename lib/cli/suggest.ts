@@ -23,7 +23,7 @@
  * (a substring is never edited twice). Compares UTF-16 code units exactly;
  * callers fold case.
  */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   if (a === b) return 0;
   if (a.length === 0) return b.length;
   if (b.length === 0) return a.length;

@@ -1,7 +1,6 @@
 /**
  * `cascade demo`: a cascade over throwaway local template repos, so a
- * newcomer sees what it does with nothing to configure. Also home of
- * {@linkcode seedCommit}, the fast-import recipe the tests reuse.
+ * newcomer sees what it does with nothing to configure.
  *
  * @module
  */
@@ -15,80 +14,30 @@ import {
   hermeticEnv,
 } from "../git/runner.ts";
 
-/** One file of a seeded commit: text, bytes, or a mode and content. */
-export type SeedFile =
-  | string
-  | Uint8Array
-  | { mode: "100644" | "100755" | "120000"; data: string | Uint8Array };
-
-/** A commit to seed with `git fast-import` (one process, any size). */
-export interface SeedCommit {
-  /** Branch to commit to (created when missing). */
-  branch: string;
-  /** Files to add or replace, by path; null deletes. */
-  files: Record<string, SeedFile | null>;
-  /** Commit message. */
-  message?: string;
-  /** `Name <email>` of author and committer. */
-  author?: string;
-  /** Commit time (seconds since the epoch). */
-  time?: number;
-  /**
-   * The branch is known not to exist yet (a repo just made): skips asking
-   * git for its tip.
-   */
-  newBranch?: boolean;
-}
-
 /**
- * Adds a commit to `branch` of the repository at `gitDir` (bare or not)
- * with `git fast-import`, on top of the branch's tip when it exists.
- * Returns the new commit id.
+ * Makes a bare repository whose default branch `branch` holds `files` in
+ * one commit, written with `git fast-import` (one process).
  */
-export async function seedCommit(
-  git: GitRunner,
-  gitDir: string,
-  commit: SeedCommit,
-): Promise<string> {
-  const stream = new FastImportStream();
-  const text = (t: string) => stream.text(t);
-  const data = (d: string | Uint8Array) => stream.data(d);
-  const ref = `refs/heads/${commit.branch}`;
-  const exists = commit.newBranch
-    ? null
-    : await git(["rev-parse", "--verify", "-q", ref], { cwd: gitDir });
-  const who = commit.author ?? "Template Maintainer <maintainer@example.com>";
-  const time = commit.time ?? 1_700_000_000;
-  text(`commit ${ref}\nmark :1\n`);
-  text(`author ${who} ${time} +0000\ncommitter ${who} ${time} +0000\n`);
-  data(commit.message ?? "seed\n");
-  if (exists?.code === 0) text(`from ${exists.stdout.trim()}\n`);
-  for (const [path, file] of Object.entries(commit.files)) {
-    if (file === null) {
-      text(`D ${path}\n`);
-      continue;
-    }
-    const { mode, content } =
-      typeof file === "string" || file instanceof Uint8Array
-        ? { mode: "100644", content: file }
-        : { mode: file.mode, content: file.data };
-    text(`M ${mode} inline ${path}\n`);
-    data(content);
-  }
-  text("get-mark :1\n");
-  const id = /^([0-9a-f]{40,64})$/m.exec(await stream.run(git, gitDir))?.[1];
-  if (id === undefined) throw new Error("fast-import gave no commit id");
-  return id;
-}
-
-/** Creates a bare repository whose default branch is `branch`. */
-export async function createBareRepo(
+async function seedTemplate(
   git: GitRunner,
   path: string,
   branch: string,
+  files: Record<string, string>,
 ): Promise<void> {
-  const out = await git(["init", "--bare", "-q", "-b", branch, path]);
-  if (out.code !== 0) throw new Error(`git init failed: ${out.stderr.trim()}`);
+  const init = await git(["init", "--bare", "-q", "-b", branch, path]);
+  if (init.code !== 0) {
+    throw new Error(`git init failed: ${init.stderr.trim()}`);
+  }
+  const stream = new FastImportStream();
+  const who = "Template Maintainer <maintainer@example.com> 1700000000 +0000";
+  stream.text(`commit refs/heads/${branch}\n`);
+  stream.text(`author ${who}\ncommitter ${who}\n`);
+  stream.data("initial template\n");
+  for (const [file, content] of Object.entries(files)) {
+    stream.text(`M 100644 inline ${file}\n`);
+    stream.data(content);
+  }
+  await stream.run(git, path);
 }
 
 /** Template repos the demo makes: name, default branch, files. */
@@ -151,12 +100,7 @@ export async function runDemo(
     await Deno.mkdir(`${root}/templates`);
     for (const t of DEMO_TEMPLATES) {
       const path = `${root}/templates/${t.name}.git`;
-      await createBareRepo(git, path, t.branch);
-      await seedCommit(git, path, {
-        branch: t.branch,
-        files: t.files,
-        message: "initial template\n",
-      });
+      await seedTemplate(git, path, t.branch, t.files);
       repos.push(`templates/${t.name}`);
     }
     const args = [

@@ -185,11 +185,13 @@ export async function runPlans<T>(
   }
   const allowed = run.access.bind(targets);
   // One transport per run: what it learns of the origins is the run's.
-  const transport = new Transport(settings.transport);
+  // Whether a host may be reached is the access's one decision.
+  const transport = new Transport(settings.transport, {
+    netAllowed: (host) => run.access.netGranted(host),
+  });
   const plans = planTargets(
     targets,
-    run.token,
-    settings,
+    run,
     allowed,
     redactor,
     transport,
@@ -215,7 +217,7 @@ interface RunWiring extends EngineDeps {
  * run's hermetic, redacting git, its interrupt signal and the progress
  * hooks; says whether an interrupt came.
  */
-export async function inWorkDir<T>(
+async function inWorkDir<T>(
   targets: readonly Target[],
   settings: { verbose: boolean },
   io: RunIo,
@@ -267,10 +269,9 @@ export function exitCodeOf(
  * Each target with its credentials as git config and, where `transport`
  * allows, for in-process reads and pushes.
  */
-export function planTargets(
+function planTargets(
   targets: readonly Target[],
-  token: Token | null,
-  settings: CommonSettings,
+  { token, settings, access }: PreparedRun,
   allowed: ReadonlySet<string>,
   redactor: Redactor,
   transport: Transport,
@@ -295,6 +296,8 @@ export function planTargets(
         ...credentialGitConfig(target, authorization),
       ],
       httpRefs: transport.for(target, authorization),
+      netAllowed: target.scheme === "http" &&
+        access.netGranted(new URL(target.url).host),
     };
   });
 }

@@ -12,7 +12,7 @@
  */
 
 /** Shortest piece of a secret that is scrubbed at the edge of a cut. */
-export const MIN_FRAGMENT = 8;
+const MIN_FRAGMENT = 8;
 
 const known: string[] = [];
 

@@ -28,6 +28,7 @@ import { createLimiter, mapPool } from "./pool.ts";
 import {
   authorizationFor,
   MAX_REDIRECT_HOPS,
+  type RedirectCheck,
   redirectTarget,
 } from "../git/redirect.ts";
 import type { RemoteContext, Skeletons } from "../git/context.ts";
@@ -46,6 +47,12 @@ export interface Plan {
   gitConfig: readonly (readonly [string, string])[];
   /** How to read its refs without git, or null/absent: with git. */
   httpRefs?: HttpRefs | null;
+  /**
+   * Whether the run may connect to the target's host itself (the run's
+   * access decides, `ForgeAccess.netGranted`), to see where a redirect
+   * points; absent: it may not.
+   */
+  netAllowed?: boolean;
   /**
    * What to say when its credentials are refused, when the generic advice
    * would mislead (no token was sent to it); null for the generic advice.
@@ -227,7 +234,10 @@ async function preflightOne(
           throw error;
         }
         const credentials = authorizationFor(plan.gitConfig, target.origin);
-        target = await followRedirect(target, settings, signal, credentials);
+        target = await followRedirect(target, settings, signal, {
+          authorization: credentials,
+          netAllowed: plan.netAllowed === true,
+        });
       }
     }
   } catch (error) {
@@ -266,21 +276,29 @@ async function readHead(
 
 /**
  * The target a redirect points at, when it stays on the target's origin;
- * else a `moved` failure that says where the server pointed.
+ * else a `moved` failure that says where the server pointed (or that the
+ * run may not ask: no `--allow-net` for the host).
  */
 async function followRedirect(
   target: Target,
   settings: ReadSettings,
   signal: AbortSignal,
-  authorization: string | null,
+  ask: { authorization: string | null; netAllowed: boolean },
 ): Promise<Target> {
   const step = "reading the branches";
-  const check = await redirectTarget(
-    target.url,
-    settings.timeoutMs,
-    signal,
-    authorization,
-  );
+  const check: RedirectCheck = ask.netAllowed
+    ? await redirectTarget(
+      target.url,
+      settings.timeoutMs,
+      signal,
+      ask.authorization,
+    )
+    : {
+      kind: "unknown",
+      why: `cascade needs --allow-net to see where ${
+        new URL(target.url).host
+      } redirects`,
+    };
   if (check.kind === "unknown") {
     throw new TemplateError(
       "moved",

@@ -21,22 +21,6 @@ export type ErrorKind =
   | "rate-limited"
   | "unknown";
 
-/** Every error kind, in documentation order. */
-export const ERROR_KINDS: readonly ErrorKind[] = [
-  "auth",
-  "not_found",
-  "network",
-  "timeout",
-  "conflict",
-  "rejected",
-  "invalid",
-  "moved",
-  "refused",
-  "dispatch-refused",
-  "rate-limited",
-  "unknown",
-];
-
 /** A failure's kind and one-line message. */
 export interface ReportError {
   /** The error class; see the README. */

@@ -4,18 +4,23 @@
  * `API.fromToken`): it answers where a target's API is
  * ({@linkcode apiTargetOf}), which client (with which token) reaches it,
  * and whether cascade may open the connection (`--allow-net`, asked of
- * Deno without a prompt, in {@linkcode ForgeAccess.requireNet} only). No
- * other module reads the token or builds an API `Authorization` header.
+ * Deno without a prompt, in {@linkcode ForgeAccess.netGranted} only: its
+ * refusal {@linkcode ForgeAccess.requireNet}, and the run's git transport
+ * and redirect check, are handed that answer). No other module reads the
+ * token or builds an API `Authorization` header.
  *
  * @example Where a target's API is
  * ```ts
  * import assert from "node:assert/strict";
- * import { apiBaseOf } from "./access.ts";
+ * import { apiTargetOf } from "./access.ts";
+ * import { parseTarget } from "../targets/target.ts";
  *
- * assert.equal(
- *   apiBaseOf("https://git.example.com/gitea/", "--org"),
- *   "https://git.example.com/gitea/api/v1",
- * );
+ * const target = parseTarget("https://git.example.com/gitea/org/app.git", undefined, "/");
+ * assert.deepEqual(apiTargetOf(target, undefined), {
+ *   base: "https://git.example.com/gitea/api/v1",
+ *   owner: "org",
+ *   repo: "app",
+ * });
  * ```
  *
  * @module
@@ -84,7 +89,7 @@ export function apiTargetOf(
 }
 
 /** `<origin><prefix>/api/v1` of a `--base-url`; throws UsageError. */
-export function apiBaseOf(baseUrl: string | undefined, flag: string): string {
+function apiBaseOf(baseUrl: string | undefined, flag: string): string {
   if (baseUrl === undefined || baseUrl.trim() === "") {
     throw new UsageError(
       `${flag} needs the server: pass --base-url or set GITEA_URL`,

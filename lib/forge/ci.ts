@@ -3,13 +3,14 @@
  * result is computed here from the newest status per context, never taken
  * from the server's combined `state` (whose rules differ between 1.22 and
  * 1.25), and "no status yet" is its own outcome, never pending or green.
- * The clock and the sleep are injectable, so tests never really wait.
+ * The clock is injectable ({@linkcode FollowOptions.clock}), so tests never
+ * really wait.
  *
  * @module
  */
 
 import { InterruptedError } from "../errors.ts";
-import { sleep as realSleep } from "../engine/retry.ts";
+import { type Clock, SYSTEM_CLOCK } from "../engine/clock.ts";
 import type { ForgeClient } from "./client.ts";
 import type { CommitStatus, CommitStatusState } from "./types.ts";
 import { resolveTargetUrl } from "./target_url.ts";
@@ -21,8 +22,6 @@ import {
 import { type Deadline, DeadlineError } from "../engine/deadline.ts";
 
 export type { BranchMoved } from "./ci_branch_move.ts";
-
-export { resolveTargetUrl } from "./target_url.ts";
 
 /**
  * Outcome of a commit's CI as cascade reports it; `superseded`: still
@@ -118,10 +117,11 @@ export interface FollowOptions extends CiOptions {
    * `branchMoved`. Absent: it does not.
    */
   keepsSupersededPending?: () => Promise<boolean>;
-  /** Clock in ms (tests). */
-  now?: () => number;
-  /** Sleep that resolves false when `signal` aborts (tests). */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<boolean>;
+  /**
+   * The clock the follow reads and sleeps by (default: the system's; a
+   * fake one in tests, so no test waits on the wall).
+   */
+  clock?: Clock;
   /** Uniform random in [0, 1) for jitter (tests). */
   random?: () => number;
   /**
@@ -140,7 +140,7 @@ const NO_STATUS_CAUSES =
   "holds a skip-ci marker such as [skip ci]";
 
 /** Whether `text` matches `glob`, where `*` matches any run of characters. */
-export function globMatch(glob: string, text: string): boolean {
+function globMatch(glob: string, text: string): boolean {
   const pattern = glob.split("*").map((part) =>
     part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")
   ).join(".*");
@@ -235,7 +235,7 @@ export async function readCommitCi(
  * When statuses exist but none matches `--ci-context`: a note naming the
  * patterns and the contexts seen (at most 10, each cut), else null.
  */
-export function unmatchedNote(
+function unmatchedNote(
   statuses: readonly CommitStatus[],
   globs: readonly string[] | undefined,
 ): string | null {
@@ -267,8 +267,8 @@ export async function followCommit(
   target: CiTarget,
   options: FollowOptions = {},
 ): Promise<CiResult> {
-  const now = options.now ?? Date.now;
-  const pause = options.sleep ?? realSleep;
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const now = () => clock.now();
   const random = options.random ?? Math.random;
   const waitTimeoutMs = options.waitTimeoutMs ?? 30 * 60_000;
   const waitStartMs = options.waitStartMs ?? 2 * 60_000;
@@ -333,7 +333,9 @@ export async function followCommit(
       ? Math.min(shaSince + waitStartMs, end)
       : end;
     const wait = pollPause(interval, next - now(), options.jitter, random);
-    if (!await pause(wait, options.signal)) throw new InterruptedError();
+    if (!await clock.sleep(wait, options.signal)) {
+      throw new InterruptedError();
+    }
     interval = Math.min(
       maxIntervalMs,
       Math.round(interval * (options.growth ?? 1.5)),

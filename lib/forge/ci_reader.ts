@@ -237,8 +237,7 @@ export class CiReader {
             this.#clients.get(api.base),
             deadline,
           ),
-        now: clock.now,
-        sleep: clock.sleep,
+        clock,
         deadline,
       });
       return unbelieved(

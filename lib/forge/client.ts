@@ -40,15 +40,8 @@ import { type Answer, Transport, type TransportOptions } from "./transport.ts";
 import { lastPage, nextLink } from "./paging.ts";
 import type { Deadline } from "../engine/deadline.ts";
 
-export {
-  classifyFetchError,
-  classifyHttpStatus,
-  ForgeError,
-  type ForgeErrorKind,
-  serverWords,
-} from "./forge_error.ts";
+export { ForgeError } from "./forge_error.ts";
 export type { ForgeRetry } from "./transport.ts";
-export { nextLink } from "./paging.ts";
 export { apiBaseFor } from "./api_base.ts";
 
 /**
@@ -68,7 +61,7 @@ export interface ForgeClientOptions extends TransportOptions {
 }
 
 /** Most answer bytes one listing (all its pages) holds: 32 MiB. */
-export const MAX_LIST_BYTES = 32 * 1024 * 1024;
+const MAX_LIST_BYTES = 32 * 1024 * 1024;
 
 /** A checked answer. */
 export interface ForgeResult<T> {

@@ -6,16 +6,13 @@
  * report. Names come from a server cascade does not trust: a name Gitea
  * would not allow is left out (shown escaped), never printed raw.
  *
- * @example Name checks and globs
+ * @example Name checks
  * ```ts
  * import assert from "node:assert/strict";
- * import { globMatches, nameProblem } from "./discover.ts";
+ * import { nameProblem } from "./discover.ts";
  *
  * assert.equal(nameProblem("templates/node-lts"), null);
  * assert.match(nameProblem("templates/\u001b[2J") ?? "", /not allow/);
- * assert.ok(globMatches("node-*", "templates/node-lts"));
- * assert.ok(globMatches("templates/*", "templates/node-lts"));
- * assert.ok(!globMatches("py-*", "templates/node-lts"));
  * ```
  *
  * @module
@@ -77,7 +74,7 @@ export function nameProblem(fullName: string): string | null {
  * anything outside Gitea's name characters becomes `?`, at most 100
  * characters.
  */
-export function shownName(text: string): string {
+function shownName(text: string): string {
   const safe = text.replace(/[^A-Za-z0-9_.\/-]/g, "?");
   return cutRedacted(safe, 97);
 }
@@ -87,7 +84,7 @@ export function shownName(text: string): string {
  * of characters but `/`, `?` one of them. A glob with a `/` is matched
  * against `owner/name`, one without against the name alone.
  */
-export function globMatches(glob: string, fullName: string): boolean {
+function globMatches(glob: string, fullName: string): boolean {
   const subject = glob.includes("/")
     ? fullName
     : fullName.slice(fullName.indexOf("/") + 1);

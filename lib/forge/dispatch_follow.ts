@@ -4,11 +4,10 @@
  * runs list (`GET /repos/{o}/{r}/actions/tasks`, Gitea 1.23+) instead: the
  * run is the newest `workflow_dispatch` run of the workflow on the branch
  * that the list did not hold before the dispatch, of the branch tip at the
- * dispatch and created after it (`findDispatchedJobs`); two such runs
+ * dispatch and created after it (`dispatchedJobs`); two such runs
  * cannot be told apart: `ambiguous`, never `success`.
  * The outcome has the shape of a commit's CI (`CiOutcome`), one context
- * per job. The clock and the sleep are injectable, so tests never really
- * wait.
+ * per job. The clock is injectable, so tests never really wait.
  *
  * @module
  */
@@ -20,7 +19,7 @@ import type {
 } from "../engine/ci_outcome.ts";
 import { InterruptedError } from "../errors.ts";
 import { DeadlineError } from "../engine/deadline.ts";
-import { sleep as realSleep } from "../engine/retry.ts";
+import { SYSTEM_CLOCK } from "../engine/clock.ts";
 import { type FollowOptions, pollPause, shownSeconds } from "./ci.ts";
 import {
   dispatchedJobs,
@@ -43,7 +42,7 @@ export interface DispatchedRunTarget extends DispatchedRunQuery {
 export type RunFollowOptions = Omit<FollowOptions, "contexts" | "branchMoved">;
 
 /** Why a dispatched run may never be listed: the tail of a `none` note. */
-export const NO_RUN_CAUSES =
+const NO_RUN_CAUSES =
   "the workflow has no workflow_dispatch trigger or is disabled, Actions " +
   "are off for the repo, or no runner has taken its jobs yet (the runner " +
   "queue)";
@@ -60,7 +59,7 @@ const TASK_STATES: Readonly<Record<string, CiState>> = {
 };
 
 /** The outcome one task status counts as (unknown statuses: pending). */
-export function taskState(status: string): CiState {
+function taskState(status: string): CiState {
   return Object.hasOwn(TASK_STATES, status)
     ? TASK_STATES[status] as CiState
     : "pending";
@@ -126,8 +125,8 @@ export async function followDispatchedRun(
   options: RunFollowOptions = {},
   onJobs: (jobs: ActionTask[]) => void = () => {},
 ): Promise<CiOutcome> {
-  const now = options.now ?? Date.now;
-  const pause = options.sleep ?? realSleep;
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const now = () => clock.now();
   const waitTimeoutMs = options.waitTimeoutMs ?? 30 * 60_000;
   const waitStartMs = options.waitStartMs ?? 2 * 60_000;
   let interval = options.minIntervalMs ?? 1000;
@@ -187,7 +186,9 @@ export async function followDispatchedRun(
       options.jitter,
       options.random,
     );
-    if (!await pause(wait, options.signal)) throw new InterruptedError();
+    if (!await clock.sleep(wait, options.signal)) {
+      throw new InterruptedError();
+    }
     interval = Math.min(
       options.maxIntervalMs ?? 15_000,
       Math.round(interval * (options.growth ?? 1.5)),

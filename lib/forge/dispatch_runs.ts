@@ -3,9 +3,9 @@
  * commit status, so it is found in the server's runs list
  * (`GET /repos/{o}/{r}/actions/tasks`, Gitea 1.23+, newest first): before
  * dispatching, note the ids of the `workflow_dispatch` runs of that
- * workflow on that branch ({@linkcode dispatchRunIds}); afterwards, the
- * run is the newest one that was not there
- * ({@linkcode findDispatchedRun}). Ids, not clocks: the list's times have
+ * workflow on that branch ({@linkcode dispatchRunsBefore}); afterwards,
+ * the run is the newest one that was not there
+ * ({@linkcode dispatchedJobs}). Ids, not clocks: the list's times have
  * one-second resolution and two dispatches may share a second. Ids alone
  * do not make a run ours, though: where the query says so, a run counts
  * only if its `head_sha` is the branch tip at the dispatch (the
@@ -75,25 +75,11 @@ async function matchingTasks(
 
 /**
  * The ids of the `workflow_dispatch` runs of `scope.workflow` on
- * `scope.branch` the list holds now (its newest page): take it before
- * dispatching. Throws the client's `ForgeError` (`not_found` on a server
- * without the list).
- */
-export async function dispatchRunIds(
-  client: TaskLister,
-  owner: string,
-  repo: string,
-  scope: DispatchRunScope,
-): Promise<Set<number>> {
-  const tasks = await matchingTasks(client, owner, repo, scope);
-  return new Set(tasks.map((t) => t.id));
-}
-
-/**
- * {@linkcode dispatchRunIds}, and the server time from which a run can be
- * the dispatch's (`notBefore`): the moment the list was asked for, on the
- * server's clock (its `Date` header), less the slack of `evidence.ts`.
- * Take it just before dispatching. Throws the client's `ForgeError`.
+ * `scope.branch` the list holds now (its newest page), and the server time
+ * from which a run can be the dispatch's (`notBefore`): the moment the
+ * list was asked for, on the server's clock (its `Date` header), less the
+ * slack of `evidence.ts`. Take it just before dispatching. Throws the
+ * client's `ForgeError` (`not_found` on a server without the list).
  */
 export async function dispatchRunsBefore(
   client: TaskLister,
@@ -112,47 +98,14 @@ export async function dispatchRunsBefore(
 }
 
 /**
- * The run a dispatch started: the newest `workflow_dispatch` run of the
- * workflow on the branch whose id was not in `before`; null while the
- * server has not listed it yet (poll again). Throws the client's
- * `ForgeError`.
- */
-export async function findDispatchedRun(
-  client: TaskLister,
-  owner: string,
-  repo: string,
-  query: DispatchedRunQuery,
-): Promise<ActionTask | null> {
-  const tasks = await matchingTasks(client, owner, repo, query);
-  let newest: ActionTask | null = null;
-  for (const task of tasks) {
-    if (query.before.has(task.id) || !isOurs(task, query)) continue;
-    if (newest === null || task.id > newest.id) newest = task;
-  }
-  return newest;
-}
-
-/**
  * The jobs of the run a dispatch started, as the list shows them now: of
  * the matching tasks whose id was not in `before` and that can be ours
  * (see {@linkcode DispatchedRunQuery}), those of the newest run (highest
  * `run_number`), the newest task per job name (a re-run lists a job
- * again); empty while no runner has taken any of its jobs. Throws the
+ * again); empty while no runner has taken any of its jobs. Also how many
+ * other runs could be ours too (`others`: new, of the tip, created after
+ * the dispatch): more than one such run cannot be told apart. Throws the
  * client's `ForgeError`.
- */
-export async function findDispatchedJobs(
-  client: TaskLister,
-  owner: string,
-  repo: string,
-  query: DispatchedRunQuery,
-): Promise<ActionTask[]> {
-  return (await dispatchedJobs(client, owner, repo, query)).jobs;
-}
-
-/**
- * {@linkcode findDispatchedJobs}, and how many other runs could be ours
- * too (`others`: new, of the tip, created after the dispatch): more than
- * one such run cannot be told apart.
  */
 export async function dispatchedJobs(
   client: TaskLister,

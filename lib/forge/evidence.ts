@@ -9,24 +9,28 @@
  *
  * The server's clock is read from the `Date` header of its answers (one
  * second resolution): an event after a moment `t` of ours carries a
- * server time of at least `t + skew - DATE_SLACK_MS`. Without a readable
- * `Date` header, clocks are assumed to differ by at most
- * {@linkcode SKEW_ALLOWANCE_MS}.
+ * server time of at least `t + skew - 3 s` (`DATE_SLACK_MS`). Without a
+ * readable `Date` header, clocks are assumed to differ by at most two
+ * minutes (`SKEW_ALLOWANCE_MS`).
  *
  * @example A status posted before the push is not believed
  * ```ts
  * import assert from "node:assert/strict";
- * import { clockSkew, serverNotBefore, statusesSince } from "./evidence.ts";
+ * import { keepOurs, type Seen } from "./evidence.ts";
  *
  * const pushedAt = Date.parse("2026-06-01T12:00:00Z"); // our clock
- * const skew = clockSkew("Mon, 01 Jun 2026 12:00:05 GMT", pushedAt + 1000);
- * const notBefore = serverNotBefore(pushedAt, skew);
- * const { kept, dropped } = statusesSince([
- *   { created_at: "2026-06-01T11:59:00Z" },
- *   { created_at: "2026-06-01T12:00:06Z" },
- * ], notBefore);
+ * const seen: Seen<{ created_at: string }> = { statuses: null, dropped: 0 };
+ * const kept = keepOurs(seen, {
+ *   value: {
+ *     statuses: [
+ *       { created_at: "2026-06-01T11:59:00Z" },
+ *       { created_at: "2026-06-01T12:00:06Z" },
+ *     ],
+ *   },
+ *   date: "Mon, 01 Jun 2026 12:00:05 GMT",
+ * }, pushedAt + 1000, pushedAt);
  * assert.equal(kept.length, 1);
- * assert.equal(dropped, 1);
+ * assert.equal(seen.dropped, 1);
  * ```
  *
  * @module
@@ -38,14 +42,14 @@ import type { CiState } from "../engine/ci_outcome.ts";
  * Slack on the server's clock when a `Date` header gave it: that header's
  * and `created_at`'s one-second resolution, and a second for the network.
  */
-export const DATE_SLACK_MS = 3_000;
+const DATE_SLACK_MS = 3_000;
 
 /**
  * How far the server's clock may be from ours when no `Date` header said
  * (two minutes): an event of the server stamped more than this before our
  * push is not believed to follow it.
  */
-export const SKEW_ALLOWANCE_MS = 120_000;
+const SKEW_ALLOWANCE_MS = 120_000;
 
 /** Longest `Date` header or timestamp parsed (longer: unreadable). */
 const MAX_TIME_TEXT = 64;
@@ -77,8 +81,8 @@ export function timeOf(text: unknown): number | null {
 /**
  * The earliest server time an event that followed our moment `localMs`
  * can carry: `localMs` on the server's clock (`skewMs`, see
- * {@linkcode clockSkew}) less {@linkcode DATE_SLACK_MS}, or less
- * {@linkcode SKEW_ALLOWANCE_MS} when the skew is unknown.
+ * {@linkcode clockSkew}) less `DATE_SLACK_MS` (3 s), or less
+ * `SKEW_ALLOWANCE_MS` (two minutes) when the skew is unknown.
  */
 export function serverNotBefore(
   localMs: number,
@@ -93,7 +97,7 @@ export function serverNotBefore(
  * The statuses created at or after `notBefore` (server time), and how many
  * were not: created earlier, or with a `created_at` that cannot be read.
  */
-export function statusesSince<T extends { created_at: string }>(
+function statusesSince<T extends { created_at: string }>(
   statuses: readonly T[],
   notBefore: number,
 ): { kept: T[]; dropped: number } {

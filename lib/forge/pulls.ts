@@ -52,7 +52,7 @@ export const MERGE_STYLES: readonly MergeStyle[] = [
 ];
 
 /** The shape check of a `PullRequest` (the fields cascade reads). */
-export const checkPullRequest: ShapeCheck = (value) => {
+const checkPullRequest: ShapeCheck = (value) => {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return "a pull request is not an object";
   }

@@ -18,15 +18,29 @@
  * that poll; that read goes through the follow's request slots and its
  * deadline. A server without the list is asked once.
  *
- * @example A relative Actions link on the API's server
+ * @example A relative Actions link on the API's server vouches; others do not
  * ```ts
  * import assert from "node:assert/strict";
- * import { runNumberOf } from "./run_evidence.ts";
+ * import { RunJudge } from "./run_evidence.ts";
  *
- * const api = { apiBase: "https://git.example.com/api/v1", owner: "org", repo: "app" };
- * assert.equal(runNumberOf("/org/app/actions/runs/7/jobs/0", api), 7);
- * assert.equal(runNumberOf("https://evil.example/org/app/actions/runs/7", api), null);
- * assert.equal(runNumberOf("/org/other/actions/runs/7", api), null);
+ * const sha = "a".repeat(40);
+ * const run = {
+ *   id: 70, name: "build", head_branch: "main", head_sha: sha,
+ *   run_number: 7, event: "push", status: "success",
+ *   workflow_id: "build.yml", url: "", run_started_at: "2026-06-01T12:00:05Z",
+ * };
+ * const judge = new RunJudge(
+ *   () => Promise.resolve({ value: { total_count: 1, workflow_runs: [run] } }),
+ *   { apiBase: "https://git.example.com/api/v1", owner: "org", repo: "app" },
+ * );
+ * const linked = (target_url: string) =>
+ *   ({ status: "success" as const, context: target_url, target_url });
+ * const ours = await judge.vouched([
+ *   linked("/org/app/actions/runs/7/jobs/0"),
+ *   linked("https://evil.example/org/app/actions/runs/7"),
+ *   linked("/org/other/actions/runs/7"),
+ * ], sha, Date.parse("2026-06-01T12:00:00Z"));
+ * assert.deepEqual(ours.map((s) => s.target_url), ["/org/app/actions/runs/7/jobs/0"]);
  * ```
  *
  * @module
@@ -61,7 +75,7 @@ type Linked = Pick<CommitStatus, "status" | "context" | "target_url">;
  * run of `place`'s repo on `place`'s server (same origin, below the
  * server's root, owner and name alike but for case); else null.
  */
-export function runNumberOf(targetUrl: string, place: RunPlace): number | null {
+function runNumberOf(targetUrl: string, place: RunPlace): number | null {
   if (targetUrl === "" || targetUrl.length > 2048) return null;
   const api = new URL(place.apiBase);
   const resolved = resolveTargetUrl(targetUrl, api.origin);
@@ -92,7 +106,7 @@ export function runNumberOf(targetUrl: string, place: RunPlace): number | null {
  * readable start (`run_started_at`, else the task's `created_at`) no
  * earlier.
  */
-export function runIsOurs(
+function runIsOurs(
   tasks: readonly ActionTask[],
   run: number,
   sha: string,

@@ -83,7 +83,7 @@ export function hasTasksList(v: ServerVersionInfo): boolean {
  * `pending` for ever (no "Has been cancelled" status): Gitea up to
  * 1.23.5; Forgejo by the Gitea version it says it follows (`+gitea-1.22.0`).
  */
-export function keepsSupersededPending(v: ServerVersionInfo): boolean {
+function keepsSupersededPending(v: ServerVersionInfo): boolean {
   const text = v.name === "Forgejo"
     ? /\+gitea-(\d+\.\d+(?:\.\d+)?)/.exec(v.text)?.[1] ?? ""
     : v.text;

@@ -16,7 +16,7 @@
  * @example The inputs of a dispatchable workflow
  * ```ts
  * import assert from "node:assert/strict";
- * import { readDispatchInputs } from "./workflow_file.ts";
+ * import { workflowProblem } from "./workflow_file.ts";
  *
  * const text = [
  *   "on:",
@@ -26,17 +26,18 @@
  *   "      runtime_version: # what to build against",
  *   "        required: false",
  * ].join("\n");
- * assert.deepEqual(readDispatchInputs(text), {
- *   kind: "dispatch",
- *   inputs: ["runtime_version"],
- * });
+ * assert.equal(workflowProblem(text, "w.yml", ["runtime_version"]), null);
+ * assert.equal(
+ *   workflowProblem(text, "w.yml", ["channel"]),
+ *   "w.yml does not declare the input channel under workflow_dispatch",
+ * );
  * ```
  *
  * @module
  */
 
 /** What a workflow file says about `workflow_dispatch`. */
-export type DispatchDeclaration =
+type DispatchDeclaration =
   | { kind: "dispatch"; inputs: string[] }
   | { kind: "no_dispatch" }
   | { kind: "unreadable"; why: string };
@@ -229,7 +230,7 @@ function readOn(value: string, block: readonly Line[]): DispatchDeclaration {
 }
 
 /** Reads the `workflow_dispatch` trigger and its inputs from a workflow. */
-export function readDispatchInputs(text: string): DispatchDeclaration {
+function readDispatchInputs(text: string): DispatchDeclaration {
   if (text.length > MAX_WORKFLOW_BYTES) {
     return { kind: "unreadable", why: "it is larger than 256 KiB" };
   }

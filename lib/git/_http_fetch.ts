@@ -40,7 +40,7 @@ import { refuseRateLimit } from "./_rate_limited.ts";
  * The most bytes of one fetch answer held (64 MiB: a tiny template's
  * filtered tip is a few KiB). Beyond it the read stops and git fetches.
  */
-export const MAX_PACK_BYTES: number = 64 * 1024 * 1024;
+const MAX_PACK_BYTES: number = 64 * 1024 * 1024;
 
 const RESULT = "application/x-git-upload-pack-result";
 

@@ -20,7 +20,7 @@
  *
  * What a server sends is read strictly and within bounds: pkt-line lengths
  * are exactly four hex digits, the whole answer may not pass
- * {@linkcode MAX_ANSWER_BYTES} (beyond it the read stops and git answers
+ * 4 MiB (`MAX_ANSWER_BYTES`; beyond it the read stops and git answers
  * instead: a legitimate server with that many refs works with git, and a
  * hostile endless answer costs git no more than the timeout), the timeout
  * and the abort signal stop the read at any point, body included, and a
@@ -86,7 +86,7 @@ const RESULT = "application/x-git-upload-pack-result";
  * tags is 1.3 MB; a v2 `ls-refs` answer for HEAD and one branch is under
  * 200 bytes). Beyond it the read stops and resolves `use-git`.
  */
-export const MAX_ANSWER_BYTES: number = 4 * 1024 * 1024;
+const MAX_ANSWER_BYTES: number = 4 * 1024 * 1024;
 
 /**
  * Reads HEAD's branch and the tips, as `git ls-remote --symref URL HEAD
@@ -187,7 +187,7 @@ function speaksNoV2(status: number): boolean {
 
 /**
  * The body of a 200 answer of content type `type`, read within
- * {@linkcode MAX_ANSWER_BYTES} (`too-large` beyond it) and stopped by
+ * `MAX_ANSWER_BYTES` (`too-large` beyond it) and stopped by
  * `abort` at any point; null for any other answer (its body cancelled).
  */
 async function answerOf(

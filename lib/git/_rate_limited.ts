@@ -29,7 +29,7 @@ export async function refuseRateLimit(
  * The failure of `step` that `url`'s server answered 429: kind
  * `rate-limited`, with the wait its `Retry-After` asks for, if readable.
  */
-export function rateLimitedFailure(
+function rateLimitedFailure(
   step: string,
   url: string,
   retryAfter: string | null,

@@ -103,7 +103,7 @@ const DEFAULT_PORTS: Readonly<Record<string, string>> = {
  * network problem, or one this module does not know). A 5xx answer is
  * `HTTP <code>`; other HTTP codes are not network problems.
  */
-export function networkReason(stderrOrError: unknown): NetworkReason | null {
+function networkReason(stderrOrError: unknown): NetworkReason | null {
   // URLs are left out: a host named `ssl.example.com` says nothing.
   const text = textOf(stderrOrError).replace(
     /[a-z][a-z0-9+.-]*:\/\/[^\s'")]+/gi,
@@ -138,7 +138,7 @@ export function networkProblem(
  * port 22); IPv6 hosts keep their brackets; `""` for a local path,
  * `file://` or anything unparsable.
  */
-export function hostOf(url: string): string {
+function hostOf(url: string): string {
   const scp = /^(?:[^@/\s]+@)?(\[[^\]]+\]|[^:/\s]+):(?!\/\/)/.exec(url);
   if (scp !== null && !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     // `C:` style drive letters are local paths, not hosts.

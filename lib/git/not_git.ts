@@ -113,7 +113,7 @@ export function notGitServer(
  * `GIT_TRACE_CURL` trace (redirects followed), or null when the trace
  * holds none.
  */
-export function answerFromTrace(stderr: string): HttpAnswer | null {
+function answerFromTrace(stderr: string): HttpAnswer | null {
   let inChain = false;
   let answer: HttpAnswer | null = null;
   for (const line of stderr.split("\n")) {
@@ -179,14 +179,6 @@ function headerValue(line: string, name: string): string | null {
   );
   if (rest.slice(0, name.length + 1).toLowerCase() !== `${name}:`) return null;
   return rest.slice(name.length + 1).trim();
-}
-
-/** The answer of a `fetch` response, for {@linkcode notGitServer}. */
-export function answerOf(response: Response): HttpAnswer {
-  return {
-    status: response.status,
-    contentType: response.headers.get("content-type"),
-  };
 }
 
 function isHttp(url: string): boolean {

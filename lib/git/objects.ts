@@ -36,7 +36,7 @@ export interface GitObject {
 }
 
 /** Largest blob read from a template by default: 1 MiB. */
-export const MAX_BLOB_BYTES = 1024 * 1024;
+const MAX_BLOB_BYTES = 1024 * 1024;
 /** Largest tree read from a template: 8 MiB. */
 export const MAX_TREE_BYTES = 8 * 1024 * 1024;
 

@@ -8,8 +8,9 @@
  * answers 401 first: then the question is asked once more, with the
  * target's own credentials, of the same URL.
  *
- * Permissions: `--allow-net` for the target's host; without it the
- * redirect cannot be read and the template fails saying so.
+ * Permissions: `--allow-net` for the target's host. Whether the run has it
+ * is the run's access's one decision (`ForgeAccess.netGranted`), asked by
+ * the caller before it asks here: this module queries no permission.
  *
  * @module
  */
@@ -39,12 +40,6 @@ export async function redirectTarget(
   authorization: string | null = null,
 ): Promise<RedirectCheck> {
   const { host } = new URL(url);
-  if (Deno.permissions.querySync({ name: "net", host }).state !== "granted") {
-    return {
-      kind: "unknown",
-      why: `cascade needs --allow-net to see where ${host} redirects`,
-    };
-  }
   const timeout = AbortSignal.timeout(timeoutMs);
   const abort = signal === undefined
     ? timeout

@@ -24,16 +24,8 @@ export interface RemoteHead {
  * doubled `/`), starts with `.` or ends with `.lock`; no `..`, no `@{`, no
  * ASCII control character, space, DEL or any of `~^:?*[\`; the name is not
  * `@` and does not end with `.`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { refNameProblem } from "./refs.ts";
- * assert.equal(refNameProblem("refs/heads/main"), null);
- * assert.notEqual(refNameProblem("refs/heads/a..b"), null);
- * ```
  */
-export function refNameProblem(name: string): string | null {
+function refNameProblem(name: string): string | null {
   if (name === "") return "the name is empty";
   if (name === "@") return "the name is '@'";
   // deno-lint-ignore no-control-regex

@@ -156,7 +156,7 @@ export function promisorConfig(url: string): [string, string][] {
  * `git init --bare --template=` made for the run, so a template costs no
  * `git init` of its own.
  */
-export async function initRepo(
+async function initRepo(
   ctx: RemoteContext,
   objectFormat: "sha1" | "sha256" = "sha1",
 ): Promise<void> {

@@ -31,9 +31,9 @@ export interface GitRunOptions {
 }
 
 /** Standard output kept whole by default: 32 MiB. */
-export const MAX_STDOUT_BYTES = 32 * 1024 * 1024;
+const MAX_STDOUT_BYTES = 32 * 1024 * 1024;
 /** Standard error kept whole: 1 MiB (half head, half tail beyond it). */
-export const MAX_STDERR_BYTES = 1024 * 1024;
+const MAX_STDERR_BYTES = 1024 * 1024;
 
 /**
  * What one git process did. Output is kept up to a bound (head and tail

@@ -8,8 +8,9 @@
  *
  * With `--transport git`, every transfer runs git. With `auto` (the
  * default), a target is served in-process only where that behaves as git
- * would: an http(s) target, net permission for its host (queried, never
- * prompted), no proxy settings, and for https no TLS settings in the
+ * would: an http(s) target, net permission for its host (the run's one
+ * answer, `ForgeAccess.netGranted`, handed in: this module asks Deno
+ * nothing), no proxy settings, and for https no TLS settings in the
  * environment that git would honour differently. Anything else, and any
  * answer the in-process path cannot read, is left to git.
  *
@@ -26,7 +27,7 @@ export type { HttpRefs, HttpRun };
 export type TransportMode = "auto" | "git";
 
 /** Proxy settings git honours its own way: with any set, reads use git. */
-export const PROXY_ENV: readonly string[] = [
+const PROXY_ENV: readonly string[] = [
   "HTTP_PROXY",
   "http_proxy",
   "HTTPS_PROXY",
@@ -40,7 +41,7 @@ export const PROXY_ENV: readonly string[] = [
  * honours and `fetch` does not: with any set, https reads use git, so a
  * token only goes where git itself would send it.
  */
-export const TLS_ENV: readonly string[] = [
+const TLS_ENV: readonly string[] = [
   "GIT_SSL_NO_VERIFY",
   "GIT_SSL_CAINFO",
   "GIT_SSL_CAPATH",
@@ -50,18 +51,15 @@ export const TLS_ENV: readonly string[] = [
   "SSL_CERT_DIR",
 ];
 
-/** Whether the process may connect to `host` (never prompts). */
-function netGranted(host: string): boolean {
-  return Deno.permissions.querySync({ name: "net", host }).state ===
-    "granted";
-}
-
-/** What a {@linkcode Transport} reads from its surroundings (tests swap them). */
+/** What a {@linkcode Transport} reads from its surroundings. */
 export interface TransportEnv {
   /** Reads an environment variable (default: the process's, unprompted). */
   env?: (name: string) => string | undefined;
-  /** Whether `host` may be reached (default: Deno's net permission). */
-  netAllowed?: (host: string) => boolean;
+  /**
+   * Whether `host` may be reached: the run's one net decision
+   * (`ForgeAccess.netGranted`), never a query of this module's own.
+   */
+  netAllowed: (host: string) => boolean;
 }
 
 /** One run's transport (see the module doc). */
@@ -73,11 +71,11 @@ export class Transport {
   #env: (name: string) => string | undefined;
   #netAllowed: (host: string) => boolean;
 
-  /** A transport for one run, in `mode`. */
-  constructor(mode: TransportMode = "auto", surroundings: TransportEnv = {}) {
+  /** A transport for one run, in `mode`, asking `surroundings` for net. */
+  constructor(mode: TransportMode, surroundings: TransportEnv) {
     this.mode = mode;
     this.#env = surroundings.env ?? readEnv;
-    this.#netAllowed = surroundings.netAllowed ?? netGranted;
+    this.#netAllowed = surroundings.netAllowed;
   }
 
   /**

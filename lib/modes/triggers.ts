@@ -98,7 +98,7 @@ function commitSettings(
 }
 
 /** The settings of `--trigger dispatch`: the workflow and its inputs. */
-export function dispatchSettings(
+function dispatchSettings(
   input: TriggerInput,
   read: ReadSettings,
 ): DispatchModeSettings {

@@ -109,7 +109,7 @@ export function movedText(r: { movedTo?: string }): string {
 }
 
 /** "pull request #3 <url>" for a result with a pull request, else "". */
-export function prText(r: { pr?: PullRef }): string {
+function prText(r: { pr?: PullRef }): string {
   if (r.pr === undefined) return "";
   const link = safeLink(r.pr.url);
   return `pull request #${r.pr.number}${link ? ` ${link}` : ""}`;
@@ -138,7 +138,7 @@ function printable(text: string, max = 200): string {
  * backticks, `<`, `>`, backslash, blanks) percent-encoded; null for
  * anything else (the link is then dropped).
  */
-export function safeLink(url: string | null): string | null {
+function safeLink(url: string | null): string | null {
   if (url === null) return null;
   try {
     const parsed = new URL(url);

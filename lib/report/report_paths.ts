@@ -13,7 +13,7 @@ import { UsageError } from "../errors.ts";
  * symbolic links): `a directory`, `a FIFO`, `a device`, `a socket`, `not a
  * regular file`; null when it is a regular file or does not exist.
  */
-export async function irregularKind(path: string): Promise<string | null> {
+async function irregularKind(path: string): Promise<string | null> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);

@@ -57,7 +57,7 @@ export function statesOf(report: Report): readonly StateInfo[] {
 }
 
 /** Counts push results per status, every status present. */
-export function summarise(
+function summarise(
   results: readonly PushResult[],
 ): PushReport["summary"] {
   const summary = Object.fromEntries(

@@ -254,7 +254,7 @@ export function shardTargets(
 }
 
 /** 32-bit FNV-1a over the UTF-8 bytes of `text`. */
-export function fnv1a(text: string): number {
+function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (const byte of new TextEncoder().encode(text)) {
     hash ^= byte;

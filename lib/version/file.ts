@@ -11,10 +11,10 @@ import { forTerminal } from "../console/neutralise.ts";
 export const DEFAULT_VERSION_FILE = ".runtime-version";
 
 /** Longest version accepted. */
-export const MAX_VERSION_LENGTH = 128;
+const MAX_VERSION_LENGTH = 128;
 
 /** Longest previous value shown in a report before it is cut. */
-export const MAX_DISPLAY_LENGTH = 64;
+const MAX_DISPLAY_LENGTH = 64;
 
 /**
  * Returns why `version` is not acceptable, or null when it is. Allowed:
@@ -107,7 +107,7 @@ export function parseVersionFile(bytes: Uint8Array): VersionFileContent {
  * what it says, are escaped), cut at {@linkcode MAX_DISPLAY_LENGTH}, never
  * inside a surrogate pair.
  */
-export function displayValue(text: string): string {
+function displayValue(text: string): string {
   return forTerminal(text, MAX_DISPLAY_LENGTH);
 }
 

@@ -34,7 +34,7 @@
 export type VersionScheme = "pep440" | "semver";
 
 /** A parsed PEP 440 version, normalised (spellings, case, numbers). */
-export interface Pep440 {
+interface Pep440 {
   /** Epoch (`N!`), 0 when absent. */
   readonly epoch: bigint;
   /** Release numbers as written (trailing zeros kept; ignored in order). */
@@ -53,7 +53,7 @@ export interface Pep440 {
 }
 
 /** A parsed SemVer 2.0.0 version. */
-export interface Semver {
+interface Semver {
   /** Major version. */
   readonly major: bigint;
   /** Minor version. */
@@ -84,7 +84,7 @@ const SEMVER_IDENTIFIER = /^[0-9A-Za-z-]+$/;
  * Parses a PEP 440 version (case-insensitive, optional leading `v`,
  * surrounding whitespace ignored); null when it is not one.
  */
-export function parsePep440(v: string): Pep440 | null {
+function parsePep440(v: string): Pep440 | null {
   const g = PEP440.exec(v.trim())?.groups;
   if (g === undefined) return null;
   const preL = g.preL?.toLowerCase();
@@ -110,7 +110,7 @@ export function parsePep440(v: string): Pep440 | null {
 }
 
 /** Parses a SemVer 2.0.0 version, strictly; null when it is not one. */
-export function parseSemver(v: string): Semver | null {
+function parseSemver(v: string): Semver | null {
   const plus = v.indexOf("+");
   const main = plus === -1 ? v : v.slice(0, plus);
   const build = plus === -1 ? [] : v.slice(plus + 1).split(".");
@@ -142,7 +142,7 @@ export function parseSemver(v: string): Semver | null {
  * then dev < pre-release < final < post-release, then local (a local
  * version sorts after the same public version).
  */
-export function comparePep440(a: Pep440, b: Pep440): -1 | 0 | 1 {
+function comparePep440(a: Pep440, b: Pep440): -1 | 0 | 1 {
   return compare(a.epoch, b.epoch) ||
     compareReleases(a.release, b.release) ||
     compareKeys(preKey(a), preKey(b)) ||
@@ -158,7 +158,7 @@ export function comparePep440(a: Pep440, b: Pep440): -1 | 0 | 1 {
  * fewer identifiers first when all before are equal. Build metadata does
  * not count.
  */
-export function compareSemver(a: Semver, b: Semver): -1 | 0 | 1 {
+function compareSemver(a: Semver, b: Semver): -1 | 0 | 1 {
   const core = compare(a.major, b.major) || compare(a.minor, b.minor) ||
     compare(a.patch, b.patch);
   if (core !== 0) return core;

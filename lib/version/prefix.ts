@@ -35,7 +35,7 @@ export function prefixFix(version: string, held: string | null): string | null {
 }
 
 /** The skip reason of a template refused for its prefix. */
-export function prefixRefusal(
+function prefixRefusal(
   version: string,
   held: string,
   fix: string,

@@ -45,9 +45,9 @@ export interface VersionState {
 }
 
 /** Largest version file read: 64 KiB (a version is at most 128 bytes). */
-export const MAX_VERSION_FILE_BYTES = 64 * 1024;
+const MAX_VERSION_FILE_BYTES = 64 * 1024;
 /** Largest probe file read: 4 MiB. */
-export const MAX_PROBE_BYTES = 4 * 1024 * 1024;
+const MAX_PROBE_BYTES = 4 * 1024 * 1024;
 
 const MODE_NAMES: Record<string, string> = {
   "040000": "a directory",

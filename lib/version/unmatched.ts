@@ -42,7 +42,7 @@ const MAX_NAMES = 1000;
 const MAX_NAME = 255;
 
 /** The closest of `names` (a tree listing) to `name`, bounded, or null. */
-export function closestName(
+function closestName(
   name: string,
   names: readonly string[],
 ): string | null {

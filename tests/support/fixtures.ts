@@ -15,11 +15,7 @@ import {
   type GitRunner,
   hermeticEnv,
 } from "../../lib/git/runner.ts";
-import {
-  createBareRepo,
-  type SeedCommit,
-  seedCommit,
-} from "../../lib/commands/demo.ts";
+import { createBareRepo, type SeedCommit, seedCommit } from "./seed.ts";
 import type { Sinks } from "../../lib/console/console.ts";
 
 /** Path of the entry point, for subprocess runs. */

@@ -29,6 +29,7 @@
  */
 
 import { type GitHttpServer, startGitHttpServer } from "./http_server.ts";
+import { type Clock, SYSTEM_CLOCK } from "../../lib/engine/clock.ts";
 import {
   ARCHIVED_TEXT,
   type GiteaProfile,
@@ -161,6 +162,12 @@ export interface GiteaApiOptions {
   rootUrl?: string;
   /** `REQUIRE_SIGNIN_VIEW`: anonymous requests need credentials. */
   requireSignIn?: boolean;
+  /**
+   * The clock CI runs queue and run by (default: the system's). A test
+   * that follows on a fake clock passes the same one: runs then move on
+   * when the follow sleeps, never on the wall.
+   */
+  clock?: Clock;
 }
 
 interface StoredStatus {
@@ -189,10 +196,10 @@ interface Task {
 interface Run {
   sha: string;
   branch: string;
-  timers: ReturnType<typeof setTimeout>[];
+  timers: (() => void)[];
   task: Task;
   done: boolean;
-  /** When a runner takes its jobs (Date.now() ms). */
+  /** When a runner takes its jobs (the run clock's ms). */
   takenAt: number;
 }
 
@@ -246,7 +253,7 @@ export class GiteaApi {
   readonly #injected: Injected[] = [];
   readonly #refusals = new Map<string, { status: number; message: string }>();
   readonly #hung = new Set<() => void>();
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #timers = new Set<{ cancel: () => void }>();
   #nextId = 1;
   #clock = 0;
   #closed = false;
@@ -358,12 +365,15 @@ export class GiteaApi {
     return [...this.#repoState(fullName).tasks].reverse();
   }
 
-  /** The push hook for `startGitHttpServer`: starts runs for moved tips. */
-  onPush(repoPath: string): void {
+  /**
+   * The push hook for `startGitHttpServer`: starts runs for moved tips;
+   * resolves once they are started (a test may await it).
+   */
+  onPush(repoPath: string): Promise<void> {
     const rel = repoPath.slice(this.#o.root.replace(/\/+$/, "").length + 1);
     const fullName = rel.replace(/\.git$/, "");
     const state = this.#repoState(fullName);
-    void this.#readTips(repoPath).then((tips) => {
+    return this.#readTips(repoPath).then((tips) => {
       for (const [branch, sha] of tips) {
         if (state.tips.get(branch) === sha) continue;
         state.tips.set(branch, sha);
@@ -375,7 +385,7 @@ export class GiteaApi {
   /** Stops every timer and releases hung requests. */
   close(): void {
     this.#closed = true;
-    for (const timer of this.#timers) clearTimeout(timer);
+    for (const timer of this.#timers) timer.cancel();
     this.#timers.clear();
     for (const release of this.#hung) release();
   }
@@ -836,7 +846,7 @@ export class GiteaApi {
       old.done = true;
       old.task.status = "cancelled";
       // Up to 1.23.5 a job no runner took yet gets no new status.
-      const queued = Date.now() < old.takenAt;
+      const queued = this.#runClock.now() < old.takenAt;
       const silent = queued && this.profile?.cancelsQueued === false;
       for (const context of silent ? [] : plan.contexts) {
         this.postStatus(fullName, old.sha, {
@@ -875,7 +885,7 @@ export class GiteaApi {
       timers: [],
       task,
       done: false,
-      takenAt: Date.now() + queueMs + takeMs,
+      takenAt: this.#runClock.now() + queueMs + takeMs,
     };
     state.runs.set(branch, run);
     const level = this.level;
@@ -952,19 +962,29 @@ export class GiteaApi {
     });
   }
 
-  #after(ms: number, task: () => void): ReturnType<typeof setTimeout> {
-    if (this.#closed) return setTimeout(() => {}, 0);
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      task();
-    }, ms);
-    this.#timers.add(timer);
-    return timer;
+  get #runClock(): Clock {
+    return this.#o.clock ?? SYSTEM_CLOCK;
   }
 
-  #clear(timer: ReturnType<typeof setTimeout>): void {
-    clearTimeout(timer);
-    this.#timers.delete(timer);
+  /** Runs `task` after `ms` on the run clock; returns its cancel. */
+  #after(ms: number, task: () => void): () => void {
+    if (this.#closed) return () => {};
+    const timer = { cancel: () => {} };
+    this.#timers.add(timer);
+    const start = this.#runClock.timer ?? SYSTEM_CLOCK.timer;
+    // A fake clock may fire at once, before its cancel is handed back.
+    timer.cancel = start?.(ms, () => {
+      this.#timers.delete(timer);
+      task();
+    }) ?? (() => {});
+    return () => {
+      timer.cancel();
+      this.#timers.delete(timer);
+    };
+  }
+
+  #clear(cancel: () => void): void {
+    cancel();
   }
 
   #statusesOf(fullName: string, sha: string): StoredStatus[] {

@@ -2,31 +2,30 @@
  * Run by `tests/permissions_test.ts` under `deno run --no-prompt` with some
  * permission flags left out: prints, as one JSON line, what
  * `lib/cli/permissions.ts` says is missing for the needs given as the first
- * argument, and the flag it reads from each error a denied call throws.
+ * argument, and what it says of each error a denied call throws (the
+ * one-line problems; the test reads the flags out of them).
  *
  * @module
  */
 
 import {
-  flagForPermissionError,
-  missingPermissions,
+  permissionErrorProblem,
   permissionProblem,
 } from "../../lib/cli/permissions.ts";
 
 const needs = JSON.parse(Deno.args[0] ?? "{}");
 
-/** The flag a call's permission error asks for; "ok" when it ran. */
+/** The problem a call's permission error makes; "ok" when it ran. */
 async function late(call: () => unknown): Promise<string | null> {
   try {
     await call();
     return "ok";
   } catch (error) {
-    return flagForPermissionError(error);
+    return permissionErrorProblem(error);
   }
 }
 
 console.log(JSON.stringify({
-  missing: missingPermissions(needs),
   problem: permissionProblem(needs),
   late: {
     run: await late(() =>

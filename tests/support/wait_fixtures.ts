@@ -66,6 +66,20 @@ export function fakeClock(
   };
 }
 
+/**
+ * Waits until `done()` holds: an event, not a speed. Bounded in polls (6000
+ * of 5 ms or more), so a test that goes wrong fails instead of hanging.
+ */
+export async function until(
+  done: () => boolean | Promise<boolean>,
+  what: string,
+): Promise<void> {
+  for (let polls = 0; !await done(); polls++) {
+    if (polls >= 6000) throw new Error(`never happened: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** FAST polling on a {@linkcode fakeClock}. */
 export function fastFake(): CiPolling & {
   clock: ReturnType<typeof fakeClock>;

@@ -24,13 +24,13 @@ import {
 import { notWired, readAtTip, readVersionState } from "../../version/state.ts";
 
 /** Where Gitea looks for workflows: the first folder that exists. */
-export const WORKFLOW_DIRS: readonly string[] = [
+const WORKFLOW_DIRS: readonly string[] = [
   ".gitea/workflows",
   ".github/workflows",
 ];
 
 /** Where Forgejo looks for workflows: the first folder that exists. */
-export const FORGEJO_WORKFLOW_DIRS: readonly string[] = [
+const FORGEJO_WORKFLOW_DIRS: readonly string[] = [
   ".forgejo/workflows",
   ...WORKFLOW_DIRS,
 ];
@@ -40,7 +40,7 @@ export const FORGEJO_WORKFLOW_DIRS: readonly string[] = [
  * only the first that exists (Gitea reads `.github/workflows` only when
  * `.gitea/workflows` is absent), whether or not it holds the workflow.
  */
-export function workflowDirs(forge?: "Gitea" | "Forgejo"): readonly string[] {
+function workflowDirs(forge?: "Gitea" | "Forgejo"): readonly string[] {
   return forge === "Forgejo" ? FORGEJO_WORKFLOW_DIRS : WORKFLOW_DIRS;
 }
 

@@ -38,8 +38,8 @@ import { runWithCi } from "../../engine/ci_gate.ts";
 
 /**
  * What a follower (`--wait`) needs to find the run a dispatch started:
- * pass it to `findDispatchedRun` (`lib/forge/dispatch_runs.ts`) or
- * {@linkcode followDispatch}.
+ * pass it to `dispatchedJobs` (`lib/forge/dispatch_runs.ts`) or
+ * {@linkcode dispatchAndWait}.
  */
 export interface DispatchMark {
   /** A client for the template's server. */
@@ -106,7 +106,7 @@ export function dispatchAndWait(
  * throws: an interrupt returns the CI seen so far with a note, an API
  * failure a `pending` outcome that says why.
  */
-export async function followDispatch(
+async function followDispatch(
   mark: DispatchMark,
   reader: CiReader,
 ): Promise<CiOutcome> {
@@ -142,8 +142,7 @@ export async function followDispatch(
       maxIntervalMs: polling.maxIntervalMs,
       ...(polling.growth ? { growth: polling.growth } : {}),
       ...(polling.jitter ? { jitter: polling.jitter } : {}),
-      now: clock.now,
-      sleep: clock.sleep,
+      clock,
       deadline,
     }, (jobs) => (seen = jobs));
     return { ...result, waitedMs: clock.now() - started };

@@ -42,8 +42,6 @@ import {
 import { defaultHolds, proposeAndWait, proposeFailure } from "./wait.ts";
 import type { ProposeRun, ProposeSettings } from "./types.ts";
 
-export type { ProposeRun, ProposeSettings } from "./types.ts";
-
 /** What proposing takes from the push step (passed in: no import cycle). */
 export interface PushParts {
   /** Reads the tip and builds the commit, or a final result. */
@@ -94,7 +92,7 @@ export async function proposeRun(
 }
 
 /** The proposing step: reads ahead like the push step, lands one at a time per slot. */
-export function proposeStep(
+function proposeStep(
   settings: ProposeSettings,
   access: ReadonlyMap<string, ProposeAccess>,
   parts: PushParts,
@@ -289,7 +287,7 @@ async function askMerge(
 }
 
 /** The pull request's title and body. */
-export function pullText(
+function pullText(
   settings: { version: string; file: string },
   base: string,
 ): { title: string; body: string } {
