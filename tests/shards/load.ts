@@ -7,15 +7,25 @@
  * under test, and any one of them still runs alone
  * (`deno test -A tests/push_test.ts`).
  *
- * A file's share is decided by its size (heaviest first, each to the
- * lightest shard so far), so a new test file joins a shard with no list to
+ * A file's share is decided by its weight (heaviest first, each to the
+ * lightest shard so far): its size, plus 8 KB for each cascade it runs as a
+ * subprocess (a process start and a wait) and 2 KB for each fixture of
+ * template repos it makes. A new test file joins a shard with no list to
  * keep.
  *
  * @module
  */
 
 /** How many shard modules there are (`shard_1_test.ts` …). */
-export const SHARDS = 8;
+export const SHARDS = 12;
+
+/** A test file's weight: see the module's text. */
+function weightOf(text: string): number {
+  const count = (pattern: RegExp) => text.match(pattern)?.length ?? 0;
+  return text.length +
+    8192 * count(/\b(runCascadeProcess|spawnCascade|runMeasured)\(/g) +
+    2048 * count(/\bFixture\.create\(/g);
+}
 
 /** The test files of `tests/`, by shard (index 0 is shard 1). */
 export function shardFiles(): string[][] {
@@ -24,7 +34,7 @@ export function shardFiles(): string[][] {
     .filter((e) => e.isFile && e.name.endsWith("_test.ts"))
     .map((e) => ({
       name: e.name,
-      size: Deno.statSync(new URL(e.name, dir)).size,
+      size: weightOf(Deno.readTextFileSync(new URL(e.name, dir))),
     }))
     .sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : 1));
   const shards = Array.from({ length: SHARDS }, () => ({
