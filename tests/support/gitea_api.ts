@@ -231,6 +231,8 @@ function giteaLevel(version: string): number {
 export class GiteaApi {
   /** Every API request received, in order. */
   readonly requests: ApiRequest[] = [];
+  /** Every request (API or git) answered with a rename's redirect: `METHOD path`. */
+  readonly redirected: string[] = [];
   /** Origin used in URLs the simulator makes (set by `startGitea`). */
   origin = "http://127.0.0.1";
   /** The version `/version` says; changeable between requests. */
@@ -396,7 +398,7 @@ export class GiteaApi {
           headers: { "Content-Type": "text/html;charset=utf-8" },
         });
       }
-      return this.#git(url, path, authorization);
+      return this.#git(request.method, url, path, authorization);
     }
     const body = request.method === "POST"
       ? await request.clone().text()
@@ -424,6 +426,7 @@ export class GiteaApi {
           url: this.#swagger(),
         }, 401);
       }
+      this.redirected.push(`${request.method} ${url.pathname}`);
       return this.#redirect(`${API}/repos/${to}${repo[3] ?? ""}${url.search}`);
     }
     const denied = this.#auth(authorization, route);
@@ -432,7 +435,12 @@ export class GiteaApi {
   }
 
   /** A git path: a rename's redirect, an archived/mirror 403, or null. */
-  #git(url: URL, path: string, authorization: string | null): Response | null {
+  #git(
+    method: string,
+    url: URL,
+    path: string,
+    authorization: string | null,
+  ): Response | null {
     const moved = /^\/([^/]+)\/([^/]+?)(\.git)?(\/.*)?$/.exec(path);
     if (!moved) return null;
     const fullName = `${moved[1]}/${moved[2]}`;
@@ -447,6 +455,7 @@ export class GiteaApi {
           },
         });
       }
+      this.redirected.push(`${method} ${url.pathname}`);
       return this.#redirect(
         `/${to}${moved[3] ?? ""}${moved[4] ?? ""}${url.search}`,
       );
