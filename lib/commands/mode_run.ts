@@ -89,7 +89,6 @@ export async function runMode(
         ...wiring,
         backoff: io.backoff ?? DEFAULT_BACKOFF,
         access,
-        // A rename the git layer found: every API request goes there too.
         onMoved: (from, to) => access.moved(from, to, ci?.apiUrl),
         ci: ci === null ? undefined : new CiReader({
           access,
