@@ -49,6 +49,7 @@ import { readEnv } from "./lib/git/runner.ts";
 import { Console, processSinks } from "./lib/console/console.ts";
 import { forLog } from "./lib/console/neutralise.ts";
 import { Redactor } from "./lib/console/redact.ts";
+import { registerTokens, tokenEnvsIn } from "./lib/cli/secret_values.ts";
 import { runCommand } from "./lib/commands/command.ts";
 import type { RunIo } from "./lib/commands/run.ts";
 import { VERSION } from "./lib/tool_version.ts";
@@ -85,6 +86,9 @@ export async function main(
   const redactor = new Redactor();
   const out = new Console(wiring.sinks, redactor, inActions(wiring.env));
   try {
+    // Any token is known before a value is checked: a usage error quoting
+    // a value that holds it is redacted before it is cut.
+    registerTokens(redactor, wiring.env, tokenEnvsIn(args));
     const command = readCommandLine(args);
     switch (command.command) {
       case "help":

@@ -80,6 +80,7 @@ Deno.test("push --wait: default poll intervals cost about one request per templa
   const run = await runCascade(
     args(gitea, names, ["--wait", "--json", json]),
     ENV,
+    { ciPolling: undefined }, // the defaults, not runCascade's fast polling
   );
   assert.equal(run.code, 0, run.stdout);
   const report = await readReport<PushReport>(json);

@@ -187,3 +187,102 @@ Deno.test("followDispatchedRun(): two new runs of the tip after the dispatch can
   });
   assert.equal(one?.id, 3);
 });
+
+Deno.test("dispatch --wait: the branch moved between preflight and dispatch; the run on the new tip is followed to its end, one on an unrelated commit is not taken", async () => {
+  await using fx = await Fixture.create();
+  const path = await fx.repo(
+    "org/a",
+    template({ ".gitea/workflows/publish-image.yml": WORKFLOW }),
+  );
+  const preflight = await fx.tip(path);
+  let moved: string | null = null;
+  let dispatched = false;
+  // A run on some unrelated commit, new and dated after the dispatch: it
+  // passes every rule but the commit's.
+  const unrelated = () => ({
+    id: 9100,
+    name: "build",
+    head_branch: "main",
+    head_sha: "e".repeat(40),
+    run_number: 9100,
+    event: "workflow_dispatch",
+    display_title: "update",
+    status: "success",
+    workflow_id: "publish-image.yml",
+    url: "http://127.0.0.1/org/a/actions/runs/9100",
+    created_at: new Date(Date.now() + 2000).toISOString(),
+    updated_at: new Date(Date.now() + 2000).toISOString(),
+    run_started_at: new Date(Date.now() + 2000).toISOString(),
+  });
+  await using gitea = await hostileGitea(
+    `${fx.root}/srv`,
+    TOKEN,
+    "1.24.0",
+    (request) => {
+      const path = new URL(request.url).pathname;
+      if (request.method === "POST" && path.endsWith("/dispatches")) {
+        dispatched = true;
+      }
+      return null;
+    },
+    async (request, answer) => {
+      const at = new URL(request.url).pathname;
+      if (!at.endsWith("/actions/tasks")) return answer;
+      if (!dispatched) {
+        // The list read just before the dispatch, after the preflight:
+        // another publisher lands a commit on main now.
+        moved ??= await fx.commit(path, {
+          branch: "main",
+          files: { "NOTES.md": "another publisher\n" },
+          message: "notes\n",
+        });
+        return answer;
+      }
+      const list = await answer.json();
+      list.workflow_runs = [unrelated(), ...list.workflow_runs];
+      list.total_count += 1;
+      return json(list);
+    },
+  );
+  gitea.api.configureDispatch("org/a", { outcome: "failure", runMs: 60 });
+  const out = `${fx.root}/r.json`;
+  const run = await runCascade(
+    [
+      "push",
+      "0.1.8",
+      "--trigger",
+      "dispatch",
+      "--base-url",
+      gitea.origin,
+      "--repo",
+      "org/a",
+      "--wait",
+      "--wait-start",
+      "20s",
+      "--json",
+      out,
+    ],
+    ENV,
+    { ciPolling: FAST },
+  );
+  // The branch did move, and the server ran the dispatch on the new tip.
+  assert.ok(moved !== null && moved !== preflight);
+  assert.equal(await fx.tip(path), moved);
+  const ours = gitea.api.tasks("org/a").filter((t) =>
+    t.event === "workflow_dispatch"
+  );
+  assert.deepEqual(ours.map((t) => [t.head_sha, t.status]), [
+    [moved, "failure"],
+  ]);
+  // That run is followed to its real conclusion: red, exit 1; the
+  // unrelated green run neither wins nor makes it ambiguous.
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const result = (await readReport<PushReport>(out)).results[0];
+  assert.equal(result?.status, "dispatched");
+  assert.equal(result?.ci?.state, "failure");
+  assert.deepEqual(
+    result?.ci?.contexts.map((c) => [c.state, c.description]),
+    [["failure", `run #${ours[0]?.run_number}`]],
+  );
+  assert.match(run.stdout, /ci failure/);
+});

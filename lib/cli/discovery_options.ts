@@ -9,6 +9,7 @@
 
 import { UsageError } from "../errors.ts";
 import { asList, asText, type Raw } from "./flag_values.ts";
+import { quotedValue } from "../console/secret_forms.ts";
 
 const list = asList;
 
@@ -61,7 +62,7 @@ function ownerName(flag: string, owner: string): string {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,39}$/.test(name)) {
     throw new UsageError(
       `${flag} ${
-        JSON.stringify(owner.slice(0, 60))
+        quotedValue(owner, 60)
       } is not an organisation or user name (letters, digits, '-', '_', '.')`,
     );
   }
@@ -73,7 +74,7 @@ function glob(flag: string, pattern: string): string {
   if (!/^[A-Za-z0-9_.*?/-]{1,141}$/.test(pattern)) {
     throw new UsageError(
       `${flag} ${
-        JSON.stringify(pattern.slice(0, 60))
+        quotedValue(pattern, 60)
       } must be a name pattern of letters, digits, '-', '_', '.', '*', '?' (and '/' between owner and name)`,
     );
   }
@@ -86,7 +87,7 @@ function topicName(topic: string): string {
   if (!/^[a-z0-9][a-z0-9.-]{0,34}$/.test(name)) {
     throw new UsageError(
       `--topic ${
-        JSON.stringify(topic.slice(0, 60))
+        quotedValue(topic, 60)
       } is not a Gitea topic (letters, digits, '-' and '.', at most 35)`,
     );
   }

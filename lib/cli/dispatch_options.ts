@@ -24,6 +24,7 @@ import {
   TRIGGERS,
 } from "../modes/triggers.ts";
 import { asList, asText, type Raw } from "./flag_values.ts";
+import { quotedValue } from "../console/secret_forms.ts";
 
 /** The workflow `--trigger dispatch` fires unless `--workflow` says. */
 const DEFAULT_WORKFLOW = "publish-image.yml";
@@ -81,7 +82,7 @@ function triggerOf(raw: string | undefined): Trigger {
   if (found !== undefined) return found;
   throw new UsageError(
     `--trigger must be ${TRIGGER_NAMES.join(" or ")}, not ${
-      JSON.stringify(raw.slice(0, 20))
+      quotedValue(raw, 20)
     }`,
   );
 }
@@ -91,7 +92,7 @@ export function workflowFile(name: string): string {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\.ya?ml$/.test(name)) {
     throw new UsageError(
       `--workflow ${
-        JSON.stringify(name.slice(0, 60))
+        quotedValue(name, 60)
       } must be a workflow's file name like publish-image.yml (no directory)`,
     );
   }
@@ -108,7 +109,7 @@ export function workflowInputs(raws: readonly string[]): WorkflowInput[] {
     if (eq < 0 || !/^[A-Za-z_][A-Za-z0-9_-]{0,99}$/.test(name)) {
       throw new UsageError(
         `--input ${
-          JSON.stringify(raw.slice(0, 60))
+          quotedValue(raw, 60)
         } must be name=value with a name like runtime_version`,
       );
     }

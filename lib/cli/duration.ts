@@ -16,6 +16,7 @@
  */
 
 import { UsageError } from "../errors.ts";
+import { quotedValue } from "../console/secret_forms.ts";
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   ms: 1,
@@ -41,7 +42,7 @@ export function parseDuration(flag: string, text: string): number {
   if (!(ms >= 1 && ms <= MAX_MS)) {
     throw new UsageError(
       `${flag} must be a duration like 90, 90s, 5m or 1h, not ${
-        JSON.stringify(text.slice(0, 20))
+        quotedValue(text, 20)
       }`,
     );
   }

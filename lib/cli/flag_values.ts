@@ -11,6 +11,7 @@ import { branchNameProblem } from "../git/refs.ts";
 import { parseDuration } from "./duration.ts";
 import { normaliseVersionFilePath } from "../version/file.ts";
 import type { TransportMode } from "../git/transport.ts";
+import { quotedValue } from "../console/secret_forms.ts";
 
 /**
  * A raw option value as `parseArgs` gives it, or a layer (a config file's
@@ -36,7 +37,7 @@ export function originOf(text: string): string {
   ) {
     throw new UsageError(
       `--token-origin ${
-        JSON.stringify(text.slice(0, 80))
+        quotedValue(text, 80)
       } must be an origin like https://git.example.com (no path, no credentials)`,
     );
   }
@@ -65,7 +66,7 @@ export function timeoutSeconds(raw: Raw): number {
   if (ms % 1000 !== 0 || ms > 86_400_000) {
     throw new UsageError(
       `--timeout must be whole seconds up to a day (90, 90s, 5m), not ${
-        JSON.stringify(given.slice(0, 20))
+        quotedValue(given, 20)
       }`,
     );
   }
@@ -96,7 +97,7 @@ export function apiUrl(given: string | undefined): string | undefined {
   ) {
     throw new UsageError(
       `--api-url must be an http(s) URL like https://git.example.com/api/v1 (no credentials), not ${
-        JSON.stringify(given.slice(0, 80))
+        quotedValue(given, 80)
       }`,
     );
   }
@@ -116,7 +117,7 @@ export function positiveInt(
   ) {
     throw new UsageError(
       `${flag} must be a whole number from 1 to ${max}, not ${
-        JSON.stringify(text.slice(0, 20))
+        quotedValue(text, 20)
       }`,
     );
   }
@@ -134,7 +135,7 @@ export function checkBranch(branch: string | undefined): string | undefined {
   if (problem !== null) {
     throw new UsageError(
       `--branch ${
-        JSON.stringify(branch.slice(0, 60))
+        quotedValue(branch, 60)
       } is not a valid branch name (${problem}); pass a name git accepts for a branch`,
     );
   }

@@ -20,6 +20,7 @@
 
 import { UsageError } from "../errors.ts";
 import { flagOf, type OptionName, OPTIONS } from "./options.ts";
+import { shownValue } from "../console/secret_forms.ts";
 
 /** The flag that turns boolean `name` off, or null for other options. */
 export function negationOf(name: OptionName): string | null {
@@ -100,8 +101,8 @@ export function refuseSwitchValue(
     ? `--${flagOf(name)}`
     : negationOf(name);
   throw new UsageError(
-    `${prefix}${flag} is on or off and takes no value (${arg}): write ${flag}${
-      other === null ? "" : `, or ${other} for the opposite`
-    }`,
+    `${prefix}${flag} is on or off and takes no value (${
+      shownValue(arg, 80)
+    }): write ${flag}${other === null ? "" : `, or ${other} for the opposite`}`,
   );
 }

@@ -41,6 +41,7 @@ import {
 } from "./negation.ts";
 import { versionProblem } from "../version/file.ts";
 import type { TargetSource } from "../targets/inputs.ts";
+import { quotedValue } from "../console/secret_forms.ts";
 
 /** Markers that tell CI to skip a push; refused in messages by default. */
 const SKIP_CI_MARKERS: readonly string[] = [
@@ -143,7 +144,7 @@ export function readCommandLine(args: readonly string[]): ReadCommand {
   if (first !== "push" && first !== "status" && first !== "targets") {
     const near = closest(first, ["push", "status", "targets", "demo"]);
     throw new UsageError(
-      `unknown command ${JSON.stringify(first.slice(0, 40))}: ${
+      `unknown command ${quotedValue(first, 40)}: ${
         near ? `did you mean ${near}? ` : ""
       }use push, status, targets or demo`,
     );
@@ -250,7 +251,7 @@ function checkFlags(
       if (flag !== arg) refuseSwitchValue(`${command}: `, arg, names);
       continue;
     }
-    const shown = JSON.stringify(flag.slice(0, 40));
+    const shown = quotedValue(flag, 40);
     const other = (Object.keys(OPTIONS) as OptionName[]).find((n) =>
       `--${flagOf(n)}` === flag
     );
@@ -358,7 +359,7 @@ function versionOf(command: string, positionals: readonly string[]): string {
   if (positionals.length > 1) {
     throw new UsageError(
       `${command}: one version only; pass each target with --repo (e.g. --repo ${
-        JSON.stringify((positionals[1] ?? "").slice(0, 60))
+        quotedValue(positionals[1] ?? "", 60)
       }) or list them with --repos-file`,
     );
   }

@@ -18,6 +18,7 @@
 import { UsageError } from "../errors.ts";
 import { MERGE_STYLES, type MergeStyle } from "../forge/pulls.ts";
 import type { Via } from "../modes/propose/types.ts";
+import { quotedValue } from "../console/secret_forms.ts";
 
 export type { Via } from "../modes/propose/types.ts";
 
@@ -60,7 +61,7 @@ export function viaOf(raw: string | undefined): Via {
     return raw ?? "push";
   }
   throw new UsageError(
-    `--via must be push, pr or auto, not ${JSON.stringify(raw.slice(0, 20))}`,
+    `--via must be push, pr or auto, not ${quotedValue(raw, 20)}`,
   );
 }
 
@@ -71,7 +72,7 @@ export function mergeStyleOf(raw: string | undefined): MergeStyle {
   if (style === undefined) {
     throw new UsageError(
       `--merge-style must be ${MERGE_STYLES.join(", ")}, not ${
-        JSON.stringify(raw.slice(0, 30))
+        quotedValue(raw, 30)
       }`,
     );
   }

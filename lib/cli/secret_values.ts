@@ -10,6 +10,8 @@
 
 import { UsageError } from "../errors.ts";
 import { secretForms } from "../console/secret_forms.ts";
+import type { Redactor } from "../console/redact.ts";
+import { TOKEN_ENV_DEFAULTS } from "../credentials.ts";
 import { flagOf, type Raw } from "./options.ts";
 
 /** Shortest piece of the token refused inside a value. */
@@ -75,4 +77,44 @@ export function refuseSecretInValues(
   throw new UsageError(
     `${shown} holds the token (or a piece of it): cascade would commit or send it; remove the token from that value (the value is not shown)`,
   );
+}
+
+/** A name `--token-env` may give (as `readToken` checks it). */
+const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/**
+ * The variables `--token-env` names in raw command-line `args` (`--token-env
+ * NAME` or `--token-env=NAME`), read before the command line is parsed.
+ */
+export function tokenEnvsIn(args: readonly string[]): string[] {
+  const names: string[] = [];
+  for (const [i, arg] of args.entries()) {
+    if (arg === "--") break;
+    if (arg === "--token-env") names.push(args[i + 1] ?? "");
+    else if (arg.startsWith("--token-env=")) {
+      names.push(arg.slice("--token-env=".length));
+    }
+  }
+  return names;
+}
+
+/**
+ * Registers with `redactor` (and so with every cut, see `secret_forms.ts`)
+ * each token a run may read: the default variables' values and those of
+ * the variables in `names` (`--token-env` on the command line or in the
+ * config). Called before the command line or the config is checked, so a
+ * usage error quoting a value that holds the token is redacted before it
+ * is cut. Reads nothing else; a name that is not a variable name is left
+ * to `readToken` to refuse.
+ */
+export function registerTokens(
+  redactor: Redactor,
+  env: (name: string) => string | undefined,
+  names: readonly string[] = [],
+): void {
+  for (const name of new Set([...TOKEN_ENV_DEFAULTS, ...names])) {
+    if (!VARIABLE.test(name)) continue;
+    const value = env(name)?.trim();
+    if (value) redactor.add(value);
+  }
 }

@@ -23,6 +23,7 @@ import { runPush } from "./push.ts";
 import type { RunContext, RunIo } from "./run.ts";
 import { runStatus } from "./status.ts";
 import { runTargets } from "./targets.ts";
+import { registerTokens } from "../cli/secret_values.ts";
 
 /** How a command over templates runs, given its resolved command line. */
 type CommandRun = (options: RunOptions, ctx: RunContext) => Promise<number>;
@@ -59,6 +60,12 @@ export async function runCommand(
   }
   const note = statusTriggerNote(line.command, layers);
   if (note !== null) out.err(note);
+  // The config may name the token's variable: known before values are checked.
+  registerTokens(
+    redactor,
+    io.env,
+    layers.map((l) => l.values.tokenEnv).filter((n) => typeof n === "string"),
+  );
   const options = resolveOptions(line, layers);
   return await COMMANDS[line.command](options, { retry, io, out, redactor });
 }

@@ -33,6 +33,11 @@ export interface SeedCommit {
   author?: string;
   /** Commit time (seconds since the epoch). */
   time?: number;
+  /**
+   * The branch is known not to exist yet (a repo just made): skips asking
+   * git for its tip.
+   */
+  newBranch?: boolean;
 }
 
 /**
@@ -49,15 +54,15 @@ export async function seedCommit(
   const text = (t: string) => stream.text(t);
   const data = (d: string | Uint8Array) => stream.data(d);
   const ref = `refs/heads/${commit.branch}`;
-  const exists = await git(["rev-parse", "--verify", "-q", ref], {
-    cwd: gitDir,
-  });
+  const exists = commit.newBranch
+    ? null
+    : await git(["rev-parse", "--verify", "-q", ref], { cwd: gitDir });
   const who = commit.author ?? "Template Maintainer <maintainer@example.com>";
   const time = commit.time ?? 1_700_000_000;
   text(`commit ${ref}\nmark :1\n`);
   text(`author ${who} ${time} +0000\ncommitter ${who} ${time} +0000\n`);
   data(commit.message ?? "seed\n");
-  if (exists.code === 0) text(`from ${exists.stdout.trim()}\n`);
+  if (exists?.code === 0) text(`from ${exists.stdout.trim()}\n`);
   for (const [path, file] of Object.entries(commit.files)) {
     if (file === null) {
       text(`D ${path}\n`);
@@ -70,9 +75,10 @@ export async function seedCommit(
     text(`M ${mode} inline ${path}\n`);
     data(content);
   }
-  await stream.run(git, gitDir);
-  const tip = await git(["rev-parse", ref], { cwd: gitDir });
-  return tip.stdout.trim();
+  text("get-mark :1\n");
+  const id = /^([0-9a-f]{40,64})$/m.exec(await stream.run(git, gitDir))?.[1];
+  if (id === undefined) throw new Error("fast-import gave no commit id");
+  return id;
 }
 
 /** Creates a bare repository whose default branch is `branch`. */

@@ -16,6 +16,9 @@ export const MIN_FRAGMENT = 8;
 
 const known: string[] = [];
 
+/** Every {@linkcode MIN_FRAGMENT}-character piece of a known form; lazily. */
+let pieces: Set<string> | null = null;
+
 /**
  * The forms of `secret` that text may carry: raw, URL-encoded, base64 of
  * the secret and of `user:secret` (HTTP Basic), each base64 form at the
@@ -52,6 +55,7 @@ export function registerSecret(secret: string, user?: string): void {
     if (!known.includes(form)) known.push(form);
   }
   known.sort((a, b) => b.length - a.length);
+  pieces = null;
 }
 
 /** `text` with every registered form of every secret replaced by `***`. */
@@ -84,6 +88,64 @@ export function cutRedacted(text: string, max: number, marker = "..."): string {
   if (clean.length <= max) return clean;
   const kept = clean.slice(0, Math.max(0, max)).replace(/[\ud800-\udbff]$/, "");
   return `${scrubEdge(kept, "end")}${marker}`;
+}
+
+/**
+ * A value given to cascade as a message shows it (a bad flag value in a
+ * usage error): at most `max` UTF-16 code units of it, with every
+ * registered form of a secret, and any piece of one of
+ * {@linkcode MIN_FRAGMENT} or more characters anywhere in what is shown,
+ * replaced by `***` before the cut. Linear in `max`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { registerSecret, shownValue } from "./secret_forms.ts";
+ * registerSecret("sekret-0123456789abcdef");
+ * assert.equal(shownValue("x0123456789abcy", 40), "x***y");
+ * assert.equal(shownValue("90 minutes", 5), "90 mi");
+ * ```
+ */
+export function shownValue(text: string, max: number): string {
+  // What can reach the shown part: a form starting before `max`.
+  const window = redactKnown(text.slice(0, max + (known[0]?.length ?? 0)));
+  return scrubPieces(window).slice(0, Math.max(0, max))
+    .replace(/[\ud800-\udbff]$/, "");
+}
+
+/** {@linkcode shownValue}, JSON-quoted: how a usage error quotes a value. */
+export function quotedValue(text: string, max: number): string {
+  return JSON.stringify(shownValue(text, max));
+}
+
+/**
+ * `text` with every run of characters that holds a piece of a registered
+ * form of {@linkcode MIN_FRAGMENT} or more characters replaced by `***`:
+ * each such piece is covered by its {@linkcode MIN_FRAGMENT}-character
+ * windows, all of which are pieces too.
+ */
+function scrubPieces(text: string): string {
+  if (known.length === 0 || text.length < MIN_FRAGMENT) return text;
+  if (pieces === null) {
+    pieces = new Set();
+    for (const form of known) {
+      for (let i = 0; i + MIN_FRAGMENT <= form.length; i++) {
+        pieces.add(form.slice(i, i + MIN_FRAGMENT));
+      }
+    }
+  }
+  let out = "";
+  let coveredTo = 0;
+  let from = 0;
+  for (let i = 0; i + MIN_FRAGMENT <= text.length; i++) {
+    if (!pieces.has(text.slice(i, i + MIN_FRAGMENT))) continue;
+    if (i > coveredTo || coveredTo === 0) {
+      out += `${text.slice(from, i)}***`;
+    }
+    coveredTo = i + MIN_FRAGMENT;
+    from = coveredTo;
+  }
+  return `${out}${text.slice(from)}`;
 }
 
 /**

@@ -3,7 +3,9 @@
  * and retry sleep of the wait is cut to the time it leaves, read on the
  * run's {@linkcode Clock} (a fake one in tests). A request the deadline
  * cuts ends with {@linkcode DeadlineError}; the follow that set the
- * deadline turns it into its "still pending" outcome.
+ * deadline turns it into its "still pending" outcome. Work that is no
+ * request of the API client (a git read of the branch, a shared read) is
+ * held to it by {@linkcode beforeDeadline}.
  *
  * @example Time left
  * ```ts
@@ -65,5 +67,59 @@ export class DeadlineError extends Error {
     super(`${deadline.what} reached`);
     this.name = "DeadlineError";
     this.deadline = deadline;
+  }
+}
+
+/**
+ * Runs `work` within `deadline`: with a signal that aborts at the deadline
+ * (on its clock's timer) or with `signal` (the run's interrupt), and ends
+ * with {@linkcode DeadlineError} as soon as the deadline passes, whatever
+ * `work` does then (what it settles to later is dropped). A deadline
+ * already passed runs nothing. Without a deadline, `work` runs as it is; a
+ * clock without a timer cuts nothing in flight.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { beforeDeadline, Deadline, DeadlineError } from "./deadline.ts";
+ *
+ * const fires: (() => void)[] = [];
+ * const clock = {
+ *   now: () => 0,
+ *   sleep: () => Promise.resolve(true),
+ *   timer: (_ms: number, fire: () => void) => (fires.push(fire), () => {}),
+ * };
+ * const deadline = Deadline.after(clock, 5000, "--wait-timeout");
+ * const stalled = beforeDeadline(deadline, () => new Promise<string>(() => {}));
+ * fires.forEach((fire) => fire());
+ * await assert.rejects(stalled, DeadlineError);
+ * ```
+ */
+export async function beforeDeadline<T>(
+  deadline: Deadline | undefined,
+  work: (signal: AbortSignal | undefined) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  if (deadline === undefined) return await work(signal);
+  if (deadline.passed()) throw new DeadlineError(deadline);
+  const cut = new AbortController();
+  let reach = () => {};
+  const reached = new Promise<never>((_, reject) => {
+    reach = () => {
+      cut.abort(new DeadlineError(deadline));
+      reject(new DeadlineError(deadline));
+    };
+  });
+  const cancel = deadline.clock.timer?.(deadline.left(), reach) ?? (() => {});
+  const running = work(
+    signal === undefined ? cut.signal : AbortSignal.any([signal, cut.signal]),
+  );
+  // Settled after the deadline, it is nobody's: never an unhandled error.
+  running.catch(() => {});
+  reached.catch(() => {});
+  try {
+    return await Promise.race([running, reached]);
+  } finally {
+    cancel();
   }
 }

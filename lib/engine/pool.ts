@@ -4,6 +4,18 @@
  * @module
  */
 
+import { type Deadline, DeadlineError } from "./deadline.ts";
+
+/**
+ * Runs a task with at most the limiter's number in flight; with a
+ * `deadline`, the time queued for a slot counts against it: still queued
+ * when it passes, the task never runs ({@linkcode DeadlineError}).
+ */
+export type Limiter = <T>(
+  task: () => Promise<T>,
+  deadline?: Deadline,
+) => Promise<T>;
+
 /**
  * Runs `task` over `items` with at most `limit` in flight. Results keep the
  * input order whatever order tasks finish in. Once `signal` aborts, no new
@@ -30,21 +42,40 @@ export async function mapPool<T, R>(
 
 /**
  * A limiter: the returned function runs tasks with at most `limit` in
- * flight, in call order, each call resolving with its task's result.
+ * flight, in call order, each call resolving with its task's result; a
+ * call with a deadline leaves the queue when the deadline passes (on its
+ * clock's timer) and rejects with {@linkcode DeadlineError}.
  */
-export function createLimiter(
-  limit: number,
-): <T>(task: () => Promise<T>) => Promise<T> {
+export function createLimiter(limit: number): Limiter {
   let active = 0;
   const queue: (() => void)[] = [];
   const release = () => {
     active--;
     queue.shift()?.();
   };
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= limit) await new Promise<void>((r) => queue.push(r));
+  const queued = (deadline: Deadline | undefined) =>
+    new Promise<void>((resolve, reject) => {
+      let cancel = () => {};
+      const turn = () => {
+        cancel();
+        resolve();
+      };
+      queue.push(turn);
+      if (deadline === undefined) return;
+      cancel = deadline.clock.timer?.(deadline.left(), () => {
+        const at = queue.indexOf(turn);
+        if (at < 0) return;
+        queue.splice(at, 1);
+        reject(new DeadlineError(deadline));
+      }) ?? (() => {});
+    });
+  return async <T>(task: () => Promise<T>, deadline?: Deadline) => {
+    if (deadline?.passed()) throw new DeadlineError(deadline);
+    if (active >= limit) await queued(deadline);
     active++;
     try {
+      // A clock without a timer: the deadline is checked once a slot is ours.
+      if (deadline?.passed()) throw new DeadlineError(deadline);
       return await task();
     } finally {
       release();

@@ -47,3 +47,20 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * The wait a `Retry-After` header asks for, in ms (seconds or an HTTP
+ * date, read against `now`), or null when there is none or it is neither
+ * (a header over 64 characters is neither).
+ */
+export function retryAfterMs(
+  header: string | null,
+  now: number,
+): number | null {
+  if (header === null || header.length > 64) return null;
+  const text = header.trim();
+  const asked = /^\d+$/.test(text)
+    ? Number(text) * 1000
+    : Date.parse(text) - now;
+  return Number.isFinite(asked) ? Math.max(0, asked) : null;
+}

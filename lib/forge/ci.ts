@@ -13,7 +13,11 @@ import { sleep as realSleep } from "../engine/retry.ts";
 import type { ForgeClient } from "./client.ts";
 import type { CommitStatus, CommitStatusState } from "./types.ts";
 import { resolveTargetUrl } from "./target_url.ts";
-import { branchMove, type BranchMoved } from "./ci_branch_move.ts";
+import {
+  type BranchMove,
+  branchMove,
+  type BranchMoved,
+} from "./ci_branch_move.ts";
 import { type Deadline, DeadlineError } from "../engine/deadline.ts";
 
 export type { BranchMoved } from "./ci_branch_move.ts";
@@ -122,7 +126,9 @@ export interface FollowOptions extends CiOptions {
   random?: () => number;
   /**
    * The wait's one deadline (default: `waitTimeoutMs` from the start): a
-   * read it cuts ends the follow as at `waitTimeoutMs`, with the CI seen.
+   * read it cuts (a status read, or one of `branchMoved`'s or
+   * `keepsSupersededPending`'s) ends the follow as at `waitTimeoutMs`,
+   * with the CI seen.
    */
   deadline?: Deadline;
 }
@@ -304,7 +310,8 @@ export async function followCommit(
       options.origin,
     );
     last = result;
-    const move = await branchMove(result, sha, target.branch, options);
+    const move = await movedOrCut(result, sha, target.branch, options);
+    if (move === "cut") return done(result, late(result.state));
     if (move !== null) {
       if (move.stop) return done(move.stop.result, move.stop.note);
       notes.push(move.note);
@@ -331,6 +338,25 @@ export async function followCommit(
       maxIntervalMs,
       Math.round(interval * (options.growth ?? 1.5)),
     );
+  }
+}
+
+/**
+ * {@linkcode branchMove}, or `cut` when the wait's deadline cut one of its
+ * reads (the server's version, the branch's tip, whether it holds the
+ * version).
+ */
+async function movedOrCut<R extends ReturnType<typeof evaluateStatuses>>(
+  result: R,
+  sha: string,
+  branch: string,
+  options: FollowOptions,
+): Promise<BranchMove<R> | null | "cut"> {
+  try {
+    return await branchMove(result, sha, branch, options);
+  } catch (error) {
+    if (!(error instanceof DeadlineError)) throw error;
+    return "cut";
   }
 }
 

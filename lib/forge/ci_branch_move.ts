@@ -4,17 +4,26 @@
  * result whose failing contexts all say "Has been cancelled"), or
  * superseded by it (pending for ever, on a server that never finishes a
  * queued run a newer push cancelled: Gitea up to 1.23.5). The follow moves
- * to the newer tip when it still holds the version, else stops.
+ * to the newer tip when it still holds the version, else stops. Within a
+ * wait, each of these reads (the server's version, the branch's tip,
+ * whether it holds the version) is held to the wait's deadline: cut by it
+ * ({@linkcode DeadlineError}), the follow ends as timed out.
  *
  * @module
  */
 
-/** Lets the follower move on to a newer tip after a cancel. */
+import { beforeDeadline, type Deadline } from "../engine/deadline.ts";
+
+/**
+ * Lets the follower move on to a newer tip after a cancel. Each read
+ * takes a signal that aborts it (the wait's deadline, or the run's
+ * interrupt).
+ */
 export interface BranchMoved {
   /** The branch's tip now, or null when unknown. */
-  tipOf(): Promise<string | null>;
+  tipOf(signal?: AbortSignal): Promise<string | null>;
   /** Whether `newSha` still holds what cascade pushed. */
-  followable(newSha: string): Promise<boolean>;
+  followable(newSha: string, signal?: AbortSignal): Promise<boolean>;
 }
 
 /** What a newer tip of the branch means for the follow. */
@@ -40,6 +49,10 @@ export interface MoveOptions {
   branchMoved?: BranchMoved | undefined;
   /** Whether the server keeps a superseded run pending for ever. */
   keepsSupersededPending?: (() => Promise<boolean>) | undefined;
+  /** The wait's deadline, which every read here is held to. */
+  deadline?: Deadline | undefined;
+  /** The run's interrupt. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -47,7 +60,8 @@ export interface MoveOptions {
  * cancelled by it (a red result, every failing context cancelled) or
  * superseded by it (pending for ever on this server). The follow moves to
  * the newer tip when it still holds the version, else stops (the result,
- * or `superseded`); null when the branch did not move on.
+ * or `superseded`); null when the branch did not move on. Throws
+ * `DeadlineError` when `options.deadline` cuts a read.
  */
 export async function branchMove<R extends Seen>(
   result: R,
@@ -77,7 +91,7 @@ export async function branchMove<R extends Seen>(
       },
     };
   }
-  const moved = await newerTip(result, sha, options.branchMoved);
+  const moved = await newerTip(result, sha, options);
   if (moved === null) return null;
   return moved.followable
     ? { tip: moved.tip, note: followed(sha, moved.tip, branch) }
@@ -113,10 +127,35 @@ async function supersededBy(
 ): Promise<{ tip: string; followable: boolean } | null> {
   const { branchMoved, keepsSupersededPending } = options;
   if (result.state !== "pending" || branchMoved === undefined) return null;
-  if (!await keepsSupersededPending?.()) return null;
-  const tip = await branchMoved.tipOf();
+  if (keepsSupersededPending === undefined) return null;
+  if (!await within(options, () => keepsSupersededPending())) return null;
+  return await newer(sha, branchMoved, options);
+}
+
+/** `read` held to the wait's deadline and the run's interrupt. */
+function within<T>(
+  options: MoveOptions,
+  read: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  return beforeDeadline(options.deadline, read, options.signal);
+}
+
+/**
+ * The branch's tip when it moved past `sha`, and whether it still holds
+ * the version; null when it did not move (or cannot be read).
+ */
+async function newer(
+  sha: string,
+  branchMoved: BranchMoved,
+  options: MoveOptions,
+): Promise<{ tip: string; followable: boolean } | null> {
+  const tip = await within(options, (signal) => branchMoved.tipOf(signal));
   if (tip === null || tip === sha) return null;
-  return { tip, followable: await branchMoved.followable(tip) };
+  const followable = await within(
+    options,
+    (signal) => branchMoved.followable(tip, signal),
+  );
+  return { tip, followable };
 }
 
 /**
@@ -127,8 +166,9 @@ async function supersededBy(
 async function newerTip(
   result: Seen,
   sha: string,
-  branchMoved: BranchMoved | undefined,
+  options: MoveOptions,
 ): Promise<{ tip: string; followable: boolean } | null> {
+  const branchMoved = options.branchMoved;
   if (result.state !== "failure" || branchMoved === undefined) return null;
   const failing = result.contexts.filter((c) =>
     c.state === "failure" || c.state === "error"
@@ -136,7 +176,5 @@ async function newerTip(
   if (!failing.every((c) => /has been cancelled/i.test(c.description))) {
     return null;
   }
-  const tip = await branchMoved.tipOf();
-  if (tip === null || tip === sha) return null;
-  return { tip, followable: await branchMoved.followable(tip) };
+  return await newer(sha, branchMoved, options);
 }

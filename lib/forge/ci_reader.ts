@@ -12,7 +12,7 @@
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { CiOutcome } from "../model.ts";
 import { interruptedWait } from "../engine/ci_outcome.ts";
-import { createLimiter } from "../engine/pool.ts";
+import { createLimiter, type Limiter } from "../engine/pool.ts";
 import { type Clock, SYSTEM_CLOCK } from "../engine/clock.ts";
 import { Deadline } from "../engine/deadline.ts";
 import type { ForgeClient, ForgeRetry } from "./client.ts";
@@ -29,6 +29,7 @@ import {
 import type { CommitStatus } from "./types.ts";
 import { SupersededMemo } from "./server_version.ts";
 import { keepOurs, predatedNote, type Seen, unbelieved } from "./evidence.ts";
+import { RunJudge, type RunsList, withVouched } from "./run_evidence.ts";
 import { apiTargetOf, type ForgeAccess } from "./access.ts";
 import type { Target } from "../targets/target.ts";
 import { cutRedacted } from "../console/secret_forms.ts";
@@ -135,8 +136,10 @@ export class CiReader {
   readonly #o: CiReaderOptions;
   readonly #clients = new Map<string, ForgeClient>();
   readonly #counted = new Set<ForgeClient>();
-  readonly #superseded = new SupersededMemo((task) => this.#limit(task));
-  readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
+  readonly #superseded = new SupersededMemo((task, deadline) =>
+    this.#limit(task, deadline)
+  );
+  readonly #limit: Limiter;
 
   /** Makes a reader; sends nothing. */
   constructor(options: CiReaderOptions) {
@@ -157,9 +160,19 @@ export class CiReader {
     this.#counted.add(client);
   }
 
-  /** Runs an API request within the `--concurrency` bound of the reader. */
-  limited<T>(request: () => Promise<T>): Promise<T> {
-    return this.#limit(request);
+  /**
+   * Runs an API request within the `--concurrency` bound of the reader;
+   * with a wait's `deadline`, the time queued for a slot counts against it
+   * (still queued when it passes: `DeadlineError`, nothing sent).
+   */
+  limited<T>(request: () => Promise<T>, deadline?: Deadline): Promise<T> {
+    return this.#limit(request, deadline);
+  }
+
+  /** The deadline of a wait starting now: `--wait-timeout` on the clock. */
+  waitDeadline(): Deadline {
+    const { clock, waitTimeoutMs } = this.followSettings;
+    return Deadline.after(clock, waitTimeoutMs, "--wait-timeout");
   }
 
   /** The wait bounds, poll intervals and interrupt every follow uses. */
@@ -177,8 +190,10 @@ export class CiReader {
    * Follows `sha`'s CI on `branch` to its result (see `followCommit`).
    * With `pushedAt` (our clock, before the push), only statuses created
    * after it count; others make a `success` or `none` `ambiguous` (see
-   * `evidence.ts`). Never throws but on interrupt, where it returns the CI
-   * seen so far with a note: an API failure is a `pending` outcome.
+   * `evidence.ts`). Every request, slot, read and sleep of the follow is
+   * held to `deadline` (default: {@linkcode waitDeadline} from now). Never
+   * throws but on interrupt, where it returns the CI seen so far with a
+   * note: an API failure is a `pending` outcome.
    */
   async follow(
     target: Target,
@@ -187,16 +202,13 @@ export class CiReader {
     fresh: boolean,
     moved?: BranchMoved,
     pushedAt?: number,
+    within?: Deadline,
   ): Promise<CiOutcome> {
     const api = apiTargetOf(target, this.#o.apiUrl);
     if (api === null) return unreachable(target);
     const clock = this.followSettings.clock;
     const started = clock.now();
-    const deadline = new Deadline(
-      clock,
-      started + this.#o.waitTimeoutMs,
-      "--wait-timeout",
-    );
+    const deadline = within ?? this.waitDeadline();
     const seen: Seen<CommitStatus> = { statuses: null, dropped: 0 };
     const reader = this.#reader(api.base, seen, pushedAt, deadline);
     const polling = this.#o.polling ?? DEFAULT_POLLING;
@@ -220,7 +232,11 @@ export class CiReader {
         ...(moved ? { branchMoved: moved } : {}),
         origin,
         keepsSupersededPending: () =>
-          this.#superseded.ask(api.base, this.#clients.get(api.base)),
+          this.#superseded.ask(
+            api.base,
+            this.#clients.get(api.base),
+            deadline,
+          ),
         now: clock.now,
         sleep: clock.sleep,
         deadline,
@@ -293,7 +309,11 @@ export class CiReader {
     return this.#o.contexts.length > 0 ? this.#o.contexts : undefined;
   }
 
-  /** A limited status reader over the base's client (see `keepOurs`). */
+  /**
+   * A limited status reader over the base's client (see `keepOurs`); with
+   * `pushedAt`, a status created before it may still count by its run
+   * (see `run_evidence.ts`).
+   */
   #reader(
     base: string,
     seen: Seen<CommitStatus>,
@@ -309,18 +329,24 @@ export class CiReader {
       this.#clients.set(base, client);
     }
     const forge = deadline ? client.within(deadline) : client;
+    const runs: RunsList = (owner, repo) =>
+      this.#limit(() => forge.listActionTasks(owner, repo), deadline);
+    let judge: RunJudge | null = null;
     return {
-      combinedStatus: (owner, repo, ref) =>
-        this.#limit(async () => {
-          const answer = await forge.combinedStatus(owner, repo, ref);
-          const statuses = keepOurs(
-            seen,
-            answer,
-            this.followSettings.clock.now(),
-            pushedAt,
-          );
-          return { ...answer, value: { ...answer.value, statuses } };
-        }),
+      combinedStatus: async (owner, repo, ref) => {
+        const answer = await this.#limit(
+          () => forge.combinedStatus(owner, repo, ref),
+          deadline,
+        );
+        const all = answer.value.statuses;
+        const now = this.followSettings.clock.now();
+        const kept = keepOurs(seen, answer, now, pushedAt);
+        if (pushedAt !== undefined) {
+          judge ??= new RunJudge(runs, { apiBase: base, owner, repo });
+        }
+        const statuses = await withVouched(judge, seen, all, kept, ref);
+        return { ...answer, value: { ...answer.value, statuses } };
+      },
     };
   }
 }

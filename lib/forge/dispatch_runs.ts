@@ -8,7 +8,8 @@
  * ({@linkcode findDispatchedRun}). Ids, not clocks: the list's times have
  * one-second resolution and two dispatches may share a second. Ids alone
  * do not make a run ours, though: where the query says so, a run counts
- * only if its `head_sha` is the branch tip at the dispatch and it was
+ * only if its `head_sha` is the branch tip at the dispatch (the
+ * preflight's, or the one re-read right after the dispatch) and it was
  * created after the dispatch (see `evidence.ts`); a run that cannot be
  * told from ours (two that pass) leaves the outcome `ambiguous`.
  *
@@ -34,7 +35,10 @@ export interface DispatchRunScope {
 export interface DispatchedRunQuery extends DispatchRunScope {
   /** Ids of the matching runs listed before the dispatch. */
   before: ReadonlySet<number>;
-  /** Commits the run may be of (the branch tip at the dispatch). */
+  /**
+   * Commits the run may be of: the branch tip the preflight saw and the
+   * one re-read right after the dispatch.
+   */
   tips?: ReadonlySet<string>;
   /** Server time (ms) the run must be created at or after. */
   notBefore?: number;

@@ -1,9 +1,10 @@
 /**
  * Which CI is cascade's own. A commit status counts only if it was created
  * after the push of the commit it is about (`created_at` against the push
- * time on the server's clock); a dispatched run only if it is a
- * `workflow_dispatch` run of the branch tip at the dispatch, created after
- * the dispatch and not listed before it. What cannot be told apart is not
+ * time on the server's clock), or if the Actions run it links to started
+ * after the push on that commit (`run_evidence.ts`); a dispatched run only
+ * if it is a `workflow_dispatch` run of the branch tip at the dispatch,
+ * created after the dispatch and not listed before it. What cannot be told apart is not
  * believed: the outcome is then `ambiguous` (or `none`), never `success`.
  *
  * The server's clock is read from the `Date` header of its answers (one
@@ -62,8 +63,11 @@ export function clockSkew(
   return server === null ? null : server - localMs;
 }
 
-/** A time text (RFC 3339 or an HTTP date) in ms, or null when unreadable. */
-export function timeOf(text: string | null | undefined): number | null {
+/**
+ * A time text (RFC 3339 or an HTTP date) in ms, or null when unreadable
+ * (anything but such a text, from a server, included).
+ */
+export function timeOf(text: unknown): number | null {
   if (typeof text !== "string" || text === "") return null;
   if (text.length > MAX_TIME_TEXT) return null;
   const ms = Date.parse(text);
@@ -172,5 +176,5 @@ export function predatedNote(seen: Seen<unknown>): string {
   const when = seen.notBefore === undefined
     ? "the push"
     : new Date(seen.notBefore).toISOString();
-  return `${seen.dropped} status(es) on the commit were created before the push (before ${when} on the server's clock): they cannot be told from statuses posted in advance for a guessed commit id, so none was counted`;
+  return `${seen.dropped} status(es) on the commit were created before the push (before ${when} on the server's clock) and link to no run of the commit started after it: they cannot be told from statuses posted in advance for a guessed commit id, so none was counted`;
 }

@@ -19,6 +19,7 @@ import { ForgeError, forgeError } from "./forge_error.ts";
 import { Transport } from "./transport.ts";
 import type { ShapeCheck } from "./types.ts";
 import { Renames } from "./renames.ts";
+import type { Deadline } from "../engine/deadline.ts";
 
 /** What cascade keeps of a Gitea `PullRequest`. */
 export interface PullRequestInfo {
@@ -121,13 +122,18 @@ export class PullsApi {
     return found ?? null;
   }
 
-  /** `GET /repos/{o}/{r}/pulls/{n}`. */
+  /**
+   * `GET /repos/{o}/{r}/pulls/{n}`; within a wait's `deadline` (cut by
+   * it: `DeadlineError`), when given.
+   */
   async get(
     owner: string,
     repo: string,
     number: number,
+    deadline?: Deadline,
   ): Promise<PullRequestInfo> {
-    const answer = await this.#client.getJson<Record<string, unknown>>(
+    const client = deadline ? this.#client.within(deadline) : this.#client;
+    const answer = await client.getJson<Record<string, unknown>>(
       `${this.#repo(owner, repo)}/pulls/${number}`,
       checkPullRequest,
     );

@@ -21,6 +21,14 @@
  * @module
  */
 
+import {
+  beforeDeadline,
+  type Deadline,
+  DeadlineError,
+} from "../engine/deadline.ts";
+import type { Limiter } from "../engine/pool.ts";
+import { InterruptedError } from "../errors.ts";
+
 /** What the dispatch trigger needs, in the words every refusal uses. */
 export const DISPATCH_NEEDS = "Gitea 1.24 or later, or Forgejo 8 or later";
 
@@ -92,36 +100,71 @@ export function shownVersion(text: string): string {
   return PRINTABLE.test(text) ? text : "an unreadable version";
 }
 
+/** The client call the memo makes: `GET /version`, within a deadline. */
+interface VersionReader {
+  /** `GET /version`. */
+  version(): Promise<{ value: { version: string } }>;
+  /** The same client, its requests cut to `deadline`. */
+  within(deadline: Deadline): VersionReader;
+}
+
 /**
  * Remembers, per API base, whether its server keeps superseded runs
  * pending ({@linkcode keepsSupersededPending}), reading `GET /version`
  * once per server, only when first asked; false when it cannot be read.
+ * Asked within a wait, the read is held to the asker's deadline (queue
+ * time for a request slot included): cut by it, the asker gets
+ * {@linkcode DeadlineError} and nothing is remembered, so a later asker
+ * reads again; an asker whose shared read another's deadline cut asks
+ * again (at most twice more), each within its own deadline.
  */
 export class SupersededMemo {
   readonly #known = new Map<string, Promise<boolean>>();
-  readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
+  readonly #limit: Limiter;
 
   /** Makes the memo; `limit` bounds the requests in flight. */
-  constructor(limit: <T>(task: () => Promise<T>) => Promise<T>) {
+  constructor(limit: Limiter) {
     this.#limit = limit;
   }
 
-  /** The answer for `base`, read with `client`. */
-  ask(
+  /** The answer for `base`, read with `client` within `deadline`. */
+  async ask(
     base: string,
-    client: { version(): Promise<{ value: { version: string } }> } | undefined,
+    client: VersionReader | undefined,
+    deadline?: Deadline,
   ): Promise<boolean> {
-    const limit = this.#limit;
-    let known = this.#known.get(base);
-    if (known === undefined) {
-      known = client === undefined
-        ? Promise.resolve(false)
-        : limit(() => client.version()).then(({ value }) => {
-          const info = parseServerVersion(value.version);
-          return info !== null && keepsSupersededPending(info);
-        }, () => false);
-      this.#known.set(base, known);
+    if (client === undefined) return false;
+    for (let asked = 0; asked < 3; asked++) {
+      let known = this.#known.get(base);
+      if (known === undefined) {
+        known = this.#read(client, deadline);
+        this.#known.set(base, known);
+        const read = known;
+        read.catch(() => {
+          if (this.#known.get(base) === read) this.#known.delete(base);
+        });
+      }
+      try {
+        return await beforeDeadline(deadline, () => known);
+      } catch (error) {
+        const theirs = error instanceof DeadlineError &&
+          error.deadline !== deadline;
+        if (!theirs) throw error;
+      }
     }
-    return known;
+    return false;
+  }
+
+  /** One read: false when unreadable; a deadline or interrupt rejects. */
+  #read(client: VersionReader, deadline: Deadline | undefined) {
+    const bound = deadline ? client.within(deadline) : client;
+    return this.#limit(() => bound.version(), deadline).then(({ value }) => {
+      const info = parseServerVersion(value.version);
+      return info !== null && keepsSupersededPending(info);
+    }, (error: unknown) => {
+      if (error instanceof DeadlineError) throw error;
+      if (error instanceof InterruptedError) throw error;
+      return false;
+    });
   }
 }

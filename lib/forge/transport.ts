@@ -16,7 +16,11 @@
 import { InterruptedError } from "../errors.ts";
 import { type Deadline, DeadlineError } from "../engine/deadline.ts";
 import { readCapped } from "../read_capped.ts";
-import { backoffDelay, sleep as realSleep } from "../engine/retry.ts";
+import {
+  backoffDelay,
+  retryAfterMs,
+  sleep as realSleep,
+} from "../engine/retry.ts";
 import {
   classifyFetchError,
   classifyHttpStatus,
@@ -319,19 +323,6 @@ function redirectTarget(
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : "error";
-}
-
-/**
- * The wait a `Retry-After` asks for, in ms (seconds or an HTTP date), or
- * null when there is none or it is neither (a longer header is neither).
- */
-function retryAfterMs(header: string | null, now: number): number | null {
-  if (header === null || header.length > 64) return null;
-  const text = header.trim();
-  const asked = /^\d+$/.test(text)
-    ? Number(text) * 1000
-    : Date.parse(text) - now;
-  return Number.isFinite(asked) ? Math.max(0, asked) : null;
 }
 
 /** Why a 429 ends the request, after `answered 429`. */

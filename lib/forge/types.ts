@@ -136,6 +136,11 @@ export interface ActionTask {
   url: string;
   /** When the task was created (RFC 3339; Gitea 1.23+ sends it). */
   created_at?: string;
+  /**
+   * When its run started (RFC 3339; Gitea 1.23+ sends it). Not
+   * shape-checked: read only through `timeOf`, which takes anything.
+   */
+  run_started_at?: unknown;
 }
 
 /** `ActionTaskResponse`: the answer to `GET …/actions/tasks` (1.23+). */

@@ -21,7 +21,8 @@
  * answer that is not a complete v2 fetch answer (an HTTP error, a
  * redirect, a refused request, a pack git does not take, an answer over
  * {@linkcode MAX_PACK_BYTES}), returns null: the caller runs `git fetch`,
- * whose failure the one classifier names. The timeout stops the request
+ * whose failure the one classifier names; but a 429 fails the fetch as
+ * `rate-limited` (git would be refused the same). The timeout stops the request
  * (kind `timeout`), the run's abort signal stops it at once
  * ({@linkcode InterruptedError}), body included.
  *
@@ -32,7 +33,8 @@ import { deadline } from "./_deadline.ts";
 import { type RemoteContext, signalOf, stepFailure } from "./context.ts";
 import { fetchRequest, readFetchAnswer } from "./_pack.ts";
 import { readCapped } from "../read_capped.ts";
-import { InterruptedError } from "../errors.ts";
+import { InterruptedError, TemplateError } from "../errors.ts";
+import { refuseRateLimit } from "./_rate_limited.ts";
 
 /**
  * The most bytes of one fetch answer held (64 MiB: a tiny template's
@@ -76,10 +78,12 @@ export async function fetchOverHttp(
         withFilter ? filter : null,
         abort,
         maxBytes,
+        step,
       );
     } catch (error) {
       if (ctx.signal?.aborted) throw new InterruptedError();
       if (limit.timedOut) throw stepFailure("timeout", step);
+      if (error instanceof TemplateError) throw error;
       if (!(error instanceof Deno.errors.NotCapable)) run.gitOnly.add(origin);
       return { ok: false, refused: false };
     }
@@ -117,6 +121,7 @@ async function request(
   filter: string | null,
   abort: AbortSignal,
   maxBytes: number,
+  step: string,
 ): Promise<Answer> {
   const refs = ctx.httpRefs;
   if (!refs) return { ok: false, refused: false };
@@ -138,6 +143,7 @@ async function request(
       signal: abort,
     },
   );
+  await refuseRateLimit(response, step, refs.url);
   const type = response.headers.get("content-type")?.split(";")[0]?.trim();
   if (response.status !== 200 || type !== RESULT || !response.body) {
     await response.body?.cancel().catch(() => {});

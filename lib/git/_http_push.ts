@@ -23,7 +23,8 @@
  * (401, 403, 404, a redirect, an error page: `git push` then makes the one
  * request more and names the failure exactly as it always has; it is
  * itself never forced, and finds the branch up to date should an error
- * page have hidden a push that landed). Once a 200 result came, an answer
+ * page have hidden a push that landed). A 429 applied nothing either, but
+ * fails the push as `rate-limited` (git would be refused the same). Once a 200 result came, an answer
  * that is cut off, too large (over {@linkcode MAX_PUSH_ANSWER_BYTES}),
  * malformed or a server's fatal error throws a {@linkcode TemplateError}
  * (`network`, `timeout` or `unknown`), and the caller reads the branch back
@@ -53,6 +54,7 @@ import {
   TemplateError,
 } from "../errors.ts";
 import { forLog } from "../console/neutralise.ts";
+import { refuseRateLimit } from "./_rate_limited.ts";
 import { cutRedacted } from "../console/secret_forms.ts";
 
 /**
@@ -116,14 +118,17 @@ export async function pushOverHttp(
       return null;
     });
     if (response === null) return null;
+    // Refused before anything was applied: git would be refused the same.
+    await refuseRateLimit(response, step, refs.url);
     const type = response.headers.get("content-type")?.split(";")[0]?.trim();
     if (response.status !== 200 || type !== RESULT || !response.body) {
       await response.body?.cancel().catch(() => {});
       return null;
     }
     answer = await readCapped(response.body, MAX_PUSH_ANSWER_BYTES, abort);
-  } catch {
+  } catch (error) {
     if (ctx.signal?.aborted) throw new InterruptedError();
+    if (error instanceof TemplateError) throw error;
     if (limit.timedOut) throw lost("timeout", step, "timed out");
     throw lost("network", step, `the connection was lost (${host(origin)})`);
   }

@@ -11,8 +11,9 @@
  *
  * It is used only where it behaves as git would: an http(s) target, net
  * permission for its host, no proxy settings, and for https no TLS settings
- * in the environment that git would honour differently. Anything but a smart-HTTP answer (an
- * HTTP error, a redirect, a dumb server, a connection or TLS failure) returns
+ * in the environment that git would honour differently. A 429 fails the
+ * read as `rate-limited` (git would be refused the same). Anything else
+ * but a smart-HTTP answer (an HTTP error, a redirect, a dumb server, a connection or TLS failure) returns
  * `use-git`, and the caller asks `git ls-remote`, whose failure the one
  * classifier names; a connection-level failure also sends the rest of the
  * run's reads of that origin to git.
@@ -34,6 +35,7 @@ import { lsRefsRequest, parseAdvertisement, parseLsRefs } from "./pkt_line.ts";
 import { readCapped } from "../read_capped.ts";
 import { InterruptedError, TemplateError } from "../errors.ts";
 import { branchNameProblem, checkedHead, type RemoteHead } from "./refs.ts";
+import { refuseRateLimit } from "./_rate_limited.ts";
 
 /**
  * What one run learned about origins, shared by all its targets (held by
@@ -74,6 +76,8 @@ export type HttpRefsResult =
   | { ok: true; head: RemoteHead }
   | { ok: false; reason: "use-git" | "timeout" };
 
+/** The step a failed read names (as `lsRemote` does). */
+const STEP = "reading the branches";
 const ADVERTISEMENT = "application/x-git-upload-pack-advertisement";
 const RESULT = "application/x-git-upload-pack-result";
 
@@ -97,9 +101,10 @@ export const MAX_ANSWER_BYTES: number = 4 * 1024 * 1024;
  *
  * Resolves `use-git` for anything git should answer instead, `timeout`
  * when no complete answer came in `timeoutMs`; throws
- * {@linkcode InterruptedError} when `signal` aborts, and a
+ * {@linkcode InterruptedError} when `signal` aborts, a
  * {@linkcode TemplateError} of kind `invalid` when HEAD's branch is a name
- * git would refuse (see {@linkcode checkedHead}).
+ * git would refuse (see {@linkcode checkedHead}), and one of kind
+ * `rate-limited` when the server answered 429.
  */
 export async function readHttpRefs(
   refs: HttpRefs,
@@ -137,6 +142,7 @@ export async function readHttpRefs(
         redirect: "manual",
         signal: abort,
       });
+      await refuseRateLimit(response, STEP, refs.url);
       const answer = await answerOf(response, RESULT, abort);
       if (answer === "too-large") return { ok: false, reason: "use-git" };
       const head = answer === null ? null : parseLsRefs(answer);
@@ -147,6 +153,7 @@ export async function readHttpRefs(
       `${base}/info/refs?service=git-upload-pack`,
       { headers, redirect: "manual", signal: abort },
     );
+    await refuseRateLimit(response, STEP, refs.url);
     const answer = await answerOf(response, ADVERTISEMENT, abort);
     const head = answer === null || answer === "too-large"
       ? null

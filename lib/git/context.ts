@@ -134,6 +134,7 @@ export function stepFailure(
   );
 }
 
+/** The run's signal, as git's options take it. */
 export function signalOf(ctx: RemoteContext): { signal?: AbortSignal } {
   return ctx.signal === undefined ? {} : { signal: ctx.signal };
 }

@@ -36,8 +36,9 @@ export class FastImportStream {
   /**
    * Ends the stream with `done` and runs `git fast-import` on it in
    * `gitDir`, for seeding repos (tests, demo, bench): throws on failure.
+   * Returns what fast-import printed (the answers to `get-mark`).
    */
-  async run(git: GitRunner, gitDir: string): Promise<void> {
+  async run(git: GitRunner, gitDir: string): Promise<string> {
     this.text("done\n");
     const out = await git(["fast-import", "--quiet", "--done"], {
       cwd: gitDir,
@@ -46,5 +47,6 @@ export class FastImportStream {
     if (out.code !== 0) {
       throw new Error(`fast-import failed: ${out.stderr.trim()}`);
     }
+    return out.stdout;
   }
 }

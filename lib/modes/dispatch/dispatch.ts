@@ -26,6 +26,7 @@ import {
 } from "../../engine/engine.ts";
 import { InterruptedError, reportError } from "../../errors.ts";
 import { dispatchRunsBefore } from "../../forge/dispatch_runs.ts";
+import { currentTip } from "../../git/remote.ts";
 import { hasTasksList } from "../../forge/server_version.ts";
 import {
   notAttempted,
@@ -91,7 +92,7 @@ export const DISPATCH: DispatchMode = {
       retry: ci?.followSettings.polling.retry,
     });
     const marks = new Map<string, DispatchMark>();
-    const step = dispatchStep(settings, access, marks);
+    const step = dispatchStep({ ...settings, wait }, access, marks);
     for (const api of access.values()) ci?.count(api.client);
     const run = ci
       ? await dispatchAndWait(
@@ -114,9 +115,12 @@ export const DISPATCH: DispatchMode = {
   },
 };
 
-/** The dispatch step: at most `concurrency` templates at once. */
+/**
+ * The dispatch step: at most `concurrency` templates at once; with `wait`,
+ * each mark also gets the tip re-read after the dispatch.
+ */
 function dispatchStep(
-  settings: DispatchSettings,
+  settings: DispatchSettings & { wait: boolean },
   access: ReadonlyMap<string, DispatchAccess>,
   marks: Map<string, DispatchMark>,
 ): Step<PushResult> {
@@ -157,7 +161,7 @@ function shownInputs(inputs: Record<string, string>): string {
 /** One template: probe, note the runs so far, dispatch. */
 async function dispatchTemplate(
   task: TemplateTask,
-  settings: DispatchSettings,
+  settings: DispatchSettings & { wait: boolean },
   access: ReadonlyMap<string, DispatchAccess>,
   marks: Map<string, DispatchMark>,
 ): Promise<PushResult> {
@@ -245,10 +249,15 @@ async function readAhead(
   return { ...result, status: "skipped", skip: "prefix", reason };
 }
 
-/** Notes the runs so far, dispatches, and marks the template for a follower. */
+/**
+ * Notes the runs so far, dispatches, and marks the template for a
+ * follower: with `settings.wait`, the branch tip is read again right after
+ * the dispatch (one request), since the branch may have moved since the
+ * preflight and the run is then of the newer tip.
+ */
 async function send(
   task: TemplateTask,
-  settings: DispatchSettings,
+  settings: DispatchSettings & { wait: boolean },
   api: DispatchAccess,
   marks: Map<string, DispatchMark>,
   result: PushResult,
@@ -263,6 +272,9 @@ async function send(
     inputs,
   );
   const { client, owner, repo } = api;
+  const tipAfter = settings.wait && before !== null
+    ? await currentTip(task.ctx, task.branch)
+    : null;
   marks.set(task.target.key, {
     client,
     owner,
@@ -272,6 +284,7 @@ async function send(
     before: before?.ids ?? null,
     runsListed: hasTasksList(api.server),
     tip: task.tip,
+    tipAfter,
     notBefore: before?.notBefore ?? null,
   });
   const what = `${workflow} on ${task.branch} with ${shownInputs(inputs)}`;

@@ -5,8 +5,10 @@
  * `--canary`, the same bounds, pacing and `ci` shape). A dispatched run
  * posts no commit status, so the follow reads the server's runs list
  * (`/actions/tasks`, Gitea 1.23+, Forgejo 8+) and finds the run by the ids
- * the list held just before the dispatch, the branch tip and the server's
- * clock at the dispatch (the template's {@linkcode DispatchMark}).
+ * the list held just before the dispatch, the branch tip (the preflight's,
+ * or the one re-read just after the dispatch, should the branch have
+ * moved in between) and the server's clock at the dispatch (the
+ * template's {@linkcode DispatchMark}).
  * A server without that list (Gitea 1.22, Forgejo before 8) gives `none` with a
  * note saying so; a list that could not be read before the dispatch
  * gives `pending` with the reason.
@@ -32,7 +34,6 @@ import {
 import type { ActionTask } from "../../forge/types.ts";
 import type { PushResult } from "../../model.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
-import { Deadline } from "../../engine/deadline.ts";
 import { runWithCi } from "../../engine/ci_gate.ts";
 
 /**
@@ -59,8 +60,14 @@ export interface DispatchMark {
   before: ReadonlySet<number> | null;
   /** Whether the server has the runs list (Gitea 1.23+, Forgejo 8+). */
   runsListed: boolean;
-  /** The branch tip at the dispatch: the only commit the run may be of. */
+  /** The branch tip the preflight saw: a commit the run may be of. */
   tip: string;
+  /**
+   * The branch tip re-read right after the dispatch (the branch may have
+   * moved since the preflight): the other commit the run may be of; null
+   * or absent when not read.
+   */
+  tipAfter?: string | null;
   /**
    * Server time (ms) a run must be created at or after to be the
    * dispatch's (see `dispatchRunsBefore`); null with `before`.
@@ -108,11 +115,7 @@ export async function followDispatch(
   const { polling, signal, waitStartMs, waitTimeoutMs, clock } =
     reader.followSettings;
   const started = clock.now();
-  const deadline = new Deadline(
-    clock,
-    started + waitTimeoutMs,
-    "--wait-timeout",
-  );
+  const deadline = reader.waitDeadline();
   const client = mark.client.within(deadline);
   let seen: ActionTask[] = [];
   try {
@@ -121,7 +124,7 @@ export async function followDispatch(
     if (!await clock.sleep(first, signal)) throw new InterruptedError();
     const lister = {
       listActionTasks: (owner: string, repo: string) =>
-        reader.limited(() => client.listActionTasks(owner, repo)),
+        reader.limited(() => client.listActionTasks(owner, repo), deadline),
     };
     const result = await followDispatchedRun(lister, {
       owner: mark.owner,
@@ -129,7 +132,7 @@ export async function followDispatch(
       workflow: mark.workflow,
       branch: mark.branch,
       before: mark.before,
-      tips: new Set([mark.tip]),
+      tips: new Set([mark.tip, ...(mark.tipAfter ? [mark.tipAfter] : [])]),
       ...(mark.notBefore === null ? {} : { notBefore: mark.notBefore }),
     }, {
       waitTimeoutMs,

@@ -28,7 +28,11 @@ import type { CiReader } from "../../forge/ci_reader.ts";
 import { currentTip, lsRemote, openTip } from "../../git/remote.ts";
 import { removeWorkRepo } from "../../engine/workdir.ts";
 import type { PushResult } from "../../model.ts";
-import { sleep } from "../../engine/retry.ts";
+import {
+  beforeDeadline,
+  type Deadline,
+  DeadlineError,
+} from "../../engine/deadline.ts";
 import { readVersionState, treeDepth } from "../../version/state.ts";
 import type { ProposeAccess } from "./access.ts";
 import type { ProposeSettings } from "./types.ts";
@@ -38,15 +42,21 @@ type Where = Pick<TemplateTask, "ctx" | "branch" | "log" | "target">;
 
 /**
  * Whether the default branch now holds the version: `merged` when it does,
- * else a failure that says so.
+ * else a failure that says so. `signal` stops its reads.
  */
 export async function defaultHolds(
   where: Where & { settings: { file: string; version: string } },
   result: PushResult,
+  signal?: AbortSignal,
 ): Promise<PushResult> {
   const { branch, settings } = where;
-  // A work repo of its own: the template's went when its step ended.
-  const ctx = { ...where.ctx, gitDir: `${where.ctx.gitDir}-merged` };
+  // A work repo of its own: the template's went when its step ended; its
+  // reads stopped by `signal` when given (a wait's deadline, the interrupt).
+  const ctx = {
+    ...where.ctx,
+    gitDir: `${where.ctx.gitDir}-merged`,
+    ...(signal === undefined ? {} : { signal }),
+  };
   const tip = (await lsRemote(ctx, branch)).tips.get(branch);
   if (tip !== undefined) {
     let current = false;
@@ -129,6 +139,8 @@ async function followProposal(
 ): Promise<void> {
   const pr = result.pr;
   const pushedAt = result.attempts > 0 ? startedAt : undefined;
+  // One deadline for the whole wait: the CI, then the merge.
+  const deadline = reader.waitDeadline();
   if (pr === undefined) {
     if (result.commit === null) return;
     result.ci = await reader.follow(
@@ -138,6 +150,7 @@ async function followProposal(
       true,
       undefined,
       pushedAt,
+      deadline,
     );
     return;
   }
@@ -147,10 +160,12 @@ async function followProposal(
     pr.branch,
     result.status === "proposed",
     {
-      tipOf: () => currentTip(task.ctx, pr.branch),
+      tipOf: (signal) =>
+        currentTip(signal ? { ...task.ctx, signal } : task.ctx, pr.branch),
       followable: () => Promise.resolve(false),
     },
     pushedAt,
+    deadline,
   );
   if (
     settings.autoMerge && result.ci.state === "success" &&
@@ -164,6 +179,7 @@ async function followProposal(
         result,
         api,
         reader,
+        deadline,
       );
     } catch (error) {
       after = error instanceof InterruptedError
@@ -183,47 +199,75 @@ async function followProposal(
 }
 
 /**
- * Polls the pull request until it is merged or closed, within the wait
- * bound: merged, the default branch is read (`merged`); closed, a
- * failure; still open at the bound, a `timeout` failure.
+ * Polls the pull request until it is merged or closed, within the wait's
+ * `deadline` (every request, sleep and read of the default branch held to
+ * it, on the run's clock): merged, the default branch is read (`merged`);
+ * closed, a failure; still open at the deadline, or a read it cut, a
+ * `timeout` failure.
  */
 async function waitForMerge(
   where: Where & { settings: ProposeSettings },
   result: PushResult,
   access: ProposeAccess,
   reader: CiReader,
+  deadline: Deadline,
 ): Promise<PushResult> {
   const pr = result.pr;
   if (pr === undefined) return result;
   const follow = reader.followSettings;
-  const deadline = Date.now() + follow.waitTimeoutMs;
   const interval = follow.polling.minIntervalMs;
-  for (let polls = 0; polls < 100_000; polls++) {
-    const now = await access.api.get(access.owner, access.repo, pr.number);
-    if (now.merged) return await defaultHolds(where, result);
-    if (now.state !== "open") {
-      return {
-        ...result,
-        status: "failed",
-        error: {
-          kind: "rejected",
-          message:
-            `${where.target.repo}: pull request #${pr.number} was closed without merging; re-open it or re-run cascade to propose again`,
-        },
-      };
-    }
-    if (Date.now() + interval > deadline) break;
-    if (!await sleep(interval, follow.signal)) throw new InterruptedError();
-  }
-  return {
+  const late = (what: string): PushResult => ({
     ...result,
     status: "failed",
     error: {
       kind: "timeout",
-      message:
-        `${where.target.repo}: pull request #${pr.number} is green but was not merged within --wait-timeout; check its required reviews, or raise --wait-timeout`,
+      message: `${where.target.repo}: pull request #${pr.number} ${what}`,
     },
-  };
+  });
+  try {
+    for (let polls = 0; polls < 100_000; polls++) {
+      const now = await access.api.get(
+        access.owner,
+        access.repo,
+        pr.number,
+        deadline,
+      );
+      if (now.merged) {
+        try {
+          return await beforeDeadline(
+            deadline,
+            (signal) => defaultHolds(where, result, signal),
+            follow.signal,
+          );
+        } catch (error) {
+          if (!(error instanceof DeadlineError)) throw error;
+          return late(
+            `was merged, but reading ${where.branch} did not finish within --wait-timeout; check that ${where.branch} holds ${where.settings.version}, or raise --wait-timeout`,
+          );
+        }
+      }
+      if (now.state !== "open") {
+        return {
+          ...result,
+          status: "failed",
+          error: {
+            kind: "rejected",
+            message:
+              `${where.target.repo}: pull request #${pr.number} was closed without merging; re-open it or re-run cascade to propose again`,
+          },
+        };
+      }
+      if (deadline.left() < interval) break;
+      if (!await deadline.clock.sleep(interval, follow.signal)) {
+        throw new InterruptedError();
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof DeadlineError)) throw error;
+  }
+  return late(
+    `is green but was not merged within --wait-timeout; check its required reviews, or raise --wait-timeout`,
+  );
 }
 
 /** The report error of a failed proposing: the API's kind, else git's. */

@@ -89,11 +89,14 @@ function branchMoved(
   const depth = Math.max(
     ...[settings.file, ...settings.probes].map((p) => p.split("/").length),
   );
+  // Each read is stopped by `signal` (the wait's deadline or the interrupt).
+  const at = (signal: AbortSignal | undefined) =>
+    signal === undefined ? where.ctx : { ...where.ctx, signal };
   return {
-    tipOf: () => currentTip(where.ctx, where.branch),
-    followable: async (sha) => {
+    tipOf: (signal) => currentTip(at(signal), where.branch),
+    followable: async (sha, signal) => {
       // A work repo of its own: the template's went when its push ended.
-      const ctx = { ...where.ctx, gitDir: `${where.ctx.gitDir}-ci` };
+      const ctx = { ...at(signal), gitDir: `${where.ctx.gitDir}-ci` };
       try {
         const tip = await openTip(ctx, sha, where.branch, depth);
         const state = await readVersionState(

@@ -1,0 +1,4 @@
+/** Shard 1 of the suite: see `load.ts`. */
+import { loadShard } from "./load.ts";
+
+await loadShard(1);

@@ -1,0 +1,4 @@
+/** Shard 4 of the suite: see `load.ts`. */
+import { loadShard } from "./load.ts";
+
+await loadShard(4);

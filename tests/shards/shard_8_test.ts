@@ -1,0 +1,4 @@
+/** Shard 8 of the suite: see `load.ts`. */
+import { loadShard } from "./load.ts";
+
+await loadShard(8);
