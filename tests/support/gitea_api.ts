@@ -894,6 +894,9 @@ export class GiteaApi {
         this.profile ? "" : this.origin
       }/${fullName}/actions/runs/${number}/jobs/${i}`;
     run.timers.push(this.#after(queueMs, () => {
+      // On a loaded machine the outcome's timer can fire first: a run that
+      // ended posts no `pending` after its outcome (it would stay newest).
+      if (run.done) return;
       task.status = "running";
       plan.contexts.forEach((context, i) => {
         if (outcomes[i] === "none") return;
@@ -938,6 +941,10 @@ export class GiteaApi {
     const number = ++state.runNumber;
     if (plan.outcome === "none") return;
     const tasks: Task[] = [];
+    const outcome = plan.outcome ?? "success";
+    // On a loaded machine the outcome's timer can fire first: jobs taken
+    // after it are listed ended, never `running` for ever.
+    let ended = false;
     this.#after(plan.queueMs ?? 20, () => {
       for (const job of plan.jobs ?? ["build"]) {
         const task: Task = {
@@ -947,7 +954,7 @@ export class GiteaApi {
           head_sha: run.sha,
           run_number: number,
           event: "workflow_dispatch",
-          status: "running",
+          status: ended ? outcome : "running",
           workflow_id: run.workflow,
           at: this.#now(),
           ...(plan.url === undefined ? {} : { url: plan.url }),
@@ -957,7 +964,8 @@ export class GiteaApi {
       }
     });
     this.#after((plan.queueMs ?? 20) + (plan.runMs ?? 40), () => {
-      for (const task of tasks) task.status = plan.outcome ?? "success";
+      ended = true;
+      for (const task of tasks) task.status = outcome;
     });
   }
 
