@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
+import { boundedCascade } from "./support/bounded.ts";
 import { type GiteaServer, startGitea } from "./support/gitea_api.ts";
 import type { ProfileName } from "./support/gitea_profiles.ts";
 import { template, WORKFLOW } from "./support/dispatch.ts";
@@ -42,14 +43,17 @@ async function serve(
   });
 }
 
-/** Runs cascade with `args` and `--json`; the exit code and results. */
+/**
+ * Runs cascade with `args` and `--json`; the exit code and results. A run
+ * that hangs is interrupted and fails the test (`support/bounded.ts`).
+ */
 async function run(
   fx: Fixture,
   gitea: GiteaServer,
   args: string[],
 ): Promise<{ code: number; out: string; results: PushResult[] }> {
   const json = `${fx.root}/r-${crypto.randomUUID()}.json`;
-  const done = await runCascade(
+  const done = await boundedCascade(
     [...args, "--base-url", gitea.origin, "--json", json],
     ENV,
     { ciPolling: FAST },
@@ -192,9 +196,11 @@ Deno.test("a renamed repo on 1.24.0 (301): a POST is re-sent once, and the renam
     ],
   );
   assert.equal(gitea.api.tasks("org/new").length, 1);
-  // The CLI to the old name: dispatched at the new one, moved said. (Not
-  // with --wait: that hangs on main too, in the preflight's fetch of the
-  // new name; reported to the lead.)
+  // The CLI to the old name, with --wait: the rename the preflight's git
+  // redirect showed is carried to the runs list, the dispatch and the
+  // follow (no request to the old name), and the run is followed to its
+  // end within the bounds.
+  gitea.api.configureDispatch("org/new", { outcome: "success" });
   const before = gitea.api.requests.length;
   const done = await run(fx, gitea, [
     "push",
@@ -203,18 +209,31 @@ Deno.test("a renamed repo on 1.24.0 (301): a POST is re-sent once, and the renam
     "dispatch",
     "--repo",
     "org/old",
+    "--wait",
+    "--timeout",
+    "5",
+    "--wait-timeout",
+    "20s",
   ]);
   assert.equal(done.code, 0, done.out);
   assert.equal(done.results[0]?.status, "dispatched");
   assert.equal(done.results[0]?.movedTo, `${gitea.origin}/org/new.git`);
+  assert.equal(done.results[0]?.ci?.state, "success", done.out);
+  const sentByCli = gitea.api.requests.slice(before).map((r) =>
+    `${r.method} ${r.path}`
+  );
+  assert.deepEqual(sentByCli.slice(0, 3), [
+    "GET /api/v1/version",
+    "GET /api/v1/repos/org/new/actions/tasks",
+    "POST /api/v1/repos/org/new/actions/workflows/publish-image.yml/dispatches",
+  ]);
+  // Then the follow: the runs list at the new name, until the run ended.
+  assert.ok(sentByCli.length > 3, sentByCli.join("\n"));
   assert.deepEqual(
-    gitea.api.requests.slice(before).map((r) => `${r.method} ${r.path}`),
-    [
-      "GET /api/v1/version",
-      "GET /api/v1/repos/org/old/actions/tasks",
-      "GET /api/v1/repos/org/new/actions/tasks",
-      "POST /api/v1/repos/org/new/actions/workflows/publish-image.yml/dispatches",
-    ],
+    sentByCli.slice(3).filter((r) =>
+      r !== "GET /api/v1/repos/org/new/actions/tasks"
+    ),
+    [],
   );
   assert.equal(gitea.api.tasks("org/new").length, 2);
 });

@@ -89,6 +89,7 @@ export async function runMode(
         ...wiring,
         backoff: io.backoff ?? DEFAULT_BACKOFF,
         access,
+        onMoved: (from, to) => access.moved(from, to, ci?.apiUrl),
         ci: ci === null ? undefined : new CiReader({
           access,
           apiUrl: ci.apiUrl,

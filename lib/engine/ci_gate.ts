@@ -55,17 +55,18 @@ export async function runWithCi(
   follower: CiFollower,
   canary: number | undefined,
 ): Promise<EngineRun<PushResult>> {
-  const indexOf = new Map(plans.map((p, i) => [p.target, i]));
+  // By key: a renamed repo's task carries its new target (same key).
+  const indexOf = new Map(plans.map((p, i) => [p.target.key, i]));
   const onCi = (task: TemplateTask, ci: CiOutcome | null) =>
-    deps.onCi?.(indexOf.get(task.target) ?? 0, ci);
+    deps.onCi?.(indexOf.get(task.target.key) ?? 0, ci);
   const n = Math.min(canary ?? plans.length, plans.length);
-  const canaries = new Set(plans.slice(0, n).map((p) => p.target));
+  const canaries = new Set(plans.slice(0, n).map((p) => p.target.key));
   const follows: Promise<void>[] = [];
   const gate = canaryGate(n, deps.signal);
   const run = await runTemplates(plans, settings, {
     ...inner,
     run: async (task: TemplateTask) => {
-      const isCanary = canaries.has(task.target);
+      const isCanary = canaries.has(task.target.key);
       if (!isCanary) {
         const verdict = await gate.verdict;
         if (deps.signal.aborted) {
@@ -94,7 +95,7 @@ export async function runWithCi(
     },
     unreached: (why) => {
       const result = inner.unreached(why);
-      if (canaries.has(why.target)) gate.settled(result, Promise.resolve());
+      if (canaries.has(why.target.key)) gate.settled(result, Promise.resolve());
       return result;
     },
   }, deps);

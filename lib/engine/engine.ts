@@ -86,6 +86,12 @@ export interface EngineDeps {
   onStart?: (index: number) => void;
   /** A template finished, with its buffered log lines. */
   onDone?: (index: number, title: string, log: string[]) => void;
+  /**
+   * A template's preflight followed a same-origin redirect: `from` (its
+   * plan's target) is now at `to`. Called before its step runs, so the
+   * run's API requests for that repo go to the new name too.
+   */
+  onMoved?: (from: Target, to: Target) => void;
 }
 
 /** A template whose refs were read: ready for the step. */
@@ -353,6 +359,7 @@ export async function runTemplates<R extends TemplateResult>(
           notStarted: false,
         });
       } else {
+        if (flight.moved) deps.onMoved?.(plan.target, flight.target);
         deps.onStart?.(index);
         const ctx = ctxAt(plan, index)(flight.target);
         try {

@@ -36,6 +36,7 @@ import {
 import { UsageError } from "../errors.ts";
 import type { Target } from "../targets/target.ts";
 import { apiBaseFor, ForgeClient, type ForgeRetry } from "./client.ts";
+import { Renames, repoApiPath } from "./renames.ts";
 
 /** Answers a permission query without prompting (`querySync` by default). */
 export type PermissionQuery = (
@@ -135,6 +136,8 @@ export class ForgeAccess {
   readonly #env: (name: string) => string | undefined;
   readonly #query: PermissionQuery;
   #allowed: ReadonlySet<string> = new Set();
+  /** The run's renames, shared by every client made here. */
+  readonly renames: Renames = new Renames();
 
   private constructor(
     token: Token | null,
@@ -188,6 +191,24 @@ export class ForgeAccess {
     return this.#allowed;
   }
 
+  /**
+   * Carries a rename the git layer followed (`from` is now at `to`, on the
+   * same origin) to every later API request of the run for that repo: at
+   * the target's own API and, when given, at `--api-url`.
+   */
+  moved(from: Target, to: Target, apiUrl?: string): void {
+    for (const url of new Set([undefined, apiUrl])) {
+      const was = apiTargetOf(from, url);
+      const now = apiTargetOf(to, url);
+      if (was === null || now === null || was.base !== now.base) continue;
+      this.renames.learn(
+        was.base,
+        repoApiPath(was.owner, was.repo),
+        repoApiPath(now.owner, now.repo),
+      );
+    }
+  }
+
   /** True when `--allow-net` covers `host`. */
   netGranted(host: string): boolean {
     return this.#query({ name: "net", host }) === "granted";
@@ -236,6 +257,7 @@ export class ForgeAccess {
       // base is on the --base-url origin.
       allowedOrigins: tokenOrigins([], o, this.#env),
       timeoutMs: o.timeout * 1000,
+      renames: this.renames,
     });
   }
 
@@ -296,6 +318,7 @@ export class ForgeAccess {
       authorization: token === null ? null : `token ${token.value}`,
       allowedOrigins: this.#allowed,
       timeoutMs: this.#options.timeout * 1000,
+      renames: this.renames,
       ...(wiring.signal ? { signal: wiring.signal } : {}),
       ...(wiring.retry ? { retry: wiring.retry } : {}),
     });
@@ -312,6 +335,7 @@ export class ForgeAccess {
       authorization: credentials.authorization,
       allowedOrigins: credentials.allowedOrigins,
       timeoutMs: this.#options.timeout * 1000,
+      renames: this.renames,
       ...(wiring.signal ? { signal: wiring.signal } : {}),
       ...(wiring.retry ? { retry: wiring.retry } : {}),
     });

@@ -39,6 +39,7 @@ import { ForgeError, forgeError } from "./forge_error.ts";
 import { type Answer, Transport, type TransportOptions } from "./transport.ts";
 import { lastPage, nextLink } from "./paging.ts";
 import type { Deadline } from "../engine/deadline.ts";
+import { Renames } from "./renames.ts";
 
 export { ForgeError } from "./forge_error.ts";
 export type { ForgeRetry } from "./transport.ts";
@@ -58,6 +59,8 @@ export interface ForgeClientOptions extends TransportOptions {
    * {@linkcode MAX_LIST_BYTES}): the bound on memory, not only on pages.
    */
   maxListBytes?: number;
+  /** The run's renames, shared with its other clients (default: own). */
+  renames?: Renames;
 }
 
 /** Most answer bytes one listing (all its pages) holds: 32 MiB. */
@@ -96,8 +99,8 @@ export class ForgeClient {
   readonly #o: ForgeClientOptions;
   readonly #base: URL;
   readonly #transport: Transport;
-  /** Renames learnt from redirects: `owner/repo` (lower case) → new path. */
-  readonly #renames: Map<string, string>;
+  /** Renames learnt in the run (redirects, the git layer's). */
+  readonly #renames: Renames;
   readonly #bound: Deadline | undefined;
 
   /** Makes a client; sends nothing (`within`: a view sharing the rest). */
@@ -110,7 +113,7 @@ export class ForgeClient {
       : new Transport(options, () => {
         this.requestCount++;
       });
-    this.#renames = parent ? parent.#renames : new Map();
+    this.#renames = parent ? parent.#renames : options.renames ?? new Renames();
     this.#bound = bound;
   }
 
@@ -313,48 +316,20 @@ export class ForgeClient {
    * there directly).
    */
   #repo(owner: string, repo: string): string {
-    const asked = repoPath(owner, repo);
-    return this.#renames.get(asked.toLowerCase()) ?? asked;
-  }
-
-  /**
-   * Remembers a rename a redirect showed: the request to `/repos/{o}/{r}…`
-   * answered from `/repos/{o2}/{r2}…` on the same origin.
-   */
-  #learn(asked: URL, answered: URL): void {
-    const base = this.#base.pathname;
-    const repoOf = (url: URL) => {
-      if (!url.pathname.startsWith(`${base}/repos/`)) return null;
-      const [owner, repo] = url.pathname.slice(base.length + 7).split("/");
-      return owner && repo ? `/repos/${owner}/${repo}` : null;
-    };
-    const from = repoOf(asked);
-    const to = repoOf(answered);
-    if (from !== null && to !== null && from !== to) {
-      this.#renames.set(from.toLowerCase(), to);
-    }
+    return this.#renames.repoPath(this.#base.href, owner, repo);
   }
 
   /** One request; a same-origin rename it meets is carried to later ones. */
   async #send(method: string, url: URL, body: string | null): Promise<Answer> {
-    const answer = await this.#transport.request(
-      method,
+    const base = this.#base.href;
+    const answer = await this.#renames.sent(
+      base,
       url,
-      body,
-      this.#bound,
+      () => this.#transport.request(method, url, body, this.#bound),
     );
-    if (answer.movedTo !== null) this.#learn(url, answer.url);
-    const carried = answer.movedTo ?? (this.#wasRenamed(url) ? url.href : null);
+    const carried = answer.movedTo ??
+      (this.#renames.isRenamed(base, url) ? url.href : null);
     return { ...answer, movedTo: carried };
-  }
-
-  /** Whether `url` is on a repo path that a learnt rename gave. */
-  #wasRenamed(url: URL): boolean {
-    for (const to of this.#renames.values()) {
-      const at = `${this.#base.pathname}${to}`;
-      if (url.pathname === at || url.pathname.startsWith(`${at}/`)) return true;
-    }
-    return false;
   }
 
   #url(path: string): URL {
@@ -383,8 +358,4 @@ export class ForgeClient {
     if (reason !== null) throw bad(reason);
     return value as T;
   }
-}
-
-function repoPath(owner: string, repo: string): string {
-  return `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
 }

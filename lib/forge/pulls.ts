@@ -18,6 +18,7 @@ import { ForgeClient, type ForgeClientOptions } from "./client.ts";
 import { ForgeError, forgeError } from "./forge_error.ts";
 import { Transport } from "./transport.ts";
 import type { ShapeCheck } from "./types.ts";
+import { Renames } from "./renames.ts";
 import type { Deadline } from "../engine/deadline.ts";
 
 /** What cascade keeps of a Gitea `PullRequest`. */
@@ -82,11 +83,16 @@ export class PullsApi {
   readonly #client: ForgeClient;
   readonly #transport: Transport;
   readonly #base: string;
+  readonly #renames: Renames;
   #writes = 0;
 
-  /** Makes the API's client; sends nothing. */
+  /**
+   * Makes the API's client; sends nothing. A rename a read or a write
+   * meets (or `options.renames` already holds) is carried to both.
+   */
   constructor(options: ForgeClientOptions) {
-    this.#client = new ForgeClient(options);
+    this.#renames = options.renames ?? new Renames();
+    this.#client = new ForgeClient({ ...options, renames: this.#renames });
     this.#transport = new Transport(options, () => this.#writes++);
     this.#base = options.apiBase.replace(/\/+$/, "");
   }
@@ -107,7 +113,7 @@ export class PullsApi {
     head: string,
   ): Promise<PullRequestInfo | null> {
     const list = await this.#client.getAll<Record<string, unknown>>(
-      `${repoPath(owner, repo)}/pulls?state=open`,
+      `${this.#repo(owner, repo)}/pulls?state=open`,
       checkPullRequest,
     );
     const found = list.value.map(pullInfo).find((p) =>
@@ -128,7 +134,7 @@ export class PullsApi {
   ): Promise<PullRequestInfo> {
     const client = deadline ? this.#client.within(deadline) : this.#client;
     const answer = await client.getJson<Record<string, unknown>>(
-      `${repoPath(owner, repo)}/pulls/${number}`,
+      `${this.#repo(owner, repo)}/pulls/${number}`,
       checkPullRequest,
     );
     return pullInfo(answer.value);
@@ -140,7 +146,7 @@ export class PullsApi {
     repo: string,
     option: { head: string; base: string; title: string; body: string },
   ): Promise<PullRequestInfo> {
-    const path = `${repoPath(owner, repo)}/pulls`;
+    const path = `${this.#repo(owner, repo)}/pulls`;
     return pullInfo(await this.#send("POST", path, option, checkPullRequest));
   }
 
@@ -151,7 +157,7 @@ export class PullsApi {
     number: number,
     option: { title: string; body: string },
   ): Promise<PullRequestInfo> {
-    const path = `${repoPath(owner, repo)}/pulls/${number}`;
+    const path = `${this.#repo(owner, repo)}/pulls/${number}`;
     return pullInfo(await this.#send("PATCH", path, option, checkPullRequest));
   }
 
@@ -167,7 +173,7 @@ export class PullsApi {
     number: number,
     option: { style: MergeStyle; head: string; whenChecksSucceed: boolean },
   ): Promise<void> {
-    const path = `${repoPath(owner, repo)}/pulls/${number}/merge`;
+    const path = `${this.#repo(owner, repo)}/pulls/${number}/merge`;
     await this.#send("POST", path, {
       Do: option.style,
       head_commit_id: option.head,
@@ -185,7 +191,7 @@ export class PullsApi {
     repo: string,
     number: number,
   ): Promise<boolean> {
-    const path = `${repoPath(owner, repo)}/pulls/${number}/merge`;
+    const path = `${this.#repo(owner, repo)}/pulls/${number}/merge`;
     try {
       await this.#send("DELETE", path, null, null);
       return true;
@@ -193,6 +199,11 @@ export class PullsApi {
       if (error instanceof ForgeError && error.status === 404) return false;
       throw error;
     }
+  }
+
+  /** `/repos/{o}/{r}`, or where the run learned it was renamed to. */
+  #repo(owner: string, repo: string): string {
+    return this.#renames.repoPath(this.#base, owner, repo);
   }
 
   /** One write; the checked JSON answer, or nothing when `check` is null. */
@@ -203,10 +214,15 @@ export class PullsApi {
     check: ShapeCheck | null,
   ): Promise<Record<string, unknown>> {
     const url = new URL(`${this.#base}${path}`);
-    const answer = await this.#transport.request(
-      method,
+    const answer = await this.#renames.sent(
+      this.#base,
       url,
-      body === null ? null : JSON.stringify(body),
+      () =>
+        this.#transport.request(
+          method,
+          url,
+          body === null ? null : JSON.stringify(body),
+        ),
     );
     if (check === null) return {};
     let value: unknown;
@@ -261,8 +277,4 @@ function webUrl(value: unknown): string | null {
   } catch {
     return null;
   }
-}
-
-function repoPath(owner: string, repo: string): string {
-  return `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
 }

@@ -238,6 +238,8 @@ function giteaLevel(version: string): number {
 export class GiteaApi {
   /** Every API request received, in order. */
   readonly requests: ApiRequest[] = [];
+  /** Every request (API or git) answered with a rename's redirect: `METHOD path`. */
+  readonly redirected: string[] = [];
   /** Origin used in URLs the simulator makes (set by `startGitea`). */
   origin = "http://127.0.0.1";
   /** The version `/version` says; changeable between requests. */
@@ -406,7 +408,7 @@ export class GiteaApi {
           headers: { "Content-Type": "text/html;charset=utf-8" },
         });
       }
-      return this.#git(url, path, authorization);
+      return this.#git(request.method, url, path, authorization);
     }
     const body = request.method === "POST"
       ? await request.clone().text()
@@ -434,6 +436,7 @@ export class GiteaApi {
           url: this.#swagger(),
         }, 401);
       }
+      this.redirected.push(`${request.method} ${url.pathname}`);
       return this.#redirect(`${API}/repos/${to}${repo[3] ?? ""}${url.search}`);
     }
     const denied = this.#auth(authorization, route);
@@ -442,7 +445,12 @@ export class GiteaApi {
   }
 
   /** A git path: a rename's redirect, an archived/mirror 403, or null. */
-  #git(url: URL, path: string, authorization: string | null): Response | null {
+  #git(
+    method: string,
+    url: URL,
+    path: string,
+    authorization: string | null,
+  ): Response | null {
     const moved = /^\/([^/]+)\/([^/]+?)(\.git)?(\/.*)?$/.exec(path);
     if (!moved) return null;
     const fullName = `${moved[1]}/${moved[2]}`;
@@ -457,6 +465,7 @@ export class GiteaApi {
           },
         });
       }
+      this.redirected.push(`${method} ${url.pathname}`);
       return this.#redirect(
         `/${to}${moved[3] ?? ""}${moved[4] ?? ""}${url.search}`,
       );
@@ -895,6 +904,9 @@ export class GiteaApi {
         this.profile ? "" : this.origin
       }/${fullName}/actions/runs/${number}/jobs/${i}`;
     run.timers.push(this.#after(queueMs, () => {
+      // On a loaded machine the outcome's timer can fire first: a run that
+      // ended posts no `pending` after its outcome (it would stay newest).
+      if (run.done) return;
       task.status = "running";
       plan.contexts.forEach((context, i) => {
         if (outcomes[i] === "none") return;
@@ -939,6 +951,10 @@ export class GiteaApi {
     const number = ++state.runNumber;
     if (plan.outcome === "none") return;
     const tasks: Task[] = [];
+    const outcome = plan.outcome ?? "success";
+    // On a loaded machine the outcome's timer can fire first: jobs taken
+    // after it are listed ended, never `running` for ever.
+    let ended = false;
     this.#after(plan.queueMs ?? 20, () => {
       for (const job of plan.jobs ?? ["build"]) {
         const task: Task = {
@@ -948,7 +964,7 @@ export class GiteaApi {
           head_sha: run.sha,
           run_number: number,
           event: "workflow_dispatch",
-          status: "running",
+          status: ended ? outcome : "running",
           workflow_id: run.workflow,
           at: this.#now(),
           ...(plan.url === undefined ? {} : { url: plan.url }),
@@ -958,7 +974,8 @@ export class GiteaApi {
       }
     });
     this.#after((plan.queueMs ?? 20) + (plan.runMs ?? 40), () => {
-      for (const task of tasks) task.status = plan.outcome ?? "success";
+      ended = true;
+      for (const task of tasks) task.status = outcome;
     });
   }
 

@@ -84,6 +84,7 @@ export async function openProposeAccess(
         allowedOrigins,
         timeoutMs: deps.timeoutMs,
         signal: deps.signal,
+        renames: deps.access.renames,
       }),
       owner: api.owner,
       repo: api.repo,
