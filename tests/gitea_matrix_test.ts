@@ -128,6 +128,8 @@ async function flow(row: (typeof MATRIX)[number]): Promise<void> {
         "--repo",
         "org/red",
         "--wait",
+        "--wait-timeout", // a stuck wait fails here, not after 30 min
+        "60s",
         "--json",
         pushJson,
       ],
@@ -246,6 +248,8 @@ async function flow(row: (typeof MATRIX)[number]): Promise<void> {
         "--repo",
         "org/app",
         "--wait",
+        "--wait-timeout", // a stuck wait fails here, not after 30 min
+        "60s",
         "--json",
         dispatchJson,
       ],
