@@ -1,26 +1,12 @@
 import assert from "node:assert/strict";
 import type { PushReport } from "../lib/model.ts";
-import { pushReportOf } from "../lib/report/summary.ts";
-import type { PushResult } from "../lib/model.ts";
+import { summarise } from "./support/summarise.ts";
 import {
   renderJson,
   renderMarkdown,
   renderText,
 } from "../lib/report/render.ts";
 import { annotations, escapeData, outputs } from "../lib/report/actions.ts";
-
-/** The counts per status a push report of `results` carries. */
-function summarise(results: PushResult[]) {
-  const head = {
-    tool: "0",
-    version: "0.2",
-    file: ".runtime-version",
-    startedAt: "t",
-    durationMs: 0,
-    options: {},
-  };
-  return pushReportOf(head, false, results).summary;
-}
 
 function report(): PushReport {
   const results: PushReport["results"] = [

@@ -7,24 +7,10 @@ import { startGitHttpServer } from "./support/http_server.ts";
 import { startGitea } from "./support/gitea_api.ts";
 import { ADVICE } from "../lib/errors.ts";
 import { schemaUrl } from "../lib/model.ts";
-import { pushReportOf } from "../lib/report/summary.ts";
-import type { PushResult } from "../lib/model.ts";
+import { summarise } from "./support/summarise.ts";
 import { VERSION } from "../lib/tool_version.ts";
 import { type OptionName, OPTIONS } from "../lib/cli/options.ts";
 import { rememberedOptions } from "../lib/cli/layers.ts";
-
-/** The counts per status a push report of `results` carries. */
-function summarise(results: PushResult[]) {
-  const head = {
-    tool: "0",
-    version: "0.2",
-    file: ".runtime-version",
-    startedAt: "t",
-    durationMs: 0,
-    options: {},
-  };
-  return pushReportOf(head, false, results).summary;
-}
 
 /**
  * Whether a report records option `name` at all: set to a value, or

@@ -3,25 +3,11 @@
 import assert from "node:assert/strict";
 import { writeProblem, writeReports } from "../lib/report/write.ts";
 import { renderJson } from "../lib/report/render.ts";
-import { pushReportOf } from "../lib/report/summary.ts";
-import type { PushResult } from "../lib/model.ts";
+import { summarise } from "./support/summarise.ts";
 import { Console } from "../lib/console/console.ts";
 import { Redactor } from "../lib/console/redact.ts";
 import type { PushReport } from "../lib/model.ts";
 import { memorySinks } from "./support/fixtures.ts";
-
-/** The counts per status a push report of `results` carries. */
-function summarise(results: PushResult[]) {
-  const head = {
-    tool: "0",
-    version: "0.2",
-    file: ".runtime-version",
-    startedAt: "t",
-    durationMs: 0,
-    options: {},
-  };
-  return pushReportOf(head, false, results).summary;
-}
 
 function report(): PushReport {
   const results: PushReport["results"] = [{
