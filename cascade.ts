@@ -58,7 +58,7 @@ export { EXIT, VERSION };
 export type { RunIo as MainIo };
 export type { Sinks } from "./lib/console/console.ts";
 export type { Backoff } from "./lib/engine/retry.ts";
-export type { CiPolling } from "./lib/forge/ci_reader.ts";
+export type { CiPolling } from "./lib/forge/polling.ts";
 export type { Clock } from "./lib/engine/clock.ts";
 export type { ForgeRetry } from "./lib/forge/client.ts";
 export type { GitOutput, GitRunner, GitRunOptions } from "./lib/git/runner.ts";

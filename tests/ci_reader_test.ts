@@ -8,11 +8,13 @@ import {
   args,
   BUILD,
   ENV,
+  fakeClock,
   FAST,
   setup,
   statusRequests,
   TOKEN,
 } from "./support/wait_fixtures.ts";
+import { startGitea } from "./support/gitea_api.ts";
 
 Deno.test("status --ci: each template's CI at its tip; red or none exits 1", async () => {
   await using fx = await Fixture.create();
@@ -69,32 +71,52 @@ Deno.test("status --ci: each template's CI at its tip; red or none exits 1", asy
 
 Deno.test("push --wait: default poll intervals cost about one request per template per 2 s, and see the end within 2 s", async () => {
   await using fx = await Fixture.create();
-  const names = ["a", "b", "c", "d"];
-  const { gitea } = await setup(fx, names, {
-    contexts: [BUILD],
-    queueMs: 200,
-    runMs: 2800,
+  // One template: the fake clock is the run's, and every follow's sleep
+  // moves it on, so one follow alone shows its own intervals.
+  const names = ["a"];
+  // The default intervals, on a fake clock the stand-in's CI runs by too:
+  // the run queues 200 ms and runs 2.8 s of that clock, never of the wall.
+  const clock = fakeClock();
+  await Promise.all(
+    names.map((n) => fx.repo(`org/${n}`, { ".runtime-version": "0.1\n" })),
+  );
+  await using gitea = await startGitea({
+    root: `${fx.root}/srv`,
+    token: TOKEN,
+    clock,
   });
-  await using _ = gitea;
+  for (const n of names) {
+    await gitea.api.configureCi(`org/${n}`, {
+      contexts: [BUILD],
+      queueMs: 200,
+      runMs: 2800,
+    });
+  }
   const json = `${fx.root}/r.json`;
   const run = await runCascade(
     args(gitea, names, ["--wait", "--json", json]),
     ENV,
-    { ciPolling: undefined }, // the defaults, not runCascade's fast polling
+    { ciPolling: { clock } }, // the default intervals, not runCascade's
   );
   assert.equal(run.code, 0, run.stdout);
   const report = await readReport<PushReport>(json);
   assert.equal(report.apiRequests, gitea.api.requests.length);
   for (const [i, result] of report.results.entries()) {
+    assert.equal(result.ci?.state, "success");
     const waited = result.ci?.waitedMs ?? 0;
     const served = statusRequests(gitea, names[i]);
+    assert.ok(served >= 2, `${served} requests`);
     assert.ok(
       served <= 1 + waited / 2000,
       `${served} requests in ${waited} ms`,
     );
     // The CI ends 3 s after the push; the follow starts after it.
+    assert.ok(waited >= 3000, `ended ${waited} ms after the push`);
     assert.ok(waited <= 3000 + 2000, `saw the end ${waited - 3000} ms late`);
   }
+  // Every poll slept by the default intervals: 1.7 s first, then growing.
+  assert.ok(clock.slept.length > 0);
+  assert.ok(clock.slept.every((ms) => ms >= 1700 * 0.9 - 1), `${clock.slept}`);
 });
 
 Deno.test("push --wait --api-url: a local-path target's CI, the token only to --token-origin", async () => {

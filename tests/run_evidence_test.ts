@@ -17,7 +17,7 @@ import {
   fastFake,
   TOKEN,
 } from "./support/wait_fixtures.ts";
-import type { CiPolling } from "../lib/forge/ci_reader.ts";
+import type { CiPolling } from "../lib/forge/polling.ts";
 import type { PushReport } from "../lib/model.ts";
 import { RunJudge, type RunPlace } from "../lib/forge/run_evidence.ts";
 import { ForgeError } from "../lib/forge/forge_error.ts";

@@ -37,7 +37,7 @@ import { Transport, type TransportMode } from "../git/transport.ts";
 import type { SourceSettings } from "../targets/inputs.ts";
 import type { CiOutcome } from "../model.ts";
 import type { Console, Sinks } from "../console/console.ts";
-import type { CiPolling } from "../forge/ci_reader.ts";
+import type { CiPolling } from "../forge/polling.ts";
 import type { Redactor } from "../console/redact.ts";
 import { ciText } from "../report/render.ts";
 import type { Backoff } from "../engine/retry.ts";
@@ -62,7 +62,7 @@ export interface RunIo {
   /** Wraps the git runner (tests count or record calls). */
   wrapGit?: ((git: GitRunner) => GitRunner) | undefined;
   /** CI poll intervals and API retries (tests shorten them). */
-  ciPolling?: CiPolling | undefined;
+  ciPolling?: Partial<CiPolling> | undefined;
 }
 
 /** What a command's run is handed besides its own settings. */

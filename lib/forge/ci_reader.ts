@@ -15,7 +15,7 @@ import { interruptedWait } from "../engine/ci_outcome.ts";
 import { createLimiter, type Limiter } from "../engine/pool.ts";
 import { type Clock, SYSTEM_CLOCK } from "../engine/clock.ts";
 import { Deadline } from "../engine/deadline.ts";
-import type { ForgeClient, ForgeRetry } from "./client.ts";
+import type { ForgeClient } from "./client.ts";
 import { failedRead, unreachable } from "./ci_read_error.ts";
 import { newestDispatchedRun } from "./ci_newest.ts";
 import {
@@ -33,22 +33,7 @@ import { RunJudge, type RunsList, withVouched } from "./run_evidence.ts";
 import { apiTargetOf, type ForgeAccess } from "./access.ts";
 import type { Target } from "../targets/target.ts";
 import { cutRedacted } from "../console/secret_forms.ts";
-
-/** Polling intervals (tests shorten them). */
-export interface CiPolling {
-  /** First interval, in milliseconds. */
-  minIntervalMs: number;
-  /** Longest interval, in milliseconds. */
-  maxIntervalMs: number;
-  /** Each interval is the previous one times this (default 1.5). */
-  growth?: number;
-  /** Each wait is the interval ± this fraction (default 0.2). */
-  jitter?: number;
-  /** Retries of the API client for 429/5xx (default: the client's). */
-  retry?: ForgeRetry;
-  /** The clock waits read and sleep by (default: the system's; tests). */
-  clock?: Clock;
-}
+import { type CiPolling, pollingOf } from "./polling.ts";
 
 /**
  * Refuses CI flags for a target whose API is unknown (not http(s), no
@@ -83,20 +68,6 @@ export function checkApiPermission(
   );
 }
 
-/**
- * The default intervals: 1.7 s (the first poll of a commit just pushed
- * comes after one, since its CI has not started), then 1.15 times the
- * last, up to 15 s (after about 95 s), each with ±10% jitter. A run
- * that ends within seconds is seen within 2 s, at about one request per
- * template per 2 s; a long one costs one request per 15 s.
- */
-const DEFAULT_POLLING: CiPolling = {
-  minIntervalMs: 1700,
-  maxIntervalMs: 15_000,
-  growth: 1.15,
-  jitter: 0.1,
-};
-
 /** What a CI reader needs from a run. */
 interface CiReaderOptions {
   /** The run's access to the API (the token, where it may go). */
@@ -113,8 +84,11 @@ interface CiReaderOptions {
   concurrency: number;
   /** Stops every follow. */
   signal: AbortSignal;
-  /** Poll intervals (tests). */
-  polling?: CiPolling | undefined;
+  /**
+   * Poll intervals (tests). Without both intervals, the default intervals
+   * (on the given clock and retries, if any).
+   */
+  polling?: Partial<CiPolling> | undefined;
 }
 
 /** What every follow of a run shares (see `CiReader.followSettings`). */
@@ -180,7 +154,7 @@ export class CiReader {
     return {
       waitTimeoutMs: this.#o.waitTimeoutMs,
       waitStartMs: this.#o.waitStartMs,
-      polling: this.#o.polling ?? DEFAULT_POLLING,
+      polling: pollingOf(this.#o.polling),
       signal: this.#o.signal,
       clock: this.#o.polling?.clock ?? SYSTEM_CLOCK,
     };
@@ -211,7 +185,7 @@ export class CiReader {
     const deadline = within ?? this.waitDeadline();
     const seen: Seen<CommitStatus> = { statuses: null, dropped: 0 };
     const reader = this.#reader(api.base, seen, pushedAt, deadline);
-    const polling = this.#o.polling ?? DEFAULT_POLLING;
+    const polling = pollingOf(this.#o.polling);
     const globs = this.#globs();
     const origin = new URL(api.base).origin;
     try {

@@ -7,7 +7,7 @@
 
 import type { Fixture } from "./fixtures.ts";
 import { type CiPlan, type GiteaServer, startGitea } from "./gitea_api.ts";
-import type { CiPolling } from "../../lib/forge/ci_reader.ts";
+import type { CiPolling } from "../../lib/forge/polling.ts";
 import type { Clock } from "../../lib/engine/clock.ts";
 
 /** The token the stand-in requires. */
