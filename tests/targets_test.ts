@@ -24,7 +24,7 @@ import { UsageError } from "../lib/errors.ts";
 
 Deno.test("parseTarget() resolves every target form without credentials", () => {
   const base = "https://git.example.com/";
-  const t = (s: string) => parseTarget(s, base, "/work");
+  const t = (s: string) => parseTarget(s, base, "/cwd");
   assert.deepEqual(
     [t("acme/tpl").url, t("acme/tpl").repo],
     ["https://git.example.com/acme/tpl.git", "acme/tpl"],
@@ -36,7 +36,7 @@ Deno.test("parseTarget() resolves every target form without credentials", () => 
   assert.equal(embedded.origin, "https://git.example.com");
   assert.equal(t("git@git.example.com:acme/x.git").scheme, "ssh");
   assert.equal(t("ssh://git@git.example.com:2222/acme/x.git").scheme, "ssh");
-  assert.equal(t("./local/repo.git").url, "file:///work/local/repo.git");
+  assert.equal(t("./local/repo.git").url, "file:///cwd/local/repo.git");
   assert.equal(t("/srv/a b.git").url, "file:///srv/a%20b.git");
   assert.equal(t("file:///srv/x.git").url, "file:///srv/x.git");
   assert.throws(() => parseTarget("acme/tpl", undefined, "/"), UsageError);
