@@ -64,3 +64,15 @@ export function retryAfterMs(
     : Date.parse(text) - now;
   return Number.isFinite(asked) ? Math.max(0, asked) : null;
 }
+
+/**
+ * How a 429 is told after "answered 429": "(rate-limited)", and the wait
+ * it asked for when it asked for one. One wording for the API and git.
+ */
+export function rateLimitedWords(askedMs: number | null): string {
+  return askedMs === null
+    ? "(rate-limited)"
+    : `(rate-limited) and asked to wait ${
+      Math.ceil(askedMs / 1000)
+    } s (Retry-After)`;
+}

@@ -18,6 +18,7 @@ import { type Deadline, DeadlineError } from "../engine/deadline.ts";
 import { readCapped } from "../read_capped.ts";
 import {
   backoffDelay,
+  rateLimitedWords,
   retryAfterMs,
   sleep as realSleep,
 } from "../engine/retry.ts";
@@ -335,11 +336,7 @@ function rateLimitWords(
     timeoutMs: number;
   },
 ): string {
-  const head = asked === null
-    ? " (rate-limited)"
-    : ` (rate-limited) and asked to wait ${
-      Math.ceil(asked / 1000)
-    } s (Retry-After)`;
+  const head = ` ${rateLimitedWords(asked)}`;
   if (why.attempts !== null) return `${head}, ${why.attempts} times`;
   if (why.left !== null) {
     return `${head}, past the end of the wait (${why.left.what}, ${

@@ -9,7 +9,7 @@
  */
 
 import { ADVICE, TemplateError } from "../errors.ts";
-import { retryAfterMs } from "../engine/retry.ts";
+import { rateLimitedWords, retryAfterMs } from "../engine/retry.ts";
 
 /**
  * Throws the `rate-limited` failure of `step` when `response` is a 429
@@ -35,15 +35,12 @@ function rateLimitedFailure(
   retryAfter: string | null,
 ): TemplateError {
   const asked = retryAfterMs(retryAfter, Date.now());
-  const wait = asked === null
-    ? ""
-    : ` and asked to wait ${Math.ceil(asked / 1000)} s (Retry-After)`;
   const advice = ADVICE["rate-limited"];
   return new TemplateError(
     "rate-limited",
-    `${step}: ${
-      new URL(url).host
-    } answered 429 (rate-limited)${wait}; ${advice}`,
+    `${step}: ${new URL(url).host} answered 429 ${
+      rateLimitedWords(asked)
+    }; ${advice}`,
     advice,
   );
 }
