@@ -14,7 +14,7 @@ import { boundedCascade } from "./support/bounded.ts";
 import { type GiteaServer, startGitea } from "./support/gitea_api.ts";
 import type { ProfileName } from "./support/gitea_profiles.ts";
 import { template, WORKFLOW } from "./support/dispatch.ts";
-import { FAST } from "./support/wait_fixtures.ts";
+import { FAST, until } from "./support/wait_fixtures.ts";
 import { ForgeClient } from "../lib/forge/client.ts";
 import {
   parseServerVersion,
@@ -60,15 +60,6 @@ async function run(
   );
   const results = (await readReport<PushReport>(json)).results;
   return { code: done.code, out: done.stdout + done.stderr, results };
-}
-
-/** Waits (bounded) until `check` holds. */
-async function until(check: () => Promise<boolean>, what: string) {
-  for (let i = 0; i < 500; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting until ${what}`);
 }
 
 Deno.test("topics null (Gitea 1.23.0): a repo without topics is listed and has none", async () => {

@@ -6,22 +6,10 @@
 
 import assert from "node:assert/strict";
 import { Fixture } from "./support/fixtures.ts";
+import { within } from "./support/bounded.ts";
 import { writeRegular } from "../lib/report/regular_file.ts";
 import { Console } from "../lib/console/console.ts";
 import { Redactor } from "../lib/console/redact.ts";
-
-/** Runs `run`, failing if it takes over `ms` (a hang is a failure). */
-async function within<T>(ms: number, run: () => Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`took over ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([run(), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A FIFO at `path`. */
 async function mkfifo(path: string): Promise<void> {

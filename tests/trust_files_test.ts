@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { PushReport } from "../lib/model.ts";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
+import { within } from "./support/bounded.ts";
 import { discoverRepos } from "../lib/forge/discover.ts";
 import { ForgeClient } from "../lib/forge/client.ts";
 import { ciText } from "../lib/report/render.ts";
@@ -21,19 +22,6 @@ function safeLink(url: string): string | null {
 }
 
 const TOKEN = "tok_files_9f8e7d6c5b4a";
-
-/** Runs `run` and fails if it takes longer than `ms` (a hang is a failure). */
-async function within<T>(ms: number, run: () => Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`took over ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([run(), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 Deno.test("a FIFO, a device or a directory as a report or summary path is refused before the run (exit 2)", async () => {
   await using fx = await Fixture.create();

@@ -1,7 +1,8 @@
 /**
  * A cascade run in-process that cannot hang a test: past its bound it is
  * interrupted (as Ctrl-C would) and the test fails saying so, with what
- * the interrupted run printed. The suite goes on either way.
+ * the interrupted run printed. The suite goes on either way. Also
+ * {@linkcode within}: any promise, failed past its bound.
  *
  * ```ts ignore
  * const done = await boundedCascade(["push", "0.2", "--wait"], ENV, {}, 45_000);
@@ -49,5 +50,18 @@ export async function boundedCascade(
     });
   } finally {
     for (const timer of timers) clearTimeout(timer);
+  }
+}
+
+/** Runs `run`, failing if it takes over `ms` (a hang is a failure). */
+export async function within<T>(ms: number, run: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`took over ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([run(), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
