@@ -86,7 +86,7 @@ class TestRepos implements AsyncDisposable {
   async seed(name: string): Promise<{ path: string; tip: string }> {
     const path = `${this.srv}/${name}.git`;
     await Deno.mkdir(path, { recursive: true });
-    await createBareRepo(this.#fx.git, path, "main");
+    await createBareRepo(path, "main");
     const tip = await seedCommit(this.#fx.git, path, {
       branch: "main",
       files: { README: "hello\n", "dir/file": "inner\n" },
@@ -97,7 +97,7 @@ class TestRepos implements AsyncDisposable {
   /** A new empty bare work repo. */
   async workRepo(name: string): Promise<string> {
     const path = `${this.#fx.root}/${name}`;
-    await createBareRepo(this.#fx.git, path, "main");
+    await createBareRepo(path, "main");
     return path;
   }
 

@@ -93,12 +93,14 @@ export class Fixture implements AsyncDisposable {
   ): Promise<string> {
     const path = `${this.root}/srv/${name}.git`;
     await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    await createBareRepo(this.git, path, branch);
-    // What `git config uploadpack.… true` would write, without two more
-    // processes per repo (the suite makes hundreds of repos).
+    await createBareRepo(path, branch);
+    // What `git config` would write, without a process per setting (the
+    // suite makes hundreds of repos). A server runs its own maintenance: no
+    // `git gc --auto` after every push it receives.
     await Deno.writeTextFile(
       `${path}/config`,
-      "[uploadpack]\n\tallowFilter = true\n\tallowAnySHA1InWant = true\n",
+      "[uploadpack]\n\tallowFilter = true\n\tallowAnySHA1InWant = true\n" +
+        "[receive]\n\tautogc = false\n",
       { append: true },
     );
     if (files !== null) {

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { Fixture } from "./support/fixtures.ts";
+import { createBareRepo } from "./support/seed.ts";
+
+/** Every file and directory under `root`, with the text of each file. */
+async function tree(root: string, dir = ""): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for await (const entry of Deno.readDir(`${root}/${dir}`)) {
+    const name = dir === "" ? entry.name : `${dir}/${entry.name}`;
+    if (entry.isDirectory) {
+      out.set(`${name}/`, "");
+      for (const [k, v] of await tree(root, name)) out.set(k, v);
+    } else {
+      out.set(name, await Deno.readTextFile(`${root}/${name}`));
+    }
+  }
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+Deno.test("createBareRepo() writes what git init --bare --template= writes, byte for byte", async () => {
+  await using fx = await Fixture.create();
+  for (const branch of ["main", "trunk", "release/v1"]) {
+    const real = `${fx.root}/real-${branch.replace("/", "-")}.git`;
+    const made = `${fx.root}/made-${branch.replace("/", "-")}.git`;
+    const init = await fx.git([
+      "init",
+      "--bare",
+      "-q",
+      "--template=",
+      "-b",
+      branch,
+      real,
+    ]);
+    assert.equal(init.code, 0, init.stderr);
+    await createBareRepo(made, branch);
+    assert.deepEqual(await tree(made), await tree(real), branch);
+    const head = await fx.git(["symbolic-ref", "HEAD"], { cwd: made });
+    assert.equal(head.stdout, `refs/heads/${branch}\n`);
+  }
+});
+
+Deno.test("createBareRepo() refuses a branch name it would have to guess about", async () => {
+  await using fx = await Fixture.create();
+  for (const branch of ["", "-x", "a..b", "a b", "a/", "@{x}"]) {
+    await assert.rejects(
+      createBareRepo(`${fx.root}/x.git`, branch),
+      /not a plain branch name/,
+      JSON.stringify(branch),
+    );
+  }
+});
+
+Deno.test("a fixture repo passes fsck, serves filters and does not gc after each push it takes", async () => {
+  await using fx = await Fixture.create();
+  const server = await fx.repo("org/a", { ".runtime-version": "0.1.0\n" });
+  const config = await fx.git(["config", "--list", "--local"], {
+    cwd: server,
+  });
+  assert.match(config.stdout, /^receive\.autogc=false$/m);
+  assert.match(config.stdout, /^uploadpack\.allowfilter=true$/m);
+  const fsck = await fx.git(["fsck", "--strict"], { cwd: server });
+  assert.equal(fsck.code, 0, fsck.stderr);
+  assert.equal(await fx.count(server), 1);
+});
