@@ -105,7 +105,9 @@ export async function createBareRepo(
   path: string,
   branch: string,
 ): Promise<void> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9][A-Za-z0-9_-]*)*$/.test(branch)) {
+  if (
+    !/^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9][A-Za-z0-9_-]*)*$/.test(branch)
+  ) {
     throw new Error(`createBareRepo: not a plain branch name: ${branch}`);
   }
   for (const dir of BARE_REPO_DIRS) {

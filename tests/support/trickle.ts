@@ -10,14 +10,16 @@
 /**
  * A stream of `head`, then `unit` again and again in chunks of 17 to 64
  * bytes for the first `tinyBytes` (default 256 KiB), then in 16 KiB chunks
- * (so that a test stays within seconds), up to `budget` bytes in all
- * (then it ends).
+ * (so that a test stays within seconds), up to `budget` bytes in all,
+ * then `tail` (none by default), then it ends. A `budget` of whole units
+ * ends on a unit's boundary.
  */
 export function trickle(
   head: Uint8Array,
   unit: Uint8Array,
   budget: number,
   tinyBytes = 256 * 1024,
+  tail: Uint8Array = new Uint8Array(),
 ): ReadableStream<Uint8Array> {
   // `unit` repeated past the largest chunk from any offset in it: each
   // chunk is one copy out of it, not a loop over its bytes.
@@ -37,10 +39,14 @@ export function trickle(
         return;
       }
       if (sent >= budget) {
+        if (tail.length > 0) controller.enqueue(tail);
         controller.close();
         return;
       }
-      const size = sent < tinyBytes ? 17 + (n++ % 48) : 16 * 1024;
+      const size = Math.min(
+        sent < tinyBytes ? 17 + (n++ % 48) : 16 * 1024,
+        budget - sent,
+      );
       const from = unit.length === 0 ? 0 : sent % unit.length;
       const chunk = tape.slice(from, from + size);
       sent += size;
