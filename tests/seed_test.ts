@@ -62,3 +62,26 @@ Deno.test("a fixture repo passes fsck, serves filters and does not gc after each
   assert.equal(fsck.code, 0, fsck.stderr);
   assert.equal(await fx.count(server), 1);
 });
+
+Deno.test("Fixture.tip() agrees with git rev-parse: a loose ref, a packed one, none", async () => {
+  await using fx = await Fixture.create();
+  const repo = await fx.repo("org/a", { ".runtime-version": "0.1.0\n" });
+  const revParse = async (branch: string) => {
+    const out = await fx.git(["rev-parse", "-q", "--verify", branch], {
+      cwd: repo,
+    });
+    return out.code === 0 ? out.stdout.trim() : null;
+  };
+  const loose = await fx.tip(repo);
+  assert.match(loose ?? "", /^[0-9a-f]{40}$/);
+  assert.equal(loose, await revParse("refs/heads/main"));
+  const moved = await fx.commit(repo, { branch: "main", files: { x: "1\n" } });
+  assert.equal(await fx.tip(repo), moved);
+  const packed = await fx.git(["pack-refs", "--all", "--prune"], {
+    cwd: repo,
+  });
+  assert.equal(packed.code, 0, packed.stderr);
+  await assert.rejects(Deno.stat(`${repo}/refs/heads/main`));
+  assert.equal(await fx.tip(repo), moved);
+  assert.equal(await fx.tip(repo, "nope"), null);
+});

@@ -119,8 +119,17 @@ export class Fixture implements AsyncDisposable {
     return seedCommit(this.git, path, commit);
   }
 
-  /** The branch tip, or null. */
+  /**
+   * The branch tip, or null. A loose ref (what a push or a seed leaves) is
+   * read as the file git reads; anything else is asked of git.
+   */
   async tip(path: string, branch = "main"): Promise<string | null> {
+    try {
+      const loose = await Deno.readTextFile(`${path}/refs/heads/${branch}`);
+      if (/^[0-9a-f]{40}(?:[0-9a-f]{24})?\n$/.test(loose)) return loose.trim();
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
     const out = await this.git([
       "rev-parse",
       "-q",
