@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { shardFiles, SHARDS } from "./shards/load.ts";
+import { shardFiles, shardModule, SHARDS } from "./shards/load.ts";
 
 Deno.test("shards: every tests/*_test.ts is in exactly one shard, and each shard module loads its share", async () => {
   const dir = new URL("./", import.meta.url);
@@ -20,10 +20,17 @@ Deno.test("shards: every tests/*_test.ts is in exactly one shard, and each shard
   for (const [i, names] of shards.entries()) {
     assert.ok(names.length > 0, `shard ${i + 1} is empty`);
     const text = await Deno.readTextFile(
-      new URL(`./shards/shard_${i + 1}_test.ts`, import.meta.url),
+      new URL(`./shards/${shardModule(i + 1)}`, import.meta.url),
     );
     assert.match(text, new RegExp(`await loadShard\\(${i + 1}\\);`));
   }
+  const modules = [...Deno.readDirSync(new URL("./shards/", import.meta.url))]
+    .map((e) => e.name).filter((n) => n.endsWith("_test.ts")).sort();
+  assert.deepEqual(
+    modules,
+    shards.map((_, i) => shardModule(i + 1)),
+    "one module per shard, named in run order",
+  );
   const task = JSON.parse(
     await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
   ).tasks.test as string;

@@ -7,24 +7,38 @@
  * under test, and any one of them still runs alone
  * (`deno test -A tests/push_test.ts`).
  *
- * A file's share is decided by its weight (heaviest first, each to the
- * lightest shard so far): its size, plus 8 KB for each cascade it runs as a
- * subprocess (a process start and a wait) and 2 KB for each fixture of
- * template repos it makes. A new test file joins a shard with no list to
- * keep.
+ * A file's share is decided by its weight, an estimate of the CPU seconds
+ * it costs, fitted to measured runs: 0.06 s per KB of test text, 0.5 s for
+ * each cascade it runs as a subprocess (a Deno start), 0.15 s for each
+ * in-process run and each template repo it makes. The shards run in name
+ * order, two at a time, and get smaller down the order (the first holds
+ * about three times the last): the heavy ones start first, and the run
+ * ends on small ones instead of one large shard left running alone on one
+ * core. A new test file joins a shard with no list to keep.
  *
  * @module
  */
 
-/** How many shard modules there are (`shard_1_test.ts` …). */
+/** How many shard modules there are (`shard_01_test.ts` …). */
 export const SHARDS = 12;
 
 /** A test file's weight: see the module's text. */
 function weightOf(text: string): number {
   const count = (pattern: RegExp) => text.match(pattern)?.length ?? 0;
-  return text.length +
-    8192 * count(/\b(runCascadeProcess|spawnCascade|runMeasured)\(/g) +
-    2048 * count(/\bFixture\.create\(/g);
+  return 0.1 + 0.06 * text.length / 1000 +
+    0.5 * count(/\b(runCascadeProcess|spawnCascade|runMeasured)\(/g) +
+    0.15 * count(/\brunCascade\(/g) +
+    0.15 * count(/\.repo\(/g);
+}
+
+/** Shard `i`'s share of the whole (0-based; 1.5 down to 0.5 of a mean). */
+function capacityOf(i: number): number {
+  return 1.5 - i / (SHARDS - 1);
+}
+
+/** The name of shard `n`'s module (1-based), e.g. `shard_01_test.ts`. */
+export function shardModule(n: number): string {
+  return `shard_${String(n).padStart(2, "0")}_test.ts`;
 }
 
 /** The test files of `tests/`, by shard (index 0 is shard 1). */
@@ -34,17 +48,22 @@ export function shardFiles(): string[][] {
     .filter((e) => e.isFile && e.name.endsWith("_test.ts"))
     .map((e) => ({
       name: e.name,
-      size: weightOf(Deno.readTextFileSync(new URL(e.name, dir))),
+      weight: weightOf(Deno.readTextFileSync(new URL(e.name, dir))),
     }))
-    .sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : 1));
-  const shards = Array.from({ length: SHARDS }, () => ({
-    size: 0,
+    .sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : 1));
+  const shards = Array.from({ length: SHARDS }, (_, i) => ({
+    load: 0,
+    capacity: capacityOf(i),
     names: [] as string[],
   }));
+  const fill = (s: { load: number; capacity: number }, w = 0) =>
+    (s.load + w) / s.capacity;
   for (const file of files) {
-    const lightest = shards.reduce((a, b) => (b.size < a.size ? b : a));
-    lightest.size += file.size;
-    lightest.names.push(file.name);
+    const emptiest = shards.reduce((a, b) =>
+      fill(b, file.weight) < fill(a, file.weight) ? b : a
+    );
+    emptiest.load += file.weight;
+    emptiest.names.push(file.name);
   }
   return shards.map((s) => s.names.sort());
 }
