@@ -10,7 +10,7 @@ import type { PushReport } from "../lib/model.ts";
 import type { GitRunner } from "../lib/git/runner.ts";
 
 /** A pre-receive hook that sleeps, widening the window between racers. */
-const SLOW_HOOK = "#!/bin/sh\nsleep 0.6\n";
+const SLOW_HOOK = "#!/bin/sh\nsleep 0.3\n";
 
 for (const order of ["older first", "newer first"] as const) {
   Deno.test(`two racing cascades (${order}): the newer version wins every template, nothing lost`, async () => {
