@@ -131,7 +131,7 @@ try {
   for (let i = 0; i < N; i++) {
     await copyDir(heavySeed, `${root}/srv/heavy/t${i}.git`);
     const tiny = `${root}/srv/tiny/t${i}.git`;
-    await createBareRepo(git, tiny, "main");
+    await createBareRepo(tiny, "main");
     await seedCommit(git, tiny, {
       branch: "main",
       files: {
@@ -365,7 +365,7 @@ function median(values: readonly number[]): number {
 
 /** A template with COMMITS commits and an ASSET_MIB random asset at the tip. */
 async function buildHeavy(git: GitRunner, path: string): Promise<void> {
-  await createBareRepo(git, path, "main");
+  await createBareRepo(path, "main");
   const stream = new FastImportStream();
   const text = (t: string) => stream.text(t);
   const data = (d: string | Uint8Array) => stream.data(d);
@@ -569,7 +569,7 @@ async function cpuSeconds(): Promise<number> {
 
 /** A tiny template, as the full bench makes them. */
 async function buildTiny(git: GitRunner, path: string): Promise<string> {
-  await createBareRepo(git, path, "main");
+  await createBareRepo(path, "main");
   return await seedCommit(git, path, {
     branch: "main",
     files: {

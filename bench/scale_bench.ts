@@ -71,7 +71,7 @@ export async function benchScale(options: ScaleOptions): Promise<void> {
       ...configEnv(BASE_GIT_CONFIG),
     });
     const seed = `${root}/seed.git`;
-    await createBareRepo(git, seed, "main");
+    await createBareRepo(seed, "main");
     await seedCommit(git, seed, {
       branch: "main",
       files: {

@@ -97,7 +97,7 @@ async function makeTemplates(root: string, n: number): Promise<void> {
   });
   for (let i = 0; i < n; i++) {
     const path = `${root}/srv/org/t${i}.git`;
-    await createBareRepo(git, path, "main");
+    await createBareRepo(path, "main");
     await seedCommit(git, path, {
       branch: "main",
       files: { ".runtime-version": "0.0.0\n" },
