@@ -133,6 +133,7 @@ async function waitWith(
       if (date !== null) rewritten.headers.set("Date", date);
       return rewritten;
     },
+    options.polling?.clock,
   );
   if (options.ci !== false) {
     await gitea.api.configureCi("org/a", { contexts: [BUILD] });
@@ -254,6 +255,9 @@ Deno.test("push --wait: a status posted in advance, linking to an old run, is no
 Deno.test("push --wait: a back-dated status whose run is on our commit but started before the push is not believed", async () => {
   await using fx = await Fixture.create();
   const { gitea, run, result } = await waitWith(fx, {
+    // The stand-in's CI and cascade's wait on one fake clock: the wait
+    // for a believable status (--wait-start) passes without the wall's.
+    polling: fastFake(),
     rewrite: (request, body) => {
       if (isStatusRead(request)) {
         eachStatus(body, (status) => (status.created_at = OLD));

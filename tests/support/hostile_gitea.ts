@@ -9,11 +9,12 @@
 
 import { GiteaApi, type GiteaServer } from "./gitea_api.ts";
 import { startGitHttpServer } from "./http_server.ts";
+import type { Clock } from "../../lib/engine/clock.ts";
 
 /**
  * The stand-in Gitea behind a hostile middle: `forge` sees every request
  * first and may answer it (or pass it on with null); `after` may rewrite
- * the stand-in's answer.
+ * the stand-in's answer. Its CI runs on `clock` (default: the system's).
  */
 export async function hostileGitea(
   root: string,
@@ -24,8 +25,14 @@ export async function hostileGitea(
     _,
     answer,
   ) => Promise.resolve(answer),
+  clock?: Clock,
 ): Promise<GiteaServer> {
-  const api = new GiteaApi({ root, token, version });
+  const api = new GiteaApi({
+    root,
+    token,
+    version,
+    ...(clock ? { clock } : {}),
+  });
   const git = await startGitHttpServer({
     root,
     token,
