@@ -5,7 +5,12 @@ import {
   redCiLines,
   redCiOf,
 } from "../lib/targets/red_ci.ts";
-import { Fixture, readReport, runCascadeProcess } from "./support/fixtures.ts";
+import {
+  Fixture,
+  readReport,
+  runCascade,
+  runCascadeProcess,
+} from "./support/fixtures.ts";
 import { startGitea } from "./support/gitea_api.ts";
 import { WORKFLOW } from "./support/dispatch.ts";
 
@@ -36,7 +41,9 @@ Deno.test("subprocess: --retry-failed on red CI names each template and how to r
     allowNet: "127.0.0.1",
   };
   const first = `${fx.root}/r.json`;
-  const push = await runCascadeProcess([
+  // The red run the retries start from (in-process: what is tried as
+  // users run it are the retries below).
+  const push = await runCascade([
     "push",
     "0.1.8",
     "--base-url",
@@ -48,7 +55,7 @@ Deno.test("subprocess: --retry-failed on red CI names each template and how to r
     "--wait",
     "--json",
     first,
-  ], opts);
+  ], { CASCADE_TOKEN: TOKEN });
   assert.equal(push.code, 1, push.stdout + push.stderr);
   const red = await readReport<PushReport>(first);
   assert.deepEqual(red.results.map((r) => [r.repo, r.status, r.ci?.state]), [
