@@ -75,9 +75,20 @@ Deno.test("dispatch: one POST per template on its default branch with the defaul
   assert.equal(await fx.count(gpu, "trunk"), 1);
   assert.equal(gitea.api.tasks("org/slim")[0]?.event, "workflow_dispatch");
   assert.equal(gitea.api.tasks("org/gpu")[0]?.head_branch, "trunk");
+  // The value its file holds (read for the prefix rule), not "(none)",
+  // which says there is no file.
   assert.match(
     run.stdout,
-    /^dispatched\s+org\/slim\s+main\s+\(none\)\s+dispatched publish-image\.yml on main with runtime_version=0\.1\.8$/m,
+    /^dispatched\s+org\/slim\s+main\s+0\.1\.7\s+dispatched publish-image\.yml on main with runtime_version=0\.1\.8$/m,
+  );
+  // Its block says it once.
+  assert.equal(
+    run.stderr.split("\n").filter((l) =>
+      l.trim() ===
+        "dispatched publish-image.yml on main with runtime_version=0.1.8"
+    ).length,
+    1,
+    run.stderr,
   );
   assert.match(
     run.stdout,

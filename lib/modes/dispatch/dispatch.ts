@@ -236,6 +236,7 @@ async function readAhead(
     }
   } else if (prefixMatters(version, allowPrefixChange)) {
     found = await readHeld(task, settings);
+    result.previous = found.previous;
   }
   const reason = prefixSkip(
     version,
@@ -287,8 +288,8 @@ async function send(
     tipAfter,
     notBefore: before?.notBefore ?? null,
   });
+  // The engine logs the reason: that is the block's "dispatched …" line.
   const what = `${workflow} on ${task.branch} with ${shownInputs(inputs)}`;
-  task.log.push(`dispatched ${what}`);
   return {
     ...result,
     status: "dispatched",
