@@ -7,7 +7,7 @@
  */
 
 import { EXIT, UsageError } from "../errors.ts";
-import { readEnv } from "../git/runner.ts";
+import { killRunningGit, readEnv } from "../git/runner.ts";
 import type { Console } from "../console/console.ts";
 
 /** What {@linkcode withWorkDir} listens to. */
@@ -36,8 +36,9 @@ export async function withWorkDir<T>(
   const onSignal = () => {
     interrupts++;
     if (interrupts > 1) {
-      // Exit at once, but leave no debris: git may still hold files, so
-      // removal is best effort.
+      // Exit at once, but leave no debris: no git running on, and since a
+      // git may still hold files, removal is best effort.
+      killRunningGit();
       try {
         Deno.removeSync(workDir, { recursive: true });
       } catch { /* best effort */ }

@@ -151,6 +151,9 @@ export function network(
     cwd,
     env: env === undefined ? ctx.env : { ...ctx.env, ...env },
     timeoutMs: ctx.timeoutMs,
+    // A local repo is read through pipes that close with git; a server,
+    // through helpers that outlive it unless killed with it.
+    helpers: !/^file:/i.test(ctx.url),
     ...signalOf(ctx),
     ...(stdin === undefined ? {} : { stdin }),
   });

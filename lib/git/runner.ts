@@ -10,6 +10,9 @@
  */
 
 import { HeadTail } from "./bounded_output.ts";
+import { type GitProcess, startGit } from "./_process_group.ts";
+
+export { killRunningGit } from "./_process_group.ts";
 
 /** Options for one git invocation. */
 export interface GitRunOptions {
@@ -23,6 +26,11 @@ export interface GitRunOptions {
   timeoutMs?: number;
   /** Kill git when this signal aborts; the result has `aborted`. */
   signal?: AbortSignal;
+  /**
+   * Git talks to a server, through transport helpers of its own: a kill
+   * takes them along where cascade may signal them (`_process_group.ts`).
+   */
+  helpers?: boolean;
   /**
    * Largest standard output kept whole (default {@linkcode MAX_STDOUT_BYTES});
    * beyond it, a head and a tail are kept and `stdoutDropped` counts the rest.
@@ -175,7 +183,7 @@ const KILL_GRACE_MS = 1500;
  */
 export function createGitRunner(baseEnv: Record<string, string>): GitRunner {
   return async (args, options = {}) => {
-    const command = new Deno.Command("git", {
+    const git = startGit({
       args: [...args],
       cwd: options.cwd ?? Deno.cwd(),
       env: { ...baseEnv, ...options.env },
@@ -183,11 +191,11 @@ export function createGitRunner(baseEnv: Record<string, string>): GitRunner {
       stdin: options.stdin === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
-    });
-    const child = command.spawn();
+    }, options.helpers === true);
+    const child = git.child;
     let timedOut = false;
     let aborted = false;
-    const killer = graceKiller(child);
+    const killer = graceKiller(git);
     const kill = killer.kill;
     const timer = options.timeoutMs === undefined ? undefined : setTimeout(
       () => {
@@ -220,6 +228,7 @@ export function createGitRunner(baseEnv: Record<string, string>): GitRunner {
     }
     try {
       const status = await child.status;
+      git.settle();
       // A killed git may leave children (transport helpers) holding the
       // pipes open: do not wait for them longer than the grace period.
       const grace = timedOut || aborted
@@ -249,19 +258,16 @@ export function createGitRunner(baseEnv: Record<string, string>): GitRunner {
   };
 }
 
-/** SIGTERM now, SIGKILL after the grace period unless cancelled. */
-function graceKiller(child: Deno.ChildProcess) {
+/**
+ * SIGTERM now, SIGKILL after the grace period unless cancelled; to git's
+ * process group where it has one (see `_process_group.ts`).
+ */
+function graceKiller(git: GitProcess) {
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   return {
     kill: () => {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      killTimer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }, KILL_GRACE_MS);
+      git.signal("SIGTERM");
+      killTimer = setTimeout(() => git.signal("SIGKILL"), KILL_GRACE_MS);
     },
     cancel: () => clearTimeout(killTimer),
   };
