@@ -9,6 +9,8 @@ import {
   type DispatchedRunQuery,
   type TaskLister,
 } from "../lib/forge/dispatch_runs.ts";
+import { followDispatchedRun } from "../lib/forge/dispatch_follow.ts";
+import type { ActionTask } from "../lib/forge/types.ts";
 
 /** The run (its one job) a dispatch started, as a follow sees it; null: none yet. */
 async function findDispatchedRun(
@@ -19,32 +21,38 @@ async function findDispatchedRun(
 ): Promise<ActionTask | null> {
   return (await dispatchedJobs(client, owner, repo, query)).jobs[0] ?? null;
 }
-import { followDispatchedRun } from "../lib/forge/dispatch_follow.ts";
-import type { ActionTask } from "../lib/forge/types.ts";
 
-Deno.test("dispatch --wait: a foreign workflow_dispatch run (another commit, 2020 dates) is not taken for ours; our failed run decides", async () => {
-  await using fx = await Fixture.create();
-  await fx.repo(
-    "org/a",
-    template({ ".gitea/workflows/publish-image.yml": WORKFLOW }),
-  );
-  let dispatched = false;
-  const foreign = {
-    id: 9000,
+/** A `workflow_dispatch` run of `publish-image.yml` on main, not ours. */
+function foreignRun(id: number, sha: string, at: string) {
+  return {
+    id,
     name: "build",
     head_branch: "main",
-    head_sha: "f".repeat(40),
-    run_number: 9000,
+    head_sha: sha,
+    run_number: id,
     event: "workflow_dispatch",
     display_title: "update",
     status: "success",
     workflow_id: "publish-image.yml",
-    url: "http://127.0.0.1/org/a/actions/runs/9000",
-    created_at: "2020-01-01T00:00:00Z",
-    updated_at: "2020-01-01T00:00:00Z",
-    run_started_at: "2020-01-01T00:00:00Z",
+    url: `http://127.0.0.1/org/a/actions/runs/${id}`,
+    created_at: at,
+    updated_at: at,
+    run_started_at: at,
   };
-  await using gitea = await hostileGitea(
+}
+
+/**
+ * The stand-in (1.24.0) behind a middle that puts `slipped()` first in
+ * every runs list read after the dispatch; `before` runs at each list
+ * read before it.
+ */
+function slipAfterDispatch(
+  fx: Fixture,
+  slipped: () => Record<string, unknown>,
+  before: () => Promise<void> = () => Promise.resolve(),
+) {
+  let dispatched = false;
+  return hostileGitea(
     `${fx.root}/srv`,
     TOKEN,
     "1.24.0",
@@ -56,13 +64,32 @@ Deno.test("dispatch --wait: a foreign workflow_dispatch run (another commit, 202
       return null;
     },
     async (request, answer) => {
-      const path = new URL(request.url).pathname;
-      if (!dispatched || !path.endsWith("/actions/tasks")) return answer;
+      if (!new URL(request.url).pathname.endsWith("/actions/tasks")) {
+        return answer;
+      }
+      if (!dispatched) {
+        await before();
+        return answer;
+      }
       const list = await answer.json();
-      list.workflow_runs = [foreign, ...list.workflow_runs];
+      list.workflow_runs = [slipped(), ...list.workflow_runs];
       list.total_count += 1;
       return json(list);
     },
+  );
+}
+
+Deno.test("dispatch --wait: a foreign workflow_dispatch run (another commit, 2020 dates) is not taken for ours; our failed run decides", async () => {
+  await using fx = await Fixture.create();
+  await fx.repo(
+    "org/a",
+    template({ ".gitea/workflows/publish-image.yml": WORKFLOW }),
+  );
+  // Another commit's run, dated 2020.
+  const old = "2020-01-01T00:00:00Z";
+  await using gitea = await slipAfterDispatch(
+    fx,
+    () => foreignRun(9000, "f".repeat(40), old),
   );
   gitea.api.configureDispatch("org/a", { outcome: "failure" });
   const json_ = `${fx.root}/r.json`;
@@ -212,54 +239,23 @@ Deno.test("dispatch --wait: the branch moved between preflight and dispatch; the
   );
   const preflight = await fx.tip(path);
   let moved: string | null = null;
-  let dispatched = false;
   // A run on some unrelated commit, new and dated after the dispatch: it
   // passes every rule but the commit's.
-  const unrelated = () => ({
-    id: 9100,
-    name: "build",
-    head_branch: "main",
-    head_sha: "e".repeat(40),
-    run_number: 9100,
-    event: "workflow_dispatch",
-    display_title: "update",
-    status: "success",
-    workflow_id: "publish-image.yml",
-    url: "http://127.0.0.1/org/a/actions/runs/9100",
-    created_at: new Date(Date.now() + 2000).toISOString(),
-    updated_at: new Date(Date.now() + 2000).toISOString(),
-    run_started_at: new Date(Date.now() + 2000).toISOString(),
+  const unrelated = () =>
+    foreignRun(
+      9100,
+      "e".repeat(40),
+      new Date(Date.now() + 2000).toISOString(),
+    );
+  await using gitea = await slipAfterDispatch(fx, unrelated, async () => {
+    // The list read just before the dispatch, after the preflight:
+    // another publisher lands a commit on main now.
+    moved ??= await fx.commit(path, {
+      branch: "main",
+      files: { "NOTES.md": "another publisher\n" },
+      message: "notes\n",
+    });
   });
-  await using gitea = await hostileGitea(
-    `${fx.root}/srv`,
-    TOKEN,
-    "1.24.0",
-    (request) => {
-      const path = new URL(request.url).pathname;
-      if (request.method === "POST" && path.endsWith("/dispatches")) {
-        dispatched = true;
-      }
-      return null;
-    },
-    async (request, answer) => {
-      const at = new URL(request.url).pathname;
-      if (!at.endsWith("/actions/tasks")) return answer;
-      if (!dispatched) {
-        // The list read just before the dispatch, after the preflight:
-        // another publisher lands a commit on main now.
-        moved ??= await fx.commit(path, {
-          branch: "main",
-          files: { "NOTES.md": "another publisher\n" },
-          message: "notes\n",
-        });
-        return answer;
-      }
-      const list = await answer.json();
-      list.workflow_runs = [unrelated(), ...list.workflow_runs];
-      list.total_count += 1;
-      return json(list);
-    },
-  );
   gitea.api.configureDispatch("org/a", { outcome: "failure", runMs: 60 });
   const out = `${fx.root}/r.json`;
   const run = await runCascade(

@@ -120,6 +120,32 @@ function onlyPreflightAtOldName(gitea: GiteaServer): void {
   );
 }
 
+/** A template wired to the version file: its Dockerfile copies it. */
+const WIRED = {
+  ".runtime-version": "0.1\n",
+  Dockerfile: "COPY .runtime-version /\n",
+};
+
+/**
+ * The one result of `run`, asserted ended as `status`, moved to `org/new`
+ * and with the CI `green` asks for; `run`'s exit code follows the CI.
+ */
+function movedResult<R extends PushReport | StatusReport>(
+  gitea: GiteaServer,
+  run: { code: number; out: string; report: R },
+  green: boolean,
+  status?: string,
+): R["results"][number] | undefined {
+  assert.equal(run.code, green ? 0 : 1, run.out);
+  const result = run.report.results[0];
+  if (status !== undefined) {
+    assert.equal((result as { status?: string })?.status, status, run.out);
+  }
+  assert.equal(result?.movedTo, `${gitea.origin}/org/new.git`);
+  assert.equal(result?.ci?.state, green ? "success" : "failure", run.out);
+  return result;
+}
+
 Deno.test("Renames: a rename is kept per API base, case-blind, and carried to the repo's paths below it", () => {
   const renames = new Renames();
   const base = "http://127.0.0.1:3000/gitea/api/v1";
@@ -262,11 +288,7 @@ Deno.test("a renamed repo, dispatch --wait (307 on Forgejo 8, 301 on Gitea 1.24)
         "org/old",
         ...WAIT,
       ]);
-      assert.equal(run.code, green ? 0 : 1, run.out);
-      const result = run.report.results[0];
-      assert.equal(result?.status, "dispatched", run.out);
-      assert.equal(result?.movedTo, `${gitea.origin}/org/new.git`);
-      assert.equal(result?.ci?.state, green ? "success" : "failure", run.out);
+      const result = movedResult(gitea, run, green, "dispatched");
       assert.match(
         result?.ci?.contexts[0]?.targetUrl ?? "",
         new RegExp(`^${gitea.origin}/org/new/actions/runs/\\d+`),
@@ -300,10 +322,7 @@ Deno.test("a renamed repo, push --wait then status --ci (307 on Gitea 1.23.6, 30
     rows("gitea-1.23.6", "gitea-1.25.4"),
     async ({ profile, green }) => {
       await using fx = await Fixture.create();
-      const { gitea, repo, seed } = await renamed(fx, profile, {
-        ".runtime-version": "0.1\n",
-        Dockerfile: "COPY .runtime-version /\n",
-      });
+      const { gitea, repo, seed } = await renamed(fx, profile, WIRED);
       await using _ = gitea;
       await gitea.api.configureCi("org/new", {
         contexts: [BUILD],
@@ -316,15 +335,7 @@ Deno.test("a renamed repo, push --wait then status --ci (307 on Gitea 1.23.6, 30
         "org/old",
         ...WAIT,
       ]);
-      assert.equal(pushed.code, green ? 0 : 1, pushed.out);
-      const result = pushed.report.results[0];
-      assert.equal(result?.status, "updated", pushed.out);
-      assert.equal(result?.movedTo, `${gitea.origin}/org/new.git`);
-      assert.equal(
-        result?.ci?.state,
-        green ? "success" : "failure",
-        pushed.out,
-      );
+      const result = movedResult(gitea, pushed, green, "updated");
       // The server: one commit on the seed, at the new name, holding 0.2.
       const commit = await fx.show(repo, "main");
       assert.equal(commit.sha, result?.commit);
@@ -343,12 +354,9 @@ Deno.test("a renamed repo, push --wait then status --ci (307 on Gitea 1.23.6, 30
         "org/old",
         "--ci",
       ]);
-      assert.equal(read.code, green ? 0 : 1, read.out);
-      const status = read.report.results[0];
-      assert.equal(status?.movedTo, `${gitea.origin}/org/new.git`);
+      const status = movedResult(gitea, read, green);
       assert.equal(status?.current, "0.2", read.out);
       assert.equal(status?.drift, false);
-      assert.equal(status?.ci?.state, green ? "success" : "failure", read.out);
       assert.ok(
         gitea.api.requests.some((r) =>
           r.path === `/api/v1/repos/org/new/commits/${commit.sha}/status`
@@ -364,10 +372,7 @@ Deno.test("a renamed repo, push --via pr --auto-merge --wait (307 on Gitea 1.22.
     rows("gitea-1.22.6", "gitea-1.24.0"),
     async ({ profile, green }) => {
       await using fx = await Fixture.create();
-      const { gitea, repo, seed } = await renamed(fx, profile, {
-        ".runtime-version": "0.1\n",
-        Dockerfile: "COPY .runtime-version /\n",
-      });
+      const { gitea, repo, seed } = await renamed(fx, profile, WIRED);
       await using _ = gitea;
       const pulls = attachPulls(gitea, `${fx.root}/srv`);
       await pulls.protect("org/new");
@@ -386,11 +391,7 @@ Deno.test("a renamed repo, push --via pr --auto-merge --wait (307 on Gitea 1.22.
         ...WAIT,
       ]);
       await pulls.settled();
-      assert.equal(run.code, green ? 0 : 1, run.out);
-      const result = run.report.results[0];
-      assert.equal(result?.status, green ? "merged" : "proposed", run.out);
-      assert.equal(result?.movedTo, `${gitea.origin}/org/new.git`);
-      assert.equal(result?.ci?.state, green ? "success" : "failure", run.out);
+      movedResult(gitea, run, green, green ? "merged" : "proposed");
       const pull = pulls.pulls("org/new")[0];
       assert.equal(pulls.pulls("org/new").length, 1);
       assert.equal(pull?.merged, green);
@@ -406,13 +407,9 @@ Deno.test("a renamed repo, push --via pr --auto-merge --wait (307 on Gitea 1.22.
 
 Deno.test("a renamed repo as the canary (push --wait --canary 1, 301 on 1.24.0): its green CI lets the next template through", async () => {
   await using fx = await Fixture.create();
-  const files = {
-    ".runtime-version": "0.1\n",
-    Dockerfile: "COPY .runtime-version /\n",
-  };
-  const { gitea, repo } = await renamed(fx, "gitea-1.24.0", files);
+  const { gitea, repo } = await renamed(fx, "gitea-1.24.0", WIRED);
   await using _ = gitea;
-  const next = await fx.repo("org/next", files);
+  const next = await fx.repo("org/next", WIRED);
   for (const name of ["org/new", "org/next"]) {
     await gitea.api.configureCi(name, { contexts: [BUILD] });
   }

@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
 import { hostileGitea } from "./support/hostile_gitea.ts";
+import type { GiteaServer } from "./support/gitea_api.ts";
 import { attachPulls } from "./support/gitea_pulls.ts";
 import {
   args,
@@ -76,6 +77,44 @@ const WAIT = ["--wait", "--wait-timeout", "5s", "--timeout", "120"];
 function atTheBound(waited: number | undefined): void {
   const ms = waited ?? Infinity;
   assert.ok(ms >= 5000 && ms <= 5000 + 4 * STEP_MS, `waited ${ms} ms`);
+}
+
+/**
+ * Runs `push 0.2 --repo org/a` with the wait's bound, `more` and `--json`
+ * on `polling`'s clock; stops the stalls once it ended. Returns the run,
+ * its one result and the wall time it took.
+ */
+async function stalledRun(
+  fx: Fixture,
+  gitea: GiteaServer,
+  polling: ReturnType<typeof fastFake>,
+  stalled: ReturnType<typeof stalls>,
+  more: string[] = [],
+) {
+  const out = `${fx.root}/r.json`;
+  const started = Date.now();
+  const run = await runCascade(
+    args(gitea, ["a"], [...more, ...WAIT, "--json", out]),
+    ENV,
+    { ciPolling: polling },
+  );
+  const took = Date.now() - started;
+  await stalled.stop();
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const result = (await readReport<PushReport>(out)).results[0];
+  return { run, result, took };
+}
+
+/** Asserts a pushed template whose CI follow the bound cut: `pending`. */
+function pendingAtTheBound(
+  run: { stdout: string },
+  result: PushReport["results"][number] | undefined,
+): void {
+  assert.equal(result?.status, "updated");
+  assert.equal(result?.ci?.state, "pending");
+  assert.match(result?.ci?.note ?? "", /^still pending after 5 s$/);
+  atTheBound(result?.ci?.waitedMs);
+  assert.match(run.stdout, /ci pending: .*still pending after 5 s/);
 }
 
 Deno.test("a follow queued for a request slot ends at its --wait-timeout, on the clock, not when the slot frees", async () => {
@@ -168,22 +207,8 @@ Deno.test("push --wait: the server-version read behind `superseded`, stalled, en
     return stalled.answer();
   });
   await using _ = gitea;
-  const out = `${fx.root}/r.json`;
-  const started = Date.now();
-  const run = await runCascade(
-    args(gitea, ["a"], [...WAIT, "--json", out]),
-    ENV,
-    { ciPolling: polling },
-  );
-  const took = Date.now() - started;
-  await stalled.stop();
-  assert.equal(run.code, 1, run.stdout + run.stderr);
-  const result = (await readReport<PushReport>(out)).results[0];
-  assert.equal(result?.status, "updated");
-  assert.equal(result?.ci?.state, "pending");
-  assert.match(result?.ci?.note ?? "", /^still pending after 5 s$/);
-  atTheBound(result?.ci?.waitedMs);
-  assert.match(run.stdout, /ci pending: .*still pending after 5 s/);
+  const { run, result, took } = await stalledRun(fx, gitea, polling, stalled);
+  pendingAtTheBound(run, result);
   assert.equal(versions, 1, "one version read, cut; not asked again");
   // Far below --timeout's 120 s, however loaded the machine.
   assert.ok(took < 60_000, `took ${took} ms`);
@@ -207,23 +232,9 @@ Deno.test("push --wait: the branch-tip read after a supersede, stalled, ends at 
     return null;
   });
   await using _ = gitea;
-  const out = `${fx.root}/r.json`;
-  const started = Date.now();
-  const run = await runCascade(
-    args(gitea, ["a"], [...WAIT, "--json", out]),
-    ENV,
-    { ciPolling: polling },
-  );
-  const took = Date.now() - started;
-  await stalled.stop();
-  assert.equal(run.code, 1, run.stdout + run.stderr);
-  const result = (await readReport<PushReport>(out)).results[0];
-  assert.equal(result?.status, "updated");
+  const { run, result, took } = await stalledRun(fx, gitea, polling, stalled);
+  pendingAtTheBound(run, result);
   assert.equal(result?.commit, await fx.tip(path));
-  assert.equal(result?.ci?.state, "pending");
-  assert.match(result?.ci?.note ?? "", /^still pending after 5 s$/);
-  atTheBound(result?.ci?.waitedMs);
-  assert.match(run.stdout, /ci pending: .*still pending after 5 s/);
   // One read of the branch (in-process), cut; git never asked after it.
   assert.deepEqual(reads, ["POST /org/a.git/git-upload-pack"]);
   assert.ok(took < 60_000, `took ${took} ms`);
@@ -257,25 +268,12 @@ Deno.test("push --via pr --auto-merge --wait: the merge wait's pull request read
   await using _ = gitea;
   await gitea.api.configureCi("org/a", { contexts: [BUILD] });
   attachPulls(gitea, `${fx.root}/srv`);
-  const out = `${fx.root}/r.json`;
-  const started = Date.now();
   const t0 = polling.clock.now();
-  const run = await runCascade(
-    args(gitea, ["a"], [
-      "--via",
-      "pr",
-      "--auto-merge",
-      ...WAIT,
-      "--json",
-      out,
-    ]),
-    ENV,
-    { ciPolling: polling },
-  );
-  const took = Date.now() - started;
-  await stalled.stop();
-  assert.equal(run.code, 1, run.stdout + run.stderr);
-  const result = (await readReport<PushReport>(out)).results[0];
+  const { run, result, took } = await stalledRun(fx, gitea, polling, stalled, [
+    "--via",
+    "pr",
+    "--auto-merge",
+  ]);
   assert.equal(result?.ci?.state, "success");
   assert.equal(result?.status, "failed");
   assert.equal(result?.error?.kind, "timeout");
