@@ -10,6 +10,7 @@ import { createGitRunner } from "../lib/git/runner.ts";
 import { killRunningGit } from "../lib/git/_process_group.ts";
 import type { PushReport } from "../lib/model.ts";
 import { within } from "./support/bounded.ts";
+import { until } from "./support/wait_fixtures.ts";
 
 /** The command lines of every process that mentions `needle`. */
 async function processesWith(needle: string): Promise<string[]> {
@@ -22,14 +23,12 @@ async function processesWith(needle: string): Promise<string[]> {
   );
 }
 
-/** Polls until no process mentions `needle`; returns what is left then. */
-async function gone(needle: string, polls = 60): Promise<string[]> {
-  let left = await processesWith(needle);
-  for (let i = 0; i < polls && left.length > 0; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    left = await processesWith(needle);
-  }
-  return left;
+/** Waits until no process mentions `needle` (bounded: see `until`). */
+function gone(needle: string): Promise<void> {
+  return until(
+    async () => (await processesWith(needle)).length === 0,
+    `no process left naming ${needle}`,
+  );
 }
 
 /**
@@ -96,7 +95,7 @@ Deno.test("a git killed at --timeout takes its transport helpers along (a server
     assert.equal(result?.error?.kind, "timeout", run.stderr);
     // The server is still sending: a helper left behind would read it for
     // ever. Killed with git, it is gone at once.
-    assert.deepEqual(await gone(`127.0.0.1:${server.port}`), []);
+    await gone(`127.0.0.1:${server.port}`);
   } finally {
     server.close();
   }
@@ -111,16 +110,14 @@ Deno.test("killRunningGit() kills every git still running and what it started", 
     ["-c", `alias.nap=!sleep 60.${marker}`, "nap"],
     { cwd: fx.root, helpers: true },
   );
-  let started = false;
-  for (let i = 0; i < 200 && !started; i++) {
-    started = (await processesWith(`sleep 60.${marker}`)).length > 0;
-    if (!started) await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  assert.ok(started, "the alias's sleep started");
+  await until(
+    async () => (await processesWith(`sleep 60.${marker}`)).length > 0,
+    "the alias's sleep started",
+  );
   killRunningGit();
   // The sleep held git's pipes: left running, it would hold the run for a
   // minute. Killed with git, the run ends at once.
   const out = await within(10_000, () => running);
   assert.notEqual(out.code, 0);
-  assert.deepEqual(await gone(`sleep 60.${marker}`), []);
+  await gone(`sleep 60.${marker}`);
 });

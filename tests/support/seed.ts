@@ -80,7 +80,7 @@ export async function seedCommit(
  * hundreds of template repos, and a git process per repo was the largest
  * share of its process starts.
  */
-export function bareRepoFiles(branch: string): Record<string, string> {
+function bareRepoFiles(branch: string): Record<string, string> {
   return {
     HEAD: `ref: refs/heads/${branch}\n`,
     config:
@@ -89,7 +89,7 @@ export function bareRepoFiles(branch: string): Record<string, string> {
 }
 
 /** The directories `git init --bare --template=` makes. */
-export const BARE_REPO_DIRS: readonly string[] = [
+const BARE_REPO_DIRS: readonly string[] = [
   "objects/info",
   "objects/pack",
   "refs/heads",
