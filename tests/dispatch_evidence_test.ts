@@ -1,26 +1,12 @@
 import assert from "node:assert/strict";
+import { findDispatchedRun } from "./support/dispatch.ts";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
 import { hostileGitea, json } from "./support/hostile_gitea.ts";
 import { FAST } from "./support/wait_fixtures.ts";
 import { ENV, template, TOKEN, WORKFLOW } from "./support/dispatch.ts";
 import type { PushReport } from "../lib/model.ts";
-import {
-  dispatchedJobs,
-  type DispatchedRunQuery,
-  type TaskLister,
-} from "../lib/forge/dispatch_runs.ts";
 import { followDispatchedRun } from "../lib/forge/dispatch_follow.ts";
 import type { ActionTask } from "../lib/forge/types.ts";
-
-/** The run (its one job) a dispatch started, as a follow sees it; null: none yet. */
-async function findDispatchedRun(
-  client: TaskLister,
-  owner: string,
-  repo: string,
-  query: DispatchedRunQuery,
-): Promise<ActionTask | null> {
-  return (await dispatchedJobs(client, owner, repo, query)).jobs[0] ?? null;
-}
 
 /** A `workflow_dispatch` run of `publish-image.yml` on main, not ours. */
 function foreignRun(id: number, sha: string, at: string) {
@@ -79,6 +65,32 @@ function slipAfterDispatch(
   );
 }
 
+/** `push 0.1.8 --trigger dispatch --wait` of `org/a`, its report to `json`. */
+function dispatchWait(
+  gitea: { origin: string },
+  json: string,
+  more: string[] = [],
+) {
+  return runCascade(
+    [
+      "push",
+      "0.1.8",
+      "--trigger",
+      "dispatch",
+      "--base-url",
+      gitea.origin,
+      "--repo",
+      "org/a",
+      "--wait",
+      ...more,
+      "--json",
+      json,
+    ],
+    ENV,
+    { ciPolling: FAST },
+  );
+}
+
 Deno.test("dispatch --wait: a foreign workflow_dispatch run (another commit, 2020 dates) is not taken for ours; our failed run decides", async () => {
   await using fx = await Fixture.create();
   await fx.repo(
@@ -93,23 +105,7 @@ Deno.test("dispatch --wait: a foreign workflow_dispatch run (another commit, 202
   );
   gitea.api.configureDispatch("org/a", { outcome: "failure" });
   const json_ = `${fx.root}/r.json`;
-  const run = await runCascade(
-    [
-      "push",
-      "0.1.8",
-      "--trigger",
-      "dispatch",
-      "--base-url",
-      gitea.origin,
-      "--repo",
-      "org/a",
-      "--wait",
-      "--json",
-      json_,
-    ],
-    ENV,
-    { ciPolling: FAST },
-  );
+  const run = await dispatchWait(gitea, json_);
   assert.equal(run.code, 1, run.stdout + run.stderr);
   const report = await readReport<PushReport>(json_);
   const ci = report.results[0]?.ci;
@@ -258,25 +254,7 @@ Deno.test("dispatch --wait: the branch moved between preflight and dispatch; the
   });
   gitea.api.configureDispatch("org/a", { outcome: "failure", runMs: 60 });
   const out = `${fx.root}/r.json`;
-  const run = await runCascade(
-    [
-      "push",
-      "0.1.8",
-      "--trigger",
-      "dispatch",
-      "--base-url",
-      gitea.origin,
-      "--repo",
-      "org/a",
-      "--wait",
-      "--wait-start",
-      "20s",
-      "--json",
-      out,
-    ],
-    ENV,
-    { ciPolling: FAST },
-  );
+  const run = await dispatchWait(gitea, out, ["--wait-start", "20s"]);
   // The branch did move, and the server ran the dispatch on the new tip.
   assert.ok(moved !== null && moved !== preflight);
   assert.equal(await fx.tip(path), moved);

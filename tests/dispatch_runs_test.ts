@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { ForgeClient } from "../lib/forge/client.ts";
 import {
-  dispatchedJobs,
-  type DispatchedRunQuery,
   dispatchRunsBefore,
   type DispatchRunScope,
   type TaskLister,
@@ -13,6 +11,7 @@ import {
   parseServerVersion,
 } from "../lib/forge/server_version.ts";
 import type { ActionTask } from "../lib/forge/types.ts";
+import { findDispatchedRun } from "./support/dispatch.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { parseCommand } from "./support/parse_command.ts";
 import {
@@ -43,15 +42,6 @@ async function dispatchRunIds(
   return (await dispatchRunsBefore(client, owner, repo, scope)).ids;
 }
 
-/** The run (its one job) a dispatch started, as a follow sees it; null: none yet. */
-async function findDispatchedRun(
-  client: TaskLister,
-  owner: string,
-  repo: string,
-  query: DispatchedRunQuery,
-): Promise<ActionTask | null> {
-  return (await dispatchedJobs(client, owner, repo, query)).jobs[0] ?? null;
-}
 const WORKFLOW = "on:\n  workflow_dispatch:\n";
 
 Deno.test("dispatchedJobs() finds the run each dispatch started on the stand-in (1.24)", async () => {

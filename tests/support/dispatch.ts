@@ -7,6 +7,12 @@
  */
 
 import type { ApiRequest } from "./gitea_api.ts";
+import {
+  dispatchedJobs,
+  type DispatchedRunQuery,
+  type TaskLister,
+} from "../../lib/forge/dispatch_runs.ts";
+import type { ActionTask } from "../../lib/forge/types.ts";
 
 /** The token the stand-in wants. */
 export const TOKEN = "tok_dispatch_5e1d9a";
@@ -54,4 +60,14 @@ export function dispatches(
   return posts(requests)
     .map((r): [string, unknown] => [r.path, JSON.parse(r.body ?? "null")])
     .sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/** The run (its one job) a dispatch started, as a follow sees it; null: none yet. */
+export async function findDispatchedRun(
+  client: TaskLister,
+  owner: string,
+  repo: string,
+  query: DispatchedRunQuery,
+): Promise<ActionTask | null> {
+  return (await dispatchedJobs(client, owner, repo, query)).jobs[0] ?? null;
 }
