@@ -6,12 +6,12 @@
  */
 
 import assert from "node:assert/strict";
+import { cannedGit } from "./support/fixtures.ts";
 import { runWithCi } from "../lib/engine/ci_gate.ts";
 import type { ModeDeps, Plan, Step } from "../lib/engine/engine.ts";
 import { DEFAULT_BACKOFF } from "../lib/engine/retry.ts";
 import type { CiState } from "../lib/engine/ci_outcome.ts";
 import { ForgeAccess } from "../lib/forge/access.ts";
-import type { GitOutput } from "../lib/git/runner.ts";
 import { type PushResult, pushResultOf } from "../lib/model.ts";
 import type { Target } from "../lib/targets/target.ts";
 
@@ -30,16 +30,7 @@ function deps(): ModeDeps {
   const stdout =
     `ref: refs/heads/main\tHEAD\n${TIP}\tHEAD\n${TIP}\trefs/heads/main\n`;
   return {
-    git: (args): Promise<GitOutput> =>
-      Promise.resolve({
-        args,
-        code: 0,
-        stdout,
-        stdoutBytes: new TextEncoder().encode(stdout),
-        stderr: "",
-        timedOut: false,
-        aborted: false,
-      }),
+    git: cannedGit(stdout),
     workDir: "work",
     signal: new AbortController().signal,
     backoff: DEFAULT_BACKOFF,

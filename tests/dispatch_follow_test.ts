@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { cannedGit } from "./support/fixtures.ts";
 import {
   followDispatchedRun,
   runOutcome,
@@ -14,7 +15,6 @@ import {
 } from "../lib/modes/dispatch/wait.ts";
 import { type CiOutcome, pushResultOf } from "../lib/model.ts";
 import type { ModeDeps, Plan } from "../lib/engine/engine.ts";
-import type { GitRunner } from "../lib/git/runner.ts";
 
 /**
  * The CI a dispatch --wait run gives the one template `mark` is about: the
@@ -39,16 +39,7 @@ async function followDispatch(
   };
   const stdout =
     `ref: refs/heads/main\tHEAD\n${tip}\tHEAD\n${tip}\trefs/heads/main\n`;
-  const git: GitRunner = (args) =>
-    Promise.resolve({
-      args,
-      code: 0,
-      stdout,
-      stdoutBytes: new TextEncoder().encode(stdout),
-      stderr: "",
-      timedOut: false,
-      aborted: false,
-    });
+  const git = cannedGit(stdout);
   const deps = {
     git,
     workDir: "work",

@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { gitAnswer } from "./support/fixtures.ts";
 import {
   type EngineDeps,
   type Plan,
@@ -35,16 +36,7 @@ function fakeGit(answers: Record<string, Partial<GitOutput>>) {
     const url = args.find((a) => a.startsWith("https://")) ?? "";
     const answer = answers[url] ?? { code: 128, stderr: "fatal: no answer" };
     const stdout = answer.stdout ?? "";
-    return Promise.resolve({
-      args,
-      code: 0,
-      stdout,
-      stdoutBytes: new TextEncoder().encode(stdout),
-      stderr: "",
-      timedOut: false,
-      aborted: false,
-      ...answer,
-    });
+    return Promise.resolve(gitAnswer(args, stdout, answer));
   };
   return { git, calls };
 }

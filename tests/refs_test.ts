@@ -10,7 +10,7 @@ import {
 } from "../lib/git/runner.ts";
 import type { RemoteContext } from "../lib/git/context.ts";
 import { lsRemote } from "../lib/git/remote.ts";
-import { Fixture } from "./support/fixtures.ts";
+import { cannedGit, Fixture } from "./support/fixtures.ts";
 import { int, pick, prng } from "./support/prng.ts";
 
 /** Pieces that hit every rule of `check-ref-format`, and some that do not. */
@@ -256,16 +256,7 @@ Deno.test("lsRemote() with git fails kind invalid on a HEAD branch cascade refus
 Deno.test("lsRemote() with git refuses output lines it cannot read (a ref name with a line break)", async () => {
   await using fx = await Fixture.create();
   const oid = "a".repeat(40);
-  const fake = (stdout: string): GitRunner => (args) =>
-    Promise.resolve({
-      args,
-      code: 0,
-      stdout,
-      stdoutBytes: new TextEncoder().encode(stdout),
-      stderr: "",
-      timedOut: false,
-      aborted: false,
-    });
+  const fake = cannedGit;
   const good = `ref: refs/heads/main\tHEAD\n${oid}\tHEAD\n`;
   const head = await lsRemote(gitContext(fx, "/srv/a.git", fake(good)));
   assert.deepEqual(Object.fromEntries(head.tips), { main: oid });

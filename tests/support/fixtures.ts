@@ -12,6 +12,7 @@ import {
   BASE_GIT_CONFIG,
   configEnv,
   createGitRunner,
+  type GitOutput,
   type GitRunner,
   hermeticEnv,
 } from "../../lib/git/runner.ts";
@@ -392,4 +393,30 @@ export async function runCascadeProcess(
     stdout: decoder.decode(out.stdout),
     stderr: decoder.decode(out.stderr),
   };
+}
+
+/**
+ * What a git that exited 0 printing `stdout` returns, for `args`; `more`
+ * overrides any field (a failure's code and stderr).
+ */
+export function gitAnswer(
+  args: readonly string[],
+  stdout: string,
+  more: Partial<GitOutput> = {},
+): GitOutput {
+  return {
+    args,
+    code: 0,
+    stdout,
+    stdoutBytes: new TextEncoder().encode(stdout),
+    stderr: "",
+    timedOut: false,
+    aborted: false,
+    ...more,
+  };
+}
+
+/** A git runner that answers every call with `stdout` and exit 0. */
+export function cannedGit(stdout: string): GitRunner {
+  return (args) => Promise.resolve(gitAnswer(args, stdout));
 }
