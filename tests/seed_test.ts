@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Fixture } from "./support/fixtures.ts";
 import { createBareRepo } from "./support/seed.ts";
+import { initBareRepo } from "../lib/git/init_repo.ts";
 
 /** Every file and directory under `root`, with the text of each file. */
 async function tree(root: string, dir = ""): Promise<Map<string, string>> {
@@ -17,25 +18,36 @@ async function tree(root: string, dir = ""): Promise<Map<string, string>> {
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-Deno.test("createBareRepo() writes what git init --bare --template= writes, byte for byte", async () => {
+Deno.test("initBareRepo() writes what git init --bare --template= writes, byte for byte, SHA-1 and SHA-256", async () => {
   await using fx = await Fixture.create();
-  for (const branch of ["main", "trunk", "release/v1"]) {
-    const real = `${fx.root}/real-${branch.replace("/", "-")}.git`;
-    const made = `${fx.root}/made-${branch.replace("/", "-")}.git`;
+  const cases = [
+    ...["main", "trunk", "release/v1"].map((b) => [b, "sha1"] as const),
+    ["main", "sha256"] as const,
+  ];
+  for (const [branch, format] of cases) {
+    const name = `${branch.replace("/", "-")}-${format}`;
+    const real = `${fx.root}/real-${name}.git`;
+    const made = `${fx.root}/made-${name}.git`;
     const init = await fx.git([
       "init",
       "--bare",
       "-q",
       "--template=",
+      `--object-format=${format}`,
       "-b",
       branch,
       real,
     ]);
     assert.equal(init.code, 0, init.stderr);
-    await createBareRepo(made, branch);
-    assert.deepEqual(await tree(made), await tree(real), branch);
+    if (format === "sha1") await createBareRepo(made, branch);
+    else await initBareRepo(made, branch, format);
+    assert.deepEqual(await tree(made), await tree(real), name);
     const head = await fx.git(["symbolic-ref", "HEAD"], { cwd: made });
     assert.equal(head.stdout, `refs/heads/${branch}\n`);
+    const hash = await fx.git(["rev-parse", "--show-object-format"], {
+      cwd: made,
+    });
+    assert.equal(hash.stdout, `${format}\n`);
   }
 });
 

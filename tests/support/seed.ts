@@ -1,12 +1,23 @@
 /**
- * Seeding template repos with `git fast-import`: a bare repo with a
- * default branch, and commits of any size in one process each.
+ * Seeding template repos: a bare repo with a default branch, and commits
+ * of any size. A first commit of plain paths is written in-process as
+ * loose objects (`lib/git/object_write.ts`, the writer cascade's own
+ * commits use); anything else with one `git fast-import`. The suite seeds
+ * hundreds of repos, and fast-import was its heaviest git start.
  *
  * @module
  */
 
 import { FastImportStream } from "../../lib/git/fast_import.ts";
 import type { GitRunner } from "../../lib/git/runner.ts";
+import { initBareRepo } from "../../lib/git/init_repo.ts";
+import {
+  commitObject,
+  gitObject,
+  type GitObjectData,
+  treeOf,
+  writeLoose,
+} from "../../lib/git/object_write.ts";
 
 /** One file of a seeded commit: text, bytes, or a mode and content. */
 export type SeedFile =
@@ -43,15 +54,19 @@ export async function seedCommit(
   gitDir: string,
   commit: SeedCommit,
 ): Promise<string> {
+  const ref = `refs/heads/${commit.branch}`;
+  const who = commit.author ?? "Template Maintainer <maintainer@example.com>";
+  const time = commit.time ?? 1_700_000_000;
+  const isNew = commit.newBranch || await noSuchRef(gitDir, ref);
+  if (isNew && await inProcess(gitDir, commit)) {
+    return await writeFirstCommit(gitDir, commit, ref, who, time);
+  }
+  const exists = isNew
+    ? null
+    : await git(["rev-parse", "--verify", "-q", ref], { cwd: gitDir });
   const stream = new FastImportStream();
   const text = (t: string) => stream.text(t);
   const data = (d: string | Uint8Array) => stream.data(d);
-  const ref = `refs/heads/${commit.branch}`;
-  const exists = commit.newBranch
-    ? null
-    : await git(["rev-parse", "--verify", "-q", ref], { cwd: gitDir });
-  const who = commit.author ?? "Template Maintainer <maintainer@example.com>";
-  const time = commit.time ?? 1_700_000_000;
   text(`commit ${ref}\nmark :1\n`);
   text(`author ${who} ${time} +0000\ncommitter ${who} ${time} +0000\n`);
   data(commit.message ?? "seed\n");
@@ -75,45 +90,129 @@ export async function seedCommit(
 }
 
 /**
- * What `git init --bare -q --template= -b <branch>` writes (git 2.39), byte
- * for byte: `tests/seed_test.ts` holds it to real git. The suite makes
- * hundreds of template repos, and a git process per repo was the largest
- * share of its process starts.
+ * True when `gitDir` is a bare repo that surely has no `ref`: no loose
+ * ref file and no `packed-refs` (false when it may have it: git is asked).
  */
-function bareRepoFiles(branch: string): Record<string, string> {
-  return {
-    HEAD: `ref: refs/heads/${branch}\n`,
-    config:
-      "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n",
-  };
+async function noSuchRef(gitDir: string, ref: string): Promise<boolean> {
+  const head = await Deno.lstat(`${gitDir}/HEAD`).catch(() => null);
+  if (head?.isFile !== true) return false;
+  for (const path of [`${gitDir}/${ref}`, `${gitDir}/packed-refs`]) {
+    try {
+      await Deno.lstat(path);
+      return false;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return true;
 }
 
-/** The directories `git init --bare --template=` makes. */
-const BARE_REPO_DIRS: readonly string[] = [
-  "objects/info",
-  "objects/pack",
-  "refs/heads",
-  "refs/tags",
-];
+/** A path segment fast-import would take unquoted and git would store. */
+const PLAIN_SEGMENT = /^(?!\.{1,2}$)(?!\.git$)[^\p{Cc}"\\/]+$/u;
+/** A name, then `<email>`, as one ident. */
+const PERSON = /^([^<>\n]+) <([^<>\s]+)>$/;
+
+/**
+ * Whether the in-process writer makes exactly what fast-import would: a
+ * bare SHA-1 repo, plain paths (no quoting, no `.git`, no path both a file
+ * and a directory), a plain person.
+ */
+async function inProcess(gitDir: string, commit: SeedCommit): Promise<boolean> {
+  const config = await Deno.readTextFile(`${gitDir}/config`).catch(() => null);
+  if (config === null || /objectformat|bare = false/i.test(config)) {
+    return false;
+  }
+  if (commit.author !== undefined && !PERSON.test(commit.author)) return false;
+  const paths = Object.keys(commit.files);
+  const dirs = new Set(
+    paths.flatMap((p) =>
+      p.split("/").slice(0, -1).map((_, i, all) =>
+        all.slice(0, i + 1).join("/")
+      )
+    ),
+  );
+  return paths.every((path) =>
+    path.split("/").every((segment) => PLAIN_SEGMENT.test(segment)) &&
+    !dirs.has(path)
+  );
+}
+
+/** A directory of a first commit being built: files and subdirectories. */
+interface SeedDir {
+  files: Map<string, { mode: string; oid: string }>;
+  dirs: Map<string, SeedDir>;
+}
+
+/**
+ * Writes the first commit of `branch` (files only, no parent) as loose
+ * objects and points the branch at it: the bytes fast-import would store.
+ */
+async function writeFirstCommit(
+  gitDir: string,
+  commit: SeedCommit,
+  ref: string,
+  who: string,
+  time: number,
+): Promise<string> {
+  const objects: GitObjectData[] = [];
+  const root: SeedDir = { files: new Map(), dirs: new Map() };
+  for (const [path, file] of Object.entries(commit.files)) {
+    if (file === null) continue;
+    const { mode, content } =
+      typeof file === "string" || file instanceof Uint8Array
+        ? { mode: "100644", content: file }
+        : { mode: file.mode, content: file.data };
+    const blob = gitObject("blob", content);
+    objects.push(blob);
+    const segments = path.split("/");
+    let dir = root;
+    for (const segment of segments.slice(0, -1)) {
+      let sub = dir.dirs.get(segment);
+      if (sub === undefined) {
+        sub = { files: new Map(), dirs: new Map() };
+        dir.dirs.set(segment, sub);
+      }
+      dir = sub;
+    }
+    dir.files.set(segments.at(-1) ?? path, { mode, oid: blob.oid });
+  }
+  const treeOfDir = (dir: SeedDir): string => {
+    const entries = [
+      ...[...dir.files].map(([name, f]) => ({ name, ...f })),
+      ...[...dir.dirs].map(([name, sub]) => ({
+        name,
+        mode: "40000",
+        oid: treeOfDir(sub),
+      })),
+    ];
+    const tree = gitObject("tree", treeOf(entries));
+    objects.push(tree);
+    return tree.oid;
+  };
+  const [, name = "", email = ""] = PERSON.exec(who) ?? [];
+  const person = { name, email, seconds: time, offsetMinutes: 0 };
+  const made = commitObject({
+    tree: treeOfDir(root),
+    parents: [],
+    author: person,
+    committer: person,
+    message: commit.message ?? "seed\n",
+  });
+  objects.push(made);
+  for (const object of objects) await writeLoose(gitDir, object);
+  const refPath = `${gitDir}/${ref}`;
+  await Deno.mkdir(refPath.slice(0, refPath.lastIndexOf("/")), {
+    recursive: true,
+  });
+  await Deno.writeTextFile(refPath, `${made.oid}\n`);
+  return made.oid;
+}
 
 /**
  * Creates a bare repository whose default branch is `branch`, as
- * `git init --bare --template=` would, without starting git. The tests' branch
- * names are plain ones; anything else is refused rather than guessed at.
+ * `git init --bare --template=` would, without starting git (see
+ * `lib/git/init_repo.ts`).
  */
-export async function createBareRepo(
-  path: string,
-  branch: string,
-): Promise<void> {
-  if (
-    !/^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9][A-Za-z0-9_-]*)*$/.test(branch)
-  ) {
-    throw new Error(`createBareRepo: not a plain branch name: ${branch}`);
-  }
-  for (const dir of BARE_REPO_DIRS) {
-    await Deno.mkdir(`${path}/${dir}`, { recursive: true });
-  }
-  for (const [name, text] of Object.entries(bareRepoFiles(branch))) {
-    await Deno.writeTextFile(`${path}/${name}`, text, { createNew: true });
-  }
+export function createBareRepo(path: string, branch: string): Promise<void> {
+  return initBareRepo(path, branch);
 }
