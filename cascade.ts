@@ -82,6 +82,7 @@ export async function main(
     backoff: io.backoff,
     wrapGit: io.wrapGit,
     ciPolling: io.ciPolling,
+    now: io.now,
   };
   const redactor = new Redactor();
   const out = new Console(wiring.sinks, redactor, inActions(wiring.env));

@@ -3,7 +3,6 @@ import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
 import { hostileGitea, json } from "./support/hostile_gitea.ts";
 import { ENV, FAST, TOKEN } from "./support/wait_fixtures.ts";
 import type { PushReport } from "../lib/model.ts";
-import type { GitRunner } from "../lib/git/runner.ts";
 import { withNonce } from "../lib/git/nonce.ts";
 import {
   clockSkew,
@@ -26,27 +25,19 @@ const CONTEXT = "publish-image / build (push)";
 const PINNED = 1_767_225_600;
 
 /**
- * A git runner whose `fast-import` writes every commit at the second
- * `PINNED`, as two runs in the same second would: what is left to tell
- * their commits apart is the nonce.
+ * The run's clock pinned to the second `PINNED`, as two runs in the same
+ * second would see it: what is left to tell their commits apart is the
+ * nonce.
  */
-function pinClock(git: GitRunner): GitRunner {
-  return (args, options) => {
-    if (!args.includes("--date-format=now")) return git(args, options);
-    const stdin = options?.stdin;
-    const text = typeof stdin === "string"
-      ? stdin
-      : new TextDecoder().decode(stdin);
-    const pinned = text.replace(
-      /^((?:author|committer) [^\n]*>) now$/gm,
-      `$1 ${PINNED} +0000`,
-    );
-    assert.notEqual(pinned, text, "the commit's dates were pinned");
-    return git(
-      args.map((a) => a === "--date-format=now" ? "--date-format=raw" : a),
-      { ...options, stdin: new TextEncoder().encode(pinned) },
-    );
-  };
+const pinClock = () => PINNED * 1000;
+
+/** The zone git writes for a commit made at `PINNED` on this machine. */
+function pinnedZone(): string {
+  const east = -new Date(PINNED * 1000).getTimezoneOffset();
+  const abs = Math.abs(east);
+  return `${east < 0 ? "-" : "+"}${
+    String(Math.floor(abs / 60)).padStart(2, "0")
+  }${String(abs % 60).padStart(2, "0")}`;
 }
 
 /** The raw commit object. */
@@ -99,10 +90,10 @@ Deno.test("two pushes in the same second with the same inputs make different com
   const flags = ["--author", AUTHOR, "--message", MESSAGE];
   const [first, second] = await Promise.all([
     runCascade(["push", "0.2", "--repo", a, ...flags], {}, {
-      wrapGit: pinClock,
+      now: pinClock,
     }),
     runCascade(["push", "0.2", "--repo", b, ...flags], {}, {
-      wrapGit: pinClock,
+      now: pinClock,
     }),
   ]);
   assert.equal(first.code, 0, first.stderr);
@@ -114,10 +105,11 @@ Deno.test("two pushes in the same second with the same inputs make different com
     await rawCommit(fx, a, tipA),
     await rawCommit(fx, b, tipB),
   ];
-  assert.match(rawA, new RegExp(`^author ${AUTHOR} ${PINNED} \\+0000$`, "m"));
+  const zone = pinnedZone().replace("+", "\\+");
+  assert.match(rawA, new RegExp(`^author ${AUTHOR} ${PINNED} ${zone}$`, "m"));
   assert.match(
     rawB,
-    new RegExp(`^committer ${AUTHOR} ${PINNED} \\+0000$`, "m"),
+    new RegExp(`^committer ${AUTHOR} ${PINNED} ${zone}$`, "m"),
   );
   const [infoA, infoB] = [await fx.show(a, tipA), await fx.show(b, tipB)];
   assert.equal(infoA.message, "chore: pin 0.2\n");

@@ -32,7 +32,6 @@ async function workRepo(url: string, signal?: AbortSignal) {
     gitDir: `${dir}/t0.git`,
     scratchDir: dir,
     httpRefs: { url, authorization: null, run: newHttpRun() },
-    skeletons: new Map(),
     ...(signal === undefined ? {} : { signal }),
   };
   const init = await ctx.git(["init", "--bare", "-q", ctx.gitDir]);

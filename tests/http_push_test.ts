@@ -152,7 +152,8 @@ Deno.test("http push: the branch moved after the fetch: the stale old value is r
     server.origin,
     "0.2",
     (git) => async (args, options) => {
-      if (args[0] === "pack-objects" && !raced) {
+      // After the fetch, before the push: the read of the fetched tip.
+      if (args[0] === "cat-file" && !raced) {
         raced = true;
         await fx.commit(repo, {
           branch: "main",

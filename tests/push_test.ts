@@ -542,7 +542,7 @@ Deno.test("push --concurrency n: at most n fetch and n push at once, reads overl
   }
 });
 
-Deno.test("push: SHA-1 and SHA-256 templates in one run, one git init per object format", async () => {
+Deno.test("push: SHA-1 and SHA-256 templates in one run, their work repos made without git init", async () => {
   await using fx = await Fixture.create();
   const sha1 = await fx.repo("sha1", { ".runtime-version": "0.1\n" });
   const other = await fx.repo("other", { ".runtime-version": "0.1\n" });
@@ -581,6 +581,5 @@ Deno.test("push: SHA-1 and SHA-256 templates in one run, one git init per object
   const tip = await fx.tip(sha256);
   assert.equal(tip?.length, 64);
   assert.deepEqual((await fx.show(sha256, tip!)).parents, [before]);
-  assert.equal(inits.length, 2, inits.join("\n"));
-  assert.equal(inits.filter((i) => i.includes("sha256")).length, 1);
+  assert.deepEqual(inits, [], "work repos are written, not git-init'ed");
 });

@@ -191,7 +191,6 @@ function gitContext(fx: Fixture, url: string, git = fx.git): RemoteContext {
     timeoutMs: 5000,
     gitDir: `${fx.root}/work.git`,
     scratchDir: fx.root,
-    skeletons: new Map(),
   };
 }
 

@@ -63,6 +63,8 @@ export interface RunIo {
   wrapGit?: ((git: GitRunner) => GitRunner) | undefined;
   /** CI poll intervals and API retries (tests shorten them). */
   ciPolling?: Partial<CiPolling> | undefined;
+  /** Dates the commits cascade writes (default: the system clock; tests). */
+  now?: (() => number) | undefined;
 }
 
 /** What a command's run is handed besides its own settings. */
@@ -233,6 +235,7 @@ async function inWorkDir<T>(
       git: io.wrapGit ? io.wrapGit(git) : git,
       workDir,
       signal,
+      now: io.now,
       ...progressHooks(targets, settings.verbose, io.sinks, out),
     });
   });

@@ -31,7 +31,7 @@ import {
   type RedirectCheck,
   redirectTarget,
 } from "../git/redirect.ts";
-import type { RemoteContext, Skeletons } from "../git/context.ts";
+import type { RemoteContext } from "../git/context.ts";
 import { lsRemote, promisorConfig } from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
 import { removeWorkRepo } from "./workdir.ts";
@@ -82,6 +82,8 @@ export interface EngineDeps {
   workDir: string;
   /** Aborted on interrupt. */
   signal: AbortSignal;
+  /** Now, in milliseconds since the epoch (default: the system clock). */
+  now?: (() => number) | undefined;
   /** A template started (after its preflight). */
   onStart?: (index: number) => void;
   /** A template finished, with its buffered log lines. */
@@ -193,7 +195,6 @@ function contextFor(
   index: number,
   settings: ReadSettings,
   deps: EngineDeps,
-  skeletons: Skeletons,
 ): RemoteContext {
   return {
     git: deps.git,
@@ -204,7 +205,8 @@ function contextFor(
     scratchDir: deps.workDir,
     signal: deps.signal,
     httpRefs: plan.httpRefs ? { ...plan.httpRefs, url: target.url } : null,
-    skeletons,
+    written: new Map(),
+    ...(deps.now === undefined ? {} : { now: deps.now }),
     authAdvice: plan.authAdvice ?? null,
   };
 }
@@ -333,9 +335,8 @@ export async function runTemplates<R extends TemplateResult>(
   step: Step<R>,
   deps: EngineDeps,
 ): Promise<EngineRun<R>> {
-  const skeletons: Skeletons = new Map();
   const ctxAt = (plan: Plan, index: number) => (target: Target) =>
-    contextFor(plan, target, index, settings, deps, skeletons);
+    contextFor(plan, target, index, settings, deps);
   const limit = createLimiter(Math.max(settings.concurrency, 8));
   const flights = plans.map((plan, index) =>
     limit(() => preflightOne(plan, ctxAt(plan, index), settings, deps.signal))

@@ -12,8 +12,9 @@
  * that value; else it answers `ng ... failed to update ref` and
  * `push_land.ts` re-reads and retries, as after git's `fetch first`. The
  * pack is self-contained (no thin deltas): the commit, the new trees on
- * the file's path and the new blob, built by `git pack-objects --revs`
- * from `<commit> ^<parent>` in the work repo.
+ * the file's path and the new blob, as cascade wrote them in-process
+ * (`ctx.written`), else built by `git pack-objects --revs` from
+ * `<commit> ^<parent>` in the work repo.
  *
  * Used only where the in-process ref read is (`ctx.httpRefs`, see
  * `_http_refs.ts`), for SHA-1 repos and branch names git would accept.
@@ -86,7 +87,7 @@ export async function pushOverHttp(
   if (refs.run.gitOnly.has(origin)) return null;
   const parent = knownParent ?? await onlyParent(ctx, commit);
   if (parent === null) return null;
-  const pack = await packFor(ctx, commit, parent);
+  const pack = ctx.written?.get(commit) ?? await packFor(ctx, commit, parent);
   if (pack === null) return null;
   const ref = `refs/heads/${branch}`;
   const body = concatBytes([

@@ -39,8 +39,13 @@ export interface RemoteContext {
   signal?: AbortSignal;
   /** How to read refs without git, where that is allowed. */
   httpRefs?: HttpRefs | null;
-  /** The run's work repo skeletons (see {@linkcode initRepo}). */
-  skeletons: Skeletons;
+  /**
+   * Packs of the commits this template wrote in-process, by commit id:
+   * what the in-process push sends, instead of running `git pack-objects`.
+   */
+  written?: Map<string, Uint8Array>;
+  /** Now, in milliseconds since the epoch: dates the commits written. */
+  now?: () => number;
   /**
    * What a refused-credentials error advises for this target, when the
    * generic advice would mislead (no token was sent to it); null or
@@ -53,17 +58,6 @@ export interface RemoteContext {
 export type PushOutcome =
   | { ok: true }
   | { ok: false; reason: string; words: string; output: GitOutput };
-
-/** An empty bare repo as `git init` made it: its directories and files. */
-export interface Skeleton {
-  /** Directories, each after its parent, relative to the repo. */
-  dirs: string[];
-  /** Files and their bytes, relative to the repo. */
-  files: { path: string; bytes: Uint8Array }[];
-}
-
-/** A run's skeletons, one per object format, made on first use. */
-export type Skeletons = Map<string, Promise<Skeleton>>;
 
 /**
  * Throws the classified error for a failed git step, or interruption;

@@ -1,12 +1,23 @@
 /**
  * Objects of a template's work repo: reading trees and files with one
- * `git cat-file --batch`, and writing the one-file commit with one
- * `git fast-import`.
+ * `git cat-file --batch`, and writing the one-file commit: in-process
+ * where the trees on the file's path were read (`object_write.ts`), else
+ * with one `git fast-import`.
  *
  * @module
  */
 
 import { FastImportStream } from "./fast_import.ts";
+import {
+  commitObject,
+  gitObject,
+  type GitObjectData,
+  packOf,
+  signature,
+  signedAt,
+  treeWith,
+  writeLoose,
+} from "./object_write.ts";
 import { commitNonce, withNonce } from "./nonce.ts";
 import { TemplateError } from "../errors.ts";
 import { gitFailure, type RemoteContext, signalOf } from "./context.ts";
@@ -189,6 +200,76 @@ export interface OneFileCommit {
   message: string;
   /** Author and committer. */
   author: { name: string; email: string };
+  /** When it is made: milliseconds since the epoch (the run's clock). */
+  at: number;
+}
+
+/**
+ * Writes the one-file commit: in-process when `trees` holds the raw trees
+ * on the file's path (root first; null for a directory not there yet), the
+ * repo is SHA-1 and the mode is a plain file's; else with
+ * {@linkcode importCommit}. In-process, the blob, the new trees and the
+ * commit are written loose into the work repo (where `git push` and
+ * `git merge-base` find them) and their pack is kept in `ctx.written`
+ * for the in-process push. Either way the commit is the one fast-import
+ * would write, at the same second. Returns the commit id.
+ */
+export async function writeCommit(
+  ctx: RemoteContext,
+  commit: OneFileCommit,
+  trees?: readonly (Uint8Array | null)[],
+): Promise<string> {
+  const made = trees === undefined ? null : inProcessCommit(commit, trees);
+  if (made === null) return await importCommit(ctx, commit);
+  for (const object of made) await writeLoose(ctx.gitDir, object);
+  const id = made[made.length - 1]?.oid ?? "";
+  // One pack held per template: the newest commit is the one pushed.
+  ctx.written?.clear();
+  ctx.written?.set(id, packOf(made));
+  return id;
+}
+
+/**
+ * The objects of the one-file commit, the commit last; null when it is
+ * left to fast-import (see {@linkcode writeCommit}).
+ */
+function inProcessCommit(
+  commit: OneFileCommit,
+  trees: readonly (Uint8Array | null)[],
+): GitObjectData[] | null {
+  const segments = commit.path.split("/");
+  if (
+    commit.parent.length !== 40 || trees.length !== segments.length ||
+    (commit.mode !== "100644" && commit.mode !== "100755")
+  ) {
+    return null;
+  }
+  const blob = gitObject("blob", commit.content);
+  const made: GitObjectData[] = [blob];
+  let oid = blob.oid;
+  let mode = commit.mode;
+  for (let depth = segments.length - 1; depth >= 0; depth--) {
+    const tree = treeWith(
+      trees[depth] ?? null,
+      segments[depth] ?? "",
+      mode,
+      oid,
+    );
+    if (tree === null) return null;
+    const object = gitObject("tree", tree);
+    made.push(object);
+    oid = object.oid;
+    mode = "40000";
+  }
+  const who = signedAt(commit.author, commit.at);
+  made.push(commitObject({
+    tree: oid,
+    parents: [commit.parent],
+    author: who,
+    committer: who,
+    message: withNonce(commit.message, commitNonce()),
+  }));
+  return made;
 }
 
 /**
@@ -202,7 +283,7 @@ export async function importCommit(
   ctx: RemoteContext,
   commit: OneFileCommit,
 ): Promise<string> {
-  const who = `${commit.author.name} <${commit.author.email}> now`;
+  const who = signature(signedAt(commit.author, commit.at));
   const stream = new FastImportStream();
   // One local ref per parent: a retry on a new tip is never a non-fast-
   // forward update of a ref fast-import would refuse.
@@ -216,7 +297,7 @@ export async function importCommit(
   stream.data(commit.content);
   stream.text("get-mark :1\ndone\n");
   const out = await ctx.git(
-    ["fast-import", "--quiet", "--date-format=now"],
+    ["fast-import", "--quiet", "--date-format=raw"],
     { cwd: ctx.gitDir, env: ctx.env, stdin: stream.bytes(), ...signalOf(ctx) },
   );
   const id = /^([0-9a-f]{40,64})$/m.exec(out.stdout)?.[1];

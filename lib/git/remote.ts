@@ -8,6 +8,7 @@
  */
 
 import { readHttpRefs } from "./_http_refs.ts";
+import { initBareRepo } from "./init_repo.ts";
 import { pushOverHttp } from "./_http_push.ts";
 import { fetchOverHttp } from "./_http_fetch.ts";
 import { forLog } from "../console/neutralise.ts";
@@ -20,7 +21,6 @@ import {
   type PushOutcome,
   type RemoteContext,
   signalOf,
-  type Skeleton,
   stepFailure,
 } from "./context.ts";
 
@@ -151,59 +151,6 @@ export function promisorConfig(url: string): [string, string][] {
 }
 
 /**
- * Makes the template's throwaway bare repository, in the object format of
- * the remote (a 64-digit tip means SHA-256): a copy of what one
- * `git init --bare --template=` made for the run, so a template costs no
- * `git init` of its own.
- */
-async function initRepo(
-  ctx: RemoteContext,
-  objectFormat: "sha1" | "sha256" = "sha1",
-): Promise<void> {
-  let made = ctx.skeletons.get(objectFormat);
-  if (made === undefined) {
-    made = makeSkeleton(ctx, objectFormat);
-    ctx.skeletons.set(objectFormat, made);
-  }
-  const { dirs, files } = await made;
-  await Deno.mkdir(ctx.gitDir);
-  for (const dir of dirs) await Deno.mkdir(`${ctx.gitDir}/${dir}`);
-  for (const file of files) {
-    await Deno.writeFile(`${ctx.gitDir}/${file.path}`, file.bytes);
-  }
-}
-
-async function makeSkeleton(
-  ctx: RemoteContext,
-  objectFormat: "sha1" | "sha256",
-): Promise<Skeleton> {
-  const path = `${ctx.scratchDir}/skeleton-${objectFormat}.git`;
-  const format = objectFormat === "sha256" ? ["--object-format=sha256"] : [];
-  const out = await ctx.git(
-    ["init", "--bare", "-q", "--template=", ...format, path],
-    { cwd: ctx.scratchDir, env: ctx.env },
-  );
-  if (out.code !== 0) gitFailure(out, "preparing a work repo", ctx);
-  const skeleton: Skeleton = { dirs: [], files: [] };
-  const walk = async (dir: string) => {
-    for await (const entry of Deno.readDir(`${path}/${dir}`)) {
-      const rel = dir === "" ? entry.name : `${dir}/${entry.name}`;
-      if (entry.isDirectory) {
-        skeleton.dirs.push(rel);
-        await walk(rel);
-      } else if (entry.isFile) {
-        skeleton.files.push({
-          path: rel,
-          bytes: await Deno.readFile(`${path}/${rel}`),
-        });
-      }
-    }
-  };
-  await walk("");
-  return skeleton;
-}
-
-/**
  * Fetches the branch tip, depth 1: in one smart-HTTP request where
  * `ctx.httpRefs` allows and `want` is known (see `_http_fetch.ts`), else
  * with `git fetch`, asking the server for as little as the commit needs: the trees down to `depth` levels and the small blobs there
@@ -278,7 +225,8 @@ export async function openTip(
   branch: string,
   depth: number,
 ): Promise<string> {
-  await initRepo(ctx, tip.length === 64 ? "sha256" : "sha1");
+  // In the object format of the remote: a 64-digit tip means SHA-256.
+  await initBareRepo(ctx.gitDir, "main", tip.length === 64 ? "sha256" : "sha1");
   return await fetchTip(ctx, branch, tip, depth);
 }
 

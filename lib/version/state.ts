@@ -1,8 +1,8 @@
 /**
  * The version file inside one fetched tip: where it sits in the tree, what
  * it holds, and the one-file commit that changes it. One `cat-file` reads
- * the trees on the file's path, the file and the probes; one `fast-import`
- * writes the commit.
+ * the trees on the file's path, the file and the probes; the commit is
+ * written from those trees in-process (`git/objects.ts`).
  *
  * @module
  */
@@ -12,11 +12,11 @@ import type { RemoteContext } from "../git/context.ts";
 import { openTip } from "../git/remote.ts";
 import {
   type GitObject,
-  importCommit,
   MAX_TREE_BYTES,
   parseTree,
   readObjects,
   type TreeEntry,
+  writeCommit,
 } from "../git/objects.ts";
 import { missNote } from "./unmatched.ts";
 import {
@@ -42,6 +42,11 @@ export interface VersionState {
   probesFound?: string[];
   /** Names in the tip's root tree (for "did you mean"). */
   rootNames?: string[];
+  /**
+   * The raw trees on the file's path, root first (null: a directory not
+   * there), for writing the commit in-process; absent when not all read.
+   */
+  trees?: (Uint8Array | null)[];
 }
 
 /** Largest version file read: 64 KiB (a version is at most 128 bytes). */
@@ -93,6 +98,7 @@ export async function readVersionState(
     ? parseTree(root.bytes, tip.length / 2).map((e) => e.name)
     : [];
   const entry = entryOnPath(objects, dirs, segments, tip.length / 2);
+  const trees = rawTrees(objects, dirs);
   const file = objects.get(fileSpec);
   const content: VersionFileContent | null = entry === null
     ? null
@@ -114,7 +120,27 @@ export async function readVersionState(
       fileName,
     ),
     rootNames,
+    ...(trees === null ? {} : { trees }),
   };
+}
+
+/**
+ * The raw trees named by `dirs`, or null when one is not a tree that was
+ * read (`entryOnPath` has refused a path through a file by then).
+ */
+function rawTrees(
+  objects: ReadonlyMap<string, GitObject | null>,
+  dirs: readonly string[],
+): (Uint8Array | null)[] | null {
+  const trees: (Uint8Array | null)[] = [];
+  for (const spec of dirs) {
+    const tree = objects.get(spec);
+    if (tree === null || tree === undefined) trees.push(null);
+    else if (tree.type === "tree" && tree.tooLarge !== true) {
+      trees.push(tree.bytes);
+    } else return null;
+  }
+  return trees;
 }
 
 /**
@@ -262,12 +288,13 @@ export async function writeVersionCommit(
   message: string,
   author: { name: string; email: string },
 ): Promise<string> {
-  return await importCommit(ctx, {
+  return await writeCommit(ctx, {
     parent: state.tip,
     path,
     mode: state.entry?.mode ?? "100644",
     content: renderVersionFile(version),
     message,
     author,
-  });
+    at: ctx.now?.() ?? Date.now(),
+  }, state.trees);
 }
