@@ -145,26 +145,22 @@ Deno.test("http push: a file deep in the tree; the server's fsck finds nothing m
 Deno.test("http push: the branch moved after the fetch: the stale old value is refused, re-read and pushed again", async () => {
   await using fx = await Fixture.create();
   const repo = await fx.repo("org/a", { ".runtime-version": "0.1\n" });
-  const { server, seen } = await serverWith(fx);
-  await using _ = server;
   let raced = false;
-  const { run, result } = await push(
-    server.origin,
-    "0.2",
-    (git) => async (args, options) => {
-      // After the fetch, before the push: the read of the fetched tip.
-      if (args[0] === "cat-file" && !raced) {
-        raced = true;
-        await fx.commit(repo, {
-          branch: "main",
-          files: { "other": "racer\n" },
-          message: "racer\n",
-          author: "Other <other@example.com>",
-        });
-      }
-      return git(args, options);
-    },
-  );
+  // The first push arrives after another publisher moved the branch.
+  const { server, seen } = await serverWith(fx, async () => {
+    if (!raced) {
+      raced = true;
+      await fx.commit(repo, {
+        branch: "main",
+        files: { "other": "racer\n" },
+        message: "racer\n",
+        author: "Other <other@example.com>",
+      });
+    }
+    return null;
+  });
+  await using _ = server;
+  const { run, result } = await push(server.origin, "0.2");
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.equal(result.status, "updated");
   assert.equal(result.attempts, 2);

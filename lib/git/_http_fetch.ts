@@ -30,7 +30,13 @@
  */
 
 import { deadline } from "./_deadline.ts";
-import { type RemoteContext, signalOf, stepFailure } from "./context.ts";
+import {
+  type Fetched,
+  indexPack,
+  type RemoteContext,
+  stepFailure,
+} from "./context.ts";
+import { readPack } from "./_pack_read.ts";
 import { fetchRequest, readFetchAnswer } from "./_pack.ts";
 import { readCapped } from "../read_capped.ts";
 import { InterruptedError, TemplateError } from "../errors.ts";
@@ -43,6 +49,11 @@ import { refuseRateLimit } from "./_rate_limited.ts";
 const MAX_PACK_BYTES: number = 64 * 1024 * 1024;
 
 const RESULT = "application/x-git-upload-pack-result";
+
+/** The largest pack read in-process (1 MiB); a larger one goes to git. */
+const HELD_PACK_BYTES = 1024 * 1024;
+/** The most object bytes a pack read in-process may hold (4 MiB). */
+const HELD_OBJECT_BYTES = 4 * 1024 * 1024;
 
 /** One fetch's end: the pack and shallow lines, or why there is none. */
 type Answer =
@@ -111,6 +122,19 @@ export async function fetchOverHttp(
     }
   }
   if (!answer.ok) return null;
+  // A small pack is read here, and given to git only if git must read
+  // the work repo (see `handOver`): a template whose files are all in it
+  // costs no git process at all.
+  const objects = answer.pack.length <= HELD_PACK_BYTES
+    ? readPack(answer.pack, HELD_OBJECT_BYTES)
+    : null;
+  if (objects?.get(tip)?.type === "commit") {
+    const held: Fetched = ctx.fetched ?? { objects: new Map(), pending: [] };
+    for (const [oid, object] of objects) held.objects.set(oid, object);
+    held.pending.push({ pack: answer.pack, shallow: answer.shallow });
+    ctx.fetched = held;
+    return tip;
+  }
   return await indexPack(ctx, answer) ? tip : null;
 }
 
@@ -155,31 +179,4 @@ async function request(
   // An empty or ERR answer to a filtered request: the filter was refused.
   if (read === null) return { ok: false, refused: filter !== null };
   return { ok: true, ...read };
-}
-
-/**
- * Hands the pack to `git index-pack --stdin --promisor` in the work repo
- * and records the shallow boundary as `git fetch --depth=1` does. False
- * when git does not take the pack (git then fetches).
- */
-async function indexPack(
-  ctx: RemoteContext,
-  answer: { pack: Uint8Array; shallow: string[] },
-): Promise<boolean> {
-  const out = await ctx.git(["index-pack", "--stdin", "--promisor"], {
-    cwd: ctx.gitDir,
-    env: ctx.env,
-    stdin: answer.pack,
-    ...signalOf(ctx),
-  });
-  if (out.aborted) throw new InterruptedError();
-  if (out.code !== 0) return false;
-  if (answer.shallow.length > 0) {
-    const path = `${ctx.gitDir}/shallow`;
-    const old = await Deno.readTextFile(path).catch(() => "");
-    const lines = new Set([...old.split("\n"), ...answer.shallow]);
-    lines.delete("");
-    await Deno.writeTextFile(path, `${[...lines].join("\n")}\n`);
-  }
-  return true;
 }

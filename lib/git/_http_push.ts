@@ -39,6 +39,7 @@
 import { deadline } from "./_deadline.ts";
 import { concatBytes, type GitOutput } from "./runner.ts";
 import {
+  handOver,
   network,
   type PushOutcome,
   type RemoteContext,
@@ -144,6 +145,7 @@ async function onlyParent(
   ctx: RemoteContext,
   commit: string,
 ): Promise<string | null> {
+  await handOver(ctx);
   const out = await ctx.git(["cat-file", "commit", commit], {
     cwd: ctx.gitDir,
     env: ctx.env,

@@ -47,11 +47,72 @@ export interface RemoteContext {
   /** Now, in milliseconds since the epoch: dates the commits written. */
   now?: () => number;
   /**
+   * What in-process fetches brought and git has not been given yet: read
+   * from here first (see {@linkcode handOver}).
+   */
+  fetched?: Fetched;
+  /**
    * What a refused-credentials error advises for this target, when the
    * generic advice would mislead (no token was sent to it); null or
    * absent: the generic advice.
    */
   authAdvice?: string | null;
+}
+
+/** Objects fetched in-process, and the packs they came in. */
+export interface Fetched {
+  /** Every object of the packs, by id. */
+  objects: Map<string, { type: string; body: Uint8Array }>;
+  /** Packs not yet handed to git, with their shallow boundaries. */
+  pending: { pack: Uint8Array; shallow: string[] }[];
+}
+
+/**
+ * Hands git the packs fetched in-process and not yet indexed (`git
+ * index-pack --stdin --promisor` in the work repo) and records their
+ * shallow boundaries as `git fetch --depth=1` does: called before any git
+ * run that reads the work repo (a network call in it does so itself).
+ * Throws `unknown` when git does not take a pack.
+ */
+export async function handOver(ctx: RemoteContext): Promise<void> {
+  const pending = ctx.fetched?.pending ?? [];
+  while (pending.length > 0) {
+    const next = pending[0];
+    if (next === undefined) break;
+    if (!await indexPack(ctx, next)) {
+      throw new TemplateError(
+        "unknown",
+        `reading the fetched files: git did not take the pack the server sent; ${ADVICE.unknown}`,
+      );
+    }
+    pending.shift();
+  }
+}
+
+/**
+ * `git index-pack --stdin --promisor` of `pack` in the work repo, and its
+ * shallow boundary recorded. False when git does not take the pack.
+ */
+export async function indexPack(
+  ctx: RemoteContext,
+  fetched: { pack: Uint8Array; shallow: string[] },
+): Promise<boolean> {
+  const out = await ctx.git(["index-pack", "--stdin", "--promisor"], {
+    cwd: ctx.gitDir,
+    env: ctx.env,
+    stdin: fetched.pack,
+    ...signalOf(ctx),
+  });
+  if (out.aborted) throw new InterruptedError();
+  if (out.code !== 0) return false;
+  if (fetched.shallow.length > 0) {
+    const path = `${ctx.gitDir}/shallow`;
+    const old = await Deno.readTextFile(path).catch(() => "");
+    const lines = new Set([...old.split("\n"), ...fetched.shallow]);
+    lines.delete("");
+    await Deno.writeTextFile(path, `${[...lines].join("\n")}\n`);
+  }
+  return true;
 }
 
 /** How a push ended. */
@@ -133,15 +194,19 @@ export function signalOf(ctx: RemoteContext): { signal?: AbortSignal } {
   return ctx.signal === undefined ? {} : { signal: ctx.signal };
 }
 
-/** A git call that may talk to the server: it gets the timeout. */
-export function network(
+/**
+ * A git call that may talk to the server: it gets the timeout. Run in the
+ * work repo, it first hands git what was fetched in-process.
+ */
+export async function network(
   ctx: RemoteContext,
   args: string[],
   cwd: string,
   stdin?: string,
   env?: Readonly<Record<string, string>>,
 ): Promise<GitOutput> {
-  return ctx.git(args, {
+  if (cwd === ctx.gitDir) await handOver(ctx);
+  return await ctx.git(args, {
     cwd,
     env: env === undefined ? ctx.env : { ...ctx.env, ...env },
     timeoutMs: ctx.timeoutMs,

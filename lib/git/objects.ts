@@ -20,7 +20,12 @@ import {
 } from "./object_write.ts";
 import { commitNonce, withNonce } from "./nonce.ts";
 import { TemplateError } from "../errors.ts";
-import { gitFailure, type RemoteContext, signalOf } from "./context.ts";
+import {
+  gitFailure,
+  handOver,
+  type RemoteContext,
+  signalOf,
+} from "./context.ts";
 
 /** One entry of a tree listing (`ls-tree` output). */
 export interface TreeEntry {
@@ -83,6 +88,13 @@ export async function readObjects(
       : found.size > cap(spec, found.type)
       ? { ...found, bytes: new Uint8Array(), tooLarge: true as const }
       : found;
+  const held = ctx.fetched === undefined
+    ? null
+    : fromFetched(ctx.fetched.objects, specs);
+  if (held !== null) {
+    return new Map(specs.map((spec) => [spec, capped(spec, held.get(spec))]));
+  }
+  await handOver(ctx);
   const once = await batch(ctx, "--batch", specs);
   if (once !== "too-large") {
     return new Map(specs.map((spec) => [spec, capped(spec, once.get(spec))]));
@@ -104,6 +116,52 @@ export async function readObjects(
 }
 
 type SizedObject = GitObject & { size: number };
+
+/**
+ * `specs` (`<tip>^{tree}` or `<tip>:<path>`) answered from objects fetched
+ * in-process, as `cat-file --batch` would answer them: null for a spec
+ * that names nothing (no such entry, a path through a file, a submodule).
+ * Null for the whole when one cannot be answered here: an object on the
+ * way was not fetched (git fetches it lazily) or a spec of another form.
+ */
+function fromFetched(
+  objects: ReadonlyMap<string, { type: string; body: Uint8Array }>,
+  specs: readonly string[],
+): Map<string, SizedObject | null> | null {
+  const answers = new Map<string, SizedObject | null>();
+  const decoder = new TextDecoder();
+  for (const spec of specs) {
+    const m = /^([0-9a-f]{40})(?:\^\{tree\}|:(.+))$/.exec(spec);
+    const commit = objects.get(m?.[1] ?? "");
+    if (m === null || commit?.type !== "commit") return null;
+    const tree = /^tree ([0-9a-f]{40})\n/.exec(
+      decoder.decode(commit.body.subarray(0, 46)),
+    )?.[1];
+    let found = objects.get(tree ?? "");
+    if (found === undefined) return null;
+    const segments = m[2]?.split("/") ?? [];
+    if (segments.some((s) => s === "" || s === "." || s === "..")) return null;
+    let missing = false;
+    for (const segment of segments) {
+      const entry = found.type === "tree"
+        ? parseTree(found.body, 20).find((e) => e.name === segment)
+        : undefined;
+      if (entry === undefined || entry.type === "commit") {
+        missing = true;
+        break;
+      }
+      found = objects.get(entry.oid);
+      if (found === undefined) return null;
+    }
+    answers.set(
+      spec,
+      missing
+        ? null
+        : { type: found.type, size: found.body.length, bytes: found.body },
+    );
+  }
+  return answers;
+}
 
 function tooLargeToRead(): TemplateError {
   return new TemplateError(
@@ -283,6 +341,7 @@ export async function importCommit(
   ctx: RemoteContext,
   commit: OneFileCommit,
 ): Promise<string> {
+  await handOver(ctx);
   const who = signature(signedAt(commit.author, commit.at));
   const stream = new FastImportStream();
   // One local ref per parent: a retry on a new tip is never a non-fast-
