@@ -375,8 +375,11 @@ export async function runTemplates<R extends TemplateResult>(
           });
         } finally {
           // Temp space follows the concurrency: the work repo goes when
-          // its template ends, not when the run does.
+          // its template ends, not when the run does; so do the objects
+          // it held in memory.
           await removeWorkRepo(ctx.gitDir);
+          delete ctx.fetched;
+          ctx.written?.clear();
         }
       }
       if (flight.ok && flight.moved) result.movedTo = flight.target.url;

@@ -59,6 +59,24 @@ export interface RemoteContext {
   authAdvice?: string | null;
 }
 
+/**
+ * `ctx` for another work repo at `gitDir` (a read after the template's
+ * own repo went): nothing fetched or written there yet, `signal` if given.
+ */
+export function inAnotherRepo(
+  ctx: RemoteContext,
+  gitDir: string,
+  signal?: AbortSignal,
+): RemoteContext {
+  const { fetched: _fetched, written: _written, ...rest } = ctx;
+  return {
+    ...rest,
+    gitDir,
+    written: new Map(),
+    ...(signal === undefined ? {} : { signal }),
+  };
+}
+
 /** Objects fetched in-process, and the packs they came in. */
 export interface Fetched {
   /** Every object of the packs, by id. */

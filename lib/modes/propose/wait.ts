@@ -26,6 +26,7 @@ import {
 import { ForgeError } from "../../forge/client.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
 import { currentTip, lsRemote, openTip } from "../../git/remote.ts";
+import { inAnotherRepo } from "../../git/context.ts";
 import { removeWorkRepo } from "../../engine/workdir.ts";
 import type { PushResult } from "../../model.ts";
 import {
@@ -52,11 +53,7 @@ export async function defaultHolds(
   const { branch, settings } = where;
   // A work repo of its own: the template's went when its step ended; its
   // reads stopped by `signal` when given (a wait's deadline, the interrupt).
-  const ctx = {
-    ...where.ctx,
-    gitDir: `${where.ctx.gitDir}-merged`,
-    ...(signal === undefined ? {} : { signal }),
-  };
+  const ctx = inAnotherRepo(where.ctx, `${where.ctx.gitDir}-merged`, signal);
   const tip = (await lsRemote(ctx, branch)).tips.get(branch);
   if (tip !== undefined) {
     let current = false;

@@ -24,6 +24,7 @@ import { runWithCi } from "../../engine/ci_gate.ts";
 import type { BranchMoved } from "../../forge/ci.ts";
 import type { CiReader } from "../../forge/ci_reader.ts";
 import { currentTip, openTip } from "../../git/remote.ts";
+import { inAnotherRepo } from "../../git/context.ts";
 import { removeWorkRepo } from "../../engine/workdir.ts";
 import type { PushResult } from "../../model.ts";
 import { readVersionState } from "../../version/state.ts";
@@ -96,7 +97,7 @@ function branchMoved(
     tipOf: (signal) => currentTip(at(signal), where.branch),
     followable: async (sha, signal) => {
       // A work repo of its own: the template's went when its push ended.
-      const ctx = { ...at(signal), gitDir: `${where.ctx.gitDir}-ci` };
+      const ctx = inAnotherRepo(where.ctx, `${where.ctx.gitDir}-ci`, signal);
       try {
         const tip = await openTip(ctx, sha, where.branch, depth);
         const state = await readVersionState(
