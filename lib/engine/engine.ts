@@ -374,12 +374,10 @@ export async function runTemplates<R extends TemplateResult>(
             refused,
           });
         } finally {
-          // Temp space follows the concurrency: the work repo goes when
-          // its template ends, not when the run does; so do the objects
-          // it held in memory.
+          // Temp space and memory follow the concurrency: the work repo
+          // and the objects held go when the template ends.
           await removeWorkRepo(ctx.gitDir);
           delete ctx.fetched;
-          ctx.written?.clear();
         }
       }
       if (flight.ok && flight.moved) result.movedTo = flight.target.url;
