@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
-import { hostileGitea, json } from "./support/hostile_gitea.ts";
+import { backdatedGreen, hostileGitea } from "./support/hostile_gitea.ts";
 import { ENV, FAST, TOKEN } from "./support/wait_fixtures.ts";
 import type { PushReport } from "../lib/model.ts";
 import { withNonce } from "../lib/git/nonce.ts";
@@ -209,27 +209,7 @@ Deno.test("push --wait: a green status dated before the push is not believed for
     `${fx.root}/srv`,
     TOKEN,
     "1.22.6",
-    (request) => {
-      const path = new URL(request.url).pathname;
-      const sha = /\/repos\/org\/a\/commits\/([0-9a-f]{40})\/status$/.exec(
-        path,
-      )?.[1];
-      if (sha === undefined) return null;
-      return json({
-        state: "success",
-        sha,
-        total_count: 1,
-        statuses: [{
-          id: 1,
-          status: "success",
-          context: CONTEXT,
-          target_url: "",
-          description: "Successful in 1s",
-          created_at: "2020-01-01T00:00:00Z",
-          updated_at: "2020-01-01T00:00:00Z",
-        }],
-      });
-    },
+    (request) => backdatedGreen(request, "org/a", CONTEXT, ""),
   );
   const json_ = `${fx.root}/r.json`;
   const run = await runCascade(

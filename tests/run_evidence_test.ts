@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { Fixture, readReport, runCascade } from "./support/fixtures.ts";
-import { hostileGitea, json } from "./support/hostile_gitea.ts";
+import { backdatedGreen, hostileGitea, json } from "./support/hostile_gitea.ts";
 import {
   args,
   BUILD,
@@ -211,26 +211,14 @@ Deno.test("push --wait: a status posted in advance, linking to an old run, is no
     polling: fastFake(),
     // Green, posted (it says) in 2020, for whatever commit is asked for,
     // linking to the repo's old run 1.
-    forge: (request) => {
-      const sha = /\/commits\/([0-9a-f]{40})\/status$/.exec(
-        new URL(request.url).pathname,
-      )?.[1];
-      if (sha === undefined) return null;
-      return json({
-        state: "success",
-        sha,
-        total_count: 1,
-        statuses: [{
-          id: 1,
-          status: "success",
-          context: BUILD,
-          target_url: "/org/a/actions/runs/1/jobs/0",
-          description: "Successful in 1s",
-          created_at: OLD,
-          updated_at: OLD,
-        }],
-      });
-    },
+    forge: (request) =>
+      backdatedGreen(
+        request,
+        "org/a",
+        BUILD,
+        "/org/a/actions/runs/1/jobs/0",
+        OLD,
+      ),
     rewrite: (request, body) => {
       if (isRunsList(request)) {
         body.workflow_runs = [old];

@@ -58,3 +58,34 @@ export function json(value: unknown): Response {
     headers: { "Content-Type": "application/json" },
   });
 }
+
+/**
+ * A forged combined status: for whatever commit of `repo` is asked,
+ * green, one `context` linking to `targetUrl`, posted (it says) at `at`
+ * (default 2020). Null for any other request.
+ */
+export function backdatedGreen(
+  request: Request,
+  repo: string,
+  context: string,
+  targetUrl: string,
+  at = "2020-01-01T00:00:00Z",
+): Response | null {
+  const sha = new RegExp(`/repos/${repo}/commits/([0-9a-f]{40})/status$`)
+    .exec(new URL(request.url).pathname)?.[1];
+  if (sha === undefined) return null;
+  return json({
+    state: "success",
+    sha,
+    total_count: 1,
+    statuses: [{
+      id: 1,
+      status: "success",
+      context,
+      target_url: targetUrl,
+      description: "Successful in 1s",
+      created_at: at,
+      updated_at: at,
+    }],
+  });
+}
