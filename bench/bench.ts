@@ -40,7 +40,8 @@ import {
   type GitRunner,
   hermeticEnv,
 } from "../lib/git/runner.ts";
-import { createBareRepo, seedCommit } from "../tests/support/seed.ts";
+import { seedCommit } from "../tests/support/seed.ts";
+import { initBareRepo } from "../lib/git/init_repo.ts";
 import { FastImportStream } from "../lib/git/fast_import.ts";
 import { basicCredentials } from "../lib/console/redact.ts";
 import { benchWait } from "./wait_bench.ts";
@@ -131,7 +132,7 @@ try {
   for (let i = 0; i < N; i++) {
     await copyDir(heavySeed, `${root}/srv/heavy/t${i}.git`);
     const tiny = `${root}/srv/tiny/t${i}.git`;
-    await createBareRepo(tiny, "main");
+    await initBareRepo(tiny, "main");
     await seedCommit(git, tiny, {
       branch: "main",
       files: {
@@ -365,7 +366,7 @@ function median(values: readonly number[]): number {
 
 /** A template with COMMITS commits and an ASSET_MIB random asset at the tip. */
 async function buildHeavy(git: GitRunner, path: string): Promise<void> {
-  await createBareRepo(path, "main");
+  await initBareRepo(path, "main");
   const stream = new FastImportStream();
   const text = (t: string) => stream.text(t);
   const data = (d: string | Uint8Array) => stream.data(d);
@@ -569,7 +570,7 @@ async function cpuSeconds(): Promise<number> {
 
 /** A tiny template, as the full bench makes them. */
 async function buildTiny(git: GitRunner, path: string): Promise<string> {
-  await createBareRepo(path, "main");
+  await initBareRepo(path, "main");
   return await seedCommit(git, path, {
     branch: "main",
     files: {

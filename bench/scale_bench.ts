@@ -30,7 +30,8 @@ import {
   createGitRunner,
   hermeticEnv,
 } from "../lib/git/runner.ts";
-import { createBareRepo, seedCommit } from "../tests/support/seed.ts";
+import { seedCommit } from "../tests/support/seed.ts";
+import { initBareRepo } from "../lib/git/init_repo.ts";
 import { startGitHttpServer } from "../tests/support/http_server.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -71,7 +72,7 @@ export async function benchScale(options: ScaleOptions): Promise<void> {
       ...configEnv(BASE_GIT_CONFIG),
     });
     const seed = `${root}/seed.git`;
-    await createBareRepo(seed, "main");
+    await initBareRepo(seed, "main");
     await seedCommit(git, seed, {
       branch: "main",
       files: {

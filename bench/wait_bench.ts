@@ -15,7 +15,8 @@ import {
   createGitRunner,
   hermeticEnv,
 } from "../lib/git/runner.ts";
-import { createBareRepo, seedCommit } from "../tests/support/seed.ts";
+import { seedCommit } from "../tests/support/seed.ts";
+import { initBareRepo } from "../lib/git/init_repo.ts";
 import type { PushReport } from "../lib/model.ts";
 import { startGitea } from "../tests/support/gitea_api.ts";
 
@@ -97,7 +98,7 @@ async function makeTemplates(root: string, n: number): Promise<void> {
   });
   for (let i = 0; i < n; i++) {
     const path = `${root}/srv/org/t${i}.git`;
-    await createBareRepo(path, "main");
+    await initBareRepo(path, "main");
     await seedCommit(git, path, {
       branch: "main",
       files: { ".runtime-version": "0.0.0\n" },

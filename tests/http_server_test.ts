@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { BASE_GIT_CONFIG, configEnv, hermeticEnv } from "../lib/git/runner.ts";
-import { createBareRepo, seedCommit } from "./support/seed.ts";
+import { seedCommit } from "./support/seed.ts";
+import { initBareRepo } from "../lib/git/init_repo.ts";
 import { Fixture } from "./support/fixtures.ts";
 import { pktLine as pkt, startGitHttpServer } from "./support/http_server.ts";
 
@@ -86,7 +87,7 @@ class TestRepos implements AsyncDisposable {
   async seed(name: string): Promise<{ path: string; tip: string }> {
     const path = `${this.srv}/${name}.git`;
     await Deno.mkdir(path, { recursive: true });
-    await createBareRepo(path, "main");
+    await initBareRepo(path, "main");
     const tip = await seedCommit(this.#fx.git, path, {
       branch: "main",
       files: { README: "hello\n", "dir/file": "inner\n" },
@@ -97,7 +98,7 @@ class TestRepos implements AsyncDisposable {
   /** A new empty bare work repo. */
   async workRepo(name: string): Promise<string> {
     const path = `${this.#fx.root}/${name}`;
-    await createBareRepo(path, "main");
+    await initBareRepo(path, "main");
     return path;
   }
 

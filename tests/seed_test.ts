@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { Fixture } from "./support/fixtures.ts";
-import { createBareRepo } from "./support/seed.ts";
 import { initBareRepo } from "../lib/git/init_repo.ts";
 
 /** Every file and directory under `root`, with the text of each file. */
@@ -39,8 +38,7 @@ Deno.test("initBareRepo() writes what git init --bare --template= writes, byte f
       real,
     ]);
     assert.equal(init.code, 0, init.stderr);
-    if (format === "sha1") await createBareRepo(made, branch);
-    else await initBareRepo(made, branch, format);
+    await initBareRepo(made, branch, format);
     assert.deepEqual(await tree(made), await tree(real), name);
     const head = await fx.git(["symbolic-ref", "HEAD"], { cwd: made });
     assert.equal(head.stdout, `refs/heads/${branch}\n`);
@@ -51,11 +49,11 @@ Deno.test("initBareRepo() writes what git init --bare --template= writes, byte f
   }
 });
 
-Deno.test("createBareRepo() refuses a branch name it would have to guess about", async () => {
+Deno.test("initBareRepo() refuses a branch name it would have to guess about", async () => {
   await using fx = await Fixture.create();
   for (const branch of ["", "-x", "a..b", "a b", "a/", "@{x}"]) {
     await assert.rejects(
-      createBareRepo(`${fx.root}/x.git`, branch),
+      initBareRepo(`${fx.root}/x.git`, branch),
       /not a plain branch name/,
       JSON.stringify(branch),
     );

@@ -16,7 +16,8 @@ import {
   type GitRunner,
   hermeticEnv,
 } from "../../lib/git/runner.ts";
-import { createBareRepo, type SeedCommit, seedCommit } from "./seed.ts";
+import { type SeedCommit, seedCommit } from "./seed.ts";
+import { initBareRepo } from "../../lib/git/init_repo.ts";
 import type { Sinks } from "../../lib/console/console.ts";
 
 /** Path of the entry point, for subprocess runs. */
@@ -94,7 +95,7 @@ export class Fixture implements AsyncDisposable {
   ): Promise<string> {
     const path = `${this.root}/srv/${name}.git`;
     await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    await createBareRepo(path, branch);
+    await initBareRepo(path, branch);
     // What `git config` would write, without a process per setting (the
     // suite makes hundreds of repos). A server runs its own maintenance: no
     // `git gc --auto` after every push it receives.

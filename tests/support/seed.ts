@@ -1,7 +1,7 @@
 /**
- * Seeding template repos: a bare repo with a default branch, and commits
- * of any size. A first commit of plain paths is written in-process as
- * loose objects (`lib/git/object_write.ts`, the writer cascade's own
+ * Seeding template repos with commits of any size (the repos themselves
+ * are made by `lib/git/init_repo.ts`). A first commit of plain paths is
+ * written in-process as loose objects (`lib/git/object_write.ts`, the writer cascade's own
  * commits use); anything else with one `git fast-import`. The suite seeds
  * hundreds of repos, and fast-import was its heaviest git start.
  *
@@ -10,7 +10,6 @@
 
 import { FastImportStream } from "../../lib/git/fast_import.ts";
 import type { GitRunner } from "../../lib/git/runner.ts";
-import { initBareRepo } from "../../lib/git/init_repo.ts";
 import {
   commitObject,
   gitObject,
@@ -206,13 +205,4 @@ async function writeFirstCommit(
   });
   await Deno.writeTextFile(refPath, `${made.oid}\n`);
   return made.oid;
-}
-
-/**
- * Creates a bare repository whose default branch is `branch`, as
- * `git init --bare --template=` would, without starting git (see
- * `lib/git/init_repo.ts`).
- */
-export function createBareRepo(path: string, branch: string): Promise<void> {
-  return initBareRepo(path, branch);
 }
