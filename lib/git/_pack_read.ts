@@ -16,8 +16,8 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { inflateSync } from "node:zlib";
+import { hexOf, objectId, sha1Hex } from "./object_write.ts";
 
 /** An object read from a pack. */
 export interface PackedObject {
@@ -44,10 +44,6 @@ interface Entry {
   base?: number | string;
 }
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * The SHA-1 pack's objects by id, or null when it is not one cascade reads
  * in-process (see the module doc).
@@ -63,8 +59,9 @@ export function readPack(
   const count = view.getUint32(8);
   if (magic !== "PACK" || (version !== 2 && version !== 3)) return null;
   const end = pack.length - 20;
-  const sum = createHash("sha1").update(pack.subarray(0, end)).digest("hex");
-  if (sum !== hex(pack.subarray(end))) return null;
+  if (sha1Hex(pack.subarray(0, end)) !== hexOf(pack.subarray(end))) {
+    return null;
+  }
   // Each entry takes at least 2 bytes: a count beyond that is a lie.
   if (count > (end - 12) / 2) return null;
   let left = budget;
@@ -96,7 +93,7 @@ export function readPack(
       if (!byStart.has(base)) return null;
     } else if (kind === REF_DELTA) {
       if (pos + 20 > end) return null;
-      base = hex(pack.subarray(pos, pos + 20));
+      base = hexOf(pack.subarray(pos, pos + 20));
       pos += 20;
     } else if (TYPES[kind] === undefined) return null;
     left -= size;
@@ -163,11 +160,7 @@ function resolve(
   for (let next = ready.pop(); next !== undefined; next = ready.pop()) {
     const [i, object] = next;
     named++;
-    const header = new TextEncoder().encode(
-      `${object.type} ${object.body.length}\0`,
-    );
-    const oid = createHash("sha1").update(header).update(object.body)
-      .digest("hex");
+    const oid = objectId(object.type, object.body);
     objects.set(oid, object);
     const waiting = [...byOffset.get(i) ?? [], ...byId.get(oid) ?? []];
     byOffset.delete(i);

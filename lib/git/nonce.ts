@@ -24,13 +24,15 @@
  * @module
  */
 
+import { hexOf } from "./object_write.ts";
+
 /** The trailer's key. */
 const NONCE_TRAILER = "Cascade-Nonce";
 
 /** 128 random bits from `crypto.getRandomValues`, as 32 hex digits. */
 export function commitNonce(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return hexOf(bytes);
 }
 
 /**

@@ -33,10 +33,20 @@ export interface GitObjectData {
 const encoder = new TextEncoder();
 
 /** The SHA-1 of `parts` joined, as 40 hex digits. */
-function sha1(...parts: Uint8Array[]): string {
+export function sha1Hex(...parts: Uint8Array[]): string {
   const hash = createHash("sha1");
   for (const part of parts) hash.update(part);
   return hash.digest("hex");
+}
+
+/** `bytes` as lower-case hex digits, two per byte. */
+export function hexOf(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The SHA-1 id of the object `type` with `body` (as `git hash-object`). */
+export function objectId(type: string, body: Uint8Array): string {
+  return sha1Hex(encoder.encode(`${type} ${body.length}\0`), body);
 }
 
 /** The object `type` with `body`, and its id (as `git hash-object`). */
@@ -45,8 +55,7 @@ export function gitObject(
   body: Uint8Array | string,
 ): GitObjectData {
   const bytes = typeof body === "string" ? encoder.encode(body) : body;
-  const header = encoder.encode(`${type} ${bytes.length}\0`);
-  return { type, body: bytes, oid: sha1(header, bytes) };
+  return { type, body: bytes, oid: objectId(type, bytes) };
 }
 
 /**
@@ -77,34 +86,52 @@ export async function writeLoose(
 }
 
 /** One entry of a raw tree: its mode, name and id, as bytes. */
-interface RawEntry {
+export interface RawEntry {
+  /** The mode as the tree holds it (`100644`, `40000`, ...). */
   mode: Uint8Array;
+  /** The name: one path segment. */
   name: Uint8Array;
+  /** The id's bytes. */
   oid: Uint8Array;
   /** The mode says directory (`40000`). */
   isTree: boolean;
 }
 
-/** The raw tree's entries, or null when it is not a well-formed tree. */
-function rawEntries(tree: Uint8Array): RawEntry[] | null {
+/**
+ * The one reader of raw trees: the entries (`<mode> <name>\0<id>`, ids of
+ * `hashBytes`) up to the first one cut short or without a mode or a name;
+ * `complete` when that was the end of the tree.
+ */
+export function scanTree(
+  tree: Uint8Array,
+  hashBytes = 20,
+): { entries: RawEntry[]; complete: boolean } {
   const entries: RawEntry[] = [];
   let pos = 0;
   while (pos < tree.length) {
     const space = tree.indexOf(0x20, pos);
     const nul = space < 0 ? -1 : tree.indexOf(0, space + 1);
-    if (space <= pos || nul <= space + 1 || nul + 21 > tree.length) {
-      return null;
+    if (
+      space <= pos || nul <= space + 1 || nul + 1 + hashBytes > tree.length
+    ) {
+      return { entries, complete: false };
     }
     const mode = tree.subarray(pos, space);
     entries.push({
       mode,
       name: tree.subarray(space + 1, nul),
-      oid: tree.subarray(nul + 1, nul + 21),
+      oid: tree.subarray(nul + 1, nul + 1 + hashBytes),
       isTree: mode.length === 5 && mode[0] === 0x34,
     });
-    pos = nul + 21;
+    pos = nul + 1 + hashBytes;
   }
-  return entries;
+  return { entries, complete: true };
+}
+
+/** The raw SHA-1 tree's entries, or null when it is not well formed. */
+function rawEntries(tree: Uint8Array): RawEntry[] | null {
+  const { entries, complete } = scanTree(tree);
+  return complete ? entries : null;
 }
 
 /**
@@ -307,5 +334,5 @@ export function packOf(objects: readonly GitObjectData[]): Uint8Array {
     parts.push(new Uint8Array(header), deflateSync(object.body));
   }
   const body = concatBytes(parts);
-  return concatBytes([body, hexBytes(sha1(body))]);
+  return concatBytes([body, hexBytes(sha1Hex(body))]);
 }

@@ -12,7 +12,9 @@ import {
   commitObject,
   gitObject,
   type GitObjectData,
+  hexOf,
   packOf,
+  scanTree,
   signature,
   signedAt,
   treeWith,
@@ -220,28 +222,21 @@ async function batch(
 
 /** Parses a raw tree object (as `cat-file --batch` prints it). */
 export function parseTree(bytes: Uint8Array, hashBytes: number): TreeEntry[] {
-  const entries: TreeEntry[] = [];
   const decoder = new TextDecoder();
-  let pos = 0;
-  while (pos < bytes.length) {
-    const space = bytes.indexOf(0x20, pos);
-    const nul = bytes.indexOf(0, space);
-    if (space < 0 || nul < 0 || nul + hashBytes > bytes.length) break;
-    const mode = decoder.decode(bytes.subarray(pos, space)).padStart(6, "0");
-    const name = decoder.decode(bytes.subarray(space + 1, nul));
-    const oid = Array.from(
-      bytes.subarray(nul + 1, nul + 1 + hashBytes),
-      (b) => b.toString(16).padStart(2, "0"),
-    ).join("");
+  return scanTree(bytes, hashBytes).entries.map((entry) => {
+    const mode = decoder.decode(entry.mode).padStart(6, "0");
     const type = mode === "040000"
       ? "tree"
       : mode === "160000"
       ? "commit"
       : "blob";
-    entries.push({ mode, type, oid, name });
-    pos = nul + 1 + hashBytes;
-  }
-  return entries;
+    return {
+      mode,
+      type,
+      oid: hexOf(entry.oid),
+      name: decoder.decode(entry.name),
+    };
+  });
 }
 
 /** A one-file commit for {@linkcode importCommit}. */
