@@ -3,10 +3,13 @@
  * protocol v2 `fetch` request (`POST <url>/git-upload-pack` with
  * `Git-Protocol: version=2`) that wants the tip by id at depth 1, with the
  * filter `git fetch` would send (the trees down to the file's level and
- * small blobs), and hands the pack to `git index-pack --stdin --promisor`.
- * `git fetch` first asks for the server's capabilities (a GET of
- * `info/refs`) and starts its transport helper and `fetch-pack`; this is
- * one request and one git process.
+ * small blobs). A pack of up to 1 MiB is read in-process
+ * (`_pack_read.ts`) and kept on the context (`ctx.fetched`) until git must
+ * read the work repo (`handOver`); a larger one, or one the reader refuses,
+ * goes to `git index-pack --stdin --promisor` at once. `git fetch` first
+ * asks for the server's capabilities (a GET of `info/refs`) and starts its
+ * transport helper and `fetch-pack`; this is one request and no git
+ * process, or one.
  *
  * A filter is sent without knowing the server allows it (that is what the
  * capability GET would tell): git's upload-pack refuses an unexpected
