@@ -36,8 +36,12 @@ export interface GitHttpServerOptions {
   filters?: boolean;
   /** Consulted first for every request; null falls through to git. */
   api?: (request: Request) => Promise<Response | null> | Response | null;
-  /** Called with the repo directory after a successful push. */
-  onPush?: (repoPath: string) => void;
+  /**
+   * Called with the repo directory after a successful push, and awaited
+   * before the push's answer ends (as Gitea's post-receive hook runs before
+   * git's answer ends): a client that read the answer finds what it did.
+   */
+  onPush?: (repoPath: string) => void | Promise<void>;
 }
 
 /** One request as the server saw it. */
@@ -178,9 +182,7 @@ export async function startGitHttpServer(
     }).spawn();
     children.add(child);
     child.status.finally(() => children.delete(child));
-    if (route.service === "receive-pack" && !route.advertise) {
-      child.status.then((s) => s.success && options.onPush?.(repo));
-    }
+    const pushed = route.service === "receive-pack" && !route.advertise;
 
     // Errors here mean git or the client went away; git's output says why.
     // Once git's output ends, stop feeding it: a client that never finishes
@@ -217,6 +219,9 @@ export async function startGitHttpServer(
         const { done, value } = await reader.read();
         if (!done) return controller.enqueue(value);
         await stopFeeding();
+        if (pushed && (await child.status).success) {
+          await Promise.resolve(options.onPush?.(repo)).catch(() => {});
+        }
         controller.close();
       },
       async cancel() {
