@@ -11,10 +11,12 @@
  * it costs, fitted to measured runs: 0.06 s per KB of test text, 0.5 s for
  * each cascade it runs as a subprocess (a Deno start), 0.15 s for each
  * in-process run and each template repo it makes. The shards run in name
- * order, two at a time, and get smaller down the order (the first holds
- * about three times the last): the heavy ones start first, and the run
- * ends on small ones instead of one large shard left running alone on one
- * core. A new test file joins a shard with no list to keep.
+ * order (`run.ts`: one lane per CPU, each taking the next shard when its
+ * last one ends) and get smaller down the order (the first holds about
+ * seven times the last), filled heaviest file first: the heavy ones start
+ * first, and the run ends on small shards of light files instead of one
+ * large shard left running alone on one core. A new test file joins a
+ * shard with no list to keep.
  *
  * @module
  */
@@ -31,9 +33,9 @@ function weightOf(text: string): number {
     0.15 * count(/\.repo\(/g);
 }
 
-/** Shard `i`'s share of the whole (0-based; 1.5 down to 0.5 of a mean). */
+/** Shard `i`'s share of the whole (0-based; 2 down to 0.3 of a mean). */
 function capacityOf(i: number): number {
-  return 1.5 - i / (SHARDS - 1);
+  return 2 - 1.7 * i / (SHARDS - 1);
 }
 
 /** The name of shard `n`'s module (1-based), e.g. `shard_01_test.ts`. */
@@ -51,19 +53,34 @@ export function shardFiles(): string[][] {
       weight: weightOf(Deno.readTextFileSync(new URL(e.name, dir))),
     }))
     .sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : 1));
-  const shards = Array.from({ length: SHARDS }, (_, i) => ({
+  const total = files.reduce((sum, f) => sum + f.weight, 0);
+  const shares = Array.from({ length: SHARDS }, (_, i) => capacityOf(i));
+  const whole = shares.reduce((a, b) => a + b, 0);
+  const shards = shares.map((share) => ({
     load: 0,
-    capacity: capacityOf(i),
+    capacity: share * total / whole,
     names: [] as string[],
   }));
   const fill = (s: { load: number; capacity: number }, w = 0) =>
     (s.load + w) / s.capacity;
+  // Heaviest first, each into the first shard it fits: the last shards
+  // hold only light files, whose weights are off by little, so the run
+  // ends on small shards as planned.
   for (const file of files) {
-    const emptiest = shards.reduce((a, b) =>
-      fill(b, file.weight) < fill(a, file.weight) ? b : a
-    );
-    emptiest.load += file.weight;
-    emptiest.names.push(file.name);
+    const shard = shards.find((s) => s.load + file.weight <= s.capacity) ??
+      shards.reduce((a, b) =>
+        fill(b, file.weight) < fill(a, file.weight) ? b : a
+      );
+    shard.load += file.weight;
+    shard.names.push(file.name);
+  }
+  // No shard is left empty: it takes the lightest file of the fullest.
+  for (const empty of shards.filter((s) => s.names.length === 0)) {
+    const from = shards.reduce((
+      a,
+      b,
+    ) => (b.names.length > a.names.length ? b : a));
+    empty.names.push(from.names.pop()!);
   }
   return shards.map((s) => s.names.sort());
 }
