@@ -74,13 +74,12 @@ export function shardFiles(): string[][] {
     shard.load += file.weight;
     shard.names.push(file.name);
   }
-  // No shard is left empty: it takes the lightest file of the fullest.
+  // No shard is left empty: it takes the lightest file of the one with most.
   for (const empty of shards.filter((s) => s.names.length === 0)) {
-    const from = shards.reduce((
-      a,
-      b,
-    ) => (b.names.length > a.names.length ? b : a));
-    empty.names.push(from.names.pop()!);
+    const most = shards.reduce((a, b) =>
+      b.names.length > a.names.length ? b : a
+    );
+    empty.names.push(most.names.pop()!);
   }
   return shards.map((s) => s.names.sort());
 }

@@ -220,7 +220,9 @@ export async function startGitHttpServer(
         if (!done) return controller.enqueue(value);
         await stopFeeding();
         if (pushed && (await child.status).success) {
-          await Promise.resolve(options.onPush?.(repo)).catch(() => {});
+          // A hook that throws is the stand-in's own fault: reported as
+          // uncaught (failing the test), and the answer still ends.
+          await Promise.resolve(options.onPush?.(repo)).catch(reportError);
         }
         controller.close();
       },
