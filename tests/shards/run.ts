@@ -8,10 +8,11 @@
  * lanes ended the suite about a tenth sooner than two (88 to 90 s against 93
  * to 104 s, in alternating runs).
  *
- * On Linux, with `taskset` on the PATH and more than one lane, each lane but
- * the extra one is held to a CPU of its own, and so is every git and Deno
- * process its tests start; the extra lane is left free to run wherever a CPU
- * is idle (86 and 97 s, against 95 and 98 s with it held to the first CPU).
+ * On Linux, with `taskset` on the PATH and more than one lane, the first
+ * lanes, one per CPU, are each held to their CPU, and so is every git and
+ * Deno process their tests start; a lane beyond them (the extra one) runs
+ * free, wherever a CPU is idle (86 and 97 s, against 95 and 98 s with the
+ * extra lane held to the first CPU).
  * Measured on our two-core machines, that costs about an eighth less CPU
  * than the same shards spread over both cores (`deno test --parallel`, or
  * lanes left unpinned): a Deno process and the git processes it starts stay
