@@ -31,7 +31,7 @@ import {
   type RedirectCheck,
   redirectTarget,
 } from "../git/redirect.ts";
-import type { RemoteContext } from "../git/context.ts";
+import { releaseHeld, type RemoteContext } from "../git/context.ts";
 import { lsRemote, promisorConfig } from "../git/remote.ts";
 import type { Backoff } from "./retry.ts";
 import { removeWorkRepo } from "./workdir.ts";
@@ -377,7 +377,7 @@ export async function runTemplates<R extends TemplateResult>(
           // Temp space and memory follow the concurrency: the work repo
           // and the objects held go when the template ends.
           await removeWorkRepo(ctx.gitDir);
-          delete ctx.fetched;
+          releaseHeld(ctx);
         }
       }
       if (flight.ok && flight.moved) result.movedTo = flight.target.url;

@@ -77,6 +77,16 @@ export function inAnotherRepo(
   };
 }
 
+/**
+ * Drops what `ctx` holds in memory (the objects fetched in-process and the
+ * packs it wrote) once its template is over: a context kept for a later CI
+ * follow keeps none of it, so memory follows the concurrency, not the fleet.
+ */
+export function releaseHeld(ctx: RemoteContext): void {
+  delete ctx.fetched;
+  ctx.written?.clear();
+}
+
 /** Objects fetched in-process, and the packs they came in. */
 export interface Fetched {
   /** Every object of the packs, by id. */

@@ -1,8 +1,8 @@
 /**
  * Objects of a template's work repo: reading trees and files from what
- * was fetched in-process, else with one `git cat-file --batch`, and writing the one-file commit: in-process
- * where the trees on the file's path were read (`object_write.ts`), else
- * with one `git fast-import`.
+ * was fetched in-process, else with one `git cat-file --batch`; and
+ * writing the one-file commit: in-process where the trees on the file's
+ * path were read (`object_write.ts`), else with one `git fast-import`.
  *
  * @module
  */
@@ -71,10 +71,10 @@ const ONE_PASS_BYTES = 16 * 1024 * 1024;
  * Reads objects, each bounded by its cap (`cap`, default
  * {@linkcode MAX_BLOB_BYTES} for a blob, {@linkcode MAX_TREE_BYTES} for a
  * tree): from the objects fetched in-process (`ctx.fetched`) when they
- * answer every spec, else one `git cat-file --batch` whose output cascade keeps up to 16 MiB;
- * when git says more than that, the read is done again checked for size
- * first (`--batch-check`, then `--batch` of those within their cap), so no
- * large file is ever held. Objects the filtered fetch left out are fetched
+ * answer every spec, else one `git cat-file --batch` whose output cascade
+ * keeps up to 16 MiB; when git says more than that, the read is done
+ * again checked for size first (`--batch-check`, then `--batch` of those
+ * within their cap), so no large file is ever held. Objects the filtered fetch left out are fetched
  * lazily from the promisor remote. `specs` are object names like
  * `TIP^{tree}` or `TIP:path`; the result maps each spec to the object
  * (`tooLarge` and no bytes beyond its cap), or null when it does not exist.
