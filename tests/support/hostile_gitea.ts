@@ -71,9 +71,10 @@ export function backdatedGreen(
   targetUrl: string,
   at = "2020-01-01T00:00:00Z",
 ): Response | null {
-  const sha = new RegExp(`/repos/${repo}/commits/([0-9a-f]{40})/status$`)
-    .exec(new URL(request.url).pathname)?.[1];
-  if (sha === undefined) return null;
+  const asked = /\/repos\/([^/]+\/[^/]+)\/commits\/([0-9a-f]{40})\/status$/
+    .exec(new URL(request.url).pathname);
+  const sha = asked?.[2];
+  if (sha === undefined || asked?.[1] !== repo) return null;
   return json({
     state: "success",
     sha,

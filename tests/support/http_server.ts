@@ -222,7 +222,7 @@ export async function startGitHttpServer(
         if (pushed && (await child.status).success) {
           // A hook that throws is the stand-in's own fault: reported as
           // uncaught (failing the test), and the answer still ends.
-          await Promise.resolve(options.onPush?.(repo)).catch(reportError);
+          await Promise.try(() => options.onPush?.(repo)).catch(reportError);
         }
         controller.close();
       },

@@ -1,8 +1,9 @@
 /**
  * Seeding template repos with commits of any size (the repos themselves
  * are made by `lib/git/init_repo.ts`). A first commit of plain paths is
- * written in-process as loose objects (`lib/git/object_write.ts`, the writer cascade's own
- * commits use); anything else with one `git fast-import`. The suite seeds
+ * written in-process as loose objects (`lib/git/object_write.ts`, the
+ * writer cascade's own commits use); anything else with one
+ * `git fast-import`. The suite seeds
  * hundreds of repos, and fast-import was its heaviest git start.
  *
  * @module
