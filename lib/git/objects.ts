@@ -74,10 +74,11 @@ const ONE_PASS_BYTES = 16 * 1024 * 1024;
  * answer every spec, else one `git cat-file --batch` whose output cascade
  * keeps up to 16 MiB; when git says more than that, the read is done
  * again checked for size first (`--batch-check`, then `--batch` of those
- * within their cap), so no large file is ever held. Objects the filtered fetch left out are fetched
- * lazily from the promisor remote. `specs` are object names like
- * `TIP^{tree}` or `TIP:path`; the result maps each spec to the object
- * (`tooLarge` and no bytes beyond its cap), or null when it does not exist.
+ * within their cap), so no large file is ever held. Objects the filtered
+ * fetch left out are fetched lazily from the promisor remote. `specs` are
+ * object names like `TIP^{tree}` or `TIP:path`; the result maps each spec
+ * to the object (`tooLarge` and no bytes beyond its cap), or null when it
+ * does not exist.
  */
 export async function readObjects(
   ctx: RemoteContext,

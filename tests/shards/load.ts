@@ -11,8 +11,8 @@
  * it costs, fitted to measured runs: 0.06 s per KB of test text, 0.5 s for
  * each cascade it runs as a subprocess (a Deno start), 0.15 s for each
  * in-process run and each template repo it makes. The shards run in name
- * order (`run.ts`: one lane per CPU, each taking the next shard when its
- * last one ends) and get smaller down the order (the first holds about
+ * order (`run.ts`: a lane per CPU and one more, each taking the next shard
+ * when its last one ends) and get smaller down the order (the first holds about
  * seven times the last), filled heaviest file first: the heavy ones start
  * first, and the run ends on small shards of light files instead of one
  * large shard left running alone on one core. A new test file joins a

@@ -3,8 +3,8 @@
  * are made by `lib/git/init_repo.ts`). A first commit of plain paths is
  * written in-process as loose objects (`lib/git/object_write.ts`, the
  * writer cascade's own commits use); anything else with one
- * `git fast-import`. The suite seeds
- * hundreds of repos, and fast-import was its heaviest git start.
+ * `git fast-import`. The suite seeds hundreds of repos, and fast-import
+ * was its heaviest git start.
  *
  * @module
  */
